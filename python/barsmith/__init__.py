@@ -1,0 +1,46 @@
+"""barsmith: fast, exact hot loops for quantitative trading research.
+
+Every kernel exists three times behind one API: Rust (default), Numba and
+pandas (the oracle). Pick one with ``$BARSMITH_BACKEND``, :func:`set_backend`,
+:func:`use_backend` or ``backend=`` on any call.
+
+>>> import barsmith
+>>> trades = barsmith.synth.trades(100_000, seed=1)
+>>> bars = barsmith.bars.time_bars(trades, "5s")
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import bars, orderflow, synth
+from ._errors import BackendUnavailableError, InputError
+from ._registry import (
+    BACKENDS,
+    KERNELS,
+    available_backends,
+    get_backend,
+    set_backend,
+    use_backend,
+    warmup,
+)
+
+try:
+    __version__ = version("barsmith")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0+unknown"
+
+__all__ = [
+    "BACKENDS",
+    "KERNELS",
+    "BackendUnavailableError",
+    "InputError",
+    "available_backends",
+    "bars",
+    "get_backend",
+    "orderflow",
+    "set_backend",
+    "synth",
+    "use_backend",
+    "warmup",
+]

@@ -1,0 +1,79 @@
+"""Type stubs for the Rust extension ``barsmith._core`` (kernels; no validation)."""
+
+from types import ModuleType
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+_BarArrays = tuple[
+    npt.NDArray[np.int64],  # start
+    npt.NDArray[np.float64],  # open
+    npt.NDArray[np.float64],  # high
+    npt.NDArray[np.float64],  # low
+    npt.NDArray[np.float64],  # close
+    npt.NDArray[np.float64],  # volume
+    npt.NDArray[np.float64],  # vwap
+    npt.NDArray[np.int64],  # n_trades
+    npt.NDArray[np.float64],  # buy_volume
+    npt.NDArray[np.float64],  # sell_volume
+    npt.NDArray[np.int64],  # ts_first
+    npt.NDArray[np.int64],  # ts_last
+]
+
+class _Bars(ModuleType):
+    def scan_trades(
+        self,
+        ts: npt.NDArray[np.int64],
+        price: npt.NDArray[np.float64],
+        size: npt.NDArray[np.float64],
+        side: npt.NDArray[np.int8],
+    ) -> npt.NDArray[np.int64]: ...
+    def time_bars(
+        self,
+        ts: npt.NDArray[np.int64],
+        price: npt.NDArray[np.float64],
+        size: npt.NDArray[np.float64],
+        side: npt.NDArray[np.int8],
+        interval_ns: int,
+        origin_ns: int,
+    ) -> _BarArrays: ...
+    def tick_bars(
+        self,
+        ts: npt.NDArray[np.int64],
+        price: npt.NDArray[np.float64],
+        size: npt.NDArray[np.float64],
+        side: npt.NDArray[np.int8],
+        n_per_bar: int,
+    ) -> _BarArrays: ...
+    def volume_bars(
+        self,
+        ts: npt.NDArray[np.int64],
+        price: npt.NDArray[np.float64],
+        size: npt.NDArray[np.float64],
+        side: npt.NDArray[np.int8],
+        threshold: float,
+    ) -> _BarArrays: ...
+    def dollar_bars(
+        self,
+        ts: npt.NDArray[np.int64],
+        price: npt.NDArray[np.float64],
+        size: npt.NDArray[np.float64],
+        side: npt.NDArray[np.int8],
+        threshold: float,
+    ) -> _BarArrays: ...
+
+class _OrderFlow(ModuleType):
+    def trade_signs(
+        self, price: npt.NDArray[np.float64], mid: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int8]: ...
+    def cvd(
+        self,
+        size: npt.NDArray[np.float64],
+        sign: npt.NDArray[np.int8],
+        period: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.float64]: ...
+
+bars: _Bars
+orderflow: _OrderFlow

@@ -1,0 +1,285 @@
+"""Turning what users pass into the arrays kernels take, and refusing bad input.
+
+Everything here is written once and shared by all backends. Kernels never see
+a DataFrame and never validate; this module hands them C-contiguous arrays of
+the kernel dtypes (``ts`` int64 ns UTC, ``price``/``size`` float64, ``side``
+int8 in {-1, 0, +1}) and never mutates the caller's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+from ._registry import kernel
+
+NS_PER_DAY = 86_400_000_000_000
+_NAT = np.iinfo(np.int64).min
+
+# Databento aggressor codes -> sign. Anything else maps to a sentinel that the
+# validation scan reports with the offending row.
+SIDE_CODES = {"B": 1, "A": -1, "N": 0}
+_UNKNOWN_SIDE = np.int8(127)
+_SIDE_TABLE = np.full(256, _UNKNOWN_SIDE, dtype=np.int8)
+for _code, _sign in SIDE_CODES.items():
+    _SIDE_TABLE[ord(_code)] = _sign
+
+
+@dataclass(frozen=True)
+class Trades:
+    """Validated trade columns in kernel dtypes, plus the caller's index."""
+
+    ts: np.ndarray
+    price: np.ndarray
+    size: np.ndarray
+    side: np.ndarray  # empty when the input has no side
+    index: pd.Index | None  # the caller's index (None for array input)
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def take(self, start: int, stop: int | None = None) -> "Trades":
+        sl = slice(start, stop)
+        side = self.side[sl] if len(self.side) else self.side
+        index = self.index[sl] if self.index is not None else None
+        return Trades(self.ts[sl], self.price[sl], self.size[sl], side, index)
+
+
+EMPTY_TRADES = Trades(
+    np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64), np.empty(0, np.int8), None
+)
+
+
+def concat_trades(a: Trades, b: Trades) -> Trades:
+    """``a`` then ``b`` (streaming builders join carried trades to a new chunk)."""
+    if len(a) == 0:
+        return b
+    if len(b) == 0:
+        return a
+    if bool(len(a.side)) != bool(len(b.side)):
+        raise InputError("every chunk must have a side column, or none must", column="side")
+    return Trades(
+        np.concatenate([a.ts, b.ts]),
+        np.concatenate([a.price, b.price]),
+        np.concatenate([a.size, b.size]),
+        np.concatenate([a.side, b.side]),
+        None,
+    )
+
+
+def to_ns(values: Any, column: str) -> np.ndarray:
+    """Timestamps as int64 ns since the epoch, UTC (tz-naive values are taken as UTC)."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        dtype = values.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+            values = pd.DatetimeIndex(values)
+            if values.tz is not None:
+                values = values.tz_convert("UTC").tz_localize(None)
+            return np.ascontiguousarray(values.as_unit("ns").asi8)
+        values = values.to_numpy()
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        return np.ascontiguousarray(arr.astype("datetime64[ns]").view(np.int64))
+    if arr.dtype.kind in "iu":
+        if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise InputError("timestamps beyond int64 nanoseconds", column=column)
+        return np.ascontiguousarray(arr, dtype=np.int64)
+    raise InputError(
+        f"expected datetime64 or integer nanoseconds since the epoch, got dtype {arr.dtype}",
+        column=column,
+    )
+
+
+def to_float(values: Any, column: str) -> np.ndarray:
+    """A float64 column; nullable NA becomes NaN (and is then refused by the scan)."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        if not (pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)):
+            raise InputError(f"expected numbers, got dtype {values.dtype}", column=column)
+        return np.ascontiguousarray(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf":
+        raise InputError(f"expected numbers, got dtype {arr.dtype}", column=column)
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def to_side(values: Any, column: str = "side") -> np.ndarray:
+    """Aggressor side as int8 signs.
+
+    Accepts Databento codes (``"B"`` buy aggressor -> +1, ``"A"`` sell
+    aggressor -> -1, ``"N"`` none -> 0) as str, bytes, object or categorical,
+    or integer signs in {-1, 0, +1} (for example ``classify_trades`` output).
+    Unknown codes become a sentinel reported by the validation scan.
+    """
+    if isinstance(values, (pd.Series, pd.Index)) and isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        lut = np.array([_sign_of(c) for c in cats] + [int(_UNKNOWN_SIDE)], dtype=np.int8)
+        codes = values.cat.codes.to_numpy()
+        return np.ascontiguousarray(lut[codes])  # code -1 (missing) -> sentinel
+    if isinstance(values, (pd.Series, pd.Index)):
+        if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+            values = values.to_numpy()
+        else:
+            values = values.to_numpy(dtype=object)
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        out = np.full(arr.shape, _UNKNOWN_SIDE, dtype=np.int8)
+        ok = (arr >= -1) & (arr <= 1)
+        out[ok] = arr[ok]
+        return out
+    if arr.dtype.kind == "S" and arr.dtype.itemsize == 1:
+        return _SIDE_TABLE[arr.view(np.uint8)]
+    if arr.dtype.kind in "USO":
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+        lut = np.array([_sign_of(u) for u in uniques] + [int(_UNKNOWN_SIDE)], dtype=np.int8)
+        return np.ascontiguousarray(lut[codes])
+    raise InputError(f"expected side codes 'B', 'A', 'N' or signs -1/0/1, got dtype {arr.dtype}", column=column)
+
+
+def _sign_of(code: Any) -> int:
+    if isinstance(code, bytes):
+        code = code.decode("ascii", "replace")
+    return SIDE_CODES.get(code, int(_UNKNOWN_SIDE)) if isinstance(code, str) else int(_UNKNOWN_SIDE)
+
+
+def interval_ns(interval: Any, name: str = "interval") -> int:
+    """A fixed positive duration in ns, from ``"5s"``, ``"1min"``, a Timedelta or int ns."""
+    if isinstance(interval, (int, np.integer)) and not isinstance(interval, bool):
+        ns = int(interval)
+    else:
+        try:
+            ns = pd.Timedelta(interval).value
+        except (ValueError, TypeError):
+            raise InputError(
+                f"{interval!r} is not a fixed duration; use e.g. '5s', '1min', '1h', '1D' "
+                "(calendar offsets such as months are not fixed)",
+                column=name,
+            ) from None
+    if ns <= 0:
+        raise InputError(f"must be a positive duration, got {interval!r}", column=name)
+    return ns
+
+
+def day_floor(ts_ns: int) -> int:
+    """Midnight UTC of the day holding ``ts_ns`` (pandas ``origin='start_day'``)."""
+    return (int(ts_ns) // NS_PER_DAY) * NS_PER_DAY
+
+
+def trades_input(
+    trades: Any = None,
+    *,
+    ts_event: Any = None,
+    price: Any = None,
+    size: Any = None,
+    side: Any = None,
+    sort: bool = False,
+    require_side: bool = False,
+    backend: str | None = None,
+) -> Trades:
+    """Coerce and validate trades given as a DataFrame or as arrays by keyword.
+
+    Raises :class:`InputError` naming the column and the first bad row.
+    """
+    index: pd.Index | None = None
+    if trades is not None:
+        if any(v is not None for v in (ts_event, price, size, side)):
+            raise InputError("pass either a DataFrame or arrays by keyword, not both")
+        if not isinstance(trades, pd.DataFrame):
+            raise InputError(
+                f"expected a pandas DataFrame with ts_event, price, size[, side], got {type(trades).__name__}; "
+                "pass NumPy arrays by keyword: ts_event=..., price=..., size=..."
+            )
+        index = trades.index
+        cols = trades.columns
+        if "ts_event" in cols:
+            ts_event = trades["ts_event"]
+        elif isinstance(trades.index, pd.DatetimeIndex):
+            ts_event = trades.index
+        for name in ("price", "size"):
+            if name not in cols:
+                raise InputError(f"missing column; got columns {list(cols)}", column=name)
+        price, size = trades["price"], trades["size"]
+        side = trades["side"] if "side" in cols else None
+    if ts_event is None:
+        raise InputError(
+            "missing timestamps: give a 'ts_event' column, a DatetimeIndex, or ts_event=...",
+            column="ts_event",
+        )
+    if price is None or size is None:
+        raise InputError("missing column", column="price" if price is None else "size")
+    ts_arr = to_ns(ts_event, "ts_event")
+    price_arr = to_float(price, "price")
+    size_arr = to_float(size, "size")
+    side_arr = to_side(side) if side is not None else np.empty(0, np.int8)
+    if require_side and side is None:
+        raise InputError(
+            "no aggressor side; classify first, e.g. "
+            "trades.assign(side=barsmith.orderflow.classify_trades(trades))",
+            column="side",
+        )
+    lengths = {"ts_event": len(ts_arr), "price": len(price_arr), "size": len(size_arr)}
+    if side is not None:
+        lengths["side"] = len(side_arr)
+    if len(set(lengths.values())) > 1:
+        raise InputError(f"columns have different lengths: {lengths}")
+    if ts_arr.ndim != 1:
+        raise InputError("expected 1-D columns", column="ts_event")
+    if len(ts_arr) and ts_arr[0] == _NAT:
+        raise InputError("missing timestamp (NaT)", column="ts_event", row=0)
+    if sort and len(ts_arr) > 1 and np.any(ts_arr[1:] < ts_arr[:-1]):
+        order = np.argsort(ts_arr, kind="stable")
+        ts_arr, price_arr, size_arr = ts_arr[order], price_arr[order], size_arr[order]
+        side_arr = side_arr[order] if len(side_arr) else side_arr
+        index = index[order] if index is not None else None
+    out = Trades(ts_arr, price_arr, size_arr, side_arr, index)
+    check_trades(out, backend, original_side=side)
+    return out
+
+
+def check_trades(t: Trades, backend: str | None = None, original_side: Any = None) -> None:
+    """Raise :class:`InputError` for the first bad row of each column, in column order."""
+    bad_ts, bad_price, bad_size, bad_side = (
+        int(r) for r in kernel("scan_trades", backend)(t.ts, t.price, t.size, t.side)
+    )
+    if bad_ts >= 0:
+        what = "missing timestamp (NaT)" if t.ts[bad_ts] == _NAT else "timestamps are not sorted"
+        raise InputError(
+            f"{what}: {t.ts[bad_ts]} comes after {t.ts[bad_ts - 1]}; sort by ts_event first "
+            "or pass sort=True",
+            column="ts_event",
+            row=bad_ts,
+        )
+    if bad_price >= 0:
+        raise InputError(
+            f"price must be finite and > 0, got {t.price[bad_price]!r}; drop or repair that row",
+            column="price",
+            row=bad_price,
+        )
+    if bad_size >= 0:
+        raise InputError(
+            f"size must be finite and >= 0, got {t.size[bad_size]!r}; drop or repair that row",
+            column="size",
+            row=bad_size,
+        )
+    if bad_side >= 0:
+        got = _value_at(original_side, bad_side) if original_side is not None else t.side[bad_side]
+        raise InputError(
+            f"unknown side code {got!r}; expected 'B' (buy aggressor), 'A' (sell aggressor), "
+            "'N' (none) or a sign -1/0/1",
+            column="side",
+            row=bad_side,
+        )
+
+
+def _value_at(values: Any, row: int) -> Any:
+    if isinstance(values, (pd.Series, pd.Index)):
+        return values.iloc[row] if isinstance(values, pd.Series) else values[row]
+    return np.asarray(values)[row]
+
+
+def utc_times(ns: np.ndarray) -> pd.DatetimeIndex:
+    """int64 ns since the epoch -> tz-aware UTC DatetimeIndex (no copy of the data)."""
+    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).tz_localize("UTC")

@@ -1,0 +1,94 @@
+"""Peer implementations of barsmith's outputs, for parity tests and benchmarks.
+
+These are how a user would compute the same bars without barsmith; they are
+never used by barsmith itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .bars import BAR_COLUMNS
+
+
+def pandas_resample_bars(trades: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """Every bar column with pandas ``resample``, empty bars dropped."""
+    ts = pd.DatetimeIndex(trades["ts_event"])
+    side = trades["side"].astype(str).to_numpy() if "side" in trades else np.full(len(trades), "N")
+    size = trades["size"].to_numpy(np.float64)
+    price = trades["price"].to_numpy(np.float64)
+    frame = pd.DataFrame(
+        {
+            "price": price,
+            "size": size,
+            "notional": price * size,
+            "buy": np.where(side == "B", size, 0.0),
+            "sell": np.where(side == "A", size, 0.0),
+            "ts": ts,
+        },
+        index=ts,
+    )
+    out = frame.resample(interval).agg(
+        open=("price", "first"),
+        high=("price", "max"),
+        low=("price", "min"),
+        close=("price", "last"),
+        volume=("size", "sum"),
+        notional=("notional", "sum"),
+        n_trades=("price", "count"),
+        buy_volume=("buy", "sum"),
+        sell_volume=("sell", "sum"),
+        ts_first=("ts", "first"),
+        ts_last=("ts", "last"),
+    )
+    out = out[out["n_trades"] > 0]
+    out.insert(5, "vwap", out.pop("notional") / out["volume"])
+    out.index.name = "ts"
+    return out[list(BAR_COLUMNS)]
+
+
+def polars_frame(trades: pd.DataFrame) -> Any:
+    """The trades as a polars DataFrame (conversion kept out of timings)."""
+    import polars as pl
+
+    ts = pd.DatetimeIndex(trades["ts_event"]).tz_convert("UTC").as_unit("ns").asi8
+    return pl.DataFrame(
+        {
+            "ts": pl.Series(ts).cast(pl.Datetime("ns", "UTC")),
+            "price": trades["price"].to_numpy(np.float64),
+            "size": trades["size"].to_numpy(np.float64),
+        }
+    )
+
+
+def polars_bars(frame: Any, interval: str) -> Any:
+    """OHLCV + VWAP + count with polars ``group_by_dynamic``."""
+    import polars as pl
+
+    every = _polars_duration(interval)
+    price, size = pl.col("price"), pl.col("size")
+    return frame.group_by_dynamic("ts", every=every, closed="left", label="left").agg(
+        price.first().alias("open"),
+        price.max().alias("high"),
+        price.min().alias("low"),
+        price.last().alias("close"),
+        size.sum().alias("volume"),
+        ((price * size).sum() / size.sum()).alias("vwap"),
+        pl.len().alias("n_trades"),
+    )
+
+
+def polars_bars_frame(result: Any) -> pd.DataFrame:
+    """polars bars as pandas, indexed like barsmith's (for parity checks)."""
+    out = result.to_pandas().set_index("ts")
+    out.index = pd.DatetimeIndex(out.index).as_unit("ns")
+    out["n_trades"] = out["n_trades"].astype(np.int64)
+    return out
+
+
+def _polars_duration(interval: str) -> str:
+    ns = pd.Timedelta(interval).value
+    return f"{ns}ns"

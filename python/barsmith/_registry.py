@@ -1,0 +1,192 @@
+"""Kernel registry and backend selection.
+
+Every kernel has one name and three implementations with the same signature:
+
+- ``rust``:   ``barsmith._core.<domain>.<name>`` (the PyO3 extension),
+- ``numba``:  ``barsmith._numba.<domain>.<name>``,
+- ``pandas``: ``barsmith._pandas.<domain>.<name>`` (the oracle).
+
+The parity suite, the benchmarks and :func:`warmup` enumerate :data:`KERNELS`,
+so a kernel missing from one backend fails a test instead of hiding.
+Nothing here imports a backend until it is used: importing barsmith compiles
+nothing and does not import Numba.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import importlib
+import os
+import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from ._errors import BackendUnavailableError
+
+BACKENDS: tuple[str, ...] = ("rust", "numba", "pandas")
+DEFAULT_BACKEND = "rust"
+ENV_VAR = "BARSMITH_BACKEND"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A kernel: its domain (module name), its name, and small valid arguments."""
+
+    domain: str
+    name: str
+    example: Callable[[], tuple[Any, ...]]
+
+
+def _example_trades() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ts = np.array([0, 1_000_000_000, 6_000_000_000], dtype=np.int64)
+    price = np.array([100.0, 100.25, 100.0])
+    size = np.array([1.0, 2.0, 3.0])
+    side = np.array([1, -1, 0], dtype=np.int8)
+    return ts, price, size, side
+
+
+KERNELS: dict[str, Kernel] = {
+    k.name: k
+    for k in [
+        Kernel("bars", "scan_trades", lambda: _example_trades()),
+        Kernel("bars", "time_bars", lambda: (*_example_trades(), 5_000_000_000, 0)),
+        Kernel("bars", "tick_bars", lambda: (*_example_trades(), 2)),
+        Kernel("bars", "volume_bars", lambda: (*_example_trades(), 2.5)),
+        Kernel("bars", "dollar_bars", lambda: (*_example_trades(), 250.0)),
+        Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
+        Kernel(
+            "orderflow",
+            "cvd",
+            lambda: (_example_trades()[2], _example_trades()[3], np.empty(0, dtype=np.int64)),
+        ),
+    ]
+}
+
+
+def _check_name(name: str) -> str:
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; valid backends are {', '.join(BACKENDS)}")
+    return name
+
+
+_default_backend: str | None = None  # set by set_backend(); else the environment decides
+_context_backend: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "barsmith_backend", default=None
+)
+
+
+def get_backend() -> str:
+    """The active backend: ``use_backend`` > ``set_backend`` > ``$BARSMITH_BACKEND`` > ``"rust"``."""
+    name = _context_backend.get() or _default_backend
+    if name is None:
+        name = os.environ.get(ENV_VAR, "").strip().lower() or DEFAULT_BACKEND
+        try:
+            _check_name(name)
+        except ValueError as e:
+            raise ValueError(f"${ENV_VAR}: {e}") from None
+    return name
+
+
+def set_backend(name: str) -> None:
+    """Set the process-wide backend (``"rust"``, ``"numba"`` or ``"pandas"``).
+
+    Raises :class:`ValueError` for an unknown name and
+    :class:`BackendUnavailableError` if the backend cannot load.
+    """
+    global _default_backend
+    _backend_root(_check_name(name))
+    _default_backend = name
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[str]:
+    """Use a backend inside a ``with`` block; other threads are not affected.
+
+    >>> with barsmith.use_backend("pandas"):
+    ...     bars = barsmith.bars.time_bars(trades, "5s")
+    """
+    _backend_root(_check_name(name))
+    token = _context_backend.set(name)
+    try:
+        yield name
+    finally:
+        _context_backend.reset(token)
+
+
+_roots: dict[str, ModuleType] = {}
+
+
+def _backend_root(backend: str) -> ModuleType:
+    if backend in _roots:
+        return _roots[backend]
+    try:
+        if backend == "rust":
+            root = importlib.import_module("barsmith._core")
+        elif backend == "numba":
+            importlib.import_module("numba")
+            root = importlib.import_module("barsmith._numba")
+        else:
+            root = importlib.import_module("barsmith._pandas")
+    except ImportError as e:
+        hint = {
+            "rust": "the Rust extension barsmith._core is not built; reinstall with `pip install .` "
+            "(needs a Rust toolchain) or pick another backend",
+            "numba": "install numba (`pip install numba`) or pick another backend",
+            "pandas": "install pandas",
+        }[backend]
+        raise BackendUnavailableError(f"backend {backend!r} cannot load ({e}); {hint}") from e
+    _roots[backend] = root
+    return root
+
+
+def available_backends() -> dict[str, str | None]:
+    """Each backend mapped to ``None`` if it loads, else the reason it does not."""
+    out: dict[str, str | None] = {}
+    for name in BACKENDS:
+        try:
+            _backend_root(name)
+            out[name] = None
+        except BackendUnavailableError as e:
+            out[name] = str(e)
+    return out
+
+
+def kernel(name: str, backend: str | None = None) -> Callable[..., Any]:
+    """The implementation of kernel ``name`` in ``backend`` (default: the active one)."""
+    backend = _check_name(backend) if backend is not None else get_backend()
+    spec = KERNELS[name]
+    root = _backend_root(backend)
+    if backend == "rust":
+        domain = getattr(root, spec.domain)
+    else:
+        domain = importlib.import_module(f"{root.__name__}.{spec.domain}")
+    try:
+        return getattr(domain, name)
+    except AttributeError:
+        raise BackendUnavailableError(
+            f"kernel {name!r} is missing from backend {backend!r}; rebuild barsmith"
+        ) from None
+
+
+def warmup(backend: str | None = None) -> dict[str, float]:
+    """Compile (or load from cache) every kernel of a backend; seconds per kernel.
+
+    Numba kernels compile on first call and cache to disk; call this once at
+    start-up so the first real call is not slow. Rust and pandas have nothing to
+    compile and return at once.
+    """
+    backend = _check_name(backend) if backend is not None else get_backend()
+    if backend != "numba":
+        _backend_root(backend)
+        return {name: 0.0 for name in KERNELS}
+    seconds: dict[str, float] = {}
+    for name, spec in KERNELS.items():
+        fn = kernel(name, backend)
+        start = time.perf_counter()
+        fn(*spec.example())
+        seconds[name] = time.perf_counter() - start
+    return seconds

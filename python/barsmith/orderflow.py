@@ -1,0 +1,134 @@
+"""Order flow: aggressor classification and cumulative volume delta.
+
+Signs are +1 (buy aggressor), -1 (sell aggressor) and 0 (unknown), the same
+convention the bar functions accept as ``side``, so unclassified trades can be
+classified and then barred::
+
+    trades = trades.assign(side=barsmith.orderflow.classify_trades(trades))
+    bars = barsmith.bars.time_bars(trades, "5s")   # buy_volume/sell_volume now filled
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+from ._input import interval_ns, to_float, to_ns, trades_input
+from ._registry import kernel
+
+__all__ = ["classify_trades", "cvd"]
+
+QUOTE_COLUMNS = (("bid_px_00", "ask_px_00"), ("bid_px", "ask_px"), ("bid", "ask"))
+
+
+def classify_trades(
+    trades: pd.DataFrame | None = None,
+    method: Literal["tick", "lee_ready"] = "tick",
+    quotes: pd.DataFrame | None = None,
+    *,
+    sort: bool = False,
+    backend: str | None = None,
+    **arrays: Any,
+) -> pd.Series | np.ndarray:
+    """Aggressor sign per trade: +1 buy, -1 sell, 0 unknown.
+
+    ``method="tick"`` (tick rule): +1 if the price rose since the previous
+    trade, -1 if it fell, the previous sign if unchanged, 0 before the first
+    change. As pandas::
+
+        s = np.sign(price.diff()).replace(0, np.nan).ffill().fillna(0)
+
+    ``method="lee_ready"``: +1 if the price is above the prevailing quote
+    midpoint ``(bid + ask) / 2``, -1 if below, the tick rule at the midpoint or
+    before the first quote. The prevailing quote is the last one with
+    ``ts_event <= `` the trade's (``pd.merge_asof(direction="backward")``).
+    ``quotes`` has ``ts_event`` (or a DatetimeIndex) and ``bid_px_00``/``ask_px_00``
+    (Databento MBP), ``bid_px``/``ask_px`` or ``bid``/``ask``.
+
+    Returns a Series (int8, named ``sign``, the trades' index) for DataFrame
+    input, an int8 array for arrays.
+
+    Examples
+    --------
+    >>> signs = barsmith.orderflow.classify_trades(trades, "lee_ready", quotes=quotes)
+    """
+    t = trades_input(trades, sort=sort, backend=backend, **arrays)
+    if method == "tick":
+        mid = np.empty(0, dtype=np.float64)
+    elif method == "lee_ready":
+        if quotes is None:
+            raise InputError("method='lee_ready' needs quotes=DataFrame(ts_event, bid_px, ask_px)", column="quotes")
+        mid = _prevailing_mid(quotes, t.ts)
+    else:
+        raise InputError(f"method must be 'tick' or 'lee_ready', got {method!r}", column="method")
+    signs = kernel("trade_signs", backend)(t.price, mid)
+    if t.index is None:
+        return signs
+    return pd.Series(signs, index=t.index, name="sign")
+
+
+def cvd(
+    trades: pd.DataFrame | None = None,
+    reset: Any = None,
+    *,
+    sort: bool = False,
+    backend: str | None = None,
+    **arrays: Any,
+) -> pd.Series | np.ndarray:
+    """Cumulative volume delta: the running sum of buy minus sell aggressor volume.
+
+    ``cvd[i] = sum(size[j] * sign[j] for j <= i in the same period)`` where
+    sign is +1 for ``"B"``, -1 for ``"A"``, 0 for ``"N"``. ``reset`` (a fixed
+    duration such as ``"1D"``) restarts the sum at each period boundary,
+    aligned to the epoch in UTC (``"1D"``: midnight UTC). As pandas::
+
+        signed = trades["size"] * sign
+        signed.groupby(ts.dt.floor(reset)).cumsum()   # or signed.cumsum()
+
+    (barsmith sums sequentially, like ``np.cumsum`` per period.) Needs a
+    ``side`` column: classify unlabelled trades with :func:`classify_trades`.
+
+    Examples
+    --------
+    >>> barsmith.orderflow.cvd(trades, reset="1D")
+    """
+    t = trades_input(trades, sort=sort, require_side=True, backend=backend, **arrays)
+    if reset is None:
+        period = np.empty(0, dtype=np.int64)
+    else:
+        period = t.ts // interval_ns(reset, "reset")
+    out = kernel("cvd", backend)(t.size, t.side, period)
+    if t.index is None:
+        return out
+    return pd.Series(out, index=t.index, name="cvd")
+
+
+def _prevailing_mid(quotes: pd.DataFrame, trade_ts: np.ndarray) -> np.ndarray:
+    """Mid of the last quote at or before each trade; NaN before the first quote."""
+    if not isinstance(quotes, pd.DataFrame):
+        raise InputError(f"expected a DataFrame, got {type(quotes).__name__}", column="quotes")
+    if "ts_event" in quotes.columns:
+        quote_ts = to_ns(quotes["ts_event"], "quotes.ts_event")
+    elif isinstance(quotes.index, pd.DatetimeIndex):
+        quote_ts = to_ns(quotes.index, "quotes.ts_event")
+    else:
+        raise InputError("quotes need a ts_event column or a DatetimeIndex", column="quotes.ts_event")
+    for bid_col, ask_col in QUOTE_COLUMNS:
+        if bid_col in quotes.columns and ask_col in quotes.columns:
+            break
+    else:
+        raise InputError(
+            f"quotes need bid/ask columns, one of {QUOTE_COLUMNS}; got {list(quotes.columns)}",
+            column="quotes",
+        )
+    if len(quote_ts) > 1:
+        bad = np.flatnonzero(quote_ts[1:] < quote_ts[:-1])
+        if len(bad):
+            raise InputError("quote timestamps are not sorted", column="quotes.ts_event", row=int(bad[0]) + 1)
+    mid_all = (to_float(quotes[bid_col], bid_col) + to_float(quotes[ask_col], ask_col)) / 2.0
+    pos = np.searchsorted(quote_ts, trade_ts, side="right") - 1
+    mid = mid_all[np.maximum(pos, 0)] if len(mid_all) else np.full(len(trade_ts), np.nan)
+    return np.where(pos >= 0, mid, np.nan)

@@ -1,0 +1,8 @@
+//! barsmith kernels over plain slices.
+//!
+//! No Python types here: `cargo test -p barsmith-core` runs without Python,
+//! and a Rust user can call the kernels directly. Inputs are assumed valid
+//! (the Python fronts validate them, see `bars::scan_trades`).
+
+pub mod bars;
+pub mod orderflow;
