@@ -8,6 +8,7 @@ import numpy.typing as npt
 __version__: str
 
 _BarArrays = tuple[
+    npt.NDArray[np.int64],  # bad_rows: the scan result, as scan_trades
     npt.NDArray[np.int64],  # start
     npt.NDArray[np.float64],  # open
     npt.NDArray[np.float64],  # high

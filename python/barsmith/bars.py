@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import EMPTY_TRADES, Trades, concat_trades, day_floor, interval_ns, trades_input, utc_times
+from ._input import EMPTY_TRADES, Trades, concat_trades, day_floor, interval_ns, raise_bad_rows, trades_input, utc_times
 from ._registry import kernel
 
 __all__ = [
@@ -98,10 +98,10 @@ def time_bars(
     >>> bars[["open", "close", "volume", "vwap"]].head()
     """
     _check_empty(empty)
-    t = trades_input(trades, sort=sort, backend=backend, **arrays)
     step = interval_ns(interval)
+    t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
     origin = day_floor(t.ts[0]) if len(t) else 0
-    out = kernel("time_bars", backend)(t.ts, t.price, t.size, t.side, step, origin)
+    out = checked(t, kernel("time_bars", backend)(t.ts, t.price, t.size, t.side, step, origin))
     if empty != "drop":
         out = fill_empty_bins(out, step, empty)
     return bars_frame(out)
@@ -125,8 +125,8 @@ def tick_bars(
     >>> barsmith.bars.tick_bars(trades, 500)
     """
     n = _positive_int(n, "n")
-    t = trades_input(trades, sort=sort, backend=backend, **arrays)
-    return bars_frame(kernel("tick_bars", backend)(t.ts, t.price, t.size, t.side, n))
+    t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
+    return bars_frame(checked(t, kernel("tick_bars", backend)(t.ts, t.price, t.size, t.side, n)))
 
 
 def volume_bars(
@@ -149,8 +149,8 @@ def volume_bars(
     >>> barsmith.bars.volume_bars(trades, 5_000)
     """
     threshold = _positive_float(threshold, "threshold")
-    t = trades_input(trades, sort=sort, backend=backend, **arrays)
-    return bars_frame(kernel("volume_bars", backend)(t.ts, t.price, t.size, t.side, threshold))
+    t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
+    return bars_frame(checked(t, kernel("volume_bars", backend)(t.ts, t.price, t.size, t.side, threshold)))
 
 
 def dollar_bars(
@@ -170,11 +170,17 @@ def dollar_bars(
     >>> barsmith.bars.dollar_bars(trades, 2_000_000)
     """
     threshold = _positive_float(threshold, "threshold")
-    t = trades_input(trades, sort=sort, backend=backend, **arrays)
-    return bars_frame(kernel("dollar_bars", backend)(t.ts, t.price, t.size, t.side, threshold))
+    t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
+    return bars_frame(checked(t, kernel("dollar_bars", backend)(t.ts, t.price, t.size, t.side, threshold)))
 
 
 # --- output ---------------------------------------------------------------------------
+
+
+def checked(t: Trades, out: tuple[np.ndarray, ...], row_offset: int = 0) -> tuple[np.ndarray, ...]:
+    """A bar kernel's output without its scan result, after raising on what the scan found."""
+    raise_bad_rows(t, out[0], row_offset)
+    return out[1:]
 
 
 def bars_frame(arrays: tuple[np.ndarray, ...]) -> pd.DataFrame:
@@ -257,7 +263,7 @@ class _BarBuilder:
 
     def update(self, chunk: pd.DataFrame | None = None, **arrays: Any) -> pd.DataFrame:
         """Add a chunk of trades (same form as the batch function); return completed bars."""
-        t = trades_input(chunk, backend=self._backend, **arrays)
+        t = trades_input(chunk, scan=False, backend=self._backend, **arrays)
         if len(t) and self._last_ts is not None and int(t.ts[0]) < self._last_ts:
             raise InputError(
                 f"chunk starts at {int(t.ts[0])}, before the previous chunk's last trade "
@@ -265,11 +271,15 @@ class _BarBuilder:
                 column="ts_event",
                 row=0,
             )
+        joined = concat_trades(self._carry, t)
+        self._on_first_trades(joined)
+        out = checked(
+            Trades(joined.ts, joined.price, joined.size, joined.side, None, t.original_side),
+            self._kernel_output(joined),
+            row_offset=len(self._carry),
+        )
         if len(t):
             self._last_ts = int(t.ts[-1])
-        self._on_first_trades(t)
-        joined = concat_trades(self._carry, t)
-        out = self._kernel_output(joined)
         n_bars = len(out[0])
         if n_bars == 0:
             self._carry = joined
@@ -280,7 +290,7 @@ class _BarBuilder:
 
     def flush(self) -> pd.DataFrame:
         """Return the bar still open (if any) and reset the carried trades."""
-        out = self._kernel_output(self._carry)
+        out = self._kernel_output(self._carry)[1:]  # the carry was checked on arrival
         self._carry = EMPTY_TRADES
         return self._finish(out)
 

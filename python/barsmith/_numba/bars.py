@@ -21,23 +21,71 @@ START, OPEN, HIGH, LOW, CLOSE, VOLUME, NOTIONAL, N_TRADES, BUY, SELL, TS_FIRST, 
 def scan_trades(ts, price, size, side):
     """First bad row per check, or -1: [ts decreases, price, size, side]."""
     out = np.full(4, -1, dtype=np.int64)
-    for i in range(1, len(ts)):
-        if ts[i] < ts[i - 1]:
-            out[0] = i
-            break
-    for i in range(len(price)):
-        if not (price[i] > 0.0 and price[i] < np.inf):
-            out[1] = i
-            break
-    for i in range(len(size)):
-        if not (size[i] >= 0.0 and size[i] < np.inf):
-            out[2] = i
-            break
-    for i in range(len(side)):
-        if side[i] < -1 or side[i] > 1:
-            out[3] = i
-            break
+    _scan_block(out, 0, len(ts), ts, price, size, side)
     return out
+
+
+# Each check reduces a block branch-free (so LLVM vectorises it) and searches
+# only a failing block, as rust/core/src/bars.rs does.
+SCAN_BLOCK = 4096
+FUSED_BLOCK = 16 * 1024
+
+
+@jit
+def _scan_block(bad, lo, hi, ts, price, size, side):
+    """Record in ``bad`` the first row in [lo, hi) failing each check not yet failed."""
+    price_bits = price.view(np.uint64)
+    size_bits = size.view(np.uint64)
+    for b in range(lo, hi, SCAN_BLOCK):
+        e = min(b + SCAN_BLOCK, hi)
+        if bad[0] < 0:
+            any_bad = False
+            for i in range(max(b, 1), e):
+                any_bad |= ts[i] < ts[i - 1]
+            if any_bad:
+                for i in range(max(b, 1), e):
+                    if ts[i] < ts[i - 1]:
+                        bad[0] = i
+                        break
+        if bad[1] < 0:
+            any_bad = False
+            for i in range(b, e):
+                any_bad |= _bad_price(price_bits[i])
+            if any_bad:
+                for i in range(b, e):
+                    if _bad_price(price_bits[i]):
+                        bad[1] = i
+                        break
+        if bad[2] < 0:
+            any_bad = False
+            for i in range(b, e):
+                any_bad |= _bad_size(size_bits[i])
+            if any_bad:
+                for i in range(b, e):
+                    if _bad_size(size_bits[i]):
+                        bad[2] = i
+                        break
+        if bad[3] < 0 and len(side) > 0:
+            any_bad = False
+            for i in range(b, e):
+                any_bad |= (side[i] < -1) | (side[i] > 1)
+            if any_bad:
+                for i in range(b, e):
+                    if (side[i] < -1) | (side[i] > 1):
+                        bad[3] = i
+                        break
+
+
+@jit
+def _bad_price(bits):
+    # Not finite or <= 0 (also -0.0): valid prices are the bit patterns 1..=0x7FEF_FFFF_FFFF_FFFF.
+    return bits - np.uint64(1) >= np.uint64(0x7FEFFFFFFFFFFFFF)
+
+
+@jit
+def _bad_size(bits):
+    # Not finite or < 0: valid sizes are the non-negative finite patterns, plus -0.0.
+    return (bits >= np.uint64(0x7FF0000000000000)) & (bits != np.uint64(0x8000000000000000))
 
 
 @jit
@@ -51,15 +99,17 @@ def time_bars(ts, price, size, side, interval_ns, origin_ns):
             bin_end = _bin_start(ts[i], interval_ns, origin_ns) + interval_ns
     out = _allocate(n_bars)
     k = 0
-    acc = _new_bar(0)
+    acc = _open_at(0, 0, np.nan)
     bin_end = np.iinfo(np.int64).min
     for i in range(len(ts)):
+        if i % FUSED_BLOCK == 0:  # scan each block while it is in cache
+            _scan_block(out[0], i, min(i + FUSED_BLOCK, len(ts)), ts, price, size, side)
         t = ts[i]
         if t >= bin_end:
             if acc[N_TRADES] > 0:
                 _emit(out, k, acc)
                 k += 1
-            acc = _new_bar(_bin_start(t, interval_ns, origin_ns))
+            acc = _open_at(_bin_start(t, interval_ns, origin_ns), t, price[i])
             bin_end = acc[START] + interval_ns
         acc = _add(acc, t, price[i], size[i], _side_at(side, i))
     if acc[N_TRADES] > 0:
@@ -89,25 +139,27 @@ def dollar_bars(ts, price, size, side, threshold):
 def _threshold_bars(ts, price, size, side, rule, threshold):
     # rule: 0 trade count, 1 volume, 2 notional (Rust passes a closure instead).
     n_bars = 0
-    acc = _new_bar(0)
+    acc = _open_at(0, 0, np.nan)
     for i in range(len(ts)):
         acc = _add(acc, ts[i], price[i], size[i], 0)
         if _is_full(acc, rule, threshold):
             n_bars += 1
-            acc = _new_bar(0)
+            acc = _open_at(0, 0, np.nan)
     if acc[N_TRADES] > 0:
         n_bars += 1
     out = _allocate(n_bars)
     k = 0
-    acc = _new_bar(0)
+    acc = _open_at(0, 0, np.nan)
     for i in range(len(ts)):
+        if i % FUSED_BLOCK == 0:  # scan each block while it is in cache
+            _scan_block(out[0], i, min(i + FUSED_BLOCK, len(ts)), ts, price, size, side)
         if acc[N_TRADES] == 0:
-            acc = _new_bar(ts[i])
+            acc = _open_at(ts[i], ts[i], price[i])
         acc = _add(acc, ts[i], price[i], size[i], _side_at(side, i))
         if _is_full(acc, rule, threshold):
             _emit(out, k, acc)
             k += 1
-            acc = _new_bar(0)
+            acc = _open_at(0, 0, np.nan)
     if acc[N_TRADES] > 0:
         _emit(out, k, acc)
     return out
@@ -134,17 +186,17 @@ def _side_at(side, i):
 
 
 @jit
-def _new_bar(start):
-    return (np.int64(start), np.nan, -np.inf, np.inf, np.nan, 0.0, 0.0, np.int64(0), 0.0, 0.0,
-            np.int64(0), np.int64(0))
+def _open_at(start, ts, price):
+    """An empty bar keyed ``start`` whose first trade is (ts, price); ``_add`` it next."""
+    return (np.int64(start), price, -np.inf, np.inf, np.nan, 0.0, 0.0, np.int64(0), 0.0, 0.0,
+            np.int64(ts), np.int64(ts))
 
 
 @jit
 def _add(acc, ts, price, size, side):
-    first = acc[N_TRADES] == 0
     return (
         acc[START],
-        price if first else acc[OPEN],
+        acc[OPEN],
         price if price > acc[HIGH] else acc[HIGH],
         price if price < acc[LOW] else acc[LOW],
         price,
@@ -153,7 +205,7 @@ def _add(acc, ts, price, size, side):
         acc[N_TRADES] + 1,
         acc[BUY] + (size if side == 1 else 0.0),
         acc[SELL] + (size if side == -1 else 0.0),
-        ts if first else acc[TS_FIRST],
+        acc[TS_FIRST],
         ts,
     )
 
@@ -162,22 +214,23 @@ def _add(acc, ts, price, size, side):
 def _allocate(n):
     f = np.float64
     i = np.int64
-    return (np.empty(n, i), np.empty(n, f), np.empty(n, f), np.empty(n, f), np.empty(n, f),
+    return (np.full(4, -1, i), np.empty(n, i), np.empty(n, f), np.empty(n, f), np.empty(n, f), np.empty(n, f),
             np.empty(n, f), np.empty(n, f), np.empty(n, i), np.empty(n, f), np.empty(n, f),
             np.empty(n, i), np.empty(n, i))
 
 
 @jit
 def _emit(out, k, acc):
-    out[0][k] = acc[START]
-    out[1][k] = acc[OPEN]
-    out[2][k] = acc[HIGH]
-    out[3][k] = acc[LOW]
-    out[4][k] = acc[CLOSE]
-    out[5][k] = acc[VOLUME]
-    out[6][k] = acc[NOTIONAL] / acc[VOLUME] if acc[VOLUME] != 0.0 else np.nan
-    out[7][k] = acc[N_TRADES]
-    out[8][k] = acc[BUY]
-    out[9][k] = acc[SELL]
-    out[10][k] = acc[TS_FIRST]
-    out[11][k] = acc[TS_LAST]
+    # out[0] holds the scan result
+    out[1][k] = acc[START]
+    out[2][k] = acc[OPEN]
+    out[3][k] = acc[HIGH]
+    out[4][k] = acc[LOW]
+    out[5][k] = acc[CLOSE]
+    out[6][k] = acc[VOLUME]
+    out[7][k] = acc[NOTIONAL] / acc[VOLUME] if acc[VOLUME] != 0.0 else np.nan
+    out[8][k] = acc[N_TRADES]
+    out[9][k] = acc[BUY]
+    out[10][k] = acc[SELL]
+    out[11][k] = acc[TS_FIRST]
+    out[12][k] = acc[TS_LAST]

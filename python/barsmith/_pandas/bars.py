@@ -27,29 +27,33 @@ def scan_trades(ts, price, size, side):
     )
 
 
+# Every bar kernel returns the trades' scan result first (what scan_trades
+# finds), then the bars; bars are only meaningful when the scan found nothing.
+
+
 def time_bars(ts, price, size, side, interval_ns, origin_ns):
     """Bars over ``[origin + k*interval, origin + (k+1)*interval)``; empty bins omitted."""
+    bad_rows = scan_trades(ts, price, size, side)
+    if (bad_rows >= 0).any():
+        return _no_bars(bad_rows)
     bin_start = origin_ns + (ts - origin_ns) // interval_ns * interval_ns
     labels, starts = pd.factorize(bin_start, sort=False)
-    return _aggregate(labels, len(starts), starts.astype(np.int64), ts, price, size, side)
+    return (bad_rows,) + _aggregate(labels, len(starts), starts.astype(np.int64), ts, price, size, side)
 
 
 def tick_bars(ts, price, size, side, n_per_bar):
     """Bars of ``n_per_bar`` trades; the last may hold fewer."""
-    labels = np.arange(len(ts), dtype=np.int64) // n_per_bar
-    return _threshold_aggregate(labels, ts, price, size, side)
+    return _threshold_bars(ts, price, size, side, lambda: np.arange(len(ts), dtype=np.int64) // n_per_bar)
 
 
 def volume_bars(ts, price, size, side, threshold):
     """A bar closes on the trade whose bar volume reaches ``threshold`` (not split)."""
-    labels = _labels_reaching(size, threshold)
-    return _threshold_aggregate(labels, ts, price, size, side)
+    return _threshold_bars(ts, price, size, side, lambda: _labels_reaching(size, threshold))
 
 
 def dollar_bars(ts, price, size, side, threshold):
     """A bar closes on the trade whose bar notional reaches ``threshold`` (not split)."""
-    labels = _labels_reaching(price * size, threshold)
-    return _threshold_aggregate(labels, ts, price, size, side)
+    return _threshold_bars(ts, price, size, side, lambda: _labels_reaching(price * size, threshold))
 
 
 def _labels_reaching(values, threshold):
@@ -77,10 +81,19 @@ def _labels_reaching(values, threshold):
     return labels
 
 
-def _threshold_aggregate(labels, ts, price, size, side):
+def _threshold_bars(ts, price, size, side, make_labels):
+    bad_rows = scan_trades(ts, price, size, side)
+    if (bad_rows >= 0).any():
+        return _no_bars(bad_rows)
+    labels = make_labels()
     n_bars = int(labels[-1]) + 1 if len(labels) else 0
     out = _aggregate(labels, n_bars, None, ts, price, size, side)
-    return (out[10].copy(),) + out[1:]  # start = first trade's ts
+    return (bad_rows, out[10].copy()) + out[1:]  # start = first trade's ts
+
+
+def _no_bars(bad_rows):
+    f, i = np.empty(0, np.float64), np.empty(0, np.int64)
+    return (bad_rows, i, f, f, f, f, f, f, i, f, f, i, i)
 
 
 def _aggregate(labels, n_bars, starts, ts, price, size, side):

@@ -21,6 +21,7 @@ fn bars_to_py<'py>(py: Python<'py>, b: bars::Bars) -> PyResult<Bound<'py, PyTupl
     PyTuple::new(
         py,
         [
+            b.bad_rows.to_vec().into_pyarray(py).into_any(),
             b.start.into_pyarray(py).into_any(),
             b.open.into_pyarray(py).into_any(),
             b.high.into_pyarray(py).into_any(),
@@ -137,7 +138,11 @@ fn cvd<'py>(
     sign: PyReadonlyArray1<'py, i8>,
     period: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (size, sign, period) = (slice("size", &size)?, slice("sign", &sign)?, slice("period", &period)?);
+    let (size, sign, period) = (
+        slice("size", &size)?,
+        slice("sign", &sign)?,
+        slice("period", &period)?,
+    );
     let out = py.detach(|| orderflow::cvd(size, sign, period));
     Ok(out.into_pyarray(py))
 }
