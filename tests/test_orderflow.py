@@ -1,0 +1,90 @@
+"""Trade classification and CVD against the pandas expressions they document."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ALL_BACKENDS
+
+import barsmith
+from barsmith import InputError
+from barsmith.orderflow import classify_trades, cvd
+
+
+@pytest.fixture(scope="module")
+def trades():
+    return barsmith.synth.trades(20_000, seed=5, duration="30min")
+
+
+@pytest.fixture(scope="module")
+def quotes(trades):
+    rng = np.random.default_rng(2)
+    ts = np.sort(rng.choice(pd.DatetimeIndex(trades["ts_event"]).asi8, 3_000)) - 1
+    mid = np.interp(ts, pd.DatetimeIndex(trades["ts_event"]).asi8, trades["price"].to_numpy())
+    half = 0.125 * rng.integers(1, 3, len(ts))
+    return pd.DataFrame({"ts_event": pd.to_datetime(ts, utc=True), "bid_px_00": mid - half, "ask_px_00": mid + half})
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_tick_rule_equals_its_pandas_expression(trades, backend):
+    price = trades["price"]
+    expected = np.sign(price.diff()).replace(0, np.nan).ffill().fillna(0).astype(np.int8)
+    got = classify_trades(trades, "tick", backend=backend)
+    pd.testing.assert_series_equal(got, expected.rename("sign"))
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_lee_ready_uses_the_prevailing_mid_via_merge_asof(trades, quotes, backend):
+    merged = pd.merge_asof(
+        trades[["ts_event", "price"]], quotes, on="ts_event", direction="backward", allow_exact_matches=True
+    )
+    mid = (merged["bid_px_00"] + merged["ask_px_00"]) / 2
+    tick = np.sign(trades["price"].diff()).replace(0, np.nan).ffill().fillna(0)
+    expected = np.where(trades["price"] > mid, 1, np.where(trades["price"] < mid, -1, tick)).astype(np.int8)
+    got = classify_trades(trades, "lee_ready", quotes=quotes, backend=backend)
+    np.testing.assert_array_equal(got.to_numpy(), expected)
+    assert got.index.equals(trades.index)
+
+
+def test_classified_signs_feed_the_bars(trades):
+    unlabelled = trades.drop(columns="side")
+    signed = unlabelled.assign(side=classify_trades(unlabelled))
+    bars = barsmith.bars.time_bars(signed, "1min")
+    assert (bars["buy_volume"] + bars["sell_volume"]).sum() > 0.9 * bars["volume"].sum()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_cvd_equals_the_running_signed_volume(trades, backend):
+    sign = trades["side"].map({"B": 1, "A": -1, "N": 0}).astype(np.int8)
+    signed = trades["size"] * sign
+    pd.testing.assert_series_equal(cvd(trades, backend=backend), signed.cumsum().rename("cvd"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_cvd_resets_each_period(trades, backend):
+    sign = trades["side"].map({"B": 1, "A": -1, "N": 0}).astype(np.int8)
+    signed = trades["size"] * sign
+    expected = signed.groupby(trades["ts_event"].dt.floor("5min")).cumsum()
+    pd.testing.assert_series_equal(cvd(trades, reset="5min", backend=backend), expected.rename("cvd"), rtol=1e-12)
+
+
+def test_cvd_without_a_side_says_how_to_classify(trades):
+    with pytest.raises(InputError, match="classify_trades"):
+        cvd(trades.drop(columns="side"))
+
+
+def test_lee_ready_needs_sorted_quotes_with_bid_and_ask(trades, quotes):
+    with pytest.raises(InputError, match="quotes"):
+        classify_trades(trades, "lee_ready")
+    with pytest.raises(InputError, match="bid/ask"):
+        classify_trades(trades, "lee_ready", quotes=quotes.rename(columns={"bid_px_00": "b"}))
+    with pytest.raises(InputError, match="not sorted") as err:
+        classify_trades(trades, "lee_ready", quotes=quotes.iloc[::-1])
+    assert err.value.row == 1
+    with pytest.raises(InputError, match="method"):
+        classify_trades(trades, "quote")
+
+
+def test_arrays_in_give_arrays_out(trades):
+    out = classify_trades(ts_event=trades["ts_event"].to_numpy(), price=trades["price"].to_numpy(),
+                          size=trades["size"].to_numpy())  # fmt: skip
+    assert isinstance(out, np.ndarray) and out.dtype == np.int8
