@@ -86,6 +86,11 @@ def to_ns(values: Any, column: str) -> np.ndarray:
         if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
             raise InputError("timestamps beyond int64 nanoseconds", column=column)
         return np.ascontiguousarray(arr, dtype=np.int64)
+    if arr.dtype.kind == "O":  # e.g. a tz-aware Series' .to_numpy(): Timestamp objects
+        try:
+            return to_ns(pd.Series(pd.to_datetime(arr, utc=True)), column)
+        except (ValueError, TypeError):
+            pass
     raise InputError(
         f"expected datetime64 or integer nanoseconds since the epoch, got dtype {arr.dtype}",
         column=column,
