@@ -26,6 +26,19 @@ SIDE_CODES = {"B": 1, "A": -1, "N": 0}
 _UNKNOWN_SIDE = np.int8(127)
 
 
+def frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only view (no copy).
+
+    Every array the fronts hand to a kernel is read-only: kernels cannot
+    mutate the caller's data, and Numba, which compiles separately for
+    read-only and writable arrays, always sees the one kind that
+    :func:`barsmith.warmup` compiled.
+    """
+    view = np.asarray(a).view()
+    view.flags.writeable = False
+    return view
+
+
 @dataclass(frozen=True)
 class Trades:
     """Validated trade columns in kernel dtypes, plus the caller's index."""
@@ -48,7 +61,11 @@ class Trades:
 
 
 EMPTY_TRADES = Trades(
-    np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64), np.empty(0, np.int8), None
+    frozen(np.empty(0, np.int64)),
+    frozen(np.empty(0, np.float64)),
+    frozen(np.empty(0, np.float64)),
+    frozen(np.empty(0, np.int8)),
+    None,
 )
 
 
@@ -61,10 +78,10 @@ def concat_trades(a: Trades, b: Trades) -> Trades:
     if bool(len(a.side)) != bool(len(b.side)):
         raise InputError("every chunk must have a side column, or none must", column="side")
     return Trades(
-        np.concatenate([a.ts, b.ts]),
-        np.concatenate([a.price, b.price]),
-        np.concatenate([a.size, b.size]),
-        np.concatenate([a.side, b.side]),
+        frozen(np.concatenate([a.ts, b.ts])),
+        frozen(np.concatenate([a.price, b.price])),
+        frozen(np.concatenate([a.size, b.size])),
+        frozen(np.concatenate([a.side, b.side])),
         None,
     )
 
@@ -251,7 +268,7 @@ def trades_input(
         side_arr = side_arr[order] if len(side_arr) else side_arr
         index = index[order] if index is not None else None
         side = None  # quote the mapped sign in errors: positions no longer match
-    out = Trades(ts_arr, price_arr, size_arr, side_arr, index, side)
+    out = Trades(frozen(ts_arr), frozen(price_arr), frozen(size_arr), frozen(side_arr), index, side)
     if scan:
         raise_bad_rows(out, kernel("scan_trades", backend)(out.ts, out.price, out.size, out.side))
     return out

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import interval_ns, to_float, to_ns, trades_input
+from ._input import frozen, interval_ns, to_float, to_ns, trades_input
 from ._registry import kernel
 
 __all__ = ["classify_trades", "cvd"]
@@ -64,7 +64,7 @@ def classify_trades(
         mid = _prevailing_mid(quotes, t.ts)
     else:
         raise InputError(f"method must be 'tick' or 'lee_ready', got {method!r}", column="method")
-    signs = kernel("trade_signs", backend)(t.price, mid)
+    signs = kernel("trade_signs", backend)(t.price, frozen(mid))
     if t.index is None:
         return signs
     return pd.Series(signs, index=t.index, name="sign")
@@ -100,7 +100,7 @@ def cvd(
         period = np.empty(0, dtype=np.int64)
     else:
         period = t.ts // interval_ns(reset, "reset")
-    out = kernel("cvd", backend)(t.size, t.side, period)
+    out = kernel("cvd", backend)(t.size, t.side, frozen(period))
     if t.index is None:
         return out
     return pd.Series(out, index=t.index, name="cvd")

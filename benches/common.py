@@ -1,0 +1,37 @@
+"""Shared inputs for the benchmarks: seeded synthetic trades, generated once per process.
+
+Sizes come from $BARSMITH_BENCH_SIZES (comma-separated, default 1e4,1e6,1e7),
+so CI can smoke-test the suite on small inputs.
+"""
+
+import functools
+import os
+
+import numpy as np
+import pandas as pd
+
+import barsmith
+
+BACKENDS = [name for name, why in barsmith.available_backends().items() if why is None]
+SIZES = [int(float(s)) for s in os.environ.get("BARSMITH_BENCH_SIZES", "1e4,1e6,1e7").split(",")]
+
+
+@functools.lru_cache(maxsize=2)
+def trades(n: int) -> pd.DataFrame:
+    return barsmith.synth.trades(n, seed=1)
+
+
+@functools.lru_cache(maxsize=2)
+def trade_arrays(n: int) -> dict:
+    """The same trades as kernel-dtype NumPy arrays (no conversion inside the timing)."""
+    df = trades(n)
+    return {
+        "ts_event": pd.DatetimeIndex(df["ts_event"]).asi8,
+        "price": df["price"].to_numpy(),
+        "size": df["size"].to_numpy(),
+        "side": np.asarray(barsmith._input.to_side(df["side"]), dtype=np.int8),
+    }
+
+
+def warm(backend: str) -> None:
+    barsmith.warmup(backend)
