@@ -9,7 +9,7 @@ allocated.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
 jit = njit(cache=True, nogil=True)
 
@@ -29,6 +29,7 @@ def scan_trades(ts, price, size, side):
 # only a failing block, as rust/core/src/bars.rs does.
 SCAN_BLOCK = 4096
 FUSED_BLOCK = 16 * 1024
+PARALLEL_MIN_ROWS = 1 << 20  # as rust/core/src/bars.rs
 
 
 @jit
@@ -88,22 +89,75 @@ def _bad_size(bits):
     return (bits >= np.uint64(0x7FF0000000000000)) & (bits != np.uint64(0x8000000000000000))
 
 
-@jit
 def time_bars(ts, price, size, side, interval_ns, origin_ns):
-    """Bars over ``[origin + k*interval, origin + (k+1)*interval)``; empty bins omitted."""
+    """Bars over ``[origin + k*interval, origin + (k+1)*interval)``; empty bins omitted.
+
+    Large inputs are cut at bin boundaries into one piece per thread (as in
+    Rust); no bar straddles a cut, so the result equals the serial one.
+    """
+    # get_num_threads() inside a jitted function would stop Numba caching it.
+    pieces = get_num_threads() if len(ts) >= PARALLEL_MIN_ROWS else 1
+    return _time_bars_in_pieces(ts, price, size, side, interval_ns, origin_ns, pieces)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _time_bars_in_pieces(ts, price, size, side, interval_ns, origin_ns, pieces):
+    cuts = _cuts(ts, interval_ns, origin_ns, pieces)
+    m = len(cuts) - 1
+    counts = np.zeros(m, dtype=np.int64)
+    for j in prange(m):
+        counts[j] = _count_bins(ts, cuts[j], cuts[j + 1], interval_ns, origin_ns)
+    offsets = np.zeros(m + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    out = _allocate(offsets[m])
+    found = np.full((m, 4), -1, dtype=np.int64)
+    for j in prange(m):
+        _fill_time_bars(out, offsets[j], found[j], ts, price, size, side, cuts[j], cuts[j + 1], interval_ns, origin_ns)
+    for c in range(4):  # pieces are in row order: the first piece with a finding has the first row
+        for j in range(m):
+            if found[j, c] >= 0:
+                out[0][c] = found[j, c]
+                break
+    return out
+
+
+@jit
+def _cuts(ts, interval_ns, origin_ns, pieces):
+    """Piece starts (plus len(ts)), each moved forward to the first trade of a new bin."""
+    n = len(ts)
+    cuts = [0]
+    for k in range(1, pieces):
+        i = max(k * n // pieces, cuts[-1], 1)
+        if i >= n:
+            break
+        bin_end = _bin_start(ts[i - 1], interval_ns, origin_ns) + interval_ns
+        while i < n and ts[i] < bin_end:  # at most one bin's trades
+            i += 1
+        if cuts[-1] < i < n:
+            cuts.append(i)
+    cuts.append(n)
+    return np.array(cuts, dtype=np.int64)
+
+
+@jit
+def _count_bins(ts, lo, hi, interval_ns, origin_ns):
     n_bars = 0
     bin_end = np.iinfo(np.int64).min
-    for i in range(len(ts)):
+    for i in range(lo, hi):
         if ts[i] >= bin_end:
             n_bars += 1
             bin_end = _bin_start(ts[i], interval_ns, origin_ns) + interval_ns
-    out = _allocate(n_bars)
-    k = 0
+    return n_bars
+
+
+@jit
+def _fill_time_bars(out, k, found, ts, price, size, side, lo, hi, interval_ns, origin_ns):
+    """Write the bars of trades [lo, hi) from slot k on; scan each block first, into ``found``."""
     acc = _open_at(0, 0, np.nan)
     bin_end = np.iinfo(np.int64).min
-    for i in range(len(ts)):
-        if i % FUSED_BLOCK == 0:  # scan each block while it is in cache
-            _scan_block(out[0], i, min(i + FUSED_BLOCK, len(ts)), ts, price, size, side)
+    for i in range(lo, hi):
+        if (i - lo) % FUSED_BLOCK == 0:  # scan each block while it is in cache
+            _scan_block(found, i, min(i + FUSED_BLOCK, hi), ts, price, size, side)
         t = ts[i]
         if t >= bin_end:
             if acc[N_TRADES] > 0:
@@ -114,7 +168,6 @@ def time_bars(ts, price, size, side, interval_ns, origin_ns):
         acc = _add(acc, t, price[i], size[i], _side_at(side, i))
     if acc[N_TRADES] > 0:
         _emit(out, k, acc)
-    return out
 
 
 @jit

@@ -63,62 +63,30 @@ fn scan_trades<'py>(
     Ok(rows.to_vec().into_pyarray(py))
 }
 
-#[pyfunction]
-fn time_bars<'py>(
-    py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
-    price: PyReadonlyArray1<'py, f64>,
-    size: PyReadonlyArray1<'py, f64>,
-    side: PyReadonlyArray1<'py, i8>,
-    interval_ns: i64,
-    origin_ns: i64,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let (ts, price, size, side) = trade_slices!(ts, price, size, side);
-    let out = py.detach(|| bars::time_bars(ts, price, size, side, interval_ns, origin_ns));
-    bars_to_py(py, out)
+/// A wrapper for a bar kernel: the four trade columns plus the kernel's own
+/// parameters, returning the scan result and the bar columns.
+macro_rules! bar_kernel {
+    ($name:ident($($param:ident: $ty:ty),*)) => {
+        #[pyfunction]
+        fn $name<'py>(
+            py: Python<'py>,
+            ts: PyReadonlyArray1<'py, i64>,
+            price: PyReadonlyArray1<'py, f64>,
+            size: PyReadonlyArray1<'py, f64>,
+            side: PyReadonlyArray1<'py, i8>,
+            $($param: $ty),*
+        ) -> PyResult<Bound<'py, PyTuple>> {
+            let (ts, price, size, side) = trade_slices!(ts, price, size, side);
+            let out = py.detach(|| bars::$name(ts, price, size, side, $($param),*));
+            bars_to_py(py, out)
+        }
+    };
 }
 
-#[pyfunction]
-fn tick_bars<'py>(
-    py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
-    price: PyReadonlyArray1<'py, f64>,
-    size: PyReadonlyArray1<'py, f64>,
-    side: PyReadonlyArray1<'py, i8>,
-    n_per_bar: i64,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let (ts, price, size, side) = trade_slices!(ts, price, size, side);
-    let out = py.detach(|| bars::tick_bars(ts, price, size, side, n_per_bar));
-    bars_to_py(py, out)
-}
-
-#[pyfunction]
-fn volume_bars<'py>(
-    py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
-    price: PyReadonlyArray1<'py, f64>,
-    size: PyReadonlyArray1<'py, f64>,
-    side: PyReadonlyArray1<'py, i8>,
-    threshold: f64,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let (ts, price, size, side) = trade_slices!(ts, price, size, side);
-    let out = py.detach(|| bars::volume_bars(ts, price, size, side, threshold));
-    bars_to_py(py, out)
-}
-
-#[pyfunction]
-fn dollar_bars<'py>(
-    py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
-    price: PyReadonlyArray1<'py, f64>,
-    size: PyReadonlyArray1<'py, f64>,
-    side: PyReadonlyArray1<'py, i8>,
-    threshold: f64,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let (ts, price, size, side) = trade_slices!(ts, price, size, side);
-    let out = py.detach(|| bars::dollar_bars(ts, price, size, side, threshold));
-    bars_to_py(py, out)
-}
+bar_kernel!(time_bars(interval_ns: i64, origin_ns: i64));
+bar_kernel!(tick_bars(n_per_bar: i64));
+bar_kernel!(volume_bars(threshold: f64));
+bar_kernel!(dollar_bars(threshold: f64));
 
 #[pyfunction]
 fn trade_signs<'py>(
