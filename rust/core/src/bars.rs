@@ -257,7 +257,7 @@ impl BarAccumulator {
     /// Appends the bar to `out` unless it has no trades. Kept out of line: it
     /// runs once per bar, and inlining it would crowd the per-trade loop.
     #[inline(never)]
-    fn emit_if_any(&self, out: &mut Bars) {
+    fn emit_if_any(self, out: &mut Bars) {
         if self.n_trades == 0 {
             return;
         }
@@ -482,7 +482,7 @@ pub(crate) fn first_where<T: Sync>(xs: &[T], bad: impl Fn(&T) -> bool + Copy) ->
 #[inline(always)]
 fn first_where_impl<T>(xs: &[T], bad: impl Fn(&T) -> bool + Copy) -> i64 {
     for (b, block) in xs.chunks(SCAN_BLOCK).enumerate() {
-        if block.iter().fold(0u8, |any, x| any | bad(x) as u8) != 0 {
+        if block.iter().fold(0u64, |any, x| any | bad(x) as u64) != 0 {
             let j = block.iter().position(bad).unwrap_or(0);
             return (b * SCAN_BLOCK + j) as i64;
         }
@@ -506,7 +506,7 @@ fn first_decrease_impl(ts: &[i64]) -> i64 {
         .zip(next.chunks(SCAN_BLOCK))
         .enumerate()
     {
-        if p.iter().zip(q).fold(0u8, |any, (a, c)| any | (c < a) as u8) != 0 {
+        if p.iter().zip(q).fold(0u64, |any, (a, c)| any | (c < a) as u64) != 0 {
             let j = p.iter().zip(q).position(|(a, c)| c < a).unwrap_or(0);
             return (b * SCAN_BLOCK + j + 1) as i64;
         }
