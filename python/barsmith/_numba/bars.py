@@ -155,17 +155,19 @@ def _fill_time_bars(out, k, found, ts, price, size, side, lo, hi, interval_ns, o
     """Write the bars of trades [lo, hi) from slot k on; scan each block first, into ``found``."""
     acc = _open_at(0, 0, np.nan)
     bin_end = np.iinfo(np.int64).min
-    for i in range(lo, hi):
-        if (i - lo) % FUSED_BLOCK == 0:  # scan each block while it is in cache
-            _scan_block(found, i, min(i + FUSED_BLOCK, hi), ts, price, size, side)
-        t = ts[i]
-        if t >= bin_end:
-            if acc[N_TRADES] > 0:
-                _emit(out, k, acc)
-                k += 1
-            acc = _open_at(_bin_start(t, interval_ns, origin_ns), t, price[i])
-            bin_end = acc[START] + interval_ns
-        acc = _add(acc, t, price[i], size[i], _side_at(side, i))
+    has_side = len(side) > 0
+    for block in range(lo, hi, FUSED_BLOCK):
+        block_end = min(block + FUSED_BLOCK, hi)
+        _scan_block(found, block, block_end, ts, price, size, side)  # while it is in cache
+        for i in range(block, block_end):
+            t = ts[i]
+            if t >= bin_end:
+                if acc[N_TRADES] > 0:
+                    _emit(out, k, acc)
+                    k += 1
+                acc = _open_at(_bin_start(t, interval_ns, origin_ns), t, price[i])
+                bin_end = acc[START] + interval_ns
+            acc = _add(acc, t, price[i], size[i], side[i] if has_side else np.int8(0))
     if acc[N_TRADES] > 0:
         _emit(out, k, acc)
 
