@@ -53,8 +53,9 @@ class Trades:
     def __len__(self) -> int:
         return len(self.ts)
 
-    def take(self, start: int, stop: int | None = None) -> "Trades":
-        sl = slice(start, stop)
+    def tail(self, n: int) -> "Trades":
+        """The last ``n`` trades (streaming builders carry the open bar's trades)."""
+        sl = slice(len(self) - n, None)
         side = self.side[sl] if len(self.side) else self.side
         index = self.index[sl] if self.index is not None else None
         return Trades(self.ts[sl], self.price[sl], self.size[sl], side, index, None)

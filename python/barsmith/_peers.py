@@ -68,7 +68,7 @@ def polars_bars(frame: Any, interval: str) -> Any:
     """OHLCV + VWAP + count with polars ``group_by_dynamic``."""
     import polars as pl
 
-    every = _polars_duration(interval)
+    every = f"{pd.Timedelta(interval).value}ns"
     price, size = pl.col("price"), pl.col("size")
     return frame.group_by_dynamic("ts", every=every, closed="left", label="left").agg(
         price.first().alias("open"),
@@ -88,7 +88,3 @@ def polars_bars_frame(result: Any) -> pd.DataFrame:
     out["n_trades"] = out["n_trades"].astype(np.int64)
     return out
 
-
-def _polars_duration(interval: str) -> str:
-    ns = pd.Timedelta(interval).value
-    return f"{ns}ns"

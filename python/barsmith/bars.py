@@ -285,7 +285,7 @@ class _BarBuilder:
             self._carry = joined
             return self._finish(out)
         held = int(out[7][-1])  # n_trades of the last bar: it may still grow
-        self._carry = joined.take(len(joined) - held)
+        self._carry = joined.tail(held)
         return self._finish(tuple(col[:-1] for col in out))
 
     def flush(self) -> pd.DataFrame:

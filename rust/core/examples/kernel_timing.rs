@@ -1,4 +1,4 @@
-//! Quick timing of the hot kernels on 10M synthetic trades (cargo run --release --example scan_timing).
+//! Quick timing of scan_trades and time_bars on 10M synthetic trades (cargo run --release --example kernel_timing).
 use std::time::Instant;
 fn main() {
     let n = 10_000_000usize;
