@@ -26,7 +26,9 @@ def scan_trades(ts, price, size, side):
 
 
 # Each check reduces a block branch-free (so LLVM vectorises it) and searches
-# only a failing block, as rust/core/src/bars.rs does.
+# only a failing block, as rust/core/src/bars.rs does. The checks take slices:
+# with ``range(len(x))`` Numba knows an index is not negative and drops the
+# wraparound test that otherwise stops vectorisation (3-10x slower).
 SCAN_BLOCK = 4096
 FUSED_BLOCK = 16 * 1024
 PARALLEL_MIN_ROWS = 1 << 20  # as rust/core/src/bars.rs
@@ -35,46 +37,83 @@ PARALLEL_MIN_ROWS = 1 << 20  # as rust/core/src/bars.rs
 @jit
 def _scan_block(bad, lo, hi, ts, price, size, side):
     """Record in ``bad`` the first row in [lo, hi) failing each check not yet failed."""
-    price_bits = price.view(np.uint64)
-    size_bits = size.view(np.uint64)
-    for b in range(lo, hi, SCAN_BLOCK):
-        e = min(b + SCAN_BLOCK, hi)
-        if bad[0] < 0:
-            any_bad = False
-            for i in range(max(b, 1), e):
-                any_bad |= ts[i] < ts[i - 1]
-            if any_bad:
-                for i in range(max(b, 1), e):
-                    if ts[i] < ts[i - 1]:
-                        bad[0] = i
-                        break
-        if bad[1] < 0:
-            any_bad = False
-            for i in range(b, e):
-                any_bad |= _bad_price(price_bits[i])
-            if any_bad:
-                for i in range(b, e):
-                    if _bad_price(price_bits[i]):
-                        bad[1] = i
-                        break
-        if bad[2] < 0:
-            any_bad = False
-            for i in range(b, e):
-                any_bad |= _bad_size(size_bits[i])
-            if any_bad:
-                for i in range(b, e):
-                    if _bad_size(size_bits[i]):
-                        bad[2] = i
-                        break
-        if bad[3] < 0 and len(side) > 0:
-            any_bad = False
-            for i in range(b, e):
-                any_bad |= (side[i] < -1) | (side[i] > 1)
-            if any_bad:
-                for i in range(b, e):
-                    if (side[i] < -1) | (side[i] > 1):
-                        bad[3] = i
-                        break
+    if bad[0] < 0:
+        # the slice starts one row early when lo > 0, to compare row lo with its predecessor
+        from_prev = max(lo - 1, 0)
+        bad[0] = _shifted(_first_decrease(ts[from_prev:hi]), from_prev)
+    if bad[1] < 0:
+        bad[1] = _shifted(_first_bad_price(price[lo:hi].view(np.uint64)), lo)
+    if bad[2] < 0:
+        bad[2] = _shifted(_first_bad_size(size[lo:hi].view(np.uint64)), lo)
+    if bad[3] < 0 and len(side) > 0:
+        bad[3] = _shifted(_first_bad_side(side[lo:hi]), lo)
+
+
+@jit
+def _shifted(local, lo):
+    return local + lo if local >= 0 else -1
+
+
+@jit
+def _first_decrease(ts):
+    """Index of the first element smaller than its predecessor, or -1."""
+    for b in range(0, len(ts), SCAN_BLOCK):
+        block = ts[b:b + SCAN_BLOCK + 1]  # one row of overlap with the next block
+        any_bad = False
+        for i in range(1, len(block)):
+            any_bad |= block[i] < block[i - 1]
+        if any_bad:
+            for i in range(1, len(block)):
+                if block[i] < block[i - 1]:
+                    return b + i
+    return -1
+
+
+@jit
+def _first_bad_price(bits):
+    for b in range(0, len(bits), SCAN_BLOCK):
+        block = bits[b:b + SCAN_BLOCK]
+        any_bad = False
+        for i in range(len(block)):
+            any_bad |= _bad_price(block[i])
+        if any_bad:
+            for i in range(len(block)):
+                if _bad_price(block[i]):
+                    return b + i
+    return -1
+
+
+@jit
+def _first_bad_size(bits):
+    for b in range(0, len(bits), SCAN_BLOCK):
+        block = bits[b:b + SCAN_BLOCK]
+        any_bad = False
+        for i in range(len(block)):
+            any_bad |= _bad_size(block[i])
+        if any_bad:
+            for i in range(len(block)):
+                if _bad_size(block[i]):
+                    return b + i
+    return -1
+
+
+@jit
+def _first_bad_side(side):
+    for b in range(0, len(side), SCAN_BLOCK):
+        block = side[b:b + SCAN_BLOCK]
+        any_bad = False
+        for i in range(len(block)):
+            any_bad |= _bad_side(block[i])
+        if any_bad:
+            for i in range(len(block)):
+                if _bad_side(block[i]):
+                    return b + i
+    return -1
+
+
+@jit
+def _bad_side(code):
+    return (code < -1) | (code > 1)
 
 
 @jit
