@@ -79,6 +79,28 @@ def test_side_codes_as_strings_bytes_and_categories_are_equivalent(day):
         pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
 
 
+@pytest.mark.parametrize(
+    ("categories", "expected"),
+    [
+        (["N", "A", "B"], [1, -1, 0, 1]),  # any category order
+        (["B", "A"], None),  # a missing side: a NaN code
+        (["B", "A", "N", "X"], [1, -1, 0, 1]),  # an unused unknown category is harmless
+    ],
+)
+def test_categorical_sides_map_by_category_not_by_code(categories, expected):
+    side = pd.Categorical([c if c in categories else None for c in ["B", "A", "N", "B"]], categories=categories)
+    trades = pd.DataFrame({"ts_event": [1, 2, 3, 4], "price": [1.0, 2.0, 3.0, 4.0], "size": [1.0, 2.0, 4.0, 8.0],
+                           "side": side})  # fmt: skip
+    if expected is None:
+        with pytest.raises(InputError, match="side") as err:
+            tick_bars(trades, 1)
+        assert err.value.row == 2
+    else:
+        bars = tick_bars(trades, 1)
+        buy_minus_sell = bars["buy_volume"] - bars["sell_volume"]
+        assert buy_minus_sell.tolist() == [s * v for s, v in zip(expected, [1.0, 2.0, 4.0, 8.0])]
+
+
 def test_empty_nan_keeps_empty_bins_with_nan_prices_and_zero_volume():
     s = 1_000_000_000
     trades = pd.DataFrame({"ts_event": [0, 1 * s, 16 * s], "price": [10.0, 11.0, 12.0], "size": [1.0, 1.0, 2.0]})
