@@ -49,6 +49,19 @@ def _example_trades() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return ts, price, size, side
 
 
+def _example_events() -> tuple[Any, ...]:
+    """Two snapshots a bar apart, then a trade: enough to reach every branch that compiles."""
+    n, levels = 3, 10
+    ts = np.array([0, 1_000_000_000, 6_000_000_000], dtype=np.int64)
+    bid_px = tuple(np.full(n, 100.0 - 0.25 * k) for k in range(levels))
+    ask_px = tuple(np.full(n, 100.25 + 0.25 * k) for k in range(levels))
+    sizes = tuple(np.full(n, 5 + k, dtype=np.uint32) for k in range(levels))
+    return (ts, np.frombuffer(b"ACT", np.uint8).copy(), np.frombuffer(b"BAB", np.uint8).copy(),
+            np.array([100.0, 100.25, 100.25]), np.array([1, 2, 3], dtype=np.uint32),
+            np.array([128, 128, 128], dtype=np.uint8), np.array([1, 2, 3], dtype=np.uint32),
+            bid_px, ask_px, sizes, sizes, np.array([0.0, 1.0, 2.0]), 5_000_000_000, 0, 0)  # fmt: skip
+
+
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in [
@@ -57,6 +70,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("bars", "tick_bars", lambda: (*_example_trades(), 2)),
         Kernel("bars", "volume_bars", lambda: (*_example_trades(), 2.5)),
         Kernel("bars", "dollar_bars", lambda: (*_example_trades(), 250.0)),
+        Kernel("book", "mbp10_bars", _example_events),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",
@@ -172,6 +186,15 @@ def kernel(name: str, backend: str | None = None) -> Callable[..., Any]:
         ) from None
 
 
+def _frozen_arg(a: Any) -> Any:
+    """Arrays (and tuples of arrays, such as book levels) as the fronts pass them: read-only."""
+    if isinstance(a, np.ndarray):
+        return frozen(a)
+    if isinstance(a, tuple):
+        return tuple(_frozen_arg(x) for x in a)
+    return a
+
+
 def warmup(backend: str | None = None) -> dict[str, float]:
     """Compile (or load from cache) every kernel of a backend; seconds per kernel.
 
@@ -188,7 +211,7 @@ def warmup(backend: str | None = None) -> dict[str, float]:
     seconds: dict[str, float] = {}
     for name, spec in KERNELS.items():
         fn = kernel(name, backend)
-        args = [frozen(a) if isinstance(a, np.ndarray) else a for a in spec.example()]
+        args = [_frozen_arg(a) for a in spec.example()]
         start = time.perf_counter()
         fn(*args)
         seconds[name] = time.perf_counter() - start

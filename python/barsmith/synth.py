@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["trades"]
+__all__ = ["mbp10", "trades"]
 
 SIDE_CATEGORIES = ["A", "B", "N"]
 
@@ -102,3 +102,35 @@ def trades(
             "side": pd.Categorical.from_codes(codes, categories=SIDE_CATEGORIES),
         }
     )
+
+
+def mbp10(
+    n_events: int = 1_900_000,
+    *,
+    seed: int = 0,
+    day: Any = "2024-03-05",
+    tick_size: float = 0.25,
+    price: float = 5100.0,
+) -> pd.DataFrame:
+    """A day of MBP-10 events shaped like a Databento CME futures file (ES by default).
+
+    Internally consistent: prices on a ``tick_size`` grid, ten levels per side
+    that move when a level empties or a new best is added, adds, cancels,
+    modifies, trades (one ``T`` per level taken, sweeps through several) and
+    fills at the touch, clustered arrival times over 23 hours, and a few
+    injected crossed or locked books, sequence gaps and ``F_MAYBE_BAD_BOOK``
+    records. Records of one event share ``ts_event``; only the last carries
+    ``F_LAST``. Same layout as :func:`barsmith.book.read_mbp10`.
+
+    Examples
+    --------
+    >>> events = barsmith.synth.mbp10(200_000, seed=1)
+    >>> events["action"].value_counts()
+    """
+    if n_events < 0:
+        raise ValueError("n_events must be >= 0")
+    from ._core import synth as core_synth
+    from .book import _frame
+
+    day_ns = pd.Timestamp(day).tz_localize(None).normalize().value
+    return _frame(core_synth.mbp10(int(n_events), int(seed), int(day_ns), float(tick_size), float(price)))

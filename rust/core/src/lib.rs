@@ -5,4 +5,7 @@
 //! (the Python fronts validate them, see `bars::scan_trades`).
 
 pub mod bars;
+pub mod book;
+pub mod dbn_io;
 pub mod orderflow;
+pub mod synth;

@@ -1,0 +1,569 @@
+//! MBP-10 events to time bars of book, trade, flow, wall and quality features.
+//!
+//! Read beside `python/barsmith/_pandas/book.py` (the oracle) and
+//! `python/barsmith/_numba/book.py`. Every column is defined in
+//! `docs/features.md`; the column order is `barsmith.book.feature_names`.
+//!
+//! The book is read only at snapshot records (`F_LAST` set, or no flags at
+//! all). Per-snapshot quantities (OFI, net flow, time weights) are summed in
+//! event order; end-of-bar quantities are computed once per bar from the last
+//! snapshot in force. Sums of sizes are sums of integers (exact), and the
+//! time-weighted sums add `value * dt` chronologically, as the oracle does.
+
+use crate::bars::bin_start;
+use crate::dbn_io::LEVELS;
+
+pub const F_LAST: u8 = 128;
+pub const F_MAYBE_BAD_BOOK: u8 = 4;
+
+/// Validation findings, first row per check (or -1), in this order.
+pub const BAD_TS: usize = 0;
+pub const BAD_ACTION: usize = 1;
+pub const BAD_SIDE: usize = 2;
+pub const BAD_PRICE: usize = 3; // a populated level, or a trade, with a non-finite price
+pub const BAD_ORDER: usize = 4; // populated levels not strictly sorted away from the touch
+pub const N_CHECKS: usize = 5;
+
+/// The event columns a kernel reads (Databento layout, sizes as u32).
+pub struct Events<'a> {
+    pub ts: &'a [i64],
+    pub action: &'a [u8],
+    pub side: &'a [u8],
+    pub price: &'a [f64],
+    pub size: &'a [u32],
+    pub flags: &'a [u8],
+    pub sequence: &'a [u32],
+    pub bid_px: [&'a [f64]; LEVELS],
+    pub ask_px: [&'a [f64]; LEVELS],
+    pub bid_sz: [&'a [u32]; LEVELS],
+    pub ask_sz: [&'a [u32]; LEVELS],
+}
+
+pub struct Mbp10Bars {
+    pub bad_rows: [i64; N_CHECKS],
+    pub start: Vec<i64>,
+    /// Row-major, `start.len()` rows of `n_features(n_bands)` columns.
+    pub features: Vec<f64>,
+}
+
+/// Column offsets, in the order of `barsmith.book.feature_names`.
+pub struct Layout {
+    pub n_bands: usize,
+}
+
+pub const N_META: usize = 7; // msg, add, cancel, modify, clear, trade, fill
+pub const N_TRADE: usize = 9; // vol, signed, aggbuy, aggsell, px first/max/min/last/vwap
+pub const N_BOOK_EOB: usize = 7; // bid, ask, mid, spread, microprice, imb_l1, imb_l10
+pub const N_BOOK_TIME: usize = 5; // spread twa, mid twa, spread max, mid max, mid min
+pub const N_WALL: usize = 4; // bid z, bid dist, ask z, ask dist
+pub const N_QUALITY: usize = 4; // crossed, locked, seq gaps, bad book
+
+impl Layout {
+    pub fn meta(&self) -> usize {
+        0
+    }
+    pub fn trade(&self) -> usize {
+        N_META
+    }
+    pub fn book_eob(&self) -> usize {
+        self.trade() + N_TRADE
+    }
+    pub fn depth(&self) -> usize {
+        self.book_eob() + N_BOOK_EOB
+    }
+    pub fn book_time(&self) -> usize {
+        self.depth() + 2 * self.n_bands
+    }
+    pub fn flow_net(&self) -> usize {
+        self.book_time() + N_BOOK_TIME
+    }
+    pub fn ofi(&self) -> usize {
+        self.flow_net() + 2 * self.n_bands
+    }
+    pub fn wall(&self) -> usize {
+        self.ofi() + LEVELS
+    }
+    pub fn quality(&self) -> usize {
+        self.wall() + N_WALL
+    }
+    pub fn width(&self) -> usize {
+        self.quality() + N_QUALITY
+    }
+}
+
+pub fn n_features(n_bands: usize) -> usize {
+    Layout { n_bands }.width()
+}
+
+#[inline]
+fn action_index(a: u8) -> Option<usize> {
+    // meta counters: add, cancel, modify, clear, trade, fill; 'N' counts only as a message
+    match a {
+        b'A' => Some(1),
+        b'C' => Some(2),
+        b'M' => Some(3),
+        b'R' => Some(4),
+        b'T' => Some(5),
+        b'F' => Some(6),
+        b'N' => Some(0),
+        _ => None,
+    }
+}
+
+#[inline]
+fn is_snapshot(flags: u8) -> bool {
+    flags & F_LAST != 0 || flags == 0
+}
+
+/// Index of the band holding distance `d` (points), or `None`.
+#[inline]
+fn band_of(d: f64, edges: &[f64]) -> Option<usize> {
+    if !(d >= edges[0]) {
+        return None; // also NaN
+    }
+    (1..edges.len()).find(|&b| d < edges[b]).map(|b| b - 1)
+}
+
+/// Best bid and ask (NaN when the side's first level is empty).
+#[inline]
+fn touch(e: &Events, r: usize) -> (f64, f64) {
+    let bid = if e.bid_sz[0][r] > 0 { e.bid_px[0][r] } else { f64::NAN };
+    let ask = if e.ask_sz[0][r] > 0 { e.ask_px[0][r] } else { f64::NAN };
+    (bid, ask)
+}
+
+#[inline]
+fn mid_of(bid: f64, ask: f64) -> f64 {
+    (bid + ask) * 0.5
+}
+
+/// Bid or ask side of a snapshot, as (price, size) per level; an empty level
+/// has price -inf (bid) / +inf (ask) and size 0, the convention the OFI and
+/// the net-flow window use.
+#[inline]
+fn level(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize, k: usize, empty: f64) -> (f64, f64) {
+    let q = sz[k][r];
+    if q > 0 {
+        (px[k][r], q as f64)
+    } else {
+        (empty, 0.0)
+    }
+}
+
+/// Cont-Kukanov-Stoikov order-flow imbalance at level `k` between snapshots `p` and `r`.
+#[inline]
+fn ofi(e: &Events, p: usize, r: usize, k: usize) -> f64 {
+    let (bp0, bq0) = level(&e.bid_px, &e.bid_sz, p, k, f64::NEG_INFINITY);
+    let (bp1, bq1) = level(&e.bid_px, &e.bid_sz, r, k, f64::NEG_INFINITY);
+    let (ap0, aq0) = level(&e.ask_px, &e.ask_sz, p, k, f64::INFINITY);
+    let (ap1, aq1) = level(&e.ask_px, &e.ask_sz, r, k, f64::INFINITY);
+    let mut x = 0.0;
+    if bp1 >= bp0 {
+        x += bq1;
+    }
+    if bp1 <= bp0 {
+        x -= bq0;
+    }
+    if ap1 <= ap0 {
+        x -= aq1;
+    }
+    if ap1 >= ap0 {
+        x += aq0;
+    }
+    x
+}
+
+/// The populated levels of one side at snapshot `r`, touch first, as (price, size).
+#[inline]
+fn populated(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize) -> ([(f64, f64); LEVELS], usize) {
+    let mut out = [(0.0, 0.0); LEVELS];
+    let mut n = 0;
+    for k in 0..LEVELS {
+        let q = sz[k][r];
+        if q > 0 {
+            out[n] = (px[k][r], q as f64);
+            n += 1;
+        }
+    }
+    (out, n)
+}
+
+/// Adds to `net[band]` the size change at each price between snapshots `p`
+/// and `r` on one side, attributed by |price - mid| (mid of `p`). Only prices
+/// inside both snapshots' visible windows count, so a level that merely
+/// scrolls past the tenth is not a change. `sign` is +1 for bids (prices
+/// fall away from the touch), -1 for asks.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn net_flow(
+    px: &[&[f64]; LEVELS],
+    sz: &[&[u32]; LEVELS],
+    p: usize,
+    r: usize,
+    sign: f64,
+    mid: f64,
+    edges: &[f64],
+    net: &mut [f64],
+) {
+    let (before, nb) = populated(px, sz, p);
+    let (after, na) = populated(px, sz, r);
+    // Window edge: the tenth level when all ten are populated, else unbounded.
+    let edge = |levels: &[(f64, f64)], n: usize| if n == LEVELS { sign * levels[LEVELS - 1].0 } else { f64::NEG_INFINITY };
+    let bound = edge(&before, nb).max(edge(&after, na)); // in `sign * price` units
+    let mut add = |price: f64, delta: f64| {
+        if delta != 0.0 && sign * price >= bound {
+            if let Some(b) = band_of((price - mid).abs(), edges) {
+                net[b] += delta;
+            }
+        }
+    };
+    // Merge by price, nearest the touch first (bids descending, asks ascending).
+    let (mut i, mut j) = (0, 0);
+    while i < nb || j < na {
+        if j == na || (i < nb && sign * before[i].0 > sign * after[j].0) {
+            add(before[i].0, -before[i].1);
+            i += 1;
+        } else if i == nb || sign * after[j].0 > sign * before[i].0 {
+            add(after[j].0, after[j].1);
+            j += 1;
+        } else {
+            add(after[j].0, after[j].1 - before[i].1);
+            i += 1;
+            j += 1;
+        }
+    }
+}
+
+/// Sizes and distances of one side at snapshot `r`, for the depth bands and the wall.
+fn side_eob(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize, mid: f64, edges: &[f64], depth: &mut [f64]) -> (f64, f64) {
+    let n_bands = edges.len() - 1;
+    for d in depth.iter_mut().take(n_bands) {
+        *d = if mid.is_nan() { f64::NAN } else { 0.0 };
+    }
+    let mut n = 0.0;
+    let mut total = 0.0;
+    for k in 0..LEVELS {
+        let q = sz[k][r];
+        if q > 0 {
+            n += 1.0;
+            total += q as f64;
+            if let Some(b) = band_of((px[k][r] - mid).abs(), edges) {
+                depth[b] += q as f64;
+            }
+        }
+    }
+    // Wall: the largest z-score of level size (population std over populated levels).
+    if n < 2.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mean = total / n;
+    let mut ss = 0.0;
+    for k in 0..LEVELS {
+        let q = sz[k][r];
+        if q > 0 {
+            let dev = q as f64 - mean;
+            ss += dev * dev;
+        }
+    }
+    let std = (ss / n).sqrt();
+    if std == 0.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let (mut best_z, mut best_k) = (f64::NEG_INFINITY, 0);
+    for k in 0..LEVELS {
+        let q = sz[k][r];
+        if q > 0 {
+            let z = (q as f64 - mean) / std;
+            if z > best_z {
+                best_z = z;
+                best_k = k;
+            }
+        }
+    }
+    (best_z, (px[best_k][r] - mid).abs())
+}
+
+/// The end-of-bar book columns from snapshot `r` (or NaN when there is none).
+fn write_eob(e: &Events, r: Option<usize>, edges: &[f64], lay: &Layout, row: &mut [f64]) {
+    let nb = lay.n_bands;
+    let Some(r) = r else {
+        row[lay.book_eob()..lay.book_eob() + N_BOOK_EOB].fill(f64::NAN);
+        row[lay.depth()..lay.depth() + 2 * nb].fill(f64::NAN);
+        row[lay.wall()..lay.wall() + N_WALL].fill(f64::NAN);
+        return;
+    };
+    let (bid, ask) = touch(e, r);
+    let (bq, aq) = (e.bid_sz[0][r] as f64, e.ask_sz[0][r] as f64);
+    let mid = mid_of(bid, ask);
+    let o = lay.book_eob();
+    row[o] = bid;
+    row[o + 1] = ask;
+    row[o + 2] = mid;
+    row[o + 3] = ask - bid;
+    row[o + 4] = if bq + aq > 0.0 { (bid * aq + ask * bq) / (bq + aq) } else { f64::NAN };
+    row[o + 5] = if bq + aq > 0.0 { (bq - aq) / (bq + aq) } else { f64::NAN };
+    let (mut bt, mut at) = (0.0, 0.0);
+    for k in 0..LEVELS {
+        bt += e.bid_sz[k][r] as f64;
+        at += e.ask_sz[k][r] as f64;
+    }
+    row[o + 6] = if bt + at > 0.0 { (bt - at) / (bt + at) } else { f64::NAN };
+    let d = lay.depth();
+    let (bz, bd) = side_eob(&e.bid_px, &e.bid_sz, r, mid, edges, &mut row[d..d + nb]);
+    let (az, ad) = side_eob(&e.ask_px, &e.ask_sz, r, mid, edges, &mut row[d + nb..d + 2 * nb]);
+    let w = lay.wall();
+    row[w] = bz;
+    row[w + 1] = if mid.is_nan() { f64::NAN } else { bd };
+    row[w + 2] = az;
+    row[w + 3] = if mid.is_nan() { f64::NAN } else { ad };
+}
+
+/// Time-weighted sums and extremes of one book quantity over a bar.
+#[derive(Clone, Copy)]
+struct TimeStat {
+    vdt: f64,
+    dt: i64,
+    max: f64,
+    min: f64,
+}
+
+impl TimeStat {
+    const EMPTY: TimeStat = TimeStat { vdt: 0.0, dt: 0, max: f64::NAN, min: f64::NAN };
+
+    #[inline]
+    fn hold(&mut self, v: f64, dt: i64) {
+        if !v.is_nan() {
+            self.vdt += v * dt as f64;
+            self.dt += dt;
+        }
+    }
+
+    #[inline]
+    fn see(&mut self, v: f64) {
+        if !v.is_nan() {
+            // NaN-ignoring extremes: the first defined value replaces NaN
+            self.max = if self.max.is_nan() || v > self.max { v } else { self.max };
+            self.min = if self.min.is_nan() || v < self.min { v } else { self.min };
+        }
+    }
+
+    fn twa(&self) -> f64 {
+        if self.dt > 0 {
+            self.vdt / self.dt as f64
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+#[inline]
+fn check_snapshot_levels(e: &Events, r: usize, bad: &mut [i64; N_CHECKS]) {
+    let mut bad_px = false;
+    let mut bad_order = false;
+    let (mut last_bid, mut last_ask) = (f64::INFINITY, f64::NEG_INFINITY);
+    for k in 0..LEVELS {
+        if e.bid_sz[k][r] > 0 {
+            let p = e.bid_px[k][r];
+            bad_px |= !p.is_finite();
+            bad_order |= p >= last_bid;
+            last_bid = p;
+        }
+        if e.ask_sz[k][r] > 0 {
+            let p = e.ask_px[k][r];
+            bad_px |= !p.is_finite();
+            bad_order |= p <= last_ask;
+            last_ask = p;
+        }
+    }
+    if bad_px && bad[BAD_PRICE] < 0 {
+        bad[BAD_PRICE] = r as i64;
+    }
+    if bad_order && bad[BAD_ORDER] < 0 {
+        bad[BAD_ORDER] = r as i64;
+    }
+}
+
+/// Bars of `interval_ns` from `origin_ns` over the events after the first
+/// `warmup` rows (which only set the book and the previous sequence number:
+/// the streaming builder passes the snapshot and record before its chunk).
+/// Bars with no events are omitted.
+pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, warmup: usize) -> Mbp10Bars {
+    let n = e.ts.len();
+    let nb = edges.len() - 1;
+    let lay = Layout { n_bands: nb };
+    let width = lay.width();
+    let mut out = Mbp10Bars { bad_rows: [-1; N_CHECKS], start: Vec::new(), features: Vec::new() };
+    let mut row = vec![0.0; width];
+    let mut spread = TimeStat::EMPTY;
+    let mut mid = TimeStat::EMPTY;
+    let (mut cur_mid, mut cur_spread) = (f64::NAN, f64::NAN);
+    let mut since = 0i64; // when the book state in force began, within the open bar
+    let mut snap: Option<usize> = None; // last snapshot record
+    let mut bar_end = i64::MIN;
+    let mut open = false;
+    let mut notional = 0.0;
+
+    for r in 0..n {
+        let t = e.ts[r];
+        let a = e.action[r];
+        if r > 0 && t < e.ts[r - 1] && out.bad_rows[BAD_TS] < 0 {
+            out.bad_rows[BAD_TS] = r as i64;
+        }
+        let counter = action_index(a);
+        if counter.is_none() && out.bad_rows[BAD_ACTION] < 0 {
+            out.bad_rows[BAD_ACTION] = r as i64;
+        }
+        let s = e.side[r];
+        if !(s == b'B' || s == b'A' || s == b'N') && out.bad_rows[BAD_SIDE] < 0 {
+            out.bad_rows[BAD_SIDE] = r as i64;
+        }
+        let last = is_snapshot(e.flags[r]);
+        if last {
+            check_snapshot_levels(e, r, &mut out.bad_rows);
+        }
+        if r < warmup {
+            if last {
+                snap = Some(r);
+                let (bid, ask) = touch(e, r);
+                cur_mid = mid_of(bid, ask);
+                cur_spread = ask - bid;
+            }
+            continue;
+        }
+        if t >= bar_end {
+            if open {
+                spread.hold(cur_spread, bar_end - since);
+                mid.hold(cur_mid, bar_end - since);
+                emit(&mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional);
+            }
+            let start = bin_start(t, interval_ns, origin_ns);
+            out.start.push(start);
+            bar_end = start + interval_ns;
+            open = true;
+            row.fill(0.0);
+            let o = lay.trade();
+            row[o + 4] = f64::NAN; // first
+            row[o + 5] = f64::NEG_INFINITY; // max
+            row[o + 6] = f64::INFINITY; // min
+            row[o + 7] = f64::NAN; // last
+            notional = 0.0;
+            spread = TimeStat::EMPTY;
+            mid = TimeStat::EMPTY;
+            spread.see(cur_spread);
+            mid.see(cur_mid);
+            since = start;
+        }
+        // meta
+        row[0] += 1.0;
+        if let Some(c) = counter {
+            if c > 0 {
+                row[c] += 1.0;
+            }
+        }
+        // trades
+        if a == b'T' {
+            let p = e.price[r];
+            if !p.is_finite() && out.bad_rows[BAD_PRICE] < 0 {
+                out.bad_rows[BAD_PRICE] = r as i64;
+            }
+            let q = e.size[r] as f64;
+            let o = lay.trade();
+            row[o] += q;
+            if s == b'B' {
+                row[o + 1] += q;
+                row[o + 2] += q;
+            } else if s == b'A' {
+                row[o + 1] -= q;
+                row[o + 3] += q;
+            }
+            if row[o + 4].is_nan() {
+                row[o + 4] = p;
+            }
+            if p > row[o + 5] {
+                row[o + 5] = p;
+            }
+            if p < row[o + 6] {
+                row[o + 6] = p;
+            }
+            row[o + 7] = p;
+            notional += p * q;
+        }
+        // quality: sequence gaps and flagged records
+        let qo = lay.quality();
+        if r > 0 {
+            let (prev, seq) = (e.sequence[r - 1], e.sequence[r]);
+            if seq != prev && seq != prev.wrapping_add(1) {
+                row[qo + 2] += 1.0;
+            }
+        }
+        if e.flags[r] & F_MAYBE_BAD_BOOK != 0 {
+            row[qo + 3] += 1.0;
+        }
+        if !last {
+            continue;
+        }
+        // a new book snapshot
+        let (bid, ask) = touch(e, r);
+        if bid > ask {
+            row[qo] += 1.0;
+        } else if bid == ask {
+            row[qo + 1] += 1.0;
+        }
+        spread.hold(cur_spread, t - since);
+        mid.hold(cur_mid, t - since);
+        since = t;
+        cur_mid = mid_of(bid, ask);
+        cur_spread = ask - bid;
+        spread.see(cur_spread);
+        mid.see(cur_mid);
+        if let Some(p) = snap {
+            let (pb, pa) = touch(e, p);
+            let prev_mid = mid_of(pb, pa);
+            let of = lay.ofi();
+            for k in 0..LEVELS {
+                row[of + k] += ofi(e, p, r, k);
+            }
+            if !prev_mid.is_nan() {
+                let fo = lay.flow_net();
+                let (bids, asks) = row[fo..fo + 2 * nb].split_at_mut(nb);
+                net_flow(&e.bid_px, &e.bid_sz, p, r, 1.0, prev_mid, edges, bids);
+                net_flow(&e.ask_px, &e.ask_sz, p, r, -1.0, prev_mid, edges, asks);
+            }
+        }
+        snap = Some(r);
+    }
+    if open {
+        spread.hold(cur_spread, bar_end - since);
+        mid.hold(cur_mid, bar_end - since);
+        emit(&mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional);
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn emit(
+    out: &mut Mbp10Bars,
+    row: &mut [f64],
+    e: &Events,
+    snap: Option<usize>,
+    edges: &[f64],
+    lay: &Layout,
+    spread: &TimeStat,
+    mid: &TimeStat,
+    notional: f64,
+) {
+    let o = lay.trade();
+    if row[o + 4].is_nan() {
+        row[o + 5] = f64::NAN; // no trade: no high or low
+        row[o + 6] = f64::NAN;
+    }
+    row[o + 8] = if row[o] > 0.0 { notional / row[o] } else { f64::NAN };
+    write_eob(e, snap, edges, lay, row);
+    let b = lay.book_time();
+    row[b] = spread.twa();
+    row[b + 1] = mid.twa();
+    row[b + 2] = spread.max;
+    row[b + 3] = mid.max;
+    row[b + 4] = mid.min;
+    out.features.extend_from_slice(row);
+}
