@@ -173,10 +173,98 @@ fn ofi(e: &Events, p: usize, r: usize, k: usize) -> f64 {
     x
 }
 
+/// Rows per block of the column-wise ladder scan: the block's book (~240
+/// bytes a row) stays in L2 for the row loop that follows.
+const BLOCK: usize = 4096;
+
+/// Per row of a block, computed a column at a time (sequential, vectorised
+/// reads of each of the 40 level columns, instead of 40 scattered reads per
+/// row): whether all ten levels of both sides are populated, whether the
+/// prices equal the previous row's, which sizes changed from the previous
+/// row (bits 0-9 bid levels, 10-19 ask levels), and whether a full book is
+/// valid (finite prices, sorted away from the touch).
+struct LadderScan {
+    full: [u8; BLOCK],
+    same_prices: [u8; BLOCK],
+    valid_full: [u8; BLOCK],
+    changed: [u32; BLOCK],
+}
+
+/// Finite, as a branch-free bit test LLVM vectorises.
+#[inline(always)]
+fn finite(x: f64) -> u8 {
+    ((x.to_bits() & 0x7FFF_FFFF_FFFF_FFFF) < 0x7FF0_0000_0000_0000) as u8
+}
+
+impl LadderScan {
+    fn new() -> Box<Self> {
+        Box::new(Self { full: [0; BLOCK], same_prices: [0; BLOCK], valid_full: [0; BLOCK], changed: [0; BLOCK] })
+    }
+
+    fn scan(&mut self, e: &Events, lo: usize, hi: usize) {
+        let m = hi - lo;
+        let (full, same, valid, changed) =
+            (&mut self.full[..m], &mut self.same_prices[..m], &mut self.valid_full[..m], &mut self.changed[..m]);
+        full.fill(1);
+        same.fill(1);
+        valid.fill(1);
+        changed.fill(0);
+        // Row lo is compared with row lo - 1; the very first row with nothing.
+        let (cmp_lo, first) = if lo == 0 { (1, 1) } else { (lo, 0) };
+        for k in 0..LEVELS {
+            for side in 0..2 {
+                let (px_col, sz_col) = if side == 0 { (e.bid_px[k], e.bid_sz[k]) } else { (e.ask_px[k], e.ask_sz[k]) };
+                let (px, sz) = (&px_col[lo..hi], &sz_col[lo..hi]);
+                for i in 0..m {
+                    full[i] &= (sz[i] > 0) as u8;
+                    valid[i] &= finite(px[i]);
+                }
+                if cmp_lo < hi {
+                    let bit = 1u32 << (k + LEVELS * side);
+                    let (px, prev_px) = (&px_col[cmp_lo..hi], &px_col[cmp_lo - 1..hi - 1]);
+                    let (sz, prev_sz) = (&sz_col[cmp_lo..hi], &sz_col[cmp_lo - 1..hi - 1]);
+                    let (same, changed) = (&mut same[first..], &mut changed[first..]);
+                    for i in 0..px.len() {
+                        same[i] &= (px[i] == prev_px[i]) as u8;
+                        changed[i] |= ((sz[i] != prev_sz[i]) as u32) * bit;
+                    }
+                }
+                if k > 0 {
+                    let nearer = if side == 0 { e.bid_px[k - 1] } else { e.ask_px[k - 1] };
+                    let nearer = &nearer[lo..hi];
+                    // bids fall and asks rise away from the touch
+                    if side == 0 {
+                        for i in 0..m {
+                            valid[i] &= (px[i] < nearer[i]) as u8;
+                        }
+                    } else {
+                        for i in 0..m {
+                            valid[i] &= (px[i] > nearer[i]) as u8;
+                        }
+                    }
+                }
+            }
+        }
+        if lo == 0 && m > 0 {
+            same[0] = 0;
+        }
+    }
+}
+
+/// Both snapshots have all ten levels of both sides populated, at the same prices.
+#[inline]
+fn same_ladder(e: &Events, p: usize, r: usize) -> bool {
+    let mut same = true;
+    for k in 0..LEVELS {
+        same &= e.bid_px[k][p] == e.bid_px[k][r] && e.ask_px[k][p] == e.ask_px[k][r];
+        same &= e.bid_sz[k][p] > 0 && e.bid_sz[k][r] > 0 && e.ask_sz[k][p] > 0 && e.ask_sz[k][r] > 0;
+    }
+    same
+}
+
 /// The populated levels of one side at snapshot `r`, touch first, as (price, size).
 #[inline]
-fn populated(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize) -> ([(f64, f64); LEVELS], usize) {
-    let mut out = [(0.0, 0.0); LEVELS];
+fn populated(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize, out: &mut [(f64, f64); LEVELS]) -> usize {
     let mut n = 0;
     for k in 0..LEVELS {
         let q = sz[k][r];
@@ -185,7 +273,7 @@ fn populated(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize) -> ([(f64, 
             n += 1;
         }
     }
-    (out, n)
+    n
 }
 
 /// Adds to `net[band]` the size change at each price between snapshots `p`
@@ -205,8 +293,9 @@ fn net_flow(
     edges: &[f64],
     net: &mut [f64],
 ) {
-    let (before, nb) = populated(px, sz, p);
-    let (after, na) = populated(px, sz, r);
+    let (mut before, mut after) = ([(0.0, 0.0); LEVELS], [(0.0, 0.0); LEVELS]);
+    let nb = populated(px, sz, p, &mut before);
+    let na = populated(px, sz, r, &mut after);
     // Window edge: the tenth level when all ten are populated, else unbounded.
     let edge = |levels: &[(f64, f64)], n: usize| if n == LEVELS { sign * levels[LEVELS - 1].0 } else { f64::NEG_INFINITY };
     let bound = edge(&before, nb).max(edge(&after, na)); // in `sign * price` units
@@ -403,6 +492,9 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
     let mut open = false;
     let mut notional = 0.0;
 
+    let mut ladder = LadderScan::new();
+    // Since the last snapshot: every row full with the same prices, and which sizes changed.
+    let (mut snap_full, mut run_same, mut run_changed) = (false, false, 0u32);
     for r in 0..n {
         let t = e.ts[r];
         let a = e.action[r];
@@ -417,13 +509,20 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
         if !(s == b'B' || s == b'A' || s == b'N') && out.bad_rows[BAD_SIDE] < 0 {
             out.bad_rows[BAD_SIDE] = r as i64;
         }
+        if r % BLOCK == 0 {
+            ladder.scan(e, r, (r + BLOCK).min(n));
+        }
+        let i = r % BLOCK;
+        run_same &= ladder.same_prices[i] & ladder.full[i] != 0;
+        run_changed |= ladder.changed[i];
         let last = is_snapshot(e.flags[r]);
-        if last {
+        if last && ladder.full[i] & ladder.valid_full[i] == 0 {
             check_snapshot_levels(e, r, &mut out.bad_rows);
         }
         if r < warmup {
             if last {
                 snap = Some(r);
+                (snap_full, run_same, run_changed) = (ladder.full[i] != 0, true, 0);
                 let (bid, ask) = touch(e, r);
                 cur_mid = mid_of(bid, ask);
                 cur_spread = ask - bid;
@@ -519,18 +618,53 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
         if let Some(p) = snap {
             let (pb, pa) = touch(e, p);
             let prev_mid = mid_of(pb, pa);
-            let of = lay.ofi();
-            for k in 0..LEVELS {
-                row[of + k] += ofi(e, p, r, k);
-            }
-            if !prev_mid.is_nan() {
-                let fo = lay.flow_net();
-                let (bids, asks) = row[fo..fo + 2 * nb].split_at_mut(nb);
-                net_flow(&e.bid_px, &e.bid_sz, p, r, 1.0, prev_mid, edges, bids);
-                net_flow(&e.ask_px, &e.ask_sz, p, r, -1.0, prev_mid, edges, asks);
+            let (of, fo) = (lay.ofi(), lay.flow_net());
+            if snap_full && run_same {
+                // The usual event: sizes change at fixed prices, at one or two
+                // levels. Skipping the unchanged levels skips additions of +0.0.
+                let mut bits = run_changed;
+                while bits != 0 {
+                    let j = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let (k, ask) = (j % LEVELS, j >= LEVELS);
+                    let (px, sz) = if ask { (e.ask_px[k], e.ask_sz[k]) } else { (e.bid_px[k], e.bid_sz[k]) };
+                    let d = sz[r] as f64 - sz[p] as f64;
+                    row[of + k] += if ask { -d } else { d };
+                    if let Some(b) = band_of((px[r] - prev_mid).abs(), edges) {
+                        row[fo + if ask { nb } else { 0 } + b] += d;
+                    }
+                }
+            } else if same_ladder(e, p, r) {
+                // The usual event: sizes change at fixed prices. Then OFI and net
+                // flow are per-level size changes (integers: the same sums as below).
+                for k in 0..LEVELS {
+                    let db = e.bid_sz[k][r] as f64 - e.bid_sz[k][p] as f64;
+                    let da = e.ask_sz[k][r] as f64 - e.ask_sz[k][p] as f64;
+                    row[of + k] += db - da;
+                    if db != 0.0 {
+                        if let Some(b) = band_of((e.bid_px[k][r] - prev_mid).abs(), edges) {
+                            row[fo + b] += db;
+                        }
+                    }
+                    if da != 0.0 {
+                        if let Some(b) = band_of((e.ask_px[k][r] - prev_mid).abs(), edges) {
+                            row[fo + nb + b] += da;
+                        }
+                    }
+                }
+            } else {
+                for k in 0..LEVELS {
+                    row[of + k] += ofi(e, p, r, k);
+                }
+                if !prev_mid.is_nan() {
+                    let (bids, asks) = row[fo..fo + 2 * nb].split_at_mut(nb);
+                    net_flow(&e.bid_px, &e.bid_sz, p, r, 1.0, prev_mid, edges, bids);
+                    net_flow(&e.ask_px, &e.ask_sz, p, r, -1.0, prev_mid, edges, asks);
+                }
             }
         }
         snap = Some(r);
+        (snap_full, run_same, run_changed) = (ladder.full[i] != 0, true, 0);
     }
     if open {
         spread.hold(cur_spread, bar_end - since);

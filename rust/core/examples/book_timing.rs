@@ -1,0 +1,41 @@
+//! Timing of mbp10_bars on a generated 1.9M-event day, without Python
+//! (cargo run --release --example book_timing [n_events]).
+use barsmith_core::book::{mbp10_bars, Events};
+use barsmith_core::synth::{mbp10, Mbp10Spec};
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_900_000);
+    let c = mbp10(&Mbp10Spec { n_events: n, seed: 1, ..Default::default() });
+    let e = Events {
+        ts: &c.ts_event,
+        action: &c.action,
+        side: &c.side,
+        price: &c.price,
+        size: &c.size,
+        flags: &c.flags,
+        sequence: &c.sequence,
+        bid_px: std::array::from_fn(|k| c.bid_px[k].as_slice()),
+        ask_px: std::array::from_fn(|k| c.ask_px[k].as_slice()),
+        bid_sz: std::array::from_fn(|k| c.bid_sz[k].as_slice()),
+        ask_sz: std::array::from_fn(|k| c.ask_sz[k].as_slice()),
+    };
+    let edges = [0.0, 1.0, 2.0, 3.0, 5.0, 10.0];
+    let origin = c.ts_event[0] - c.ts_event[0].rem_euclid(86_400_000_000_000);
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut acc = 0.0f64;
+        let mut accu = 0u64;
+        for k in 0..10 {
+            acc += e.bid_px[k].iter().sum::<f64>() + e.ask_px[k].iter().sum::<f64>();
+            accu += e.bid_sz[k].iter().map(|&x| x as u64).sum::<u64>() + e.ask_sz[k].iter().map(|&x| x as u64).sum::<u64>();
+        }
+        println!("read every level column once: {:.1} ms ({acc} {accu})", t.elapsed().as_secs_f64() * 1e3);
+    }
+    for _ in 0..5 {
+        let t = Instant::now();
+        let out = mbp10_bars(&e, &edges, 5_000_000_000, origin, 0);
+        let dt = t.elapsed().as_secs_f64();
+        println!("{} events -> {} bars: {:.1} ms, {:.1} M events/s", c.len(), out.start.len(), dt * 1e3, c.len() as f64 / dt / 1e6);
+    }
+}
