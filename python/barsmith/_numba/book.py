@@ -1,8 +1,12 @@
 """MBP-10 events to book bars, in Numba. Read beside ``rust/core/src/book.rs``
 and ``_pandas/book.py``: same loop, same order of additions.
 
-Level columns arrive as tuples of ten arrays (Numba indexes a homogeneous
-tuple with a runtime index).
+Level columns arrive as tuples of ten arrays. Only the kernel itself
+indexes them: passed to a helper (inlined or not), a tuple of arrays is
+copied per call, ~200x slower than the arithmetic. So the kernel gathers the
+levels of a snapshot into a small (4, 10) array (bid price, bid size, ask
+price, ask size) and helpers take that, indexing it in two dimensions:
+slicing out a row view costs a reference-counted allocation per call.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ import numpy as np
 from numba import njit
 
 jit = njit(cache=True, nogil=True)
-# Helpers that take the level tuples are inlined by Numba: called, each would
-# copy four tuples of ten array structs (~2 KB) per call, 50x slower.
+# Small per-event helpers are inlined (as Rust's #[inline]): a call through
+# Numba's calling convention costs more than their arithmetic.
 inline = njit(cache=True, nogil=True, inline="always")
 
 LEVELS = 10
@@ -22,7 +26,7 @@ BAD_TS, BAD_ACTION, BAD_SIDE, BAD_PRICE, BAD_ORDER = 0, 1, 2, 3, 4
 N_META, N_TRADE, N_BOOK_EOB, N_BOOK_TIME, N_WALL, N_QUALITY = 7, 9, 7, 5, 4, 4
 
 
-@jit
+@inline
 def _action_index(a):
     # meta counters: add, cancel, modify, clear, trade, fill; 'N' counts only as a message; -1 unknown
     if a == 65:  # A
@@ -42,12 +46,12 @@ def _action_index(a):
     return -1
 
 
-@jit
+@inline
 def _is_snapshot(flags):
     return (flags & F_LAST) != 0 or flags == 0
 
 
-@jit
+@inline
 def _band_of(d, edges):
     """Index of the band holding distance ``d`` (points), or -1."""
     if not d >= edges[0]:
@@ -59,28 +63,32 @@ def _band_of(d, edges):
 
 
 @inline
-def _touch(bid_px, ask_px, bid_sz, ask_sz, r):
-    bid = bid_px[0][r] if bid_sz[0][r] > 0 else np.nan
-    ask = ask_px[0][r] if ask_sz[0][r] > 0 else np.nan
+def _touch(bid_px0, ask_px0, bid_sz0, ask_sz0, r):
+    """Best bid and ask at ``r`` (NaN when the side's first level is empty)."""
+    bid = bid_px0[r] if bid_sz0[r] > 0 else np.nan
+    ask = ask_px0[r] if ask_sz0[r] > 0 else np.nan
     return bid, ask
 
 
-@jit
-def _level(px, sz, r, empty):
-    """(price, size) of one level column at ``r``; an empty level is at ``empty`` with size 0."""
-    q = sz[r]
+BID_PX, BID_SZ, ASK_PX, ASK_SZ = 0, 1, 2, 3  # rows of a gathered snapshot
+
+
+@inline
+def _level(g, px_row, k, empty):
+    """(price, size) of level ``k`` of a gathered side; an empty level is at ``empty`` with size 0."""
+    q = g[px_row + 1, k]
     if q > 0:
-        return px[r], float(q)
+        return g[px_row, k], q
     return empty, 0.0
 
 
-@jit
-def _ofi(bid_px, ask_px, bid_sz, ask_sz, p, r):
-    """Cont-Kukanov-Stoikov order-flow imbalance of one level between snapshots ``p`` and ``r``."""
-    bp0, bq0 = _level(bid_px, bid_sz, p, -np.inf)
-    bp1, bq1 = _level(bid_px, bid_sz, r, -np.inf)
-    ap0, aq0 = _level(ask_px, ask_sz, p, np.inf)
-    ap1, aq1 = _level(ask_px, ask_sz, r, np.inf)
+@inline
+def _ofi(g0, g1, k):
+    """Cont-Kukanov-Stoikov order-flow imbalance at level ``k`` between gathered snapshots."""
+    bp0, bq0 = _level(g0, BID_PX, k, -np.inf)
+    bp1, bq1 = _level(g1, BID_PX, k, -np.inf)
+    ap0, aq0 = _level(g0, ASK_PX, k, np.inf)
+    ap1, aq1 = _level(g1, ASK_PX, k, np.inf)
     x = 0.0
     if bp1 >= bp0:
         x += bq1
@@ -94,56 +102,67 @@ def _ofi(bid_px, ask_px, bid_sz, ask_sz, p, r):
 
 
 @inline
-def _populated(px, sz, r, prices, sizes):
-    """Fill ``prices``/``sizes`` with the populated levels at ``r``, touch first; return how many."""
+def _same_ladder(g0, g1):
+    """Both gathered snapshots have all ten levels of both sides populated, at the same prices."""
+    same = True
+    for k in range(LEVELS):
+        same &= g0[BID_PX, k] == g1[BID_PX, k] and g0[ASK_PX, k] == g1[ASK_PX, k]
+        same &= g0[BID_SZ, k] > 0 and g1[BID_SZ, k] > 0 and g0[ASK_SZ, k] > 0 and g1[ASK_SZ, k] > 0
+    return same
+
+
+@inline
+def _populated(g, px_row, out, out_row):
+    """Copy the populated levels of one gathered side into ``out[out_row]`` (prices) and
+    ``out[out_row + 1]`` (sizes), touch first; return how many."""
     n = 0
     for k in range(LEVELS):
-        q = sz[k][r]
+        q = g[px_row + 1, k]
         if q > 0:
-            prices[n] = px[k][r]
-            sizes[n] = float(q)
+            out[out_row, n] = g[px_row, k]
+            out[out_row + 1, n] = q
             n += 1
     return n
 
 
-@jit
-def _add_flow(net, price, delta, sign, bound, mid, edges):
+@inline
+def _add_flow(row, net_at, price, delta, sign, bound, mid, edges):
     if delta != 0.0 and sign * price >= bound:
         b = _band_of(abs(price - mid), edges)
         if b >= 0:
-            net[b] += delta
+            row[net_at + b] += delta
 
 
 @inline
-def _net_flow(px, sz, p, r, sign, mid, edges, net, scratch):
-    """Size change per price between snapshots ``p`` and ``r`` on one side, into ``net[band]``.
+def _net_flow(g0, g1, px_row, sign, mid, edges, row, net_at, s):
+    """Size change per price between two gathered snapshots of one side, into ``row[net_at + band]``.
 
     Only prices inside both snapshots' visible windows count; bands by
-    |price - mid|. ``sign`` is +1 for bids, -1 for asks.
+    |price - mid|. ``sign`` is +1 for bids, -1 for asks. ``s`` is scratch:
+    rows 0-1 the populated levels before, rows 2-3 after.
     """
-    before_p, before_q, after_p, after_q = scratch[0], scratch[1], scratch[2], scratch[3]
-    nb = _populated(px, sz, p, before_p, before_q)
-    na = _populated(px, sz, r, after_p, after_q)
-    edge_before = sign * before_p[LEVELS - 1] if nb == LEVELS else -np.inf
-    edge_after = sign * after_p[LEVELS - 1] if na == LEVELS else -np.inf
+    nb = _populated(g0, px_row, s, 0)
+    na = _populated(g1, px_row, s, 2)
+    edge_before = sign * s[0, LEVELS - 1] if nb == LEVELS else -np.inf
+    edge_after = sign * s[2, LEVELS - 1] if na == LEVELS else -np.inf
     bound = max(edge_before, edge_after)
     i = 0
     j = 0
     while i < nb or j < na:
-        if j == na or (i < nb and sign * before_p[i] > sign * after_p[j]):
-            _add_flow(net, before_p[i], -before_q[i], sign, bound, mid, edges)
+        if j == na or (i < nb and sign * s[0, i] > sign * s[2, j]):
+            _add_flow(row, net_at, s[0, i], -s[1, i], sign, bound, mid, edges)
             i += 1
-        elif i == nb or sign * after_p[j] > sign * before_p[i]:
-            _add_flow(net, after_p[j], after_q[j], sign, bound, mid, edges)
+        elif i == nb or sign * s[2, j] > sign * s[0, i]:
+            _add_flow(row, net_at, s[2, j], s[3, j], sign, bound, mid, edges)
             j += 1
         else:
-            _add_flow(net, after_p[j], after_q[j] - before_q[i], sign, bound, mid, edges)
+            _add_flow(row, net_at, s[2, j], s[3, j] - s[1, i], sign, bound, mid, edges)
             i += 1
             j += 1
 
 
-@inline
-def _side_eob(px, sz, r, mid, edges, row, depth_at):
+@jit
+def _side_eob(px, sz, mid, edges, row, depth_at):
     """Depth per band into ``row[depth_at:]``; returns the wall (largest size z-score, its distance)."""
     n_bands = len(edges) - 1
     for b in range(n_bands):
@@ -151,21 +170,21 @@ def _side_eob(px, sz, r, mid, edges, row, depth_at):
     n = 0.0
     total = 0.0
     for k in range(LEVELS):
-        q = sz[k][r]
+        q = sz[k]
         if q > 0:
             n += 1.0
-            total += float(q)
-            b = _band_of(abs(px[k][r] - mid), edges)
+            total += q
+            b = _band_of(abs(px[k] - mid), edges)
             if b >= 0:
-                row[depth_at + b] += float(q)
+                row[depth_at + b] += q
     if n < 2.0:
         return np.nan, np.nan
     mean = total / n
     ss = 0.0
     for k in range(LEVELS):
-        q = sz[k][r]
+        q = sz[k]
         if q > 0:
-            dev = float(q) - mean
+            dev = q - mean
             ss += dev * dev
     std = np.sqrt(ss / n)
     if std == 0.0:
@@ -173,27 +192,28 @@ def _side_eob(px, sz, r, mid, edges, row, depth_at):
     best_z = -np.inf
     best_k = 0
     for k in range(LEVELS):
-        q = sz[k][r]
+        q = sz[k]
         if q > 0:
-            z = (float(q) - mean) / std
+            z = (q - mean) / std
             if z > best_z:
                 best_z = z
                 best_k = k
-    return best_z, abs(px[best_k][r] - mid)
+    return best_z, abs(px[best_k] - mid)
 
 
-@inline
-def _write_eob(bid_px, ask_px, bid_sz, ask_sz, r, edges, row, eob_at, depth_at, wall_at):
-    """End-of-bar book columns from snapshot ``r`` (-1: none yet, all NaN)."""
+@jit
+def _write_eob(g, has_snapshot, edges, row, eob_at, depth_at, wall_at):
+    """End-of-bar book columns from the gathered snapshot ``g`` (all NaN without one)."""
     nb = len(edges) - 1
-    if r < 0:
+    if not has_snapshot:
         row[eob_at:eob_at + N_BOOK_EOB] = np.nan
         row[depth_at:depth_at + 2 * nb] = np.nan
         row[wall_at:wall_at + N_WALL] = np.nan
         return
-    bid, ask = _touch(bid_px, ask_px, bid_sz, ask_sz, r)
-    bq = float(bid_sz[0][r])
-    aq = float(ask_sz[0][r])
+    bq = g[BID_SZ, 0]
+    aq = g[ASK_SZ, 0]
+    bid = g[BID_PX, 0] if bq > 0 else np.nan
+    ask = g[ASK_PX, 0] if aq > 0 else np.nan
     mid = (bid + ask) * 0.5
     row[eob_at] = bid
     row[eob_at + 1] = ask
@@ -204,11 +224,11 @@ def _write_eob(bid_px, ask_px, bid_sz, ask_sz, r, edges, row, eob_at, depth_at, 
     bt = 0.0
     at = 0.0
     for k in range(LEVELS):
-        bt += float(bid_sz[k][r])
-        at += float(ask_sz[k][r])
+        bt += g[BID_SZ, k]
+        at += g[ASK_SZ, k]
     row[eob_at + 6] = (bt - at) / (bt + at) if bt + at > 0.0 else np.nan
-    bz, bd = _side_eob(bid_px, bid_sz, r, mid, edges, row, depth_at)
-    az, ad = _side_eob(ask_px, ask_sz, r, mid, edges, row, depth_at + nb)
+    bz, bd = _side_eob(g[BID_PX], g[BID_SZ], mid, edges, row, depth_at)
+    az, ad = _side_eob(g[ASK_PX], g[ASK_SZ], mid, edges, row, depth_at + nb)
     row[wall_at] = bz
     row[wall_at + 1] = np.nan if np.isnan(mid) else bd
     row[wall_at + 2] = az
@@ -238,7 +258,7 @@ def _check_snapshot_levels(bid_px, ask_px, bid_sz, ask_sz, r, bad):
         bad[BAD_ORDER] = r
 
 
-@jit
+@inline
 def _hold(stat, v, dt):
     """Time-weighted sums: stat = [sum v*dt, sum dt, max, min]."""
     if not np.isnan(v):
@@ -246,7 +266,7 @@ def _hold(stat, v, dt):
         stat[1] += float(dt)
 
 
-@jit
+@inline
 def _see(stat, v):
     if not np.isnan(v):
         stat[2] = v if (np.isnan(stat[2]) or v > stat[2]) else stat[2]
@@ -259,6 +279,67 @@ def _reset(stat):
     stat[1] = 0.0
     stat[2] = np.nan
     stat[3] = np.nan
+
+
+BLOCK = 4096  # rows per column-wise ladder scan, as rust/core/src/book.rs
+
+
+@inline
+def _lowest_bit(bits):
+    """Index of the lowest set bit of a non-zero uint32."""
+    j = 0
+    while (bits >> np.uint32(j)) & np.uint32(1) == 0:
+        j += 1
+    return j
+
+
+@jit
+def _and_populated_finite(full, valid, px, sz):
+    for i in range(len(px)):
+        full[i] &= sz[i] > 0
+        valid[i] &= np.isfinite(px[i])
+
+
+@jit
+def _and_same_or_changed(same, changed, px, prev_px, sz, prev_sz, bit):
+    for i in range(len(px)):
+        same[i] &= px[i] == prev_px[i]
+        if sz[i] != prev_sz[i]:
+            changed[i] |= bit
+
+
+@jit
+def _and_sorted(valid, px, nearer, sign):
+    # bids fall (sign 1) and asks rise (sign -1) away from the touch
+    for i in range(len(px)):
+        valid[i] &= sign * px[i] < sign * nearer[i]
+
+
+@inline
+def _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, lo, hi, full, same, valid, changed):
+    """Per row of [lo, hi), a column at a time: all levels populated, same prices as the
+    previous row, which sizes changed (bits 0-9 bid, 10-19 ask), full book valid."""
+    m = hi - lo
+    full[:m] = True
+    same[:m] = True
+    valid[:m] = True
+    changed[:m] = 0
+    cmp_lo = 1 if lo == 0 else lo
+    first = 1 if lo == 0 else 0
+    for k in range(LEVELS):
+        for side in range(2):
+            px_col = bid_px[k] if side == 0 else ask_px[k]
+            sz_col = bid_sz[k] if side == 0 else ask_sz[k]
+            _and_populated_finite(full[:m], valid[:m], px_col[lo:hi], sz_col[lo:hi])
+            if cmp_lo < hi:
+                bit = np.uint32(1) << np.uint32(k + LEVELS * side)
+                _and_same_or_changed(same[first:m], changed[first:m], px_col[cmp_lo:hi], px_col[cmp_lo - 1:hi - 1],
+                                     sz_col[cmp_lo:hi], sz_col[cmp_lo - 1:hi - 1], bit)  # fmt: skip
+            if k > 0:
+                nearer = bid_px[k - 1] if side == 0 else ask_px[k - 1]
+                _and_sorted(valid[:m], px_col[lo:hi], nearer[lo:hi], 1.0 if side == 0 else -1.0)
+    if lo == 0 and m > 0:
+        same[0] = False
 
 
 @jit
@@ -293,6 +374,8 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
     starts = np.empty(n_bars, dtype=np.int64)
     features = np.empty((n_bars, width), dtype=np.float64)
     scratch = np.empty((4, LEVELS), dtype=np.float64)
+    g0 = np.empty((4, LEVELS), dtype=np.float64)  # gathered snapshots: the previous one,
+    g1 = np.empty((4, LEVELS), dtype=np.float64)  # this one (or the end-of-bar one)
     spread = np.empty(4)
     mid = np.empty(4)
     _reset(spread)
@@ -305,8 +388,21 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
     k = -1  # the open bar
     notional = 0.0
     row = features[0] if n_bars > 0 else np.empty(width)
+    full = np.empty(BLOCK, dtype=np.bool_)
+    same = np.empty(BLOCK, dtype=np.bool_)
+    valid = np.empty(BLOCK, dtype=np.bool_)
+    changed = np.empty(BLOCK, dtype=np.uint32)
+    # Since the last snapshot: every row full with the same prices, and which sizes changed.
+    snap_full = False
+    run_same = False
+    run_changed = np.uint32(0)
 
     for r in range(n):
+        if r % BLOCK == 0:
+            _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, r, min(r + BLOCK, n), full, same, valid, changed)
+        i = r % BLOCK
+        run_same &= same[i] and full[i]
+        run_changed |= changed[i]
         t = ts[r]
         a = action[r]
         if r > 0 and t < ts[r - 1] and bad[BAD_TS] < 0:
@@ -318,12 +414,15 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
         if not (s == 66 or s == 65 or s == 78) and bad[BAD_SIDE] < 0:
             bad[BAD_SIDE] = r
         last = _is_snapshot(flags[r])
-        if last:
+        if last and not (full[i] and valid[i]):
             _check_snapshot_levels(bid_px, ask_px, bid_sz, ask_sz, r, bad)
         if r < warmup:
             if last:
                 snap = r
-                bid, ask = _touch(bid_px, ask_px, bid_sz, ask_sz, r)
+                snap_full = full[i]
+                run_same = True
+                run_changed = np.uint32(0)
+                bid, ask = _touch(bid_px[0], ask_px[0], bid_sz[0], ask_sz[0], r)
                 cur_mid = (bid + ask) * 0.5
                 cur_spread = ask - bid
             continue
@@ -331,8 +430,11 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
             if k >= 0:
                 _hold(spread, cur_spread, bar_end - since)
                 _hold(mid, cur_mid, bar_end - since)
-                _emit(row, bid_px, ask_px, bid_sz, ask_sz, snap, band_edges, spread, mid, notional,
-                      trade_at, eob_at, depth_at, wall_at, time_at)  # fmt: skip
+                for lvl in range(LEVELS):  # the end-of-bar snapshot
+                    g1[BID_PX, lvl], g1[BID_SZ, lvl] = bid_px[lvl][snap], bid_sz[lvl][snap]
+                    g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
+                _emit(row, g1, snap >= 0, band_edges, spread, mid, notional, trade_at, eob_at, depth_at, wall_at,
+                      time_at)  # fmt: skip
             if k + 1 >= n_bars:  # only when ts decreases (an error the front raises): stop filling
                 k = n_bars
                 continue
@@ -386,7 +488,7 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
             row[quality_at + 3] += 1.0
         if not last:
             continue
-        bid, ask = _touch(bid_px, ask_px, bid_sz, ask_sz, r)
+        bid, ask = _touch(bid_px[0], ask_px[0], bid_sz[0], ask_sz[0], r)
         if bid > ask:
             row[quality_at] += 1.0
         elif bid == ask:
@@ -399,31 +501,80 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
         _see(spread, cur_spread)
         _see(mid, cur_mid)
         if snap >= 0:
-            pb, pa = _touch(bid_px, ask_px, bid_sz, ask_sz, snap)
+            pb, pa = _touch(bid_px[0], ask_px[0], bid_sz[0], ask_sz[0], snap)
             prev_mid = (pb + pa) * 0.5
-            for lvl in range(LEVELS):
-                row[ofi_at + lvl] += _ofi(bid_px[lvl], ask_px[lvl], bid_sz[lvl], ask_sz[lvl], snap, r)
-            if not np.isnan(prev_mid):
-                _net_flow(bid_px, bid_sz, snap, r, 1.0, prev_mid, band_edges, row[flow_at:flow_at + nb], scratch)
-                _net_flow(ask_px, ask_sz, snap, r, -1.0, prev_mid, band_edges, row[flow_at + nb:flow_at + 2 * nb],
-                          scratch)  # fmt: skip
+            if snap_full and run_same:
+                # sizes changed at fixed prices: per-level changes (integers, the same sums)
+                bits = run_changed
+                while bits != 0:
+                    j = _lowest_bit(bits)
+                    bits &= bits - np.uint32(1)
+                    lvl = j % LEVELS
+                    if j < LEVELS:
+                        d = float(bid_sz[lvl][r]) - float(bid_sz[lvl][snap])
+                        row[ofi_at + lvl] += d
+                        b = _band_of(abs(bid_px[lvl][r] - prev_mid), band_edges)
+                        if b >= 0:
+                            row[flow_at + b] += d
+                    else:
+                        d = float(ask_sz[lvl][r]) - float(ask_sz[lvl][snap])
+                        row[ofi_at + lvl] += -d
+                        b = _band_of(abs(ask_px[lvl][r] - prev_mid), band_edges)
+                        if b >= 0:
+                            row[flow_at + nb + b] += d
+            else:
+                for lvl in range(LEVELS):
+                    g0[BID_PX, lvl], g0[BID_SZ, lvl] = bid_px[lvl][snap], bid_sz[lvl][snap]
+                    g0[ASK_PX, lvl], g0[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
+                    g1[BID_PX, lvl], g1[BID_SZ, lvl] = bid_px[lvl][r], bid_sz[lvl][r]
+                    g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][r], ask_sz[lvl][r]
+                _snapshot_pair(g0, g1, prev_mid, band_edges, row, ofi_at, flow_at, scratch)
         snap = r
+        snap_full = full[i]
+        run_same = True
+        run_changed = np.uint32(0)
     if 0 <= k < n_bars:
         _hold(spread, cur_spread, bar_end - since)
         _hold(mid, cur_mid, bar_end - since)
-        _emit(row, bid_px, ask_px, bid_sz, ask_sz, snap, band_edges, spread, mid, notional,
-              trade_at, eob_at, depth_at, wall_at, time_at)  # fmt: skip
+        for lvl in range(LEVELS):
+            g1[BID_PX, lvl], g1[BID_SZ, lvl] = bid_px[lvl][snap], bid_sz[lvl][snap]
+            g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
+        _emit(row, g1, snap >= 0, band_edges, spread, mid, notional, trade_at, eob_at, depth_at, wall_at, time_at)
     return bad, starts, features
 
 
 @inline
-def _emit(row, bid_px, ask_px, bid_sz, ask_sz, snap, edges, spread, mid, notional,
-          trade_at, eob_at, depth_at, wall_at, time_at):  # fmt: skip
+def _snapshot_pair(g0, g1, prev_mid, edges, row, ofi_at, flow_at, scratch):
+    """OFI and net flow between two gathered snapshots whose ladders may differ."""
+    nb = len(edges) - 1
+    if _same_ladder(g0, g1):
+        for lvl in range(LEVELS):
+            db = g1[BID_SZ, lvl] - g0[BID_SZ, lvl]
+            da = g1[ASK_SZ, lvl] - g0[ASK_SZ, lvl]
+            row[ofi_at + lvl] += db - da
+            if db != 0.0:
+                b = _band_of(abs(g1[BID_PX, lvl] - prev_mid), edges)
+                if b >= 0:
+                    row[flow_at + b] += db
+            if da != 0.0:
+                b = _band_of(abs(g1[ASK_PX, lvl] - prev_mid), edges)
+                if b >= 0:
+                    row[flow_at + nb + b] += da
+        return
+    for lvl in range(LEVELS):
+        row[ofi_at + lvl] += _ofi(g0, g1, lvl)
+    if not np.isnan(prev_mid):
+        _net_flow(g0, g1, BID_PX, 1.0, prev_mid, edges, row, flow_at, scratch)
+        _net_flow(g0, g1, ASK_PX, -1.0, prev_mid, edges, row, flow_at + nb, scratch)
+
+
+@jit
+def _emit(row, g, has_snapshot, edges, spread, mid, notional, trade_at, eob_at, depth_at, wall_at, time_at):
     if np.isnan(row[trade_at + 4]):
         row[trade_at + 5] = np.nan  # no trade: no high or low
         row[trade_at + 6] = np.nan
     row[trade_at + 8] = notional / row[trade_at] if row[trade_at] > 0.0 else np.nan
-    _write_eob(bid_px, ask_px, bid_sz, ask_sz, snap, edges, row, eob_at, depth_at, wall_at)
+    _write_eob(g, has_snapshot, edges, row, eob_at, depth_at, wall_at)
     row[time_at] = spread[0] / spread[1] if spread[1] > 0.0 else np.nan
     row[time_at + 1] = mid[0] / mid[1] if mid[1] > 0.0 else np.nan
     row[time_at + 2] = spread[2]
