@@ -48,3 +48,73 @@ def trade_arrays(draw, max_size=60, valid=True, with_side=None):
         elif len(side):
             side[row] = draw(st.sampled_from([2, -2, 127]))
     return ts, price, size, side
+
+
+LEVELS = 10
+
+
+@st.composite
+def book_events(draw, max_size=40, valid=True):
+    """MBP-10 kernel arguments: ladders that shift, empty levels, one-sided and
+    crossed books, ties, gaps, sequence jumps, non-F_LAST records, warm-up rows."""
+    n = draw(st.integers(0, max_size))
+    tick = 0.25
+    ts = EPOCH_2024 + np.cumsum(np.array(draw(st.lists(st.sampled_from([0, 1, SECOND // 2, 3 * SECOND, 40 * SECOND]),
+                                                       min_size=n, max_size=n)), dtype=np.int64))  # fmt: skip
+    bid_px = np.full((n, LEVELS), np.nan)
+    ask_px = np.full((n, LEVELS), np.nan)
+    bid_sz = np.zeros((n, LEVELS), dtype=np.uint32)
+    ask_sz = np.zeros((n, LEVELS), dtype=np.uint32)
+    base = 400
+    for r in range(n):
+        if r > 0 and draw(st.booleans()):  # the usual event: one size changes at fixed prices
+            bid_px[r], ask_px[r], bid_sz[r], ask_sz[r] = bid_px[r - 1], ask_px[r - 1], bid_sz[r - 1], ask_sz[r - 1]
+            k = draw(st.integers(0, LEVELS - 1))
+            sizes = bid_sz if draw(st.booleans()) else ask_sz
+            if sizes[r, k] > 0:
+                sizes[r, k] = draw(st.integers(1, 30))
+            continue
+        base += draw(st.integers(-2, 2))
+        spread = draw(st.sampled_from([-1, 0, 1, 1, 2]))  # crossed, locked, normal
+        gaps_b = np.cumsum(draw(st.lists(st.sampled_from([1, 1, 2]), min_size=LEVELS, max_size=LEVELS)))
+        gaps_a = np.cumsum(draw(st.lists(st.sampled_from([1, 1, 2]), min_size=LEVELS, max_size=LEVELS)))
+        bid_px[r] = (base - gaps_b + 1) * tick
+        ask_px[r] = (base + spread + gaps_a - 1) * tick
+        n_bid = draw(st.sampled_from([0, 3, 10, 10]))
+        n_ask = draw(st.sampled_from([0, 5, 10, 10]))
+        bid_sz[r, :n_bid] = draw(st.lists(st.integers(1, 30), min_size=n_bid, max_size=n_bid)) if n_bid else []
+        ask_sz[r, :n_ask] = draw(st.lists(st.integers(1, 30), min_size=n_ask, max_size=n_ask)) if n_ask else []
+        bid_px[r, n_bid:] = np.nan  # empty levels have no price
+        ask_px[r, n_ask:] = np.nan
+    action = np.array(draw(st.lists(st.sampled_from(list(b"ACMRTFN")), min_size=n, max_size=n)), dtype=np.uint8)
+    side = np.array(draw(st.lists(st.sampled_from(list(b"ABN")), min_size=n, max_size=n)), dtype=np.uint8)
+    price = (400 + np.array(draw(st.lists(st.integers(-8, 8), min_size=n, max_size=n)))) * tick
+    size = np.array(draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)), dtype=np.uint32)
+    flags = np.array(draw(st.lists(st.sampled_from([128, 128, 0, 130, 132, 32]), min_size=n, max_size=n)), np.uint8)
+    sequence = np.cumsum(draw(st.lists(st.sampled_from([0, 1, 1, 3]), min_size=n, max_size=n))).astype(np.uint32)
+    if not valid and n:
+        row = draw(st.integers(0, n - 1))
+        what = draw(st.sampled_from(["ts", "action", "side", "level_price", "trade_price", "order"]))
+        if what == "ts" and n > 1:
+            ts[max(row, 1)] = ts[max(row, 1) - 1] - 1
+        elif what == "action":
+            action[row] = ord("X")
+        elif what == "side":
+            side[row] = ord("Z")
+        elif what == "level_price":
+            bid_sz[row, 0], bid_px[row, 0] = 5, np.nan
+        elif what == "trade_price":
+            action[row], price[row] = ord("T"), np.nan
+        else:
+            ask_sz[row, :2], ask_px[row, :2] = 5, [101.0, 100.0]
+    interval = draw(st.sampled_from([SECOND, 5 * SECOND, 60 * SECOND]))
+    edges = draw(st.sampled_from([np.array([0.0, 1.0, 2.0, 3.0, 5.0, 10.0]), np.array([0.0, 0.5]),
+                                  np.array([0.25, 0.75, 1.5])]))  # fmt: skip
+    warmup = draw(st.integers(0, min(2, n)))
+    origin = (int(ts[0]) // (86_400 * SECOND)) * 86_400 * SECOND if n else 0
+
+    def columns(m, dtype):
+        return tuple(np.ascontiguousarray(m[:, k], dtype=dtype) for k in range(LEVELS))
+
+    return (ts, action, side, price, size, flags, sequence, columns(bid_px, np.float64), columns(ask_px, np.float64),
+            columns(bid_sz, np.uint32), columns(ask_sz, np.uint32), edges, interval, origin, warmup)  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 from conftest import FAST_BACKENDS, assert_same_arrays
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import SECOND, trade_arrays
+from strategies import SECOND, book_events, trade_arrays
 
 from barsmith import KERNELS
 from barsmith._registry import kernel
@@ -63,6 +63,7 @@ ARGUMENTS = {
     "dollar_bars": _bars_args(st.tuples(st.sampled_from([1e-9, 10.0, 1e4, 1e9, 1e300]))),
     "trade_signs": _signs_args(),
     "cvd": _cvd_args(),
+    "mbp10_bars": book_events(),
 }
 
 
@@ -118,3 +119,24 @@ def test_bars_do_not_depend_on_block_boundaries(backend):
     side = rng.integers(-1, 2, n).astype(np.int8)
     expected = kernel("time_bars", "pandas")(ts, price, size, side, SECOND, 0)
     assert_same_arrays(kernel("time_bars", backend)(ts, price, size, side, SECOND, 0), expected, backend)
+
+
+@pytest.mark.parametrize("backend", FAST_BACKENDS)
+def test_book_kernels_report_the_same_bad_rows_as_the_oracle(backend):
+    @given(book_events(valid=False))
+    def check(args):
+        expected = kernel("mbp10_bars", "pandas")(*args)[0]
+        np.testing.assert_array_equal(kernel("mbp10_bars", backend)(*args)[0], expected)
+
+    check()
+
+
+@pytest.mark.parametrize("backend", FAST_BACKENDS)
+def test_book_bars_do_not_depend_on_scan_blocks(backend):
+    # A generated day crosses many ladder-scan blocks and every action.
+    import barsmith
+    from barsmith.book import events_input
+
+    e = events_input(barsmith.synth.mbp10(30_000, seed=4))
+    args = (*e.args(), np.array([0.0, 1.0, 2.0, 3.0, 5.0, 10.0]), SECOND, (int(e.ts[0]) // 86_400_000_000_000) * 86_400_000_000_000, 0)
+    assert_same_arrays(kernel("mbp10_bars", backend)(*args), kernel("mbp10_bars", "pandas")(*args), backend)

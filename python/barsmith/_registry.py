@@ -187,7 +187,10 @@ def kernel(name: str, backend: str | None = None) -> Callable[..., Any]:
 
 
 def _frozen_arg(a: Any) -> Any:
-    """Arrays (and tuples of arrays, such as book levels) as the fronts pass them: read-only."""
+    """Arrays (and tuples of arrays, such as book levels) as the fronts pass them: read-only,
+    so warm-up compiles the signatures real calls use."""
+    from ._input import frozen
+
     if isinstance(a, np.ndarray):
         return frozen(a)
     if isinstance(a, tuple):
@@ -206,8 +209,6 @@ def warmup(backend: str | None = None) -> dict[str, float]:
     if backend != "numba":
         _backend_root(backend)
         return {name: 0.0 for name in KERNELS}
-    from ._input import frozen  # the fronts pass read-only arrays; compile for those
-
     seconds: dict[str, float] = {}
     for name, spec in KERNELS.items():
         fn = kernel(name, backend)

@@ -87,7 +87,8 @@ def _frame(cols: dict[str, np.ndarray]) -> pd.DataFrame:
 
 
 def _raise_read_error(err: ValueError, path: Any) -> None:
-    message, record = err.args[0] if err.args and isinstance(err.args[0], tuple) else (str(err), None)
+    # the Rust reader raises ValueError(message, record or None)
+    message, record = err.args if len(err.args) == 2 else (str(err), None)
     raise InputError(f"{os.fspath(path)}: {message}", row=record) from None
 
 
@@ -506,31 +507,41 @@ def _bars_frame(start: np.ndarray, features: np.ndarray, edges: np.ndarray) -> p
 TRADE_PX = ("trade_px_first", "trade_px_max", "trade_px_min", "trade_px_last", "trade_px_vwap")
 
 
-def _fill_empty(frame: pd.DataFrame, step: int, empty: str, previous: pd.Series | None) -> pd.DataFrame:
-    """Insert empty bins from ``previous`` bar (or the first bar) to the last bar."""
+def _fill_empty(frame: pd.DataFrame, step: int, empty: str, previous: pd.Series | None,
+                last_trade_px: float = np.nan) -> pd.DataFrame:  # fmt: skip
+    """Insert the empty bins from after ``previous`` (or the first bar) to the last bar.
+
+    ``ffill`` carries the end-of-bar book of the bar before each empty bin
+    (``previous`` for a run at the start, when streaming) and the last trade
+    price (``last_trade_px`` before the frame).
+    """
     if len(frame) == 0:
         return frame
     first = frame.index[0] if previous is None else previous.name + pd.Timedelta(step, "ns")
     full = pd.date_range(first, frame.index[-1], freq=pd.Timedelta(step, "ns"), name="ts")
     if len(full) == len(frame):
         return frame
+    present = full.isin(frame.index)
+    missing = ~present
     out = frame.reindex(full)
-    missing = ~full.isin(frame.index)
     sums = [c for c in frame.columns if c.endswith("_sum")]
     out.loc[missing, sums] = 0
     if empty == "ffill":
-        carried = pd.concat([previous.to_frame().T, out]) if previous is not None else out
         book = [c for c in frame.columns if c.endswith("_eob")]
-        filled = carried[book].ffill().iloc[len(carried) - len(out):]
-        out.loc[missing, book] = filled.loc[missing].to_numpy()
-        last_px = carried["trade_px_last"].ffill().iloc[len(carried) - len(out):]
+        values = out[book].to_numpy()
+        source = np.maximum.accumulate(np.where(present, np.arange(len(full)), -1))  # the bar before each bin
+        seed = previous[book].to_numpy(dtype=np.float64) if previous is not None else np.full(len(book), np.nan)
+        carried = np.where((source >= 0)[:, None], values[np.maximum(source, 0)], seed)
+        out.loc[missing, book] = carried[missing]
+        last_px = out["trade_px_last"].to_numpy().copy()
+        last_px = pd.Series(np.concatenate([[last_trade_px], last_px])).ffill().to_numpy()[:-1]  # before each bin
         for c in TRADE_PX:
-            out.loc[missing, c] = last_px[missing].to_numpy()
-        # time-weighted and extreme book values of an empty bin are its carried state
-        for twa_col, eob_col in (("book_spread_px_twa", "book_spread_px_eob"), ("book_mid_px_twa", "book_mid_px_eob"),
-                                 ("book_spread_px_max", "book_spread_px_eob"), ("book_mid_px_max", "book_mid_px_eob"),
-                                 ("book_mid_px_min", "book_mid_px_eob")):  # fmt: skip
-            out.loc[missing, twa_col] = out.loc[missing, eob_col]
+            out.loc[missing, c] = last_px[missing]
+        # the time-weighted and extreme book values of an empty bin are its carried state
+        for col, eob_col in (("book_spread_px_twa", "book_spread_px_eob"), ("book_mid_px_twa", "book_mid_px_eob"),
+                             ("book_spread_px_max", "book_spread_px_eob"), ("book_mid_px_max", "book_mid_px_eob"),
+                             ("book_mid_px_min", "book_mid_px_eob")):  # fmt: skip
+            out.loc[missing, col] = out.loc[missing, eob_col]
     counts = [c for c in frame.columns if _is_count(c)]
     return out.astype({c: np.int64 for c in counts})
 
@@ -588,6 +599,7 @@ class Mbp10BarBuilder:
         self._origin: int | None = None
         self._rows_seen = 0  # input rows consumed before the carry's open-bar rows
         self._last_bar: pd.Series | None = None
+        self._last_trade_px = np.nan
 
     def update(self, chunk: pd.DataFrame) -> pd.DataFrame:
         e = events_input(chunk)
@@ -630,7 +642,10 @@ class Mbp10BarBuilder:
     def _finish(self, start: np.ndarray, features: np.ndarray) -> pd.DataFrame:
         frame = _bars_frame(start, features, self._edges)
         if self._empty != "drop" and len(frame):
-            frame = _fill_empty(frame, self._step, self._empty, self._last_bar)
+            frame = _fill_empty(frame, self._step, self._empty, self._last_bar, self._last_trade_px)
         if len(frame):
             self._last_bar = frame.iloc[-1]
+            traded = frame["trade_px_last"].dropna()
+            if len(traded):
+                self._last_trade_px = float(traded.iloc[-1])
         return _with_approach(frame, self._reference_levels, self._step)
