@@ -35,3 +35,12 @@ def trade_arrays(n: int) -> dict:
 
 def warm(backend: str) -> None:
     barsmith.warmup(backend)
+
+
+# MBP-10 days: $BARSMITH_BENCH_BOOK_SIZES (default 2e5 and a full 1.9e6-event day).
+BOOK_SIZES = [int(float(s)) for s in os.environ.get("BARSMITH_BENCH_BOOK_SIZES", "2e5,1.9e6").split(",")]
+
+
+@functools.lru_cache(maxsize=1)
+def book_events(n: int) -> pd.DataFrame:
+    return barsmith.synth.mbp10(n, seed=1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bars, orderflow, synth
+from . import bars, book, orderflow, synth
 from ._errors import BackendUnavailableError, InputError
 from ._registry import (
     BACKENDS,
@@ -37,6 +37,7 @@ __all__ = [
     "InputError",
     "available_backends",
     "bars",
+    "book",
     "get_backend",
     "orderflow",
     "set_backend",

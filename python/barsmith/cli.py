@@ -20,12 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--interval", default="5s")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--repeat", type=int, default=3, help="best of N runs per fast implementation")
+    demo.add_argument("--events", type=int, default=1_900_000, help="MBP-10 events in the book day (default 1.9M)")
 
     bench = sub.add_parser("bench", help="time every bar kernel x backend x size, with peers")
     bench.add_argument("--sizes", default="1e4,1e6,1e7", help="comma-separated trade counts")
     bench.add_argument("--kernels", default="time_bars,tick_bars,volume_bars,dollar_bars")
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--arrays", action="store_true", help="pass NumPy arrays instead of a DataFrame")
+    bench.add_argument("--book", default=None, metavar="SIZES",
+                       help="also MBP-10 book bars, reading and peak memory for these event counts (e.g. 1.9e6)")
 
     sub.add_parser("warmup", help="compile the Numba kernels ahead of time")
     sub.add_parser("backends", help="which backends load, and why not")
@@ -53,7 +56,45 @@ def _demo(args: argparse.Namespace) -> int:
     print("Parity: largest relative difference of any float column from the pandas oracle; "
           "integer and time columns must match exactly (inf means they did not).")  # fmt: skip
     print(bars.head(3).to_string())
+    _book_section(args.events, args.interval, args.seed, args.repeat)
     return 0
+
+
+def _book_section(n_events: int, interval: str, seed: int, repeat: int) -> None:
+    """The MBP-10 part of the demo and of ``bench --book``: the same table, plus reading a .dbn.zst."""
+    import os
+    import tempfile
+
+    import barsmith
+
+    from ._timing import best_of, table
+
+    print(f"\nMBP-10: {n_events:,} synthetic order-book events -> {interval} bars with every feature\n")
+    with tqdm(total=1, desc="generating MBP-10 events", leave=False) as bar:
+        events = barsmith.synth.mbp10(n_events, seed=seed)
+        bar.update(1)
+    rows, n = _book_rows(events, interval, repeat)
+    print(table(rows, n, "events"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "day.mbp-10.dbn.zst")
+        barsmith.book.write_mbp10(events, path)
+        seconds, back = best_of(lambda: barsmith.book.read_mbp10(path), repeat)
+        size_mb = os.path.getsize(path) / 1e6
+    bars = barsmith.book.mbp10_bars(events, interval)
+    print(f"\nread_mbp10 of the day as .dbn.zst ({size_mb:.0f} MB): {seconds:.3f}s, "
+          f"{len(back) / seconds / 1e6:.1f} M records/s")  # fmt: skip
+    print(f"{len(bars):,} bars x {bars.shape[1]} columns; a few:")
+    print(bars[["book_mid_px_eob", "book_spread_px_twa", "flow_ofi_l1_sum", "trade_vol_sum",
+                "quality_crossed_cnt_sum"]].head(3).to_string())  # fmt: skip
+
+
+def _book_rows(events: Any, interval: str, repeat: int):
+    import barsmith
+    from barsmith._timing import compare
+
+    with tqdm(total=3, desc="book bars", leave=False) as progress:
+        rows = compare(lambda backend: barsmith.book.mbp10_bars(events, interval, backend=backend), {}, repeat, progress)
+    return rows, len(events)
 
 
 def _time_bars_rows(trades: Any, kernel: str, interval: str, repeat: int, desc: str, arrays: bool = False):
@@ -106,7 +147,39 @@ def _bench(args: argparse.Namespace) -> int:
             rows, _ = _time_bars_rows(trades, kernel, "5s", args.repeat, desc=f"{kernel} n={n:,}", arrays=args.arrays)
             print(f"\n{kernel}, {n:,} trades{' (NumPy arrays in)' if args.arrays else ''}")
             print(table(rows, n, "trades"))
+    for n in [int(float(s)) for s in args.book.split(",")] if args.book else []:
+        _book_section(n, "5s", 1, args.repeat)
+        print(f"peak memory for a day (read + bars, fresh process): {_book_peak_memory(n)}")
     return 0
+
+
+def _book_peak_memory(n_events: int) -> str:
+    """Peak RSS of a fresh process that reads a day's .dbn.zst and bars it, beside the decoded size."""
+    import os
+    import subprocess
+    import tempfile
+
+    import barsmith
+
+    if not os.path.exists("/proc/self/status"):
+        return "n/a (measured from /proc, Linux only)"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "day.dbn.zst")
+        barsmith.book.write_mbp10(barsmith.synth.mbp10(n_events, seed=1), path)
+        # VmHWM, not ru_maxrss: ru_maxrss carries the parent's peak across fork and exec.
+        code = (
+            "import barsmith\n"
+            "def hwm():\n"
+            "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+            "base = hwm()\n"
+            f"events = barsmith.book.read_mbp10({path!r})\n"
+            "decoded = events.memory_usage(index=True).sum()\n"
+            "barsmith.book.mbp10_bars(events)\n"
+            "peak = hwm() - base\n"
+            "print(f'{peak / 1024:.0f} MB above start-up for {decoded / 2**20:.0f} MB decoded "
+            "({peak * 1024 / decoded:.2f}x)')\n"
+        )
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def _warmup(args: argparse.Namespace) -> int:
