@@ -76,5 +76,44 @@ class _OrderFlow(ModuleType):
         period: npt.NDArray[np.int64],
     ) -> npt.NDArray[np.float64]: ...
 
+_Levels = tuple[npt.NDArray[np.float64], ...]  # ten level columns
+_LevelSizes = tuple[npt.NDArray[np.uint32], ...]
+
+class _Book(ModuleType):
+    def mbp10_bars(
+        self,
+        ts: npt.NDArray[np.int64],
+        action: npt.NDArray[np.uint8],
+        side: npt.NDArray[np.uint8],
+        price: npt.NDArray[np.float64],
+        size: npt.NDArray[np.uint32],
+        flags: npt.NDArray[np.uint8],
+        sequence: npt.NDArray[np.uint32],
+        bid_px: _Levels,
+        ask_px: _Levels,
+        bid_sz: _LevelSizes,
+        ask_sz: _LevelSizes,
+        band_edges: npt.NDArray[np.float64],
+        interval_ns: int,
+        origin_ns: int,
+        warmup: int,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """(bad_rows[5], bar starts, features[bars, columns])."""
+    def write_mbp10(self, columns: dict[str, npt.NDArray[np.generic]], path: str, dataset: str, zstd: bool) -> None: ...
+    class Mbp10Reader:
+        def __init__(self, path: str) -> None: ...
+        def next_chunk(self, max_records: int) -> dict[str, npt.NDArray[np.generic]]: ...
+        @property
+        def dataset(self) -> str: ...
+        @property
+        def version(self) -> int: ...
+
+class _Synth(ModuleType):
+    def mbp10(
+        self, n_events: int, seed: int, day_ns: int, tick: float, start_price: float
+    ) -> dict[str, npt.NDArray[np.generic]]: ...
+
 bars: _Bars
+book: _Book
 orderflow: _OrderFlow
+synth: _Synth
