@@ -137,26 +137,47 @@ fn mid_of(bid: f64, ask: f64) -> f64 {
     (bid + ask) * 0.5
 }
 
-/// Bid or ask side of a snapshot, as (price, size) per level; an empty level
-/// has price -inf (bid) / +inf (ask) and size 0, the convention the OFI and
-/// the net-flow window use.
+/// One snapshot's ten levels gathered from the 40 level columns, so the
+/// rarer, heavier steps (a ladder that moved, the end of a bar) read them
+/// once: rows [`BID_PX`], [`BID_SZ`], [`ASK_PX`], [`ASK_SZ`].
+type Gathered = [[f64; LEVELS]; 4];
+const BID_PX: usize = 0;
+const BID_SZ: usize = 1;
+const ASK_PX: usize = 2;
+const ASK_SZ: usize = 3;
+
 #[inline]
-fn level(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize, k: usize, empty: f64) -> (f64, f64) {
-    let q = sz[k][r];
-    if q > 0 {
-        (px[k][r], q as f64)
+fn gather(e: &Events, r: usize) -> Gathered {
+    let mut g = [[0.0; LEVELS]; 4];
+    for k in 0..LEVELS {
+        g[BID_PX][k] = e.bid_px[k][r];
+        g[BID_SZ][k] = e.bid_sz[k][r] as f64;
+        g[ASK_PX][k] = e.ask_px[k][r];
+        g[ASK_SZ][k] = e.ask_sz[k][r] as f64;
+    }
+    g
+}
+
+/// (price, size) of level `k` of one gathered side; an empty level is at
+/// `empty` (-inf for bids, +inf for asks) with size 0, the convention the
+/// OFI uses.
+#[inline]
+fn level(g: &Gathered, px_row: usize, k: usize, empty: f64) -> (f64, f64) {
+    let q = g[px_row + 1][k];
+    if q > 0.0 {
+        (g[px_row][k], q)
     } else {
         (empty, 0.0)
     }
 }
 
-/// Cont-Kukanov-Stoikov order-flow imbalance at level `k` between snapshots `p` and `r`.
+/// Cont-Kukanov-Stoikov order-flow imbalance at level `k` between gathered snapshots.
 #[inline]
-fn ofi(e: &Events, p: usize, r: usize, k: usize) -> f64 {
-    let (bp0, bq0) = level(&e.bid_px, &e.bid_sz, p, k, f64::NEG_INFINITY);
-    let (bp1, bq1) = level(&e.bid_px, &e.bid_sz, r, k, f64::NEG_INFINITY);
-    let (ap0, aq0) = level(&e.ask_px, &e.ask_sz, p, k, f64::INFINITY);
-    let (ap1, aq1) = level(&e.ask_px, &e.ask_sz, r, k, f64::INFINITY);
+fn ofi(g0: &Gathered, g1: &Gathered, k: usize) -> f64 {
+    let (bp0, bq0) = level(g0, BID_PX, k, f64::NEG_INFINITY);
+    let (bp1, bq1) = level(g1, BID_PX, k, f64::NEG_INFINITY);
+    let (ap0, aq0) = level(g0, ASK_PX, k, f64::INFINITY);
+    let (ap1, aq1) = level(g1, ASK_PX, k, f64::INFINITY);
     let mut x = 0.0;
     if bp1 >= bp0 {
         x += bq1;
@@ -251,51 +272,42 @@ impl LadderScan {
     }
 }
 
-/// Both snapshots have all ten levels of both sides populated, at the same prices.
+/// Both gathered snapshots have all ten levels of both sides populated, at the same prices.
 #[inline]
-fn same_ladder(e: &Events, p: usize, r: usize) -> bool {
+fn same_ladder(g0: &Gathered, g1: &Gathered) -> bool {
     let mut same = true;
     for k in 0..LEVELS {
-        same &= e.bid_px[k][p] == e.bid_px[k][r] && e.ask_px[k][p] == e.ask_px[k][r];
-        same &= e.bid_sz[k][p] > 0 && e.bid_sz[k][r] > 0 && e.ask_sz[k][p] > 0 && e.ask_sz[k][r] > 0;
+        same &= g0[BID_PX][k] == g1[BID_PX][k] && g0[ASK_PX][k] == g1[ASK_PX][k];
+        same &= g0[BID_SZ][k] > 0.0 && g1[BID_SZ][k] > 0.0 && g0[ASK_SZ][k] > 0.0 && g1[ASK_SZ][k] > 0.0;
     }
     same
 }
 
-/// The populated levels of one side at snapshot `r`, touch first, as (price, size).
+/// The populated levels of one gathered side, touch first, as (price, size).
 #[inline]
-fn populated(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize, out: &mut [(f64, f64); LEVELS]) -> usize {
+fn populated(g: &Gathered, px_row: usize, out: &mut [(f64, f64); LEVELS]) -> usize {
     let mut n = 0;
     for k in 0..LEVELS {
-        let q = sz[k][r];
-        if q > 0 {
-            out[n] = (px[k][r], q as f64);
+        let q = g[px_row + 1][k];
+        if q > 0.0 {
+            out[n] = (g[px_row][k], q);
             n += 1;
         }
     }
     n
 }
 
-/// Adds to `net[band]` the size change at each price between snapshots `p`
-/// and `r` on one side, attributed by |price - mid| (mid of `p`). Only prices
-/// inside both snapshots' visible windows count, so a level that merely
-/// scrolls past the tenth is not a change. `sign` is +1 for bids (prices
-/// fall away from the touch), -1 for asks.
+/// Adds to `net[band]` the size change at each price between two gathered
+/// snapshots on one side, attributed by |price - mid| (mid of the first).
+/// Only prices inside both snapshots' visible windows count, so a level that
+/// merely scrolls past the tenth is not a change. `sign` is +1 for bids
+/// (prices fall away from the touch), -1 for asks.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-fn net_flow(
-    px: &[&[f64]; LEVELS],
-    sz: &[&[u32]; LEVELS],
-    p: usize,
-    r: usize,
-    sign: f64,
-    mid: f64,
-    edges: &[f64],
-    net: &mut [f64],
-) {
+fn net_flow(g0: &Gathered, g1: &Gathered, px_row: usize, sign: f64, mid: f64, edges: &[f64], net: &mut [f64]) {
     let (mut before, mut after) = ([(0.0, 0.0); LEVELS], [(0.0, 0.0); LEVELS]);
-    let nb = populated(px, sz, p, &mut before);
-    let na = populated(px, sz, r, &mut after);
+    let nb = populated(g0, px_row, &mut before);
+    let na = populated(g1, px_row, &mut after);
     // Window edge: the tenth level when all ten are populated, else unbounded.
     let edge = |levels: &[(f64, f64)], n: usize| if n == LEVELS { sign * levels[LEVELS - 1].0 } else { f64::NEG_INFINITY };
     let bound = edge(&before, nb).max(edge(&after, na)); // in `sign * price` units
@@ -323,36 +335,33 @@ fn net_flow(
     }
 }
 
-/// Sizes and distances of one side at snapshot `r`, for the depth bands and the wall.
-fn side_eob(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize, mid: f64, edges: &[f64], depth: &mut [f64]) -> (f64, f64) {
-    let n_bands = edges.len() - 1;
-    for d in depth.iter_mut().take(n_bands) {
+/// Depth per band of one gathered side into `depth`; returns the wall: the
+/// largest z-score of level size (population std over populated levels) and
+/// that level's |price - mid|.
+fn side_eob(g: &Gathered, px_row: usize, mid: f64, edges: &[f64], depth: &mut [f64]) -> (f64, f64) {
+    let (px, sz) = (&g[px_row], &g[px_row + 1]);
+    for d in depth.iter_mut() {
         *d = if mid.is_nan() { f64::NAN } else { 0.0 };
     }
     let mut n = 0.0;
     let mut total = 0.0;
     for k in 0..LEVELS {
-        let q = sz[k][r];
-        if q > 0 {
+        if sz[k] > 0.0 {
             n += 1.0;
-            total += q as f64;
-            if let Some(b) = band_of((px[k][r] - mid).abs(), edges) {
-                depth[b] += q as f64;
+            total += sz[k];
+            if let Some(b) = band_of((px[k] - mid).abs(), edges) {
+                depth[b] += sz[k];
             }
         }
     }
-    // Wall: the largest z-score of level size (population std over populated levels).
     if n < 2.0 {
         return (f64::NAN, f64::NAN);
     }
     let mean = total / n;
     let mut ss = 0.0;
-    for k in 0..LEVELS {
-        let q = sz[k][r];
-        if q > 0 {
-            let dev = q as f64 - mean;
-            ss += dev * dev;
-        }
+    for &q in sz.iter().filter(|&&q| q > 0.0) {
+        let dev = q - mean;
+        ss += dev * dev;
     }
     let std = (ss / n).sqrt();
     if std == 0.0 {
@@ -360,29 +369,29 @@ fn side_eob(px: &[&[f64]; LEVELS], sz: &[&[u32]; LEVELS], r: usize, mid: f64, ed
     }
     let (mut best_z, mut best_k) = (f64::NEG_INFINITY, 0);
     for k in 0..LEVELS {
-        let q = sz[k][r];
-        if q > 0 {
-            let z = (q as f64 - mean) / std;
+        if sz[k] > 0.0 {
+            let z = (sz[k] - mean) / std;
             if z > best_z {
                 best_z = z;
                 best_k = k;
             }
         }
     }
-    (best_z, (px[best_k][r] - mid).abs())
+    (best_z, (px[best_k] - mid).abs())
 }
 
-/// The end-of-bar book columns from snapshot `r` (or NaN when there is none).
-fn write_eob(e: &Events, r: Option<usize>, edges: &[f64], lay: &Layout, row: &mut [f64]) {
+/// The end-of-bar book columns from the gathered last snapshot (NaN without one).
+fn write_eob(g: Option<&Gathered>, edges: &[f64], lay: &Layout, row: &mut [f64]) {
     let nb = lay.n_bands;
-    let Some(r) = r else {
+    let Some(g) = g else {
         row[lay.book_eob()..lay.book_eob() + N_BOOK_EOB].fill(f64::NAN);
         row[lay.depth()..lay.depth() + 2 * nb].fill(f64::NAN);
         row[lay.wall()..lay.wall() + N_WALL].fill(f64::NAN);
         return;
     };
-    let (bid, ask) = touch(e, r);
-    let (bq, aq) = (e.bid_sz[0][r] as f64, e.ask_sz[0][r] as f64);
+    let (bq, aq) = (g[BID_SZ][0], g[ASK_SZ][0]);
+    let bid = if bq > 0.0 { g[BID_PX][0] } else { f64::NAN };
+    let ask = if aq > 0.0 { g[ASK_PX][0] } else { f64::NAN };
     let mid = mid_of(bid, ask);
     let o = lay.book_eob();
     row[o] = bid;
@@ -393,18 +402,50 @@ fn write_eob(e: &Events, r: Option<usize>, edges: &[f64], lay: &Layout, row: &mu
     row[o + 5] = if bq + aq > 0.0 { (bq - aq) / (bq + aq) } else { f64::NAN };
     let (mut bt, mut at) = (0.0, 0.0);
     for k in 0..LEVELS {
-        bt += e.bid_sz[k][r] as f64;
-        at += e.ask_sz[k][r] as f64;
+        bt += g[BID_SZ][k];
+        at += g[ASK_SZ][k];
     }
     row[o + 6] = if bt + at > 0.0 { (bt - at) / (bt + at) } else { f64::NAN };
     let d = lay.depth();
-    let (bz, bd) = side_eob(&e.bid_px, &e.bid_sz, r, mid, edges, &mut row[d..d + nb]);
-    let (az, ad) = side_eob(&e.ask_px, &e.ask_sz, r, mid, edges, &mut row[d + nb..d + 2 * nb]);
+    let (bz, bd) = side_eob(g, BID_PX, mid, edges, &mut row[d..d + nb]);
+    let (az, ad) = side_eob(g, ASK_PX, mid, edges, &mut row[d + nb..d + 2 * nb]);
     let w = lay.wall();
     row[w] = bz;
     row[w + 1] = if mid.is_nan() { f64::NAN } else { bd };
     row[w + 2] = az;
     row[w + 3] = if mid.is_nan() { f64::NAN } else { ad };
+}
+
+/// OFI and net flow between two gathered snapshots whose ladders may differ,
+/// into `row[ofi_at + level]` and `row[flow_at + band]` (bids, then asks).
+fn snapshot_pair(g0: &Gathered, g1: &Gathered, prev_mid: f64, edges: &[f64], row: &mut [f64], ofi_at: usize, flow_at: usize) {
+    let nb = edges.len() - 1;
+    if same_ladder(g0, g1) {
+        for k in 0..LEVELS {
+            let db = g1[BID_SZ][k] - g0[BID_SZ][k];
+            let da = g1[ASK_SZ][k] - g0[ASK_SZ][k];
+            row[ofi_at + k] += db - da;
+            if db != 0.0 {
+                if let Some(b) = band_of((g1[BID_PX][k] - prev_mid).abs(), edges) {
+                    row[flow_at + b] += db;
+                }
+            }
+            if da != 0.0 {
+                if let Some(b) = band_of((g1[ASK_PX][k] - prev_mid).abs(), edges) {
+                    row[flow_at + nb + b] += da;
+                }
+            }
+        }
+        return;
+    }
+    for k in 0..LEVELS {
+        row[ofi_at + k] += ofi(g0, g1, k);
+    }
+    if !prev_mid.is_nan() {
+        let (bids, asks) = row[flow_at..flow_at + 2 * nb].split_at_mut(nb);
+        net_flow(g0, g1, BID_PX, 1.0, prev_mid, edges, bids);
+        net_flow(g0, g1, ASK_PX, -1.0, prev_mid, edges, asks);
+    }
 }
 
 /// Time-weighted sums and extremes of one book quantity over a bar.
@@ -611,17 +652,17 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
         spread.hold(cur_spread, t - since);
         mid.hold(cur_mid, t - since);
         since = t;
+        let prev_mid = cur_mid; // the mid of the previous snapshot
         cur_mid = mid_of(bid, ask);
         cur_spread = ask - bid;
         spread.see(cur_spread);
         mid.see(cur_mid);
         if let Some(p) = snap {
-            let (pb, pa) = touch(e, p);
-            let prev_mid = mid_of(pb, pa);
             let (of, fo) = (lay.ofi(), lay.flow_net());
             if snap_full && run_same {
                 // The usual event: sizes change at fixed prices, at one or two
-                // levels. Skipping the unchanged levels skips additions of +0.0.
+                // levels. Skipping the unchanged levels skips additions of +0.0
+                // (the sums are of integers: the same as the general path's).
                 let mut bits = run_changed;
                 while bits != 0 {
                     let j = bits.trailing_zeros() as usize;
@@ -634,33 +675,8 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
                         row[fo + if ask { nb } else { 0 } + b] += d;
                     }
                 }
-            } else if same_ladder(e, p, r) {
-                // The usual event: sizes change at fixed prices. Then OFI and net
-                // flow are per-level size changes (integers: the same sums as below).
-                for k in 0..LEVELS {
-                    let db = e.bid_sz[k][r] as f64 - e.bid_sz[k][p] as f64;
-                    let da = e.ask_sz[k][r] as f64 - e.ask_sz[k][p] as f64;
-                    row[of + k] += db - da;
-                    if db != 0.0 {
-                        if let Some(b) = band_of((e.bid_px[k][r] - prev_mid).abs(), edges) {
-                            row[fo + b] += db;
-                        }
-                    }
-                    if da != 0.0 {
-                        if let Some(b) = band_of((e.ask_px[k][r] - prev_mid).abs(), edges) {
-                            row[fo + nb + b] += da;
-                        }
-                    }
-                }
             } else {
-                for k in 0..LEVELS {
-                    row[of + k] += ofi(e, p, r, k);
-                }
-                if !prev_mid.is_nan() {
-                    let (bids, asks) = row[fo..fo + 2 * nb].split_at_mut(nb);
-                    net_flow(&e.bid_px, &e.bid_sz, p, r, 1.0, prev_mid, edges, bids);
-                    net_flow(&e.ask_px, &e.ask_sz, p, r, -1.0, prev_mid, edges, asks);
-                }
+                snapshot_pair(&gather(e, p), &gather(e, r), prev_mid, edges, &mut row, of, fo);
             }
         }
         snap = Some(r);
@@ -692,7 +708,7 @@ fn emit(
         row[o + 6] = f64::NAN;
     }
     row[o + 8] = if row[o] > 0.0 { notional / row[o] } else { f64::NAN };
-    write_eob(e, snap, edges, lay, row);
+    write_eob(snap.map(|r| gather(e, r)).as_ref(), edges, lay, row);
     let b = lay.book_time();
     row[b] = spread.twa();
     row[b + 1] = mid.twa();
