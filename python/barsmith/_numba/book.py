@@ -53,13 +53,14 @@ def _is_snapshot(flags):
 
 @inline
 def _band_of(d, edges):
-    """Index of the band holding distance ``d`` (points), or -1."""
-    if not d >= edges[0]:
-        return -1  # also NaN
-    for b in range(1, len(edges)):
-        if d < edges[b]:
-            return b - 1
-    return -1
+    """Index of the band holding distance ``d`` (points), or -1: the number of inner
+    edges at or below ``d``, counted branch-free (distances are unpredictable)."""
+    b = 0
+    for e in range(1, len(edges)):
+        b += d >= edges[e]
+    if d >= edges[0] and b < len(edges) - 1:
+        return b
+    return -1  # also NaN
 
 
 @inline
@@ -89,15 +90,13 @@ def _ofi(g0, g1, k):
     bp1, bq1 = _level(g1, BID_PX, k, -np.inf)
     ap0, aq0 = _level(g0, ASK_PX, k, np.inf)
     ap1, aq1 = _level(g1, ASK_PX, k, np.inf)
+    # Branch-free; the same value as adding each term under its condition
+    # (a skipped term adds +0.0, and the terms are integers).
     x = 0.0
-    if bp1 >= bp0:
-        x += bq1
-    if bp1 <= bp0:
-        x -= bq0
-    if ap1 <= ap0:
-        x -= aq1
-    if ap1 >= ap0:
-        x += aq0
+    x += np.float64(bp1 >= bp0) * bq1
+    x -= np.float64(bp1 <= bp0) * bq0
+    x -= np.float64(ap1 <= ap0) * aq1
+    x += np.float64(ap1 >= ap0) * aq0
     return x
 
 
@@ -112,53 +111,32 @@ def _same_ladder(g0, g1):
 
 
 @inline
-def _populated(g, px_row, out, out_row):
-    """Copy the populated levels of one gathered side into ``out[out_row]`` (prices) and
-    ``out[out_row + 1]`` (sizes), touch first; return how many."""
-    n = 0
-    for k in range(LEVELS):
-        q = g[px_row + 1, k]
-        if q > 0:
-            out[out_row, n] = g[px_row, k]
-            out[out_row + 1, n] = q
-            n += 1
-    return n
-
-
-@inline
-def _add_flow(row, net_at, price, delta, sign, bound, mid, edges):
-    if delta != 0.0 and sign * price >= bound:
-        b = _band_of(abs(price - mid), edges)
-        if b >= 0:
-            row[net_at + b] += delta
-
-
-@inline
-def _net_flow(g0, g1, px_row, sign, mid, edges, row, net_at, s):
+def _net_flow(g0, g1, px_row, sign, mid, edges, row, net_at):
     """Size change per price between two gathered snapshots of one side, into ``row[net_at + band]``.
 
     Only prices inside both snapshots' visible windows count; bands by
-    |price - mid|. ``sign`` is +1 for bids, -1 for asks. ``s`` is scratch:
-    rows 0-1 the populated levels before, rows 2-3 after.
+    |price - mid|. ``sign`` is +1 for bids, -1 for asks. Summed over a band,
+    the per-price changes are the band's size after minus before (a price
+    keeps its band), so no matching of prices is needed.
     """
-    nb = _populated(g0, px_row, s, 0)
-    na = _populated(g1, px_row, s, 2)
-    edge_before = sign * s[0, LEVELS - 1] if nb == LEVELS else -np.inf
-    edge_after = sign * s[2, LEVELS - 1] if na == LEVELS else -np.inf
-    bound = max(edge_before, edge_after)
-    i = 0
-    j = 0
-    while i < nb or j < na:
-        if j == na or (i < nb and sign * s[0, i] > sign * s[2, j]):
-            _add_flow(row, net_at, s[0, i], -s[1, i], sign, bound, mid, edges)
-            i += 1
-        elif i == nb or sign * s[2, j] > sign * s[0, i]:
-            _add_flow(row, net_at, s[2, j], s[3, j], sign, bound, mid, edges)
-            j += 1
-        else:
-            _add_flow(row, net_at, s[2, j], s[3, j] - s[1, i], sign, bound, mid, edges)
-            i += 1
-            j += 1
+    sz_row = px_row + 1
+    edge0 = sign * g0[px_row, LEVELS - 1] if g0[sz_row, LEVELS - 1] > 0 else -np.inf
+    edge1 = sign * g1[px_row, LEVELS - 1] if g1[sz_row, LEVELS - 1] > 0 else -np.inf
+    bound = max(edge0, edge1)
+    for k in range(LEVELS):
+        p = g1[px_row, k]
+        q = g1[sz_row, k]
+        if q > 0 and sign * p >= bound:
+            b = _band_of(abs(p - mid), edges)
+            if b >= 0:
+                row[net_at + b] += q
+    for k in range(LEVELS):
+        p = g0[px_row, k]
+        q = g0[sz_row, k]
+        if q > 0 and sign * p >= bound:
+            b = _band_of(abs(p - mid), edges)
+            if b >= 0:
+                row[net_at + b] += -1.0 * q
 
 
 @jit
@@ -281,7 +259,7 @@ def _reset(stat):
     stat[3] = np.nan
 
 
-BLOCK = 4096  # rows per column-wise ladder scan, as rust/core/src/book.rs
+BLOCK = 1024  # rows per column-wise ladder scan, as rust/core/src/book.rs
 
 
 @inline
@@ -373,7 +351,6 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
     bad = np.full(5, -1, dtype=np.int64)
     starts = np.empty(n_bars, dtype=np.int64)
     features = np.empty((n_bars, width), dtype=np.float64)
-    scratch = np.empty((4, LEVELS), dtype=np.float64)
     g0 = np.empty((4, LEVELS), dtype=np.float64)  # gathered snapshots: the previous one,
     g1 = np.empty((4, LEVELS), dtype=np.float64)  # this one (or the end-of-bar one)
     spread = np.empty(4)
@@ -528,7 +505,7 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
                     g0[ASK_PX, lvl], g0[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
                     g1[BID_PX, lvl], g1[BID_SZ, lvl] = bid_px[lvl][r], bid_sz[lvl][r]
                     g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][r], ask_sz[lvl][r]
-                _snapshot_pair(g0, g1, prev_mid, band_edges, row, ofi_at, flow_at, scratch)
+                _snapshot_pair(g0, g1, prev_mid, band_edges, row, ofi_at, flow_at)
         snap = r
         snap_full = full[i]
         run_same = True
@@ -544,7 +521,7 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
 
 
 @inline
-def _snapshot_pair(g0, g1, prev_mid, edges, row, ofi_at, flow_at, scratch):
+def _snapshot_pair(g0, g1, prev_mid, edges, row, ofi_at, flow_at):
     """OFI and net flow between two gathered snapshots whose ladders may differ."""
     nb = len(edges) - 1
     if _same_ladder(g0, g1):
@@ -564,8 +541,8 @@ def _snapshot_pair(g0, g1, prev_mid, edges, row, ofi_at, flow_at, scratch):
     for lvl in range(LEVELS):
         row[ofi_at + lvl] += _ofi(g0, g1, lvl)
     if not np.isnan(prev_mid):
-        _net_flow(g0, g1, BID_PX, 1.0, prev_mid, edges, row, flow_at, scratch)
-        _net_flow(g0, g1, ASK_PX, -1.0, prev_mid, edges, row, flow_at + nb, scratch)
+        _net_flow(g0, g1, BID_PX, 1.0, prev_mid, edges, row, flow_at)
+        _net_flow(g0, g1, ASK_PX, -1.0, prev_mid, edges, row, flow_at + nb)
 
 
 @jit

@@ -272,17 +272,17 @@ def _ofi(bp, bq, ap, aq, prev, new, k):
 def _net_flow(px, qty, prev, new, sign, mid, edges):
     """Per band, the size change at each price between consecutive snapshots.
 
-    A price counts only inside both snapshots' visible windows (a side with
-    ten populated levels ends at its tenth), attributed by |price - mid|.
+    A price counts only inside both snapshots' visible windows (a side whose
+    tenth level is populated ends at its price), attributed by |price - mid|.
     """
     nb = len(edges) - 1
     out = [np.zeros(len(prev)) for _ in range(nb)]
     if len(prev) == 0:
         return out
     p0, q0, p1, q1 = px[prev], qty[prev], px[new], qty[new]
-    full0, full1 = (q0 > 0).all(axis=1), (q1 > 0).all(axis=1)
-    edge0 = np.where(full0, sign * p0[:, -1], -np.inf)
-    edge1 = np.where(full1, sign * p1[:, -1], -np.inf)
+    # a side whose tenth level is populated is visible up to that level's price
+    edge0 = np.where(q0[:, -1] > 0, sign * p0[:, -1], -np.inf)
+    edge1 = np.where(q1[:, -1] > 0, sign * p1[:, -1], -np.inf)
     bound = np.maximum(edge0, edge1)
     for k in range(LEVELS):
         # a price in the new snapshot: its size now minus its size before (0 if new)

@@ -115,13 +115,17 @@ fn is_snapshot(flags: u8) -> bool {
     flags & F_LAST != 0 || flags == 0
 }
 
-/// Index of the band holding distance `d` (points), or `None`.
+/// Index of the band holding distance `d` (points), or `None`: the number of
+/// inner edges at or below `d`, counted branch-free (distances are
+/// unpredictable, so a search would mispredict).
 #[inline]
 fn band_of(d: f64, edges: &[f64]) -> Option<usize> {
-    if !(d >= edges[0]) {
-        return None; // also NaN
+    let b = edges[1..].iter().map(|&e| (d >= e) as usize).sum::<usize>();
+    if d >= edges[0] && b < edges.len() - 1 {
+        Some(b)
+    } else {
+        None // also NaN
     }
-    (1..edges.len()).find(|&b| d < edges[b]).map(|b| b - 1)
 }
 
 /// Best bid and ask (NaN when the side's first level is empty).
@@ -178,25 +182,20 @@ fn ofi(g0: &Gathered, g1: &Gathered, k: usize) -> f64 {
     let (bp1, bq1) = level(g1, BID_PX, k, f64::NEG_INFINITY);
     let (ap0, aq0) = level(g0, ASK_PX, k, f64::INFINITY);
     let (ap1, aq1) = level(g1, ASK_PX, k, f64::INFINITY);
+    // Branch-free; the same value as adding each term under its condition
+    // (a skipped term adds +0.0, and the terms are integers).
+    let on = |c: bool| c as u8 as f64;
     let mut x = 0.0;
-    if bp1 >= bp0 {
-        x += bq1;
-    }
-    if bp1 <= bp0 {
-        x -= bq0;
-    }
-    if ap1 <= ap0 {
-        x -= aq1;
-    }
-    if ap1 >= ap0 {
-        x += aq0;
-    }
+    x += on(bp1 >= bp0) * bq1;
+    x -= on(bp1 <= bp0) * bq0;
+    x -= on(ap1 <= ap0) * aq1;
+    x += on(ap1 >= ap0) * aq0;
     x
 }
 
 /// Rows per block of the column-wise ladder scan: the block's book (~240
 /// bytes a row) stays in L2 for the row loop that follows.
-const BLOCK: usize = 4096;
+const BLOCK: usize = 2048;
 
 /// Per row of a block, computed a column at a time (sequential, vectorised
 /// reads of each of the 40 level columns, instead of 40 scattered reads per
@@ -205,16 +204,16 @@ const BLOCK: usize = 4096;
 /// row (bits 0-9 bid levels, 10-19 ask levels), and whether a full book is
 /// valid (finite prices, sorted away from the touch).
 struct LadderScan {
-    full: [u8; BLOCK],
-    same_prices: [u8; BLOCK],
-    valid_full: [u8; BLOCK],
-    changed: [u32; BLOCK],
+    full: [u64; BLOCK],
+    same_prices: [u64; BLOCK],
+    valid_full: [u64; BLOCK],
+    changed: [u64; BLOCK],
 }
 
 /// Finite, as a branch-free bit test LLVM vectorises.
 #[inline(always)]
-fn finite(x: f64) -> u8 {
-    ((x.to_bits() & 0x7FFF_FFFF_FFFF_FFFF) < 0x7FF0_0000_0000_0000) as u8
+fn finite(x: f64) -> u64 {
+    ((x.to_bits() & 0x7FFF_FFFF_FFFF_FFFF) < 0x7FF0_0000_0000_0000) as u64
 }
 
 impl LadderScan {
@@ -237,17 +236,17 @@ impl LadderScan {
                 let (px_col, sz_col) = if side == 0 { (e.bid_px[k], e.bid_sz[k]) } else { (e.ask_px[k], e.ask_sz[k]) };
                 let (px, sz) = (&px_col[lo..hi], &sz_col[lo..hi]);
                 for i in 0..m {
-                    full[i] &= (sz[i] > 0) as u8;
+                    full[i] &= (sz[i] > 0) as u64;
                     valid[i] &= finite(px[i]);
                 }
                 if cmp_lo < hi {
-                    let bit = 1u32 << (k + LEVELS * side);
+                    let bit = 1u64 << (k + LEVELS * side);
                     let (px, prev_px) = (&px_col[cmp_lo..hi], &px_col[cmp_lo - 1..hi - 1]);
                     let (sz, prev_sz) = (&sz_col[cmp_lo..hi], &sz_col[cmp_lo - 1..hi - 1]);
                     let (same, changed) = (&mut same[first..], &mut changed[first..]);
                     for i in 0..px.len() {
-                        same[i] &= (px[i] == prev_px[i]) as u8;
-                        changed[i] |= ((sz[i] != prev_sz[i]) as u32) * bit;
+                        same[i] &= (px[i] == prev_px[i]) as u64;
+                        changed[i] |= ((sz[i] != prev_sz[i]) as u64) * bit;
                     }
                 }
                 if k > 0 {
@@ -256,11 +255,11 @@ impl LadderScan {
                     // bids fall and asks rise away from the touch
                     if side == 0 {
                         for i in 0..m {
-                            valid[i] &= (px[i] < nearer[i]) as u8;
+                            valid[i] &= (px[i] < nearer[i]) as u64;
                         }
                     } else {
                         for i in 0..m {
-                            valid[i] &= (px[i] > nearer[i]) as u8;
+                            valid[i] &= (px[i] > nearer[i]) as u64;
                         }
                     }
                 }
@@ -283,54 +282,29 @@ fn same_ladder(g0: &Gathered, g1: &Gathered) -> bool {
     same
 }
 
-/// The populated levels of one gathered side, touch first, as (price, size).
-#[inline]
-fn populated(g: &Gathered, px_row: usize, out: &mut [(f64, f64); LEVELS]) -> usize {
-    let mut n = 0;
-    for k in 0..LEVELS {
-        let q = g[px_row + 1][k];
-        if q > 0.0 {
-            out[n] = (g[px_row][k], q);
-            n += 1;
-        }
-    }
-    n
-}
-
 /// Adds to `net[band]` the size change at each price between two gathered
 /// snapshots on one side, attributed by |price - mid| (mid of the first).
 /// Only prices inside both snapshots' visible windows count, so a level that
 /// merely scrolls past the tenth is not a change. `sign` is +1 for bids
 /// (prices fall away from the touch), -1 for asks.
+///
+/// Summed over a band, the per-price changes are the band's size after minus
+/// its size before (a price keeps its band), so no matching of prices is
+/// needed; the sums are of integers, exact in any order.
 #[inline]
-#[allow(clippy::too_many_arguments)]
 fn net_flow(g0: &Gathered, g1: &Gathered, px_row: usize, sign: f64, mid: f64, edges: &[f64], net: &mut [f64]) {
-    let (mut before, mut after) = ([(0.0, 0.0); LEVELS], [(0.0, 0.0); LEVELS]);
-    let nb = populated(g0, px_row, &mut before);
-    let na = populated(g1, px_row, &mut after);
-    // Window edge: the tenth level when all ten are populated, else unbounded.
-    let edge = |levels: &[(f64, f64)], n: usize| if n == LEVELS { sign * levels[LEVELS - 1].0 } else { f64::NEG_INFINITY };
-    let bound = edge(&before, nb).max(edge(&after, na)); // in `sign * price` units
-    let mut add = |price: f64, delta: f64| {
-        if delta != 0.0 && sign * price >= bound {
-            if let Some(b) = band_of((price - mid).abs(), edges) {
-                net[b] += delta;
+    let sz_row = px_row + 1;
+    // Window edge: the tenth level's price when it is populated, else unbounded.
+    let edge = |g: &Gathered| if g[sz_row][LEVELS - 1] > 0.0 { sign * g[px_row][LEVELS - 1] } else { f64::NEG_INFINITY };
+    let bound = edge(g0).max(edge(g1)); // in `sign * price` units
+    for (g, weight) in [(g1, 1.0), (g0, -1.0)] {
+        for k in 0..LEVELS {
+            let (p, q) = (g[px_row][k], g[sz_row][k]);
+            if q > 0.0 && sign * p >= bound {
+                if let Some(b) = band_of((p - mid).abs(), edges) {
+                    net[b] += weight * q;
+                }
             }
-        }
-    };
-    // Merge by price, nearest the touch first (bids descending, asks ascending).
-    let (mut i, mut j) = (0, 0);
-    while i < nb || j < na {
-        if j == na || (i < nb && sign * before[i].0 > sign * after[j].0) {
-            add(before[i].0, -before[i].1);
-            i += 1;
-        } else if i == nb || sign * after[j].0 > sign * before[i].0 {
-            add(after[j].0, after[j].1);
-            j += 1;
-        } else {
-            add(after[j].0, after[j].1 - before[i].1);
-            i += 1;
-            j += 1;
         }
     }
 }
@@ -555,7 +529,7 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
         }
         let i = r % BLOCK;
         run_same &= ladder.same_prices[i] & ladder.full[i] != 0;
-        run_changed |= ladder.changed[i];
+        run_changed |= ladder.changed[i] as u32;
         let last = is_snapshot(e.flags[r]);
         if last && ladder.full[i] & ladder.valid_full[i] == 0 {
             check_snapshot_levels(e, r, &mut out.bad_rows);
