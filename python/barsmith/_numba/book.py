@@ -123,20 +123,19 @@ def _net_flow(g0, g1, px_row, sign, mid, edges, row, net_at):
     edge0 = sign * g0[px_row, LEVELS - 1] if g0[sz_row, LEVELS - 1] > 0 else -np.inf
     edge1 = sign * g1[px_row, LEVELS - 1] if g1[sz_row, LEVELS - 1] > 0 else -np.inf
     bound = max(edge0, edge1)
+    _add_sizes_by_band(g1, px_row, 1.0, sign, bound, mid, edges, row, net_at)
+    _add_sizes_by_band(g0, px_row, -1.0, sign, bound, mid, edges, row, net_at)
+
+
+@inline
+def _add_sizes_by_band(g, px_row, weight, sign, bound, mid, edges, row, net_at):
     for k in range(LEVELS):
-        p = g1[px_row, k]
-        q = g1[sz_row, k]
+        p = g[px_row, k]
+        q = g[px_row + 1, k]
         if q > 0 and sign * p >= bound:
             b = _band_of(abs(p - mid), edges)
             if b >= 0:
-                row[net_at + b] += q
-    for k in range(LEVELS):
-        p = g0[px_row, k]
-        q = g0[sz_row, k]
-        if q > 0 and sign * p >= bound:
-            b = _band_of(abs(p - mid), edges)
-            if b >= 0:
-                row[net_at + b] += -1.0 * q
+                row[net_at + b] += weight * q
 
 
 @jit
