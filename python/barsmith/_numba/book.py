@@ -54,13 +54,14 @@ def _is_snapshot(flags):
 @inline
 def _band_of(d, edges):
     """Index of the band holding distance ``d`` (points), or -1: the number of inner
-    edges at or below ``d``, counted branch-free (distances are unpredictable)."""
-    b = 0
-    for e in range(1, len(edges)):
-        b += d >= edges[e]
-    if d >= edges[0] and b < len(edges) - 1:
-        return b
-    return -1  # also NaN
+    edges at or below ``d``, counted branch-free (distances are unpredictable; a
+    short-circuit ``and`` here costs 5x)."""
+    n = len(edges)
+    b = np.int64(0)
+    for e in range(1, n):
+        b += np.int64(d >= edges[e])
+    inside = (d >= edges[0]) & (b < n - 1)  # also False for NaN
+    return b if inside else -1
 
 
 @inline
@@ -105,8 +106,8 @@ def _same_ladder(g0, g1):
     """Both gathered snapshots have all ten levels of both sides populated, at the same prices."""
     same = True
     for k in range(LEVELS):
-        same &= g0[BID_PX, k] == g1[BID_PX, k] and g0[ASK_PX, k] == g1[ASK_PX, k]
-        same &= g0[BID_SZ, k] > 0 and g1[BID_SZ, k] > 0 and g0[ASK_SZ, k] > 0 and g1[ASK_SZ, k] > 0
+        same &= (g0[BID_PX, k] == g1[BID_PX, k]) & (g0[ASK_PX, k] == g1[ASK_PX, k])
+        same &= (g0[BID_SZ, k] > 0) & (g1[BID_SZ, k] > 0) & (g0[ASK_SZ, k] > 0) & (g1[ASK_SZ, k] > 0)
     return same
 
 
@@ -132,7 +133,7 @@ def _add_sizes_by_band(g, px_row, weight, sign, bound, mid, edges, row, net_at):
     for k in range(LEVELS):
         p = g[px_row, k]
         q = g[px_row + 1, k]
-        if q > 0 and sign * p >= bound:
+        if (q > 0) & (sign * p >= bound):
             b = _band_of(abs(p - mid), edges)
             if b >= 0:
                 row[net_at + b] += weight * q
@@ -271,10 +272,16 @@ def _lowest_bit(bits):
 
 
 @jit
-def _and_populated_finite(full, valid, px, sz):
+def _and_populated_finite_sorted(ok, px, sz, nearer, sign):
+    # bids fall (sign 1) and asks rise (sign -1) away from the nearer level
     for i in range(len(px)):
-        full[i] &= sz[i] > 0
-        valid[i] &= np.isfinite(px[i])
+        ok[i] &= (sz[i] > 0) & np.isfinite(px[i]) & (sign * px[i] < sign * nearer[i])
+
+
+@jit
+def _and_populated_finite(ok, px, sz):
+    for i in range(len(px)):
+        ok[i] &= (sz[i] > 0) & np.isfinite(px[i])
 
 
 @jit
@@ -285,21 +292,14 @@ def _and_same_or_changed(same, changed, px, prev_px, sz, prev_sz, bit):
             changed[i] |= bit
 
 
-@jit
-def _and_sorted(valid, px, nearer, sign):
-    # bids fall (sign 1) and asks rise (sign -1) away from the touch
-    for i in range(len(px)):
-        valid[i] &= sign * px[i] < sign * nearer[i]
-
-
 @inline
-def _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, lo, hi, full, same, valid, changed):
-    """Per row of [lo, hi), a column at a time: all levels populated, same prices as the
-    previous row, which sizes changed (bits 0-9 bid, 10-19 ask), full book valid."""
+def _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, lo, hi, ok, same, changed):
+    """Per row of [lo, hi), a column at a time: the book full and valid (all levels
+    populated, finite prices sorted away from the touch), the same prices as the
+    previous row, and which sizes changed (bits 0-9 bid, 10-19 ask)."""
     m = hi - lo
-    full[:m] = True
+    ok[:m] = True
     same[:m] = True
-    valid[:m] = True
     changed[:m] = 0
     cmp_lo = 1 if lo == 0 else lo
     first = 1 if lo == 0 else 0
@@ -307,14 +307,16 @@ def _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, lo, hi, full, same, valid, chan
         for side in range(2):
             px_col = bid_px[k] if side == 0 else ask_px[k]
             sz_col = bid_sz[k] if side == 0 else ask_sz[k]
-            _and_populated_finite(full[:m], valid[:m], px_col[lo:hi], sz_col[lo:hi])
+            if k == 0:
+                _and_populated_finite(ok[:m], px_col[lo:hi], sz_col[lo:hi])
+            else:
+                nearer = bid_px[k - 1] if side == 0 else ask_px[k - 1]
+                _and_populated_finite_sorted(ok[:m], px_col[lo:hi], sz_col[lo:hi], nearer[lo:hi],
+                                             1.0 if side == 0 else -1.0)  # fmt: skip
             if cmp_lo < hi:
                 bit = np.uint32(1) << np.uint32(k + LEVELS * side)
                 _and_same_or_changed(same[first:m], changed[first:m], px_col[cmp_lo:hi], px_col[cmp_lo - 1:hi - 1],
                                      sz_col[cmp_lo:hi], sz_col[cmp_lo - 1:hi - 1], bit)  # fmt: skip
-            if k > 0:
-                nearer = bid_px[k - 1] if side == 0 else ask_px[k - 1]
-                _and_sorted(valid[:m], px_col[lo:hi], nearer[lo:hi], 1.0 if side == 0 else -1.0)
     if lo == 0 and m > 0:
         same[0] = False
 
@@ -364,9 +366,8 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
     k = -1  # the open bar
     notional = 0.0
     row = features[0] if n_bars > 0 else np.empty(width)
-    full = np.empty(BLOCK, dtype=np.bool_)
+    ok = np.empty(BLOCK, dtype=np.bool_)  # full and valid
     same = np.empty(BLOCK, dtype=np.bool_)
-    valid = np.empty(BLOCK, dtype=np.bool_)
     changed = np.empty(BLOCK, dtype=np.uint32)
     # Since the last snapshot: every row full with the same prices, and which sizes changed.
     snap_full = False
@@ -375,9 +376,9 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
 
     for r in range(n):
         if r % BLOCK == 0:
-            _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, r, min(r + BLOCK, n), full, same, valid, changed)
+            _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, r, min(r + BLOCK, n), ok, same, changed)
         i = r % BLOCK
-        run_same &= same[i] and full[i]
+        run_same &= same[i] & ok[i]
         run_changed |= changed[i]
         t = ts[r]
         a = action[r]
@@ -390,12 +391,12 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
         if not (s == 66 or s == 65 or s == 78) and bad[BAD_SIDE] < 0:
             bad[BAD_SIDE] = r
         last = _is_snapshot(flags[r])
-        if last and not (full[i] and valid[i]):
+        if last and not ok[i]:
             _check_snapshot_levels(bid_px, ask_px, bid_sz, ask_sz, r, bad)
         if r < warmup:
             if last:
                 snap = r
-                snap_full = full[i]
+                snap_full = ok[i]
                 run_same = True
                 run_changed = np.uint32(0)
                 bid, ask = _touch(bid_px[0], ask_px[0], bid_sz[0], ask_sz[0], r)
@@ -506,7 +507,7 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
                     g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][r], ask_sz[lvl][r]
                 _snapshot_pair(g0, g1, prev_mid, band_edges, row, ofi_at, flow_at)
         snap = r
-        snap_full = full[i]
+        snap_full = ok[i]
         run_same = True
         run_changed = np.uint32(0)
     if 0 <= k < n_bars:

@@ -199,14 +199,14 @@ const BLOCK: usize = 2048;
 
 /// Per row of a block, computed a column at a time (sequential, vectorised
 /// reads of each of the 40 level columns, instead of 40 scattered reads per
-/// row): whether all ten levels of both sides are populated, whether the
-/// prices equal the previous row's, which sizes changed from the previous
-/// row (bits 0-9 bid levels, 10-19 ask levels), and whether a full book is
-/// valid (finite prices, sorted away from the touch).
+/// row): whether the book is full and valid (all ten levels of both sides
+/// populated, finite prices sorted away from the touch), whether the prices
+/// equal the previous row's, and which sizes changed from the previous row
+/// (bits 0-9 bid levels, 10-19 ask levels). Flags are u64 so that each
+/// compare-and-accumulate runs at the width of the f64 columns.
 struct LadderScan {
-    full: [u64; BLOCK],
+    full_valid: [u64; BLOCK],
     same_prices: [u64; BLOCK],
-    valid_full: [u64; BLOCK],
     changed: [u64; BLOCK],
 }
 
@@ -218,26 +218,35 @@ fn finite(x: f64) -> u64 {
 
 impl LadderScan {
     fn new() -> Box<Self> {
-        Box::new(Self { full: [0; BLOCK], same_prices: [0; BLOCK], valid_full: [0; BLOCK], changed: [0; BLOCK] })
+        Box::new(Self { full_valid: [0; BLOCK], same_prices: [0; BLOCK], changed: [0; BLOCK] })
     }
 
     fn scan(&mut self, e: &Events, lo: usize, hi: usize) {
         let m = hi - lo;
-        let (full, same, valid, changed) =
-            (&mut self.full[..m], &mut self.same_prices[..m], &mut self.valid_full[..m], &mut self.changed[..m]);
-        full.fill(1);
+        let (ok, same, changed) = (&mut self.full_valid[..m], &mut self.same_prices[..m], &mut self.changed[..m]);
+        ok.fill(1);
         same.fill(1);
-        valid.fill(1);
         changed.fill(0);
         // Row lo is compared with row lo - 1; the very first row with nothing.
         let (cmp_lo, first) = if lo == 0 { (1, 1) } else { (lo, 0) };
         for k in 0..LEVELS {
             for side in 0..2 {
-                let (px_col, sz_col) = if side == 0 { (e.bid_px[k], e.bid_sz[k]) } else { (e.ask_px[k], e.ask_sz[k]) };
-                let (px, sz) = (&px_col[lo..hi], &sz_col[lo..hi]);
-                for i in 0..m {
-                    full[i] &= (sz[i] > 0) as u64;
-                    valid[i] &= finite(px[i]);
+                let (px_col, sz_col, nearer_col) = if side == 0 {
+                    (e.bid_px[k], e.bid_sz[k], e.bid_px[k.saturating_sub(1)])
+                } else {
+                    (e.ask_px[k], e.ask_sz[k], e.ask_px[k.saturating_sub(1)])
+                };
+                let (px, sz, nearer) = (&px_col[lo..hi], &sz_col[lo..hi], &nearer_col[lo..hi]);
+                // bids fall and asks rise away from the touch (level 0 has nothing nearer)
+                let sign = if side == 0 { 1.0 } else { -1.0 };
+                if k == 0 {
+                    for i in 0..m {
+                        ok[i] &= (sz[i] > 0) as u64 & finite(px[i]);
+                    }
+                } else {
+                    for i in 0..m {
+                        ok[i] &= (sz[i] > 0) as u64 & finite(px[i]) & (sign * px[i] < sign * nearer[i]) as u64;
+                    }
                 }
                 if cmp_lo < hi {
                     let bit = 1u64 << (k + LEVELS * side);
@@ -247,20 +256,6 @@ impl LadderScan {
                     for i in 0..px.len() {
                         same[i] &= (px[i] == prev_px[i]) as u64;
                         changed[i] |= ((sz[i] != prev_sz[i]) as u64) * bit;
-                    }
-                }
-                if k > 0 {
-                    let nearer = if side == 0 { e.bid_px[k - 1] } else { e.ask_px[k - 1] };
-                    let nearer = &nearer[lo..hi];
-                    // bids fall and asks rise away from the touch
-                    if side == 0 {
-                        for i in 0..m {
-                            valid[i] &= (px[i] < nearer[i]) as u64;
-                        }
-                    } else {
-                        for i in 0..m {
-                            valid[i] &= (px[i] > nearer[i]) as u64;
-                        }
                     }
                 }
             }
@@ -509,7 +504,7 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
 
     let mut ladder = LadderScan::new();
     // Since the last snapshot: every row full with the same prices, and which sizes changed.
-    let (mut snap_full, mut run_same, mut run_changed) = (false, false, 0u32);
+    let (mut snap_full, mut run_same, mut run_changed) = (false, false, 0u32); // full and valid, in fact
     for r in 0..n {
         let t = e.ts[r];
         let a = e.action[r];
@@ -528,16 +523,16 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
             ladder.scan(e, r, (r + BLOCK).min(n));
         }
         let i = r % BLOCK;
-        run_same &= ladder.same_prices[i] & ladder.full[i] != 0;
+        run_same &= ladder.same_prices[i] & ladder.full_valid[i] != 0;
         run_changed |= ladder.changed[i] as u32;
         let last = is_snapshot(e.flags[r]);
-        if last && ladder.full[i] & ladder.valid_full[i] == 0 {
+        if last && ladder.full_valid[i] == 0 {
             check_snapshot_levels(e, r, &mut out.bad_rows);
         }
         if r < warmup {
             if last {
                 snap = Some(r);
-                (snap_full, run_same, run_changed) = (ladder.full[i] != 0, true, 0);
+                (snap_full, run_same, run_changed) = (ladder.full_valid[i] != 0, true, 0);
                 let (bid, ask) = touch(e, r);
                 cur_mid = mid_of(bid, ask);
                 cur_spread = ask - bid;
@@ -654,7 +649,7 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
             }
         }
         snap = Some(r);
-        (snap_full, run_same, run_changed) = (ladder.full[i] != 0, true, 0);
+        (snap_full, run_same, run_changed) = (ladder.full_valid[i] != 0, true, 0);
     }
     if open {
         spread.hold(cur_spread, bar_end - since);
