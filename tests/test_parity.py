@@ -55,6 +55,27 @@ def _cvd_args():
     return trade_arrays().flatmap(build)
 
 
+@st.composite
+def _panel(draw, n_inputs=1):
+    """(series, points) float arrays: empty, one point, NaN runs, flat stretches, steps."""
+    n_series = draw(st.integers(1, 3))
+    n_points = draw(st.integers(0, 60))
+    values = st.one_of(st.floats(-1e6, 1e6), st.just(np.nan), st.sampled_from([0.0, 1.0, 100.25]))
+    base = np.array(draw(st.lists(values, min_size=n_series * n_points, max_size=n_series * n_points)), dtype=np.float64)
+    base = base.reshape(n_series, n_points)
+    if n_inputs == 1:
+        return (base,)
+    spread = np.abs(np.array(draw(st.lists(st.floats(0, 10), min_size=base.size, max_size=base.size)))).reshape(base.shape)
+    return (base + spread, base - spread, base)  # high, low, close
+
+
+def _indicator_args(n_inputs=1, convention=True):
+    periods = st.integers(1, 20)
+    conventions = st.sampled_from([0, 1]) if convention else st.nothing()
+    extra = st.tuples(periods, conventions) if convention else st.tuples(periods)
+    return st.tuples(_panel(n_inputs), extra).map(lambda a: (*a[0], *a[1]))
+
+
 ARGUMENTS = {
     "scan_trades": st.one_of(trade_arrays(), trade_arrays(valid=False)),
     "time_bars": _time_args(),
@@ -64,6 +85,11 @@ ARGUMENTS = {
     "trade_signs": _signs_args(),
     "cvd": _cvd_args(),
     "mbp10_bars": book_events(),
+    "sma": _indicator_args(convention=False),
+    "ema": _indicator_args(),
+    "rsi": _indicator_args(),
+    "true_range": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (*a[0], a[1])),
+    "atr": _indicator_args(3),
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bars, book, orderflow, synth
+from . import bars, book, indicators, orderflow, synth
 from ._errors import BackendUnavailableError, InputError
 from ._registry import (
     BACKENDS,
@@ -39,6 +39,7 @@ __all__ = [
     "bars",
     "book",
     "get_backend",
+    "indicators",
     "orderflow",
     "set_backend",
     "synth",

@@ -62,6 +62,10 @@ def _example_events() -> tuple[Any, ...]:
             bid_px, ask_px, sizes, sizes, np.array([0.0, 1.0, 2.0]), 5_000_000_000, 0, 0)  # fmt: skip
 
 
+def _example_series() -> np.ndarray:
+    return np.array([[1.0, 2.0, np.nan, 4.0, 3.0, 5.0]])
+
+
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in [
@@ -71,6 +75,11 @@ KERNELS: dict[str, Kernel] = {
         Kernel("bars", "volume_bars", lambda: (*_example_trades(), 2.5)),
         Kernel("bars", "dollar_bars", lambda: (*_example_trades(), 250.0)),
         Kernel("book", "mbp10_bars", _example_events),
+        Kernel("indicators", "sma", lambda: (_example_series(), 2)),
+        Kernel("indicators", "ema", lambda: (_example_series(), 2, 0)),
+        Kernel("indicators", "rsi", lambda: (_example_series(), 2, 1)),
+        Kernel("indicators", "true_range", lambda: (_example_series() + 1, _example_series(), _example_series(), 0)),
+        Kernel("indicators", "atr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

@@ -7,5 +7,6 @@
 pub mod bars;
 pub mod book;
 pub mod dbn_io;
+pub mod indicators;
 pub mod orderflow;
 pub mod synth;

@@ -7,8 +7,8 @@
 //! `_numba/bars.py::time_bars` is `_pandas/bars.py::time_bars`.
 
 use barsmith_core::dbn_io::{self, Mbp10Columns, LEVELS};
-use barsmith_core::{bars, book, orderflow, synth};
-use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
+use barsmith_core::{bars, book, indicators, orderflow, synth};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -293,6 +293,58 @@ fn mbp10<'py>(py: Python<'py>, n_events: usize, seed: u64, day_ns: i64, tick: f6
     columns_to_py(py, cols)
 }
 
+/// Indicator wrappers: 2-D (series x points) C-contiguous inputs of one
+/// shape, one output of that shape; series run in parallel (rayon).
+fn series_kernel<'py>(
+    py: Python<'py>,
+    inputs: &[&PyReadonlyArray2<'py, f64>],
+    kernel: impl Fn(&[&[f64]], &mut [f64]) + Send + Sync,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let shape = inputs[0].shape().to_vec();
+    let mut slices = Vec::with_capacity(inputs.len());
+    for x in inputs {
+        if x.shape() != shape.as_slice() {
+            return Err(PyValueError::new_err("indicator inputs must have one shape"));
+        }
+        slices.push(x.as_slice().map_err(|_| PyValueError::new_err("expected a C-contiguous 2-D array"))?);
+    }
+    let out = py.detach(|| indicators::per_series(&slices, shape[1], kernel));
+    numpy::PyArray1::from_vec(py, out).reshape([shape[0], shape[1]])
+}
+
+/// A wrapper for a one-series indicator `indicators::$name(x, $params.., out)`.
+macro_rules! one_series_indicator {
+    ($name:ident($($param:ident: $ty:ty),*)) => {
+        #[pyfunction]
+        fn $name<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>, $($param: $ty),*) -> PyResult<Bound<'py, PyArray2<f64>>> {
+            series_kernel(py, &[&x], |s, o| indicators::$name(s[0], $($param),*, o))
+        }
+    };
+}
+
+one_series_indicator!(sma(n: usize));
+one_series_indicator!(ema(n: usize, convention: i64));
+one_series_indicator!(rsi(n: usize, convention: i64));
+
+/// A wrapper for a high/low/close indicator `indicators::$name(h, l, c, $params.., out)`.
+macro_rules! hlc_indicator {
+    ($name:ident($($param:ident: $ty:ty),*)) => {
+        #[pyfunction]
+        fn $name<'py>(
+            py: Python<'py>,
+            high: PyReadonlyArray2<'py, f64>,
+            low: PyReadonlyArray2<'py, f64>,
+            close: PyReadonlyArray2<'py, f64>,
+            $($param: $ty),*
+        ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+            series_kernel(py, &[&high, &low, &close], |s, o| indicators::$name(s[0], s[1], s[2], $($param),*, o))
+        }
+    };
+}
+
+hlc_indicator!(true_range(convention: i64));
+hlc_indicator!(atr(n: usize, convention: i64));
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -316,6 +368,17 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     book_mod.add_function(wrap_pyfunction!(mbp10_bars, &book_mod)?)?;
     book_mod.add_function(wrap_pyfunction!(write_mbp10, &book_mod)?)?;
     book_mod.add_class::<Mbp10Reader>()?;
+
+    let ind_mod = submodule(m, "indicators")?;
+    for f in [
+        wrap_pyfunction!(sma, &ind_mod)?,
+        wrap_pyfunction!(ema, &ind_mod)?,
+        wrap_pyfunction!(rsi, &ind_mod)?,
+        wrap_pyfunction!(true_range, &ind_mod)?,
+        wrap_pyfunction!(atr, &ind_mod)?,
+    ] {
+        ind_mod.add_function(f)?;
+    }
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;

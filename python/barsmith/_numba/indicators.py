@@ -1,0 +1,283 @@
+"""Technical indicators in Numba. Read beside ``rust/core/src/indicators.rs``
+and ``_pandas/indicators.py`` (the definitions).
+
+Each kernel takes 2-D (series, points) arrays and runs the series in
+parallel (``prange``); the per-series functions read like the math.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+jit = njit(cache=True, nogil=True)
+parallel = njit(cache=True, nogil=True, parallel=True)
+
+PANDAS, TALIB = 0, 1
+
+
+@jit
+def _ewm_mean(x, com, min_periods, out):
+    """pandas ``ewm(com=com, adjust=False, ignore_na=False, min_periods=...).mean()``, step for step."""
+    if len(x) == 0:
+        return
+    alpha = 1.0 / (1.0 + com)
+    old_wt_factor = 1.0 - alpha
+    new_wt = alpha
+    min_periods = max(min_periods, 1)
+    weighted = x[0]
+    nobs = 0 if np.isnan(weighted) else 1
+    out[0] = weighted if nobs >= min_periods else np.nan
+    old_wt = 1.0
+    for i in range(1, len(x)):
+        cur = x[i]
+        is_obs = not np.isnan(cur)
+        nobs += is_obs
+        if not np.isnan(weighted):
+            old_wt *= old_wt_factor
+            if is_obs:
+                if weighted != cur:
+                    if com == 1.0:
+                        new_wt = 1.0 - old_wt  # pandas' update for irregular intervals, applied at com == 1
+                    weighted = (old_wt * weighted + new_wt * cur) / (old_wt + new_wt)
+                old_wt = 1.0
+        elif is_obs:
+            weighted = cur
+        out[i] = weighted if nobs >= min_periods else np.nan
+
+
+@jit
+def _com_of_span(n):
+    return (n - 1.0) / 2.0
+
+
+@jit
+def _com_of_alpha(alpha):
+    return (1.0 - alpha) / alpha
+
+
+@jit
+def _sma(x, n, out):
+    """``rolling(n, min_periods=n).mean()`` as pandas' ``roll_mean``: Kahan sums with separate
+    compensations for adding and removing (removing first), the value itself for a run of
+    identical values, 0 for a mean whose sign contradicts every value."""
+    # state: sum, comp_add, comp_remove, prev; counts: nobs, neg, same_run
+    st = np.zeros(4)
+    ct = np.zeros(3, dtype=np.int64)
+    for i in range(len(x)):
+        if i == 0 or n == 1:  # a window disjoint from the previous one: start afresh
+            st[:] = 0.0
+            st[3] = x[i]
+            ct[:] = 0
+        elif i >= n:
+            _remove(st, ct, x[i - n])
+        _add(st, ct, x[i])
+        out[i] = _mean(st, ct, n)
+
+
+@jit
+def _add(st, ct, v):
+    if np.isnan(v):
+        return
+    ct[0] += 1
+    y = v - st[1]
+    t = st[0] + y
+    st[1] = t - st[0] - y
+    st[0] = t
+    ct[1] += np.signbit(v)
+    ct[2] = ct[2] + 1 if v == st[3] else 1
+    st[3] = v
+
+
+@jit
+def _remove(st, ct, v):
+    if np.isnan(v):
+        return
+    ct[0] -= 1
+    y = -v - st[2]
+    t = st[0] + y
+    st[2] = t - st[0] - y
+    st[0] = t
+    ct[1] -= np.signbit(v)
+
+
+@jit
+def _mean(st, ct, min_periods):
+    nobs = ct[0]
+    if nobs < min_periods or nobs == 0:
+        return np.nan
+    mean = st[0] / nobs
+    if ct[2] >= nobs:
+        return st[3]
+    if (ct[1] == 0 and mean < 0.0) or (ct[1] == nobs and mean > 0.0):
+        return 0.0
+    return mean
+
+
+@jit
+def _seeded(x, n, rule, param, out):
+    """TA-Lib's seeded recursions: the mean of ``n`` valid values at the n-th, then
+    rule 0: ``(x - prev) * param + prev`` (EMA), rule 1: ``(prev * (n - 1) + x) / n`` (Wilder).
+    NaN gives NaN and a new warm-up."""
+    seed_sum = 0.0
+    seen = 0
+    prev = np.nan
+    for i in range(len(x)):
+        v = x[i]
+        if np.isnan(v):
+            seed_sum = 0.0
+            seen = 0
+            prev = np.nan
+            out[i] = np.nan
+            continue
+        if seen < n:
+            seed_sum += v
+            seen += 1
+            if seen == n:
+                prev = seed_sum / n
+        elif rule == 0:
+            prev = (v - prev) * param + prev
+        else:
+            prev = (prev * (n - 1.0) + v) / n
+        out[i] = prev
+
+
+@jit
+def _ema(x, n, convention, out):
+    if convention == PANDAS:
+        _ewm_mean(x, _com_of_span(n), n, out)
+    else:
+        _seeded(x, n, 0, 2.0 / (n + 1.0), out)
+
+
+@jit
+def _rsi(x, n, convention, out):
+    m = len(x)
+    if convention == PANDAS:
+        gain = np.full(m, np.nan)
+        loss = np.full(m, np.nan)
+        for i in range(1, m):
+            d = x[i] - x[i - 1]
+            gain[i] = d if np.isnan(d) else max(d, 0.0)  # clip keeps NaN
+            loss[i] = d if np.isnan(d) else max(-d, 0.0)
+        com = _com_of_alpha(1.0 / n)
+        g = np.empty(m)
+        lo = np.empty(m)
+        _ewm_mean(gain, com, n, g)
+        _ewm_mean(loss, com, n, lo)
+        for i in range(m):
+            out[i] = 100.0 - 100.0 / (1.0 + g[i] / lo[i]) if lo[i] != 0.0 else _rsi_of_zero_loss(g[i])
+        return
+    seen = 0
+    avg_gain = 0.0
+    avg_loss = 0.0
+    for i in range(m):
+        out[i] = np.nan
+        if i == 0 or np.isnan(x[i]) or np.isnan(x[i - 1]):
+            seen = 0
+            avg_gain = 0.0
+            avg_loss = 0.0
+            continue
+        d = x[i] - x[i - 1]
+        if seen < n:
+            if d < 0.0:
+                avg_loss -= d
+            else:
+                avg_gain += d
+            seen += 1
+            if seen < n:
+                continue
+            avg_loss /= n
+            avg_gain /= n
+        else:
+            avg_loss *= n - 1.0
+            avg_gain *= n - 1.0
+            if d < 0.0:
+                avg_loss -= d
+            else:
+                avg_gain += d
+            avg_loss /= n
+            avg_gain /= n
+        total = avg_gain + avg_loss
+        out[i] = 0.0 if -1e-14 < total < 1e-14 else 100.0 * (avg_gain / total)
+
+
+@jit
+def _rsi_of_zero_loss(g):
+    # 100 - 100 / (1 + g / 0): g / 0 is inf (-> 100) for g > 0, NaN for g == 0 or NaN
+    return 100.0 if g > 0.0 else np.nan
+
+
+@jit
+def _true_range(high, low, close, convention, out):
+    for i in range(len(high)):
+        hl = high[i] - low[i]
+        if i == 0:
+            out[i] = np.nan if convention == TALIB else hl
+            continue
+        hc = abs(high[i] - close[i - 1])
+        lc = abs(low[i] - close[i - 1])
+        out[i] = _nan_max3(hl, hc, lc)
+
+
+@jit
+def _nan_max3(a, b, c):
+    """Largest of three, ignoring NaN (NaN if all are), as pandas' ``max(axis=1)``."""
+    m = np.nan
+    for v in (a, b, c):
+        if not np.isnan(v) and (np.isnan(m) or v > m):
+            m = v
+    return m
+
+
+@jit
+def _atr(high, low, close, n, convention, out):
+    tr = np.empty(len(high))
+    _true_range(high, low, close, convention, tr)
+    if convention == PANDAS:
+        _ewm_mean(tr, _com_of_alpha(1.0 / n), n, out)
+        return
+    if len(high):
+        out[0] = np.nan  # TA-Lib's first true range is undefined: the warm-up starts at row 1
+        _seeded(tr[1:], n, 1, 0.0, out[1:])
+
+
+SMA, EMA, RSI, TRUE_RANGE, ATR = range(5)
+
+
+@parallel
+def _per_series(which, a, b, c, n, convention):
+    """Run indicator ``which`` on each row (series) of ``a`` (and ``b``, ``c``), in parallel."""
+    out = np.empty_like(a)
+    for s in prange(a.shape[0]):
+        if which == SMA:
+            _sma(a[s], n, out[s])
+        elif which == EMA:
+            _ema(a[s], n, convention, out[s])
+        elif which == RSI:
+            _rsi(a[s], n, convention, out[s])
+        elif which == TRUE_RANGE:
+            _true_range(a[s], b[s], c[s], convention, out[s])
+        else:
+            _atr(a[s], b[s], c[s], n, convention, out[s])
+    return out
+
+
+def sma(x, n):
+    return _per_series(SMA, x, x, x, n, PANDAS)
+
+
+def ema(x, n, convention):
+    return _per_series(EMA, x, x, x, n, convention)
+
+
+def rsi(x, n, convention):
+    return _per_series(RSI, x, x, x, n, convention)
+
+
+def true_range(high, low, close, convention):
+    return _per_series(TRUE_RANGE, high, low, close, 1, convention)
+
+
+def atr(high, low, close, n, convention):
+    return _per_series(ATR, high, low, close, n, convention)

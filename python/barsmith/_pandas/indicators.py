@@ -1,0 +1,107 @@
+"""Technical indicators in pandas (the oracle). Read beside
+``rust/core/src/indicators.rs`` and ``_numba/indicators.py``.
+
+Kernels take and return 2-D float64 arrays of shape (series, points). The
+``pandas`` convention *is* the pandas expression in each docstring, run on a
+DataFrame with one column per series. The ``talib`` convention's seeded
+recursions (TA-Lib seeds EMA and Wilder averages with a plain mean, and
+restarts after NaN here) are sequential state machines, written as plain
+loops in TA-Lib's own arithmetic: ``ewm`` computes the same averages but
+rounds differently, and after a cancellation (``(x - prev) * 1 + prev``
+with a tiny ``x``) no relative tolerance covers the difference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+PANDAS, TALIB = 0, 1
+
+
+def _frame(x):
+    return pd.DataFrame(np.asarray(x).T)
+
+
+def _out(df):
+    return np.ascontiguousarray(df.to_numpy(dtype=np.float64).T)
+
+
+def sma(x, n):
+    """``x.rolling(n, min_periods=n).mean()`` (both conventions)."""
+    return _out(_frame(x).rolling(n, min_periods=n).mean())
+
+
+def ema(x, n, convention):
+    """pandas: ``x.ewm(span=n, adjust=False, min_periods=n).mean()``;
+    talib: the mean of the first n values, then ``(x - ema) * 2 / (n + 1) + ema``."""
+    if convention == PANDAS:
+        return _out(_frame(x).ewm(span=n, adjust=False, min_periods=n).mean())
+    return _out(_seeded(_frame(x), n, "ema"))
+
+
+def rsi(x, n, convention):
+    """pandas: ``d = x.diff(); g = d.clip(lower=0); l = (-d).clip(lower=0)``,
+    ``ewm(alpha=1/n, adjust=False, min_periods=n).mean()`` of each, then
+    ``100 - 100 / (1 + g / l)``; talib: Wilder averages seeded with the mean
+    of the first n changes, ``100 * g / (g + l)`` (0 when ``g + l`` is 0)."""
+    d = _frame(x).diff()
+    gain, loss = d.clip(lower=0), (-d).clip(lower=0)
+    if convention == PANDAS:
+        g = gain.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
+        lo = loss.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _out(100 - 100 / (1 + g / lo))
+    g, lo = _seeded(gain, n, "wilder"), _seeded(loss, n, "wilder")
+    total = g + lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = 100.0 * (g / total)
+    return _out(value.where(~((total > -1e-14) & (total < 1e-14)), 0.0))
+
+
+def true_range(high, low, close, convention):
+    """pandas: ``concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)``
+    (NaN-skipping, so the first row is ``h - l``); talib: the same with NaN in the first row."""
+    h, lo, c = _frame(high), _frame(low), _frame(close)
+    prev = c.shift()
+    parts = np.stack([(h - lo).to_numpy(), (h - prev).abs().to_numpy(), (lo - prev).abs().to_numpy()])
+    with np.errstate(invalid="ignore"):
+        tr = pd.DataFrame(np.fmax(np.fmax(parts[0], parts[1]), parts[2]))  # NaN-skipping max
+    if convention == TALIB and len(tr):
+        tr.iloc[0] = np.nan
+    return _out(tr)
+
+
+def atr(high, low, close, n, convention):
+    """pandas: ``true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()``;
+    talib: the mean of the first n true ranges (from the second row), then
+    ``(atr * (n - 1) + tr) / n``."""
+    tr = _frame(true_range(high, low, close, convention))
+    if convention == PANDAS:
+        return _out(tr.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean())
+    return _out(_seeded(tr, n, "wilder"))
+
+
+def _seeded(df, n, rule):
+    """TA-Lib's seeded recursion per column: in each run of valid values, NaN for the
+    first n - 1, their plain mean at the n-th, then ``(x - prev) * 2 / (n + 1) + prev``
+    (``rule="ema"``) or ``(prev * (n - 1) + x) / n`` (``"wilder"``)."""
+    k = 2.0 / (n + 1.0)
+    out = np.full(df.shape, np.nan)
+    for j, col in enumerate(df.to_numpy(dtype=np.float64).T):
+        seed_sum, seen, prev = 0.0, 0, np.nan
+        for i, v in enumerate(col.tolist()):
+            if v != v:  # NaN: the indicator starts again
+                seed_sum, seen, prev = 0.0, 0, np.nan
+                continue
+            if seen < n:
+                seed_sum += v
+                seen += 1
+                if seen == n:
+                    prev = seed_sum / n
+            elif rule == "ema":
+                prev = (v - prev) * k + prev
+            else:
+                prev = (prev * (n - 1.0) + v) / n
+            out[i, j] = prev
+    return pd.DataFrame(out, index=df.index, columns=df.columns)

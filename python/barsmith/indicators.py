@@ -1,0 +1,163 @@
+"""Technical indicators in two exact conventions: pandas and TA-Lib.
+
+``convention="pandas"`` (the default) equals the pandas expression written in
+each docstring, NaN handling included (``ewm`` carries its value over NaN and
+re-weights after a gap; ``rolling`` needs ``min_periods`` observations).
+``convention="talib"`` equals TA-Lib as shipped by the PyPI package
+``ta-lib`` 0.8.2 (C library 0.8.1; TA-Lib's results changed between 0.7 and
+0.8) on NaN-free input: same leading NaNs, values within 1e-10. Where TA-Lib
+mishandles NaN (RSI stuck at 0.0, EMA and ATR stuck at NaN for ever after
+one NaN), barsmith returns NaN at the NaN and warms the indicator up again
+from the next valid value, as if the series started there.
+
+Inputs: a Series, a 1-D array, or a 2-D array / DataFrame with one column
+per symbol (columns run in parallel, the GIL released). The output has the
+input's type, index and columns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+from ._input import frozen
+from ._registry import kernel
+
+__all__ = ["atr", "ema", "rsi", "sma", "true_range"]
+
+Convention = Literal["pandas", "talib"]
+CONVENTIONS = {"pandas": 0, "talib": 1}
+
+
+def sma(x: Any, n: int = 20, *, backend: str | None = None) -> Any:
+    """Simple moving average: ``x.rolling(n, min_periods=n).mean()``.
+
+    The same in both conventions (TA-Lib's SMA agrees on NaN-free input;
+    a window holding a NaN is NaN, after which the average recovers).
+
+    Examples
+    --------
+    >>> barsmith.indicators.sma(close, 20)
+    """
+    values, wrap = _series(x, "x")
+    return wrap(kernel("sma", backend)(values, _period(n)))
+
+
+def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
+    """Exponential moving average.
+
+    pandas: ``x.ewm(span=n, adjust=False, min_periods=n).mean()``.
+    talib: the mean of the first ``n`` values, then ``ema = (x - ema) * 2 / (n + 1) + ema``.
+
+    Examples
+    --------
+    >>> barsmith.indicators.ema(close, 12, convention="talib")
+    """
+    values, wrap = _series(x, "x")
+    return wrap(kernel("ema", backend)(values, _period(n), _convention(convention)))
+
+
+def rsi(x: Any, n: int = 14, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
+    """Relative strength index, 0 to 100.
+
+    pandas::
+
+        d = x.diff()
+        g = d.clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+        l = (-d).clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+        rsi = 100 - 100 / (1 + g / l)
+
+    talib: Wilder averages of gains and losses seeded with the mean of the
+    first ``n`` changes, ``100 * g / (g + l)`` (0 when ``g + l`` is 0).
+    TA-Lib 0.8.2 outputs 0.0 for ever after one NaN; here the RSI is NaN
+    until ``n`` new changes have been seen.
+
+    Examples
+    --------
+    >>> barsmith.indicators.rsi(close, 14)
+    """
+    values, wrap = _series(x, "x")
+    return wrap(kernel("rsi", backend)(values, _period(n), _convention(convention)))
+
+
+def true_range(high: Any, low: Any, close: Any, *, convention: Convention = "pandas",
+               backend: str | None = None) -> Any:  # fmt: skip
+    """True range: ``max(h - l, |h - c_prev|, |l - c_prev|)``.
+
+    pandas: ``pd.concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)``,
+    NaN-skipping, so the first row is ``h - l``. talib: NaN in the first row.
+    """
+    (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
+    return wrap(kernel("true_range", backend)(h, lo, c, _convention(convention)))
+
+
+def atr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+        backend: str | None = None) -> Any:  # fmt: skip
+    """Average true range.
+
+    pandas: ``true_range(h, l, c).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()``.
+    talib: the mean of the first ``n`` true ranges (from the second row), then
+    ``atr = (atr * (n - 1) + tr) / n``.
+
+    Examples
+    --------
+    >>> barsmith.indicators.atr(df["high"], df["low"], df["close"], 14)
+    """
+    (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
+    return wrap(kernel("atr", backend)(h, lo, c, _period(n), _convention(convention)))
+
+
+# ---------------------------------------------------------------- input
+
+
+def _period(n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"the period must be an integer >= 1, got {n!r}", column="n")
+    return int(n)
+
+
+def _convention(convention: str) -> int:
+    if convention not in CONVENTIONS:
+        raise InputError(f"must be 'pandas' or 'talib', got {convention!r}", column="convention")
+    return CONVENTIONS[convention]
+
+
+def _series(x: Any, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
+    """(series, points) float64 C-contiguous values, and how to wrap a result like ``x``."""
+    if isinstance(x, pd.Series):
+        values = _floats(x.to_numpy(), name)[None, :]
+        return frozen(values), lambda out: pd.Series(out[0], index=x.index, name=x.name)
+    if isinstance(x, pd.DataFrame):
+        values = np.ascontiguousarray(_floats(x.to_numpy(), name).T)  # often a view: pandas stores columns
+        return frozen(values), lambda out: pd.DataFrame(out.T, index=x.index, columns=x.columns, copy=False)
+    arr = np.asarray(x)
+    if arr.ndim == 1:
+        return frozen(_floats(arr, name)[None, :]), lambda out: out[0]
+    if arr.ndim == 2:
+        return frozen(np.ascontiguousarray(_floats(arr, name).T)), lambda out: out.T
+    raise InputError(f"expected a Series, DataFrame, 1-D or 2-D array, got {arr.ndim}-D", column=name)
+
+
+def _floats(arr: np.ndarray, name: str) -> np.ndarray:
+    if arr.dtype.kind not in "iuf" or arr.dtype.kind == "b":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise InputError(f"expected numbers, got dtype {arr.dtype}", column=name) from None
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def _aligned(**inputs: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], Any]]:
+    arrays, wrap, shape = [], None, None
+    for name, x in inputs.items():
+        values, w = _series(x, name)
+        if shape is not None and values.shape != shape:
+            first = next(iter(inputs))
+            raise InputError(f"length/shape {values.T.shape} differs from {first}'s {shape[::-1]}", column=name)
+        shape = values.shape
+        arrays.append(values)
+        wrap = wrap or w
+    return arrays, wrap

@@ -1,0 +1,341 @@
+//! Technical indicators in two conventions. Read beside
+//! `python/barsmith/_pandas/indicators.py` (the definitions, as pandas
+//! expressions) and `python/barsmith/_numba/indicators.py`.
+//!
+//! `PANDAS` reproduces a documented pandas expression, NaN handling included
+//! (`ewm(adjust=False)` carries its value over NaN and re-weights after a gap;
+//! `rolling` needs `min_periods` observations). `TALIB` reproduces TA-Lib
+//! 0.8.x (the C library behind the `ta-lib` 0.8.2 wheel) on NaN-free input;
+//! on NaN it does what TA-Lib should: the output is NaN there and the
+//! indicator warms up again from the next valid value (TA-Lib instead sticks
+//! at NaN or, for RSI, at 0.0 for ever).
+//!
+//! Every kernel works on one series (a slice); [`per_series`] runs a kernel
+//! over the rows of a 2-D (series x points) array in parallel.
+
+use rayon::prelude::*;
+
+pub const PANDAS: i64 = 0;
+pub const TALIB: i64 = 1;
+
+/// Runs `kernel(inputs_of_series, out_of_series)` for each of `n_series`
+/// contiguous rows of length `n_points`, in parallel when there are several.
+pub fn per_series<F>(inputs: &[&[f64]], n_points: usize, kernel: F) -> Vec<f64>
+where
+    F: Fn(&[&[f64]], &mut [f64]) + Sync,
+{
+    let n_series = if n_points == 0 { 0 } else { inputs[0].len() / n_points };
+    let mut out = vec![f64::NAN; n_series * n_points];
+    if n_points == 0 {
+        return out;
+    }
+    let run = |(s, row): (usize, &mut [f64])| {
+        let series: Vec<&[f64]> = inputs.iter().map(|x| &x[s * n_points..(s + 1) * n_points]).collect();
+        kernel(&series, row);
+    };
+    if n_series > 1 {
+        out.par_chunks_mut(n_points).enumerate().for_each(run);
+    } else {
+        out.chunks_mut(n_points).enumerate().for_each(run);
+    }
+    out
+}
+
+/// pandas `ewm(com=com, adjust=False, ignore_na=False, min_periods=min_periods).mean()`,
+/// step for step as pandas' `ewm` aggregation computes it.
+pub fn ewm_mean(x: &[f64], com: f64, min_periods: usize, out: &mut [f64]) {
+    if x.is_empty() {
+        return;
+    }
+    let alpha = 1.0 / (1.0 + com);
+    let old_wt_factor = 1.0 - alpha;
+    let mut new_wt = alpha;
+    let min_periods = min_periods.max(1);
+    let mut weighted = x[0];
+    let mut nobs = !weighted.is_nan() as usize;
+    out[0] = if nobs >= min_periods { weighted } else { f64::NAN };
+    let mut old_wt = 1.0;
+    for i in 1..x.len() {
+        let cur = x[i];
+        let is_obs = !cur.is_nan();
+        nobs += is_obs as usize;
+        if !weighted.is_nan() {
+            old_wt *= old_wt_factor;
+            if is_obs {
+                if weighted != cur {
+                    if com == 1.0 {
+                        // pandas' update for irregular intervals, which it applies at com == 1
+                        new_wt = 1.0 - old_wt;
+                    }
+                    weighted = (old_wt * weighted + new_wt * cur) / (old_wt + new_wt);
+                }
+                old_wt = 1.0;
+            }
+        } else if is_obs {
+            weighted = cur;
+        }
+        out[i] = if nobs >= min_periods { weighted } else { f64::NAN };
+    }
+}
+
+/// pandas' centre of mass for `span=n` and for `alpha=1/n` (Wilder).
+pub fn com_of_span(n: usize) -> f64 {
+    (n as f64 - 1.0) / 2.0
+}
+
+pub fn com_of_alpha(alpha: f64) -> f64 {
+    (1.0 - alpha) / alpha
+}
+
+/// `rolling(n, min_periods=n).mean()`, as pandas' `roll_mean` computes it:
+/// Kahan-compensated running sums (separate compensations for adding and
+/// removing, the leaving value removed first), the value itself for a run
+/// of identical values, and 0 for a mean whose sign contradicts every value.
+/// Both conventions: TA-Lib's SMA agrees on NaN-free input, and on NaN a
+/// window holding one is NaN, after which the average recovers.
+pub fn sma(x: &[f64], n: usize, out: &mut [f64]) {
+    let mut w = RollingMean::default();
+    for i in 0..x.len() {
+        if i == 0 || n == 1 {
+            // a window disjoint from the previous one: pandas starts afresh
+            w = RollingMean { prev: x[i], ..Default::default() };
+        } else if i >= n {
+            w.remove(x[i - n]);
+        }
+        w.add(x[i]);
+        out[i] = w.mean(n);
+    }
+}
+
+#[derive(Default)]
+struct RollingMean {
+    sum: f64,
+    comp_add: f64,
+    comp_remove: f64,
+    nobs: usize,
+    neg: usize,
+    same_run: usize,
+    prev: f64,
+}
+
+impl RollingMean {
+    fn add(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.nobs += 1;
+        let y = v - self.comp_add;
+        let t = self.sum + y;
+        self.comp_add = t - self.sum - y;
+        self.sum = t;
+        self.neg += v.is_sign_negative() as usize;
+        self.same_run = if v == self.prev { self.same_run + 1 } else { 1 };
+        self.prev = v;
+    }
+
+    fn remove(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.nobs -= 1;
+        let y = -v - self.comp_remove;
+        let t = self.sum + y;
+        self.comp_remove = t - self.sum - y;
+        self.sum = t;
+        self.neg -= v.is_sign_negative() as usize;
+    }
+
+    fn mean(&self, min_periods: usize) -> f64 {
+        if self.nobs < min_periods || self.nobs == 0 {
+            return f64::NAN;
+        }
+        let mean = self.sum / self.nobs as f64;
+        if self.same_run >= self.nobs {
+            self.prev
+        } else if (self.neg == 0 && mean < 0.0) || (self.neg == self.nobs && mean > 0.0) {
+            0.0
+        } else {
+            mean
+        }
+    }
+}
+
+/// Exponential moving average.
+/// `PANDAS`: `ewm(span=n, adjust=False, min_periods=n).mean()`.
+/// `TALIB`: seeded with the mean of the first `n` values, then
+/// `ema = (x - ema) * 2 / (n + 1) + ema`; a NaN restarts the warm-up.
+pub fn ema(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    if convention == PANDAS {
+        return ewm_mean(x, com_of_span(n), n, out);
+    }
+    let k = 2.0 / (n as f64 + 1.0);
+    wilder_like(x, n, out, |prev, v| (v - prev) * k + prev);
+}
+
+/// TA-Lib's seeded recursions: the first output is the mean of `n` valid
+/// values (at the n-th), then `step(prev, x)`. NaN gives NaN and a new warm-up.
+fn wilder_like(x: &[f64], n: usize, out: &mut [f64], step: impl Fn(f64, f64) -> f64) {
+    let (mut seed_sum, mut seen, mut prev) = (0.0, 0usize, f64::NAN);
+    for i in 0..x.len() {
+        let v = x[i];
+        if v.is_nan() {
+            (seed_sum, seen, prev) = (0.0, 0, f64::NAN);
+            out[i] = f64::NAN;
+            continue;
+        }
+        if seen < n {
+            seed_sum += v;
+            seen += 1;
+            if seen == n {
+                prev = seed_sum / n as f64;
+            }
+        } else {
+            prev = step(prev, v);
+        }
+        out[i] = prev;
+    }
+}
+
+/// Relative strength index.
+/// `PANDAS`: `d = x.diff(); g = d.clip(lower=0); l = (-d).clip(lower=0)`,
+/// averaged by `ewm(alpha=1/n, adjust=False, min_periods=n).mean()`, then
+/// `100 - 100 / (1 + g_avg / l_avg)`.
+/// `TALIB`: Wilder averages seeded with the mean of the first `n` changes,
+/// `100 * g / (g + l)` (0 when `g + l` is zero).
+pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let len = x.len();
+    if convention == PANDAS {
+        let mut gain = vec![f64::NAN; len];
+        let mut loss = vec![f64::NAN; len];
+        for i in 1..len {
+            let d = x[i] - x[i - 1];
+            // clip keeps NaN
+            gain[i] = if d.is_nan() { d } else { d.max(0.0) };
+            loss[i] = if d.is_nan() { d } else { (-d).max(0.0) };
+        }
+        let com = com_of_alpha(1.0 / n as f64);
+        let (mut g, mut l) = (vec![0.0; len], vec![0.0; len]);
+        ewm_mean(&gain, com, n, &mut g);
+        ewm_mean(&loss, com, n, &mut l);
+        for i in 0..len {
+            out[i] = 100.0 - 100.0 / (1.0 + g[i] / l[i]);
+        }
+        return;
+    }
+    // TA-Lib: changes from the previous value; a NaN value (or change) restarts.
+    let nf = n as f64;
+    let (mut seen, mut avg_gain, mut avg_loss) = (0usize, 0.0, 0.0);
+    for i in 0..len {
+        out[i] = f64::NAN;
+        if i == 0 || x[i].is_nan() || x[i - 1].is_nan() {
+            (seen, avg_gain, avg_loss) = (0, 0.0, 0.0);
+            continue;
+        }
+        let d = x[i] - x[i - 1];
+        if seen < n {
+            if d < 0.0 {
+                avg_loss -= d;
+            } else {
+                avg_gain += d;
+            }
+            seen += 1;
+            if seen < n {
+                continue;
+            }
+            avg_loss /= nf;
+            avg_gain /= nf;
+        } else {
+            avg_loss *= nf - 1.0;
+            avg_gain *= nf - 1.0;
+            if d < 0.0 {
+                avg_loss -= d;
+            } else {
+                avg_gain += d;
+            }
+            avg_loss /= nf;
+            avg_gain /= nf;
+        }
+        let total = avg_gain + avg_loss;
+        out[i] = if total > -1e-14 && total < 1e-14 { 0.0 } else { 100.0 * (avg_gain / total) };
+    }
+}
+
+/// True range. `PANDAS`: `concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)`
+/// (NaN-skipping, so the first row is `h - l`). `TALIB`: the same but NaN in the first row.
+pub fn true_range(high: &[f64], low: &[f64], close: &[f64], convention: i64, out: &mut [f64]) {
+    for i in 0..high.len() {
+        let hl = high[i] - low[i];
+        let (hc, lc) = if i > 0 {
+            ((high[i] - close[i - 1]).abs(), (low[i] - close[i - 1]).abs())
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        out[i] = if i == 0 && convention == TALIB { f64::NAN } else { nan_max3(hl, hc, lc) };
+    }
+}
+
+/// Largest of three, ignoring NaN (NaN if all are), as pandas' `max(axis=1)`.
+#[inline]
+fn nan_max3(a: f64, b: f64, c: f64) -> f64 {
+    let mut m = f64::NAN;
+    for v in [a, b, c] {
+        if !v.is_nan() && (m.is_nan() || v > m) {
+            m = v;
+        }
+    }
+    m
+}
+
+/// Average true range. `PANDAS`: `true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()`.
+/// `TALIB`: the mean of the first `n` true ranges (from the second row), then
+/// `atr = (atr * (n - 1) + tr) / n`.
+pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let mut tr = vec![0.0; high.len()];
+    true_range(high, low, close, convention, &mut tr);
+    if convention == PANDAS {
+        return ewm_mean(&tr, com_of_alpha(1.0 / n as f64), n, out);
+    }
+    let nf = n as f64;
+    // the first row's true range is undefined in TA-Lib: it starts the warm-up at row 1
+    out[..high.len().min(1)].fill(f64::NAN);
+    if high.len() > 1 {
+        wilder_like(&tr[1..], n, &mut out[1..], |prev, v| (prev * (nf - 1.0) + v) / nf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sma_of_a_constant_window_is_the_value_and_nan_windows_are_nan() {
+        let x = [1.0, 2.0, 3.0, f64::NAN, 5.0, 6.0, 7.0, 0.1, 0.1, 0.1];
+        let mut out = [0.0; 10];
+        sma(&x, 3, &mut out);
+        assert!(out[..2].iter().all(|v| v.is_nan()));
+        assert_eq!(out[2], 2.0);
+        assert!(out[3..6].iter().all(|v| v.is_nan()));
+        assert_eq!(out[6], 6.0);
+        assert_eq!(out[9], 0.1);
+    }
+
+    #[test]
+    fn talib_ema_restarts_after_nan() {
+        let x = [1.0, 2.0, 3.0, f64::NAN, 4.0, 5.0, 6.0];
+        let mut out = [0.0; 7];
+        ema(&x, 2, TALIB, &mut out);
+        assert!(out[0].is_nan() && out[3].is_nan() && out[4].is_nan());
+        assert_eq!(out[1], 1.5);
+        assert_eq!(out[5], 4.5);
+    }
+
+    #[test]
+    fn series_run_in_parallel_give_the_serial_result() {
+        let x: Vec<f64> = (0..4000).map(|i| ((i * 7919) % 101) as f64).collect();
+        let par = per_series(&[&x], 1000, |s, o| ema(s[0], 14, PANDAS, o));
+        let mut serial = vec![0.0; 1000];
+        ema(&x[2000..3000], 14, PANDAS, &mut serial);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(); // NaN == NaN
+        assert!(bits(&par[2000..3000]) == bits(&serial));
+    }
+}

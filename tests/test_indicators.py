@@ -1,0 +1,155 @@
+"""Indicators equal their pandas expressions and TA-Lib 0.8.2, in every backend."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import talib
+from conftest import ALL_BACKENDS
+
+from barsmith import InputError
+from barsmith.indicators import atr, ema, rsi, sma, true_range
+
+EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
+
+
+@pytest.fixture(scope="module")
+def ohlc():
+    if EURUSD.exists():
+        df = pd.read_csv(EURUSD)
+        df.index = pd.to_datetime(df["Date"], format="%Y.%m.%d %H:%M:%S", utc=True)
+        return df.rename(columns=str.lower)[["open", "high", "low", "close"]]
+    rng = np.random.default_rng(1)  # the shared data is not on this machine: a random walk
+    close = 1.0 + np.cumsum(rng.normal(0, 1e-3, 20_000))
+    return pd.DataFrame({"high": close + 1e-3, "low": close - 1e-3, "close": close})
+
+
+def _series_with_gaps(n=3_000, seed=0):
+    """A random walk with NaN runs, a flat stretch and a single NaN."""
+    rng = np.random.default_rng(seed)
+    x = 100 + np.cumsum(rng.normal(0, 1, n))
+    x[500:510] = np.nan
+    x[900] = np.nan
+    x[1200:1400] = x[1200]  # flat
+    x[2000:2003] = np.nan
+    return pd.Series(x)
+
+
+def _assert_close(got, expected, rtol=1e-12, atol=0.0):
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg="NaN in different places")
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
+# ---------------------------------------------------------------- pandas convention
+
+
+PANDAS_EXPRESSIONS = {
+    "sma": lambda x, n: x.rolling(n, min_periods=n).mean(),
+    "ema": lambda x, n: x.ewm(span=n, adjust=False, min_periods=n).mean(),
+    "rsi": lambda x, n: 100 - 100 / (
+        1 + x.diff().clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+        / (-x.diff()).clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+    ),
+}  # fmt: skip
+FUNCTIONS = {"sma": sma, "ema": ema, "rsi": rsi}
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("name", sorted(PANDAS_EXPRESSIONS))
+@pytest.mark.parametrize("n", [1, 2, 14, 50])
+def test_pandas_convention_equals_the_pandas_expression_with_nan_runs(name, n, backend):
+    for x in (_series_with_gaps(), pd.Series([1.0]), pd.Series([], dtype=float), pd.Series([np.nan, 1.0, 2.0])):
+        got = FUNCTIONS[name](x, n, backend=backend)
+        assert isinstance(got, pd.Series) and got.index.equals(x.index)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            _assert_close(got, PANDAS_EXPRESSIONS[name](x, n))
+
+
+def _pandas_true_range(h, lo, c):
+    return pd.concat([h - lo, (h - c.shift()).abs(), (lo - c.shift()).abs()], axis=1).max(axis=1)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_true_range_and_atr_equal_their_pandas_expressions(ohlc, backend):
+    h, lo, c = ohlc["high"].copy(), ohlc["low"].copy(), ohlc["close"].copy()
+    h.iloc[100:105] = np.nan
+    tr = _pandas_true_range(h, lo, c)
+    _assert_close(true_range(h, lo, c, backend=backend), tr)
+    for n in (1, 14):
+        _assert_close(atr(h, lo, c, n, backend=backend), tr.ewm(alpha=1 / n, adjust=False, min_periods=n).mean())
+
+
+# ---------------------------------------------------------------- talib convention
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("n", [2, 14, 30])
+def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
+    h, lo, c = (ohlc[k].to_numpy() for k in ("high", "low", "close"))
+    checks = {
+        "SMA": (sma(c, n, backend=backend), talib.SMA(c, n)),
+        "EMA": (ema(c, n, convention="talib", backend=backend), talib.EMA(c, n)),
+        "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
+        "TRANGE": (true_range(h, lo, c, convention="talib", backend=backend), talib.TRANGE(h, lo, c)),
+        "ATR": (atr(h, lo, c, n, convention="talib", backend=backend), talib.ATR(h, lo, c, n)),
+    }
+    for name, (got, expected) in checks.items():
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=f"{name}: leading NaNs")
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10, equal_nan=True, err_msg=name)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_talib_convention_recovers_after_nan_where_ta_lib_sticks(backend):
+    x = _series_with_gaps().to_numpy()
+    stuck = talib.RSI(x, 14)
+    assert (stuck[600:] == 0.0).all()  # the defect in ta-lib 0.8.2
+    ours = rsi(x, 14, convention="talib", backend=backend)
+    assert np.isnan(ours[500:510 + 14]).all()  # NaN through the gap and a fresh warm-up
+    assert (ours[525:890] > 0).all() and (ours[525:890] < 100).all()
+    # after the gap it is TA-Lib's RSI of the series restarted there
+    np.testing.assert_allclose(ours[511:900], talib.RSI(x[510:900], 14)[1:], atol=1e-10, equal_nan=True)
+    restarted = ema(x, 10, convention="talib", backend=backend)
+    np.testing.assert_allclose(restarted[510:900], talib.EMA(x[510:900], 10), atol=1e-10, equal_nan=True)
+
+
+# ---------------------------------------------------------------- shapes and errors
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_columns_are_independent_symbols(backend):
+    panel = pd.DataFrame({f"s{k}": _series_with_gaps(3_000, seed=k) for k in range(5)})
+    got = rsi(panel, 14, backend=backend)
+    assert isinstance(got, pd.DataFrame) and list(got.columns) == list(panel.columns)
+    for col in panel:
+        pd.testing.assert_series_equal(got[col], rsi(panel[col], 14, backend=backend), check_names=False)
+    arr = ema(panel.to_numpy(), 5, backend=backend)
+    assert isinstance(arr, np.ndarray) and arr.shape == panel.shape
+    np.testing.assert_array_equal(arr, ema(panel, 5, backend=backend).to_numpy())
+
+
+def test_input_shorter_than_the_period_is_all_nan():
+    assert np.isnan(rsi(np.arange(5.0), 14)).all()
+    assert np.isnan(ema(np.arange(5.0), 14, convention="talib")).all()
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_a_period_below_one_or_not_an_integer_is_refused(bad):
+    with pytest.raises(InputError, match="period"):
+        sma(np.arange(10.0), bad)
+
+
+def test_mismatched_lengths_and_non_numeric_input_are_refused():
+    with pytest.raises(InputError) as err:
+        atr(np.ones(5), np.ones(4), np.ones(5))
+    assert err.value.column == "low"
+    with pytest.raises(InputError, match="numbers"):
+        sma(pd.Series(["a", "b"]), 1)
+
+
+def test_inputs_are_not_mutated(ohlc):
+    before = ohlc.copy()
+    atr(ohlc["high"], ohlc["low"], ohlc["close"], 14, convention="talib")
+    rsi(ohlc, 14)
+    pd.testing.assert_frame_equal(ohlc, before)
