@@ -44,3 +44,16 @@ BOOK_SIZES = [int(float(s)) for s in os.environ.get("BARSMITH_BENCH_BOOK_SIZES",
 @functools.lru_cache(maxsize=1)
 def book_events(n: int) -> pd.DataFrame:
     return barsmith.synth.mbp10(n, seed=1)
+
+
+# Indicators: 1M points (one series, one thread) and a 1,000-symbol x 10,000-bar panel.
+INDICATOR_POINTS = int(float(os.environ.get("BARSMITH_BENCH_INDICATOR_POINTS", "1e6")))
+
+
+@functools.lru_cache(maxsize=2)
+def ohlc_walk(n: int, n_series: int = 1) -> tuple:
+    """Seeded random-walk high, low, close of shape (n,) or (n, n_series)."""
+    rng = np.random.default_rng(3)
+    shape = (n,) if n_series == 1 else (n, n_series)
+    close = 100 + np.cumsum(rng.normal(0, 1, shape), axis=0)
+    return close + rng.uniform(0, 1, shape), close - rng.uniform(0, 1, shape), close

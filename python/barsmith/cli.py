@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--kernels", default="time_bars,tick_bars,volume_bars,dollar_bars")
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--arrays", action="store_true", help="pass NumPy arrays instead of a DataFrame")
+    bench.add_argument("--indicators", default=None, metavar="POINTS",
+                       help="also the indicators on this many points (e.g. 1e6), beside TA-Lib when installed")
     bench.add_argument("--book", default=None, metavar="SIZES",
                        help="also MBP-10 book bars, reading and peak memory for these event counts (e.g. 1.9e6)")
 
@@ -147,10 +149,44 @@ def _bench(args: argparse.Namespace) -> int:
             rows, _ = _time_bars_rows(trades, kernel, "5s", args.repeat, desc=f"{kernel} n={n:,}", arrays=args.arrays)
             print(f"\n{kernel}, {n:,} trades{' (NumPy arrays in)' if args.arrays else ''}")
             print(table(rows, n, "trades"))
+    if args.indicators:
+        _indicator_tables(int(float(args.indicators)), args.repeat)
     for n in [int(float(s)) for s in args.book.split(",")] if args.book else []:
         _book_section(n, "5s", 1, args.repeat)
         print(f"peak memory for a day (read + bars, fresh process): {_book_peak_memory(n)}")
     return 0
+
+
+def _indicator_tables(n_points: int, repeat: int) -> None:
+    """Each indicator x convention: every backend beside TA-Lib, on one random-walk series."""
+    import numpy as np
+    import pandas as pd
+
+    from barsmith import indicators as ind
+
+    from ._timing import compare, table
+
+    rng = np.random.default_rng(3)
+    close = 100 + np.cumsum(rng.normal(0, 1, n_points))
+    high, low = close + rng.uniform(0, 1, n_points), close - rng.uniform(0, 1, n_points)
+    calls = {
+        "sma(30)": (lambda conv, b: ind.sma(close, 30, backend=b), "SMA", lambda t: t.SMA(close, 30)),
+        "ema(30)": (lambda conv, b: ind.ema(close, 30, convention=conv, backend=b), "EMA", lambda t: t.EMA(close, 30)),
+        "rsi(14)": (lambda conv, b: ind.rsi(close, 14, convention=conv, backend=b), "RSI", lambda t: t.RSI(close, 14)),
+        "atr(14)": (lambda conv, b: ind.atr(high, low, close, 14, convention=conv, backend=b), "ATR",
+                    lambda t: t.ATR(high, low, close, 14)),
+    }  # fmt: skip
+    talib = importlib.import_module("talib") if importlib.util.find_spec("talib") else None
+    for name, (fn, ta_name, ta_fn) in calls.items():
+        for conv in ("pandas", "talib") if not name.startswith("sma") else ("pandas",):
+            peers = {}
+            if talib is not None:
+                as_frame = (lambda out: pd.DataFrame({"x": out})) if conv == "talib" or name.startswith("sma") else None
+                peers[f"TA-Lib {talib.__version__} {ta_name}"] = (lambda f=ta_fn: f(talib), as_frame)
+            with tqdm(total=3 + len(peers), desc=f"{name} {conv}", leave=False) as progress:
+                rows = compare(lambda b: pd.DataFrame({"x": fn(conv, b)}), peers, repeat, progress)
+            print(f"\n{name}, convention={conv}, {n_points:,} points, one series")
+            print(table(rows, n_points, "points"))
 
 
 def _book_peak_memory(n_events: int) -> str:
