@@ -12,6 +12,8 @@ from numba import njit, prange
 
 jit = njit(cache=True, nogil=True)
 parallel = njit(cache=True, nogil=True, parallel=True)
+# Per-value helpers are inlined: a call through Numba's calling convention costs more than they do.
+inline = njit(cache=True, nogil=True, inline="always")
 
 PANDAS, TALIB = 0, 1
 
@@ -19,39 +21,47 @@ PANDAS, TALIB = 0, 1
 @jit
 def _ewm_mean(x, com, min_periods, out):
     """pandas ``ewm(com=com, adjust=False, ignore_na=False, min_periods=...).mean()``, step for step."""
-    if len(x) == 0:
-        return
+    st = _ewm_new(com, min_periods)
+    for i in range(len(x)):
+        st, out[i] = _ewm_update(st, x[i])
+
+
+@inline
+def _ewm_new(com, min_periods):
+    """One ewm chain's state (a tuple Numba keeps in registers, like Rust's ``Ewm``):
+    com, old_wt_factor, new_wt, min_periods, weighted, old_wt, nobs, started."""
     alpha = 1.0 / (1.0 + com)
-    old_wt_factor = 1.0 - alpha
-    new_wt = alpha
-    min_periods = max(min_periods, 1)
-    weighted = x[0]
-    nobs = 0 if np.isnan(weighted) else 1
-    out[0] = weighted if nobs >= min_periods else np.nan
-    old_wt = 1.0
-    for i in range(1, len(x)):
-        cur = x[i]
-        is_obs = not np.isnan(cur)
-        nobs += is_obs
-        if not np.isnan(weighted):
-            old_wt *= old_wt_factor
-            if is_obs:
-                if weighted != cur:
-                    if com == 1.0:
-                        new_wt = 1.0 - old_wt  # pandas' update for irregular intervals, applied at com == 1
-                    weighted = (old_wt * weighted + new_wt * cur) / (old_wt + new_wt)
-                old_wt = 1.0
-        elif is_obs:
-            weighted = cur
-        out[i] = weighted if nobs >= min_periods else np.nan
+    return (com, 1.0 - alpha, alpha, max(min_periods, 1), np.nan, 1.0, 0, False)
 
 
-@jit
+@inline
+def _ewm_update(st, cur):
+    com, factor, new_wt, min_periods, weighted, old_wt, nobs, started = st
+    is_obs = not np.isnan(cur)
+    nobs += is_obs
+    if not started:
+        started = True  # the first value starts the average, observed or not
+        weighted = cur
+    elif not np.isnan(weighted):
+        old_wt *= factor
+        if is_obs:
+            if weighted != cur:
+                if com == 1.0:
+                    new_wt = 1.0 - old_wt  # pandas' update for irregular intervals, applied at com == 1
+                weighted = (old_wt * weighted + new_wt * cur) / (old_wt + new_wt)
+            old_wt = 1.0
+    elif is_obs:
+        weighted = cur
+    out = weighted if nobs >= min_periods else np.nan
+    return (com, factor, new_wt, min_periods, weighted, old_wt, nobs, started), out
+
+
+@inline
 def _com_of_span(n):
     return (n - 1.0) / 2.0
 
 
-@jit
+@inline
 def _com_of_alpha(alpha):
     return (1.0 - alpha) / alpha
 
@@ -61,57 +71,43 @@ def _sma(x, n, out):
     """``rolling(n, min_periods=n).mean()`` as pandas' ``roll_mean``: Kahan sums with separate
     compensations for adding and removing (removing first), the value itself for a run of
     identical values, 0 for a mean whose sign contradicts every value."""
-    # state: sum, comp_add, comp_remove, prev; counts: nobs, neg, same_run
-    st = np.zeros(4)
-    ct = np.zeros(3, dtype=np.int64)
+    total = comp_add = comp_remove = 0.0
+    nobs = neg = same_run = 0
+    prev = np.nan
     for i in range(len(x)):
         if i == 0 or n == 1:  # a window disjoint from the previous one: start afresh
-            st[:] = 0.0
-            st[3] = x[i]
-            ct[:] = 0
+            total = comp_add = comp_remove = 0.0
+            nobs = neg = same_run = 0
+            prev = x[i]
         elif i >= n:
-            _remove(st, ct, x[i - n])
-        _add(st, ct, x[i])
-        out[i] = _mean(st, ct, n)
-
-
-@jit
-def _add(st, ct, v):
-    if np.isnan(v):
-        return
-    ct[0] += 1
-    y = v - st[1]
-    t = st[0] + y
-    st[1] = t - st[0] - y
-    st[0] = t
-    ct[1] += np.signbit(v)
-    ct[2] = ct[2] + 1 if v == st[3] else 1
-    st[3] = v
-
-
-@jit
-def _remove(st, ct, v):
-    if np.isnan(v):
-        return
-    ct[0] -= 1
-    y = -v - st[2]
-    t = st[0] + y
-    st[2] = t - st[0] - y
-    st[0] = t
-    ct[1] -= np.signbit(v)
-
-
-@jit
-def _mean(st, ct, min_periods):
-    nobs = ct[0]
-    if nobs < min_periods or nobs == 0:
-        return np.nan
-    mean = st[0] / nobs
-    if ct[2] >= nobs:
-        return st[3]
-    if (ct[1] == 0 and mean < 0.0) or (ct[1] == nobs and mean > 0.0):
-        return 0.0
-    return mean
+            old = x[i - n]
+            if not np.isnan(old):
+                nobs -= 1
+                y = -old - comp_remove
+                t = total + y
+                comp_remove = t - total - y
+                total = t
+                neg -= np.signbit(old)
+        v = x[i]
+        if not np.isnan(v):
+            nobs += 1
+            y = v - comp_add
+            t = total + y
+            comp_add = t - total - y
+            total = t
+            neg += np.signbit(v)
+            same_run = same_run + 1 if v == prev else 1
+            prev = v
+        if nobs < n or nobs == 0:
+            out[i] = np.nan
+            continue
+        mean = total / nobs
+        if same_run >= nobs:
+            out[i] = prev
+        elif (neg == 0 and mean < 0.0) or (neg == nobs and mean > 0.0):
+            out[i] = 0.0
+        else:
+            out[i] = mean
 
 
 @jit
@@ -154,19 +150,17 @@ def _ema(x, n, convention, out):
 def _rsi(x, n, convention, out):
     m = len(x)
     if convention == PANDAS:
-        gain = np.full(m, np.nan)
-        loss = np.full(m, np.nan)
-        for i in range(1, m):
-            d = x[i] - x[i - 1]
-            gain[i] = d if np.isnan(d) else max(d, 0.0)  # clip keeps NaN
-            loss[i] = d if np.isnan(d) else max(-d, 0.0)
+        # two ewm chains side by side: their latencies overlap
         com = _com_of_alpha(1.0 / n)
-        g = np.empty(m)
-        lo = np.empty(m)
-        _ewm_mean(gain, com, n, g)
-        _ewm_mean(loss, com, n, lo)
+        g = _ewm_new(com, n)
+        lo = _ewm_new(com, n)
         for i in range(m):
-            out[i] = 100.0 - 100.0 / (1.0 + g[i] / lo[i]) if lo[i] != 0.0 else _rsi_of_zero_loss(g[i])
+            d = x[i] - x[i - 1] if i > 0 else np.nan
+            gain = d if np.isnan(d) else max(d, 0.0)  # clip keeps NaN
+            loss = d if np.isnan(d) else max(-d, 0.0)
+            g, ga = _ewm_update(g, gain)
+            lo, la = _ewm_update(lo, loss)
+            out[i] = 100.0 - 100.0 / (1.0 + ga / la) if la != 0.0 else _rsi_of_zero_loss(ga)
         return
     seen = 0
     avg_gain = 0.0
@@ -202,7 +196,7 @@ def _rsi(x, n, convention, out):
         out[i] = 0.0 if -1e-14 < total < 1e-14 else 100.0 * (avg_gain / total)
 
 
-@jit
+@inline
 def _rsi_of_zero_loss(g):
     # 100 - 100 / (1 + g / 0): g / 0 is inf (-> 100) for g > 0, NaN for g == 0 or NaN
     return 100.0 if g > 0.0 else np.nan
@@ -211,16 +205,18 @@ def _rsi_of_zero_loss(g):
 @jit
 def _true_range(high, low, close, convention, out):
     for i in range(len(high)):
-        hl = high[i] - low[i]
-        if i == 0:
-            out[i] = np.nan if convention == TALIB else hl
-            continue
-        hc = abs(high[i] - close[i - 1])
-        lc = abs(low[i] - close[i - 1])
-        out[i] = _nan_max3(hl, hc, lc)
+        out[i] = _true_range_at(high, low, close, i, convention)
 
 
-@jit
+@inline
+def _true_range_at(high, low, close, i, convention):
+    hl = high[i] - low[i]
+    if i == 0:
+        return np.nan if convention == TALIB else hl
+    return _nan_max3(hl, abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1]))
+
+
+@inline
 def _nan_max3(a, b, c):
     """Largest of three, ignoring NaN (NaN if all are), as pandas' ``max(axis=1)``."""
     m = np.nan
@@ -232,14 +228,18 @@ def _nan_max3(a, b, c):
 
 @jit
 def _atr(high, low, close, n, convention, out):
-    tr = np.empty(len(high))
-    _true_range(high, low, close, convention, tr)
+    """The true range is computed on the fly."""
     if convention == PANDAS:
-        _ewm_mean(tr, _com_of_alpha(1.0 / n), n, out)
+        st = _ewm_new(_com_of_alpha(1.0 / n), n)
+        for i in range(len(high)):
+            st, out[i] = _ewm_update(st, _true_range_at(high, low, close, i, PANDAS))
         return
     if len(high):
-        out[0] = np.nan  # TA-Lib's first true range is undefined: the warm-up starts at row 1
-        _seeded(tr[1:], n, 1, 0.0, out[1:])
+        tr = np.empty(len(high) - 1)
+        for i in range(1, len(high)):  # TA-Lib's first true range is undefined: the warm-up starts at row 1
+            tr[i - 1] = _true_range_at(high, low, close, i, TALIB)
+        out[0] = np.nan
+        _seeded(tr, n, 1, 0.0, out[1:])
 
 
 SMA, EMA, RSI, TRUE_RANGE, ATR = range(5)

@@ -44,37 +44,71 @@ where
 /// pandas `ewm(com=com, adjust=False, ignore_na=False, min_periods=min_periods).mean()`,
 /// step for step as pandas' `ewm` aggregation computes it.
 pub fn ewm_mean(x: &[f64], com: f64, min_periods: usize, out: &mut [f64]) {
-    if x.is_empty() {
-        return;
+    let mut ewm = Ewm::new(com, min_periods);
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = ewm.update(v);
     }
-    let alpha = 1.0 / (1.0 + com);
-    let old_wt_factor = 1.0 - alpha;
-    let mut new_wt = alpha;
-    let min_periods = min_periods.max(1);
-    let mut weighted = x[0];
-    let mut nobs = !weighted.is_nan() as usize;
-    out[0] = if nobs >= min_periods { weighted } else { f64::NAN };
-    let mut old_wt = 1.0;
-    for i in 1..x.len() {
-        let cur = x[i];
+}
+
+/// The state of one pandas `ewm(adjust=False, ignore_na=False).mean()`: fed one
+/// value at a time, so indicators can run several chains side by side
+/// (RSI's gains and losses) without intermediate arrays.
+#[derive(Clone, Copy)]
+pub struct Ewm {
+    com: f64,
+    old_wt_factor: f64,
+    new_wt: f64,
+    min_periods: usize,
+    weighted: f64,
+    old_wt: f64,
+    nobs: usize,
+    started: bool,
+}
+
+impl Ewm {
+    pub fn new(com: f64, min_periods: usize) -> Self {
+        let alpha = 1.0 / (1.0 + com);
+        Ewm {
+            com,
+            old_wt_factor: 1.0 - alpha,
+            new_wt: alpha,
+            min_periods: min_periods.max(1),
+            weighted: f64::NAN,
+            old_wt: 1.0,
+            nobs: 0,
+            started: false,
+        }
+    }
+
+    #[inline]
+    pub fn update(&mut self, cur: f64) -> f64 {
         let is_obs = !cur.is_nan();
-        nobs += is_obs as usize;
-        if !weighted.is_nan() {
-            old_wt *= old_wt_factor;
+        self.nobs += is_obs as usize;
+        if !self.started {
+            // the first value starts the average, observed or not
+            self.started = true;
+            self.weighted = cur;
+        } else if !self.weighted.is_nan() {
+            self.old_wt *= self.old_wt_factor;
             if is_obs {
-                if weighted != cur {
-                    if com == 1.0 {
+                if self.weighted != cur {
+                    if self.com == 1.0 {
                         // pandas' update for irregular intervals, which it applies at com == 1
-                        new_wt = 1.0 - old_wt;
+                        self.new_wt = 1.0 - self.old_wt;
                     }
-                    weighted = (old_wt * weighted + new_wt * cur) / (old_wt + new_wt);
+                    self.weighted =
+                        (self.old_wt * self.weighted + self.new_wt * cur) / (self.old_wt + self.new_wt);
                 }
-                old_wt = 1.0;
+                self.old_wt = 1.0;
             }
         } else if is_obs {
-            weighted = cur;
+            self.weighted = cur;
         }
-        out[i] = if nobs >= min_periods { weighted } else { f64::NAN };
+        if self.nobs >= self.min_periods {
+            self.weighted
+        } else {
+            f64::NAN
+        }
     }
 }
 
@@ -175,24 +209,40 @@ pub fn ema(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
 /// TA-Lib's seeded recursions: the first output is the mean of `n` valid
 /// values (at the n-th), then `step(prev, x)`. NaN gives NaN and a new warm-up.
 fn wilder_like(x: &[f64], n: usize, out: &mut [f64], step: impl Fn(f64, f64) -> f64) {
-    let (mut seed_sum, mut seen, mut prev) = (0.0, 0usize, f64::NAN);
-    for i in 0..x.len() {
-        let v = x[i];
+    let mut seeded = Seeded::new(n);
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = seeded.update(v, &step);
+    }
+}
+
+struct Seeded {
+    n: usize,
+    seed_sum: f64,
+    seen: usize,
+    prev: f64,
+}
+
+impl Seeded {
+    fn new(n: usize) -> Self {
+        Seeded { n, seed_sum: 0.0, seen: 0, prev: f64::NAN }
+    }
+
+    #[inline]
+    fn update(&mut self, v: f64, step: impl Fn(f64, f64) -> f64) -> f64 {
         if v.is_nan() {
-            (seed_sum, seen, prev) = (0.0, 0, f64::NAN);
-            out[i] = f64::NAN;
-            continue;
+            (self.seed_sum, self.seen, self.prev) = (0.0, 0, f64::NAN);
+            return f64::NAN;
         }
-        if seen < n {
-            seed_sum += v;
-            seen += 1;
-            if seen == n {
-                prev = seed_sum / n as f64;
+        if self.seen < self.n {
+            self.seed_sum += v;
+            self.seen += 1;
+            if self.seen == self.n {
+                self.prev = self.seed_sum / self.n as f64;
             }
         } else {
-            prev = step(prev, v);
+            self.prev = step(self.prev, v);
         }
-        out[i] = prev;
+        self.prev
     }
 }
 
@@ -205,20 +255,15 @@ fn wilder_like(x: &[f64], n: usize, out: &mut [f64], step: impl Fn(f64, f64) -> 
 pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     let len = x.len();
     if convention == PANDAS {
-        let mut gain = vec![f64::NAN; len];
-        let mut loss = vec![f64::NAN; len];
-        for i in 1..len {
-            let d = x[i] - x[i - 1];
-            // clip keeps NaN
-            gain[i] = if d.is_nan() { d } else { d.max(0.0) };
-            loss[i] = if d.is_nan() { d } else { (-d).max(0.0) };
-        }
+        // two ewm chains side by side: their latencies overlap
         let com = com_of_alpha(1.0 / n as f64);
-        let (mut g, mut l) = (vec![0.0; len], vec![0.0; len]);
-        ewm_mean(&gain, com, n, &mut g);
-        ewm_mean(&loss, com, n, &mut l);
+        let (mut g, mut l) = (Ewm::new(com, n), Ewm::new(com, n));
         for i in 0..len {
-            out[i] = 100.0 - 100.0 / (1.0 + g[i] / l[i]);
+            let d = if i > 0 { x[i] - x[i - 1] } else { f64::NAN };
+            // clip keeps NaN
+            let (gain, loss) = if d.is_nan() { (d, d) } else { (d.max(0.0), (-d).max(0.0)) };
+            let (ga, la) = (g.update(gain), l.update(loss));
+            out[i] = 100.0 - 100.0 / (1.0 + ga / la);
         }
         return;
     }
@@ -263,15 +308,18 @@ pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
 /// True range. `PANDAS`: `concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)`
 /// (NaN-skipping, so the first row is `h - l`). `TALIB`: the same but NaN in the first row.
 pub fn true_range(high: &[f64], low: &[f64], close: &[f64], convention: i64, out: &mut [f64]) {
-    for i in 0..high.len() {
-        let hl = high[i] - low[i];
-        let (hc, lc) = if i > 0 {
-            ((high[i] - close[i - 1]).abs(), (low[i] - close[i - 1]).abs())
-        } else {
-            (f64::NAN, f64::NAN)
-        };
-        out[i] = if i == 0 && convention == TALIB { f64::NAN } else { nan_max3(hl, hc, lc) };
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = true_range_at(high, low, close, i, convention);
     }
+}
+
+#[inline]
+fn true_range_at(high: &[f64], low: &[f64], close: &[f64], i: usize, convention: i64) -> f64 {
+    let hl = high[i] - low[i];
+    if i == 0 {
+        return if convention == TALIB { f64::NAN } else { hl };
+    }
+    nan_max3(hl, (high[i] - close[i - 1]).abs(), (low[i] - close[i - 1]).abs())
 }
 
 /// Largest of three, ignoring NaN (NaN if all are), as pandas' `max(axis=1)`.
@@ -288,18 +336,21 @@ fn nan_max3(a: f64, b: f64, c: f64) -> f64 {
 
 /// Average true range. `PANDAS`: `true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()`.
 /// `TALIB`: the mean of the first `n` true ranges (from the second row), then
-/// `atr = (atr * (n - 1) + tr) / n`.
+/// `atr = (atr * (n - 1) + tr) / n`. The true range is computed on the fly.
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let mut tr = vec![0.0; high.len()];
-    true_range(high, low, close, convention, &mut tr);
     if convention == PANDAS {
-        return ewm_mean(&tr, com_of_alpha(1.0 / n as f64), n, out);
+        let mut ewm = Ewm::new(com_of_alpha(1.0 / n as f64), n);
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = ewm.update(true_range_at(high, low, close, i, PANDAS));
+        }
+        return;
     }
     let nf = n as f64;
-    // the first row's true range is undefined in TA-Lib: it starts the warm-up at row 1
-    out[..high.len().min(1)].fill(f64::NAN);
-    if high.len() > 1 {
-        wilder_like(&tr[1..], n, &mut out[1..], |prev, v| (prev * (nf - 1.0) + v) / nf);
+    let mut seeded = Seeded::new(n);
+    for (i, o) in out.iter_mut().enumerate() {
+        // the first row's true range is undefined in TA-Lib: the warm-up starts at row 1
+        let tr = true_range_at(high, low, close, i, TALIB);
+        *o = if i == 0 { f64::NAN } else { seeded.update(tr, |prev, v| (prev * (nf - 1.0) + v) / nf) };
     }
 }
 
