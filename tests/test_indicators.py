@@ -9,7 +9,7 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
-from barsmith.indicators import atr, ema, rsi, sma, true_range
+from barsmith.indicators import atr, ema, natr, roc, rsi, sma, true_range
 
 EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
 
@@ -47,13 +47,14 @@ def _assert_close(got, expected, rtol=1e-12, atol=0.0):
 
 PANDAS_EXPRESSIONS = {
     "sma": lambda x, n: x.rolling(n, min_periods=n).mean(),
+    "roc": lambda x, n: (x / x.shift(n) - 1) * 100,
     "ema": lambda x, n: x.ewm(span=n, adjust=False, min_periods=n).mean(),
     "rsi": lambda x, n: 100 - 100 / (
         1 + x.diff().clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
         / (-x.diff()).clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
     ),
 }  # fmt: skip
-FUNCTIONS = {"sma": sma, "ema": ema, "rsi": rsi}
+FUNCTIONS = {"sma": sma, "ema": ema, "rsi": rsi, "roc": roc}
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
@@ -78,7 +79,17 @@ def test_true_range_and_atr_equal_their_pandas_expressions(ohlc, backend):
     tr = _pandas_true_range(h, lo, c)
     _assert_close(true_range(h, lo, c, backend=backend), tr)
     for n in (1, 14):
-        _assert_close(atr(h, lo, c, n, backend=backend), tr.ewm(alpha=1 / n, adjust=False, min_periods=n).mean())
+        expected = tr.ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+        _assert_close(atr(h, lo, c, n, backend=backend), expected)
+        _assert_close(natr(h, lo, c, n, backend=backend), expected / c * 100)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_roc_of_a_zero_is_inf_in_pandas_and_zero_in_talib(backend):
+    x = np.array([0.0, 1.0, 2.0, 4.0])
+    assert roc(x, 1, backend=backend)[1] == np.inf
+    assert roc(x, 1, convention="talib", backend=backend)[1] == 0.0
+    np.testing.assert_array_equal(roc(x, 1, convention="talib", backend=backend)[1:], talib.ROC(x, 1)[1:])
 
 
 # ---------------------------------------------------------------- talib convention
@@ -94,6 +105,8 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
         "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
         "TRANGE": (true_range(h, lo, c, convention="talib", backend=backend), talib.TRANGE(h, lo, c)),
         "ATR": (atr(h, lo, c, n, convention="talib", backend=backend), talib.ATR(h, lo, c, n)),
+        "NATR": (natr(h, lo, c, n, convention="talib", backend=backend), talib.NATR(h, lo, c, n)),
+        "ROC": (roc(c, n, convention="talib", backend=backend), talib.ROC(c, n)),
     }
     for name, (got, expected) in checks.items():
         np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=f"{name}: leading NaNs")

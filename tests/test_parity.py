@@ -90,6 +90,8 @@ ARGUMENTS = {
     "rsi": _indicator_args(),
     "true_range": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (*a[0], a[1])),
     "atr": _indicator_args(3),
+    "roc": _indicator_args(),
+    "natr": _indicator_args(3),
 }
 
 

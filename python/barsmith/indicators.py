@@ -26,7 +26,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["atr", "ema", "rsi", "sma", "true_range"]
+__all__ = ["atr", "ema", "natr", "roc", "rsi", "sma", "true_range"]
 
 Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
@@ -108,6 +108,24 @@ def atr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention 
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     return wrap(kernel("atr", backend)(h, lo, c, _period(n), _convention(convention)))
+
+
+def roc(x: Any, n: int = 10, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
+    """Rate of change in percent: ``(x / x.shift(n) - 1) * 100``.
+
+    pandas: that expression (inf, or NaN for 0 / 0, where ``x.shift(n)`` is 0).
+    talib: the same, but 0 where the old value is 0 (TA-Lib ``ROC``).
+    """
+    values, wrap = _series(x, "x")
+    return wrap(kernel("roc", backend)(values, _period(n), _convention(convention)))
+
+
+def natr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+         backend: str | None = None) -> Any:  # fmt: skip
+    """Normalised average true range, in percent of the close: ``atr(h, l, c, n) / c * 100``
+    (the ATR of the same convention); talib: 0 where the close is 0 (TA-Lib ``NATR``)."""
+    (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
+    return wrap(kernel("natr", backend)(h, lo, c, _period(n), _convention(convention)))
 
 
 # ---------------------------------------------------------------- input

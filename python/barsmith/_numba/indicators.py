@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-jit = njit(cache=True, nogil=True)
-parallel = njit(cache=True, nogil=True, parallel=True)
+# error_model="numpy": x / 0 is inf or NaN (IEEE, as Rust and pandas), not ZeroDivisionError.
+jit = njit(cache=True, nogil=True, error_model="numpy")
+parallel = njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 # Per-value helpers are inlined: a call through Numba's calling convention costs more than they do.
-inline = njit(cache=True, nogil=True, inline="always")
+inline = njit(cache=True, nogil=True, inline="always", error_model="numpy")
 
 PANDAS, TALIB = 0, 1
 
@@ -160,7 +161,7 @@ def _rsi(x, n, convention, out):
             loss = d if np.isnan(d) else max(-d, 0.0)
             g, ga = _ewm_update(g, gain)
             lo, la = _ewm_update(lo, loss)
-            out[i] = 100.0 - 100.0 / (1.0 + ga / la) if la != 0.0 else _rsi_of_zero_loss(ga)
+            out[i] = 100.0 - 100.0 / (1.0 + ga / la)
         return
     seen = 0
     avg_gain = 0.0
@@ -194,12 +195,6 @@ def _rsi(x, n, convention, out):
             avg_gain /= n
         total = avg_gain + avg_loss
         out[i] = 0.0 if -1e-14 < total < 1e-14 else 100.0 * (avg_gain / total)
-
-
-@inline
-def _rsi_of_zero_loss(g):
-    # 100 - 100 / (1 + g / 0): g / 0 is inf (-> 100) for g > 0, NaN for g == 0 or NaN
-    return 100.0 if g > 0.0 else np.nan
 
 
 @jit
@@ -242,7 +237,29 @@ def _atr(high, low, close, n, convention, out):
         _seeded(tr, n, 1, 0.0, out[1:])
 
 
-SMA, EMA, RSI, TRUE_RANGE, ATR = range(5)
+@jit
+def _roc(x, n, convention, out):
+    for i in range(len(x)):
+        if i < n:
+            out[i] = np.nan
+        elif convention == TALIB and x[i - n] == 0.0:
+            out[i] = 0.0  # TA-Lib's choice; pandas divides (inf, or NaN for 0 / 0)
+        else:
+            out[i] = (x[i] / x[i - n] - 1.0) * 100.0
+
+
+@jit
+def _natr(high, low, close, n, convention, out):
+    _atr(high, low, close, n, convention, out)
+    for i in range(len(close)):
+        c = close[i]
+        if convention == TALIB and -1e-14 < c < 1e-14:
+            out[i] = 0.0
+        else:
+            out[i] = out[i] / c * 100.0
+
+
+SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR = range(7)
 
 
 @parallel
@@ -256,10 +273,14 @@ def _per_series(which, a, b, c, n, convention):
             _ema(a[s], n, convention, out[s])
         elif which == RSI:
             _rsi(a[s], n, convention, out[s])
+        elif which == ROC:
+            _roc(a[s], n, convention, out[s])
         elif which == TRUE_RANGE:
             _true_range(a[s], b[s], c[s], convention, out[s])
-        else:
+        elif which == ATR:
             _atr(a[s], b[s], c[s], n, convention, out[s])
+        else:
+            _natr(a[s], b[s], c[s], n, convention, out[s])
     return out
 
 
@@ -281,3 +302,11 @@ def true_range(high, low, close, convention):
 
 def atr(high, low, close, n, convention):
     return _per_series(ATR, high, low, close, n, convention)
+
+
+def roc(x, n, convention):
+    return _per_series(ROC, x, x, x, n, convention)
+
+
+def natr(high, low, close, n, convention):
+    return _per_series(NATR, high, low, close, n, convention)

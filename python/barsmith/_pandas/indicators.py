@@ -82,6 +82,27 @@ def atr(high, low, close, n, convention):
     return _out(_seeded(tr, n, "wilder"))
 
 
+def roc(x, n, convention):
+    """pandas: ``(x / x.shift(n) - 1) * 100``; talib: the same, 0 where ``x.shift(n)`` is 0."""
+    df = _frame(x)
+    old = df.shift(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = (df / old - 1) * 100
+    if convention == TALIB:
+        value = value.mask(old == 0, 0.0)
+    return _out(value)
+
+
+def natr(high, low, close, n, convention):
+    """``atr / close * 100``; talib: 0 where ``|close| < 1e-14``."""
+    c = _frame(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = _frame(atr(high, low, close, n, convention)) / c * 100
+    if convention == TALIB:
+        value = value.mask((c > -1e-14) & (c < 1e-14), 0.0)
+    return _out(value)
+
+
 def _seeded(df, n, rule):
     """TA-Lib's seeded recursion per column: in each run of valid values, NaN for the
     first n - 1, their plain mean at the n-th, then ``(x - prev) * 2 / (n + 1) + prev``

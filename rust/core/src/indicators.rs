@@ -354,6 +354,29 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
     }
 }
 
+/// Rate of change in percent. `PANDAS`: `(x / x.shift(n) - 1) * 100` (inf or NaN
+/// where the old value is 0). `TALIB`: the same, but 0 where the old value is 0.
+pub fn roc(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    for i in 0..x.len() {
+        out[i] = if i < n {
+            f64::NAN
+        } else if convention == TALIB && x[i - n] == 0.0 {
+            0.0
+        } else {
+            (x[i] / x[i - n] - 1.0) * 100.0
+        };
+    }
+}
+
+/// Normalised ATR in percent of the close: `atr / close * 100`; in `TALIB`, 0
+/// where the close is (within 1e-14 of) zero.
+pub fn natr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    atr(high, low, close, n, convention, out);
+    for (o, &c) in out.iter_mut().zip(close) {
+        *o = if convention == TALIB && c > -1e-14 && c < 1e-14 { 0.0 } else { *o / c * 100.0 };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

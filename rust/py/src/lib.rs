@@ -325,6 +325,7 @@ macro_rules! one_series_indicator {
 one_series_indicator!(sma(n: usize));
 one_series_indicator!(ema(n: usize, convention: i64));
 one_series_indicator!(rsi(n: usize, convention: i64));
+one_series_indicator!(roc(n: usize, convention: i64));
 
 /// A wrapper for a high/low/close indicator `indicators::$name(h, l, c, $params.., out)`.
 macro_rules! hlc_indicator {
@@ -344,6 +345,7 @@ macro_rules! hlc_indicator {
 
 hlc_indicator!(true_range(convention: i64));
 hlc_indicator!(atr(n: usize, convention: i64));
+hlc_indicator!(natr(n: usize, convention: i64));
 
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
@@ -376,6 +378,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(rsi, &ind_mod)?,
         wrap_pyfunction!(true_range, &ind_mod)?,
         wrap_pyfunction!(atr, &ind_mod)?,
+        wrap_pyfunction!(roc, &ind_mod)?,
+        wrap_pyfunction!(natr, &ind_mod)?,
     ] {
         ind_mod.add_function(f)?;
     }
