@@ -9,7 +9,7 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
-from barsmith.indicators import atr, ema, natr, roc, rsi, sma, true_range
+from barsmith.indicators import atr, ema, natr, roc, rsi, sma, true_range, willr
 
 EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
 
@@ -82,6 +82,8 @@ def test_true_range_and_atr_equal_their_pandas_expressions(ohlc, backend):
         expected = tr.ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
         _assert_close(atr(h, lo, c, n, backend=backend), expected)
         _assert_close(natr(h, lo, c, n, backend=backend), expected / c * 100)
+        hh, ll = h.rolling(n, min_periods=n).max(), lo.rolling(n, min_periods=n).min()
+        _assert_close(willr(h, lo, c, n, backend=backend), -100 * (hh - c) / (hh - ll))
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
@@ -107,6 +109,7 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
         "ATR": (atr(h, lo, c, n, convention="talib", backend=backend), talib.ATR(h, lo, c, n)),
         "NATR": (natr(h, lo, c, n, convention="talib", backend=backend), talib.NATR(h, lo, c, n)),
         "ROC": (roc(c, n, convention="talib", backend=backend), talib.ROC(c, n)),
+        "WILLR": (willr(h, lo, c, n, convention="talib", backend=backend), talib.WILLR(h, lo, c, n)),
     }
     for name, (got, expected) in checks.items():
         np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=f"{name}: leading NaNs")

@@ -92,6 +92,7 @@ ARGUMENTS = {
     "atr": _indicator_args(3),
     "roc": _indicator_args(),
     "natr": _indicator_args(3),
+    "willr": _indicator_args(3),
 }
 
 

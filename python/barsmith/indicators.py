@@ -26,7 +26,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["atr", "ema", "natr", "roc", "rsi", "sma", "true_range"]
+__all__ = ["atr", "ema", "natr", "roc", "rsi", "sma", "true_range", "willr"]
 
 Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
@@ -126,6 +126,18 @@ def natr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention
     (the ATR of the same convention); talib: 0 where the close is 0 (TA-Lib ``NATR``)."""
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     return wrap(kernel("natr", backend)(h, lo, c, _period(n), _convention(convention)))
+
+
+def willr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+          backend: str | None = None) -> Any:  # fmt: skip
+    """Williams %R, -100 to 0.
+
+    ``hh = high.rolling(n).max(); ll = low.rolling(n).min()`` (NaN when the window holds a NaN);
+    pandas: ``-100 * (hh - close) / (hh - ll)``; talib: ``(hh - close) / ((hh - ll) / -100)``,
+    0 when ``hh == ll`` (TA-Lib ``WILLR``).
+    """
+    (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
+    return wrap(kernel("willr", backend)(h, lo, c, _period(n), _convention(convention)))
 
 
 # ---------------------------------------------------------------- input

@@ -259,7 +259,25 @@ def _natr(high, low, close, n, convention, out):
             out[i] = out[i] / c * 100.0
 
 
-SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR = range(7)
+@jit
+def _willr(high, low, close, n, convention, out):
+    for i in range(len(high)):
+        if i + 1 < n:
+            out[i] = np.nan
+            continue
+        hh = -np.inf
+        ll = np.inf
+        for j in range(i + 1 - n, i + 1):  # NaN anywhere in the window makes it NaN, as rolling().max()
+            hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
+            ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+        if convention == PANDAS:
+            out[i] = -100.0 * (hh - close[i]) / (hh - ll)
+        else:
+            diff = (hh - ll) / -100.0
+            out[i] = (hh - close[i]) / diff if (diff != 0.0 or np.isnan(diff)) else 0.0
+
+
+SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR, WILLR = range(8)
 
 
 @parallel
@@ -279,8 +297,10 @@ def _per_series(which, a, b, c, n, convention):
             _true_range(a[s], b[s], c[s], convention, out[s])
         elif which == ATR:
             _atr(a[s], b[s], c[s], n, convention, out[s])
-        else:
+        elif which == NATR:
             _natr(a[s], b[s], c[s], n, convention, out[s])
+        else:
+            _willr(a[s], b[s], c[s], n, convention, out[s])
     return out
 
 
@@ -310,3 +330,7 @@ def roc(x, n, convention):
 
 def natr(high, low, close, n, convention):
     return _per_series(NATR, high, low, close, n, convention)
+
+
+def willr(high, low, close, n, convention):
+    return _per_series(WILLR, high, low, close, n, convention)

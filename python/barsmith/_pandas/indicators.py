@@ -103,6 +103,19 @@ def natr(high, low, close, n, convention):
     return _out(value)
 
 
+def willr(high, low, close, n, convention):
+    """``hh = h.rolling(n).max(); ll = l.rolling(n).min()``; pandas: ``-100 * (hh - c) / (hh - ll)``;
+    talib: ``(hh - c) / ((hh - ll) / -100)``, 0 when ``hh == ll``."""
+    hh = _frame(high).rolling(n, min_periods=n).max()
+    ll = _frame(low).rolling(n, min_periods=n).min()
+    c = _frame(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if convention == PANDAS:
+            return _out(-100 * (hh - c) / (hh - ll))
+        diff = (hh - ll) / -100.0
+        return _out(((hh - c) / diff).mask(diff == 0, 0.0))
+
+
 def _seeded(df, n, rule):
     """TA-Lib's seeded recursion per column: in each run of valid values, NaN for the
     first n - 1, their plain mean at the n-th, then ``(x - prev) * 2 / (n + 1) + prev``

@@ -377,6 +377,42 @@ pub fn natr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64,
     }
 }
 
+/// Williams %R, -100 to 0, over `n` bars: with `hh`, `ll` the highest high and
+/// lowest low of the window (NaN if it holds a NaN, as `rolling(n).max()`),
+/// `PANDAS`: `-100 * (hh - c) / (hh - ll)`; `TALIB`: `(hh - c) / ((hh - ll) / -100)`,
+/// 0 when `hh == ll`.
+pub fn willr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    for i in 0..high.len() {
+        if i + 1 < n {
+            out[i] = f64::NAN;
+            continue;
+        }
+        let (hh, ll) = (window_max(&high[i + 1 - n..=i]), -window_max_neg(&low[i + 1 - n..=i]));
+        out[i] = if convention == PANDAS {
+            -100.0 * (hh - close[i]) / (hh - ll)
+        } else {
+            let diff = (hh - ll) / -100.0;
+            if diff != 0.0 || diff.is_nan() {
+                (hh - close[i]) / diff
+            } else {
+                0.0
+            }
+        };
+    }
+}
+
+/// Largest value of a window; NaN if the window holds a NaN.
+#[inline]
+fn window_max(w: &[f64]) -> f64 {
+    w.iter().fold(f64::NEG_INFINITY, |m, &v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) })
+}
+
+/// Largest negated value (minus the smallest); NaN if the window holds a NaN.
+#[inline]
+fn window_max_neg(w: &[f64]) -> f64 {
+    w.iter().fold(f64::NEG_INFINITY, |m, &v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(-v) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

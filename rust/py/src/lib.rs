@@ -346,6 +346,7 @@ macro_rules! hlc_indicator {
 hlc_indicator!(true_range(convention: i64));
 hlc_indicator!(atr(n: usize, convention: i64));
 hlc_indicator!(natr(n: usize, convention: i64));
+hlc_indicator!(willr(n: usize, convention: i64));
 
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
@@ -380,6 +381,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(atr, &ind_mod)?,
         wrap_pyfunction!(roc, &ind_mod)?,
         wrap_pyfunction!(natr, &ind_mod)?,
+        wrap_pyfunction!(willr, &ind_mod)?,
     ] {
         ind_mod.add_function(f)?;
     }
