@@ -9,7 +9,7 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
-from barsmith.indicators import atr, ema, natr, roc, rsi, sma, true_range, willr
+from barsmith.indicators import atr, ema, natr, obv, roc, rsi, sma, true_range, willr
 
 EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
 
@@ -84,6 +84,18 @@ def test_true_range_and_atr_equal_their_pandas_expressions(ohlc, backend):
         _assert_close(natr(h, lo, c, n, backend=backend), expected / c * 100)
         hh, ll = h.rolling(n, min_periods=n).max(), lo.rolling(n, min_periods=n).min()
         _assert_close(willr(h, lo, c, n, backend=backend), -100 * (hh - c) / (hh - ll))
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_obv_equals_its_pandas_expression_and_ta_lib(ohlc, backend):
+    c = ohlc["close"].copy()
+    v = pd.Series(np.random.default_rng(2).integers(1, 500, len(c)).astype(float), index=c.index)
+    _assert_close(obv(c, v, backend=backend), (np.sign(c.diff()) * v).fillna(0).cumsum())
+    np.testing.assert_allclose(obv(c.to_numpy(), v.to_numpy(), convention="talib", backend=backend),
+                               talib.OBV(c.to_numpy(), v.to_numpy()), rtol=0, atol=1e-10)  # fmt: skip
+    c.iloc[100] = np.nan  # TA-Lib stops moving after a NaN; the talib convention skips it
+    got = obv(c, v, convention="talib", backend=backend)
+    assert np.isnan(got.iloc[100]) and got.iloc[101:].diff().abs().sum() > 0
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)

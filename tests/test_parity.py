@@ -93,6 +93,7 @@ ARGUMENTS = {
     "roc": _indicator_args(),
     "natr": _indicator_args(3),
     "willr": _indicator_args(3),
+    "obv": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (a[0][2], a[0][0], a[1])),
 }
 
 

@@ -81,6 +81,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("indicators", "true_range", lambda: (_example_series() + 1, _example_series(), _example_series(), 0)),
         Kernel("indicators", "atr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("indicators", "roc", lambda: (_example_series(), 2, 1)),
+        Kernel("indicators", "obv", lambda: (_example_series(), _example_series() + 1, 1)),
         Kernel("indicators", "willr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("indicators", "natr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),

@@ -26,7 +26,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["atr", "ema", "natr", "roc", "rsi", "sma", "true_range", "willr"]
+__all__ = ["atr", "ema", "natr", "obv", "roc", "rsi", "sma", "true_range", "willr"]
 
 Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
@@ -138,6 +138,18 @@ def willr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Conventio
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     return wrap(kernel("willr", backend)(h, lo, c, _period(n), _convention(convention)))
+
+
+def obv(close: Any, volume: Any, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
+    """On-balance volume.
+
+    pandas: ``(np.sign(close.diff()) * volume).fillna(0).cumsum()`` (starts at 0).
+    talib: starts at the first volume, adds the volume when the close rises and
+    subtracts it when it falls (TA-Lib ``OBV``); a NaN close is NaN there and
+    the next close is compared with the last valid one (TA-Lib stops moving).
+    """
+    (c, v), wrap = _aligned(close=close, volume=volume)
+    return wrap(kernel("obv", backend)(c, v, _convention(convention)))
 
 
 # ---------------------------------------------------------------- input

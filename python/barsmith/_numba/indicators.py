@@ -277,7 +277,34 @@ def _willr(high, low, close, n, convention, out):
             out[i] = (hh - close[i]) / diff if (diff != 0.0 or np.isnan(diff)) else 0.0
 
 
-SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR, WILLR = range(8)
+@jit
+def _obv(close, volume, convention, out):
+    if convention == PANDAS:
+        total = 0.0
+        for i in range(len(close)):
+            d = close[i] - close[i - 1] if i > 0 else np.nan
+            step = np.sign(d) * volume[i]
+            total += 0.0 if np.isnan(step) else step  # fillna(0)
+            out[i] = total
+        return
+    total = np.nan
+    last = np.nan
+    for i in range(len(close)):
+        c = close[i]
+        if np.isnan(c):  # NaN there; the next close is compared with the last valid one
+            out[i] = np.nan
+            continue
+        if np.isnan(total):
+            total = volume[i]
+        elif c > last:
+            total += volume[i]
+        elif c < last:
+            total -= volume[i]
+        last = c
+        out[i] = total
+
+
+SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR, WILLR, OBV = range(9)
 
 
 @parallel
@@ -299,8 +326,10 @@ def _per_series(which, a, b, c, n, convention):
             _atr(a[s], b[s], c[s], n, convention, out[s])
         elif which == NATR:
             _natr(a[s], b[s], c[s], n, convention, out[s])
-        else:
+        elif which == WILLR:
             _willr(a[s], b[s], c[s], n, convention, out[s])
+        else:
+            _obv(a[s], b[s], convention, out[s])
     return out
 
 
@@ -334,3 +363,7 @@ def natr(high, low, close, n, convention):
 
 def willr(high, low, close, n, convention):
     return _per_series(WILLR, high, low, close, n, convention)
+
+
+def obv(close, volume, convention):
+    return _per_series(OBV, close, volume, close, 1, convention)

@@ -116,6 +116,19 @@ def willr(high, low, close, n, convention):
         return _out(((hh - c) / diff).mask(diff == 0, 0.0))
 
 
+def obv(close, volume, convention):
+    """pandas: ``(np.sign(close.diff()) * volume).fillna(0).cumsum()``; talib: starts at the
+    first volume, +volume on a rise, -volume on a fall; a NaN close is NaN and skipped."""
+    c, v = _frame(close), _frame(volume)
+    if convention == PANDAS:
+        return _out((np.sign(c.diff()) * v).fillna(0).cumsum())
+    # compare each valid close with the last valid one; the first valid row starts at its volume
+    last = c.ffill().shift()
+    step = (np.sign(c - last) * v).where(last.notna(), v).where(c.notna())
+    started = c.notna().cummax()
+    return _out(step.fillna(0).where(started).cumsum().where(c.notna()))
+
+
 def _seeded(df, n, rule):
     """TA-Lib's seeded recursion per column: in each run of valid values, NaN for the
     first n - 1, their plain mean at the n-th, then ``(x - prev) * 2 / (n + 1) + prev``

@@ -413,6 +413,53 @@ fn window_max_neg(w: &[f64]) -> f64 {
     w.iter().fold(f64::NEG_INFINITY, |m, &v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(-v) })
 }
 
+/// On-balance volume. `PANDAS`: `(np.sign(close.diff()) * volume).fillna(0).cumsum()`
+/// (starts at 0; a NaN contributes 0). `TALIB`: starts at the first volume, adds
+/// the volume when the close rises and subtracts it when it falls (`OBV`); a NaN
+/// close gives NaN there and the next close is compared with the last valid one
+/// (TA-Lib instead stops moving for ever).
+pub fn obv(close: &[f64], volume: &[f64], convention: i64, out: &mut [f64]) {
+    if convention == PANDAS {
+        let mut total = 0.0;
+        for i in 0..close.len() {
+            let d = if i > 0 { close[i] - close[i - 1] } else { f64::NAN };
+            let step = sign(d) * volume[i];
+            total += if step.is_nan() { 0.0 } else { step };
+            out[i] = total;
+        }
+        return;
+    }
+    let (mut total, mut last) = (f64::NAN, f64::NAN);
+    for i in 0..close.len() {
+        let c = close[i];
+        if c.is_nan() {
+            out[i] = f64::NAN;
+            continue;
+        }
+        if total.is_nan() {
+            total = volume[i];
+        } else if c > last {
+            total += volume[i];
+        } else if c < last {
+            total -= volume[i];
+        }
+        last = c;
+        out[i] = total;
+    }
+}
+
+/// NumPy's `sign`: -1, 0 or 1, NaN for NaN.
+#[inline]
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x * 0.0 // 0 stays 0, NaN stays NaN
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -348,6 +348,16 @@ hlc_indicator!(atr(n: usize, convention: i64));
 hlc_indicator!(natr(n: usize, convention: i64));
 hlc_indicator!(willr(n: usize, convention: i64));
 
+#[pyfunction]
+fn obv<'py>(
+    py: Python<'py>,
+    close: PyReadonlyArray2<'py, f64>,
+    volume: PyReadonlyArray2<'py, f64>,
+    convention: i64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    series_kernel(py, &[&close, &volume], |s, o| indicators::obv(s[0], s[1], convention, o))
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -382,6 +392,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(roc, &ind_mod)?,
         wrap_pyfunction!(natr, &ind_mod)?,
         wrap_pyfunction!(willr, &ind_mod)?,
+        wrap_pyfunction!(obv, &ind_mod)?,
     ] {
         ind_mod.add_function(f)?;
     }
