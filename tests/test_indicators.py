@@ -9,7 +9,7 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
-from barsmith.indicators import atr, ema, natr, obv, roc, rsi, sma, true_range, willr
+from barsmith.indicators import atr, ema, natr, obv, roc, rsi, sma, true_range, willr, wma
 
 EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
 
@@ -48,13 +48,14 @@ def _assert_close(got, expected, rtol=1e-12, atol=0.0):
 PANDAS_EXPRESSIONS = {
     "sma": lambda x, n: x.rolling(n, min_periods=n).mean(),
     "roc": lambda x, n: (x / x.shift(n) - 1) * 100,
+    "wma": lambda x, n: sum((x.shift(k) * (n - k) for k in range(n)), start=0.0) / (n * (n + 1) / 2),
     "ema": lambda x, n: x.ewm(span=n, adjust=False, min_periods=n).mean(),
     "rsi": lambda x, n: 100 - 100 / (
         1 + x.diff().clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
         / (-x.diff()).clip(lower=0).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
     ),
 }  # fmt: skip
-FUNCTIONS = {"sma": sma, "ema": ema, "rsi": rsi, "roc": roc}
+FUNCTIONS = {"sma": sma, "ema": ema, "rsi": rsi, "roc": roc, "wma": wma}
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
@@ -115,6 +116,7 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
     h, lo, c = (ohlc[k].to_numpy() for k in ("high", "low", "close"))
     checks = {
         "SMA": (sma(c, n, backend=backend), talib.SMA(c, n)),
+        "WMA": (wma(c, n, backend=backend), talib.WMA(c, n)),
         "EMA": (ema(c, n, convention="talib", backend=backend), talib.EMA(c, n)),
         "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
         "TRANGE": (true_range(h, lo, c, convention="talib", backend=backend), talib.TRANGE(h, lo, c)),

@@ -86,6 +86,7 @@ ARGUMENTS = {
     "cvd": _cvd_args(),
     "mbp10_bars": book_events(),
     "sma": _indicator_args(convention=False),
+    "wma": _indicator_args(convention=False),
     "ema": _indicator_args(),
     "rsi": _indicator_args(),
     "true_range": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (*a[0], a[1])),

@@ -26,7 +26,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["atr", "ema", "natr", "obv", "roc", "rsi", "sma", "true_range", "willr"]
+__all__ = ["atr", "ema", "natr", "obv", "roc", "rsi", "sma", "true_range", "willr", "wma"]
 
 Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
@@ -44,6 +44,18 @@ def sma(x: Any, n: int = 20, *, backend: str | None = None) -> Any:
     """
     values, wrap = _series(x, "x")
     return wrap(kernel("sma", backend)(values, _period(n)))
+
+
+def wma(x: Any, n: int = 20, *, backend: str | None = None) -> Any:
+    """Linearly weighted moving average, the newest value weighted ``n``::
+
+        sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)
+
+    The same in both conventions (TA-Lib's ``WMA`` agrees on NaN-free input;
+    a window holding a NaN is NaN).
+    """
+    values, wrap = _series(x, "x")
+    return wrap(kernel("wma", backend)(values, _period(n)))
 
 
 def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:

@@ -112,6 +112,20 @@ def _sma(x, n, out):
 
 
 @jit
+def _wma(x, n, out):
+    """``sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)``, summed in that order."""
+    norm = n * (n + 1) / 2.0
+    for i in range(len(x)):
+        if i + 1 < n:
+            out[i] = np.nan
+            continue
+        total = 0.0
+        for k in range(n):
+            total += x[i - k] * (n - k)
+        out[i] = total / norm
+
+
+@jit
 def _seeded(x, n, rule, param, out):
     """TA-Lib's seeded recursions: the mean of ``n`` valid values at the n-th, then
     rule 0: ``(x - prev) * param + prev`` (EMA), rule 1: ``(prev * (n - 1) + x) / n`` (Wilder).
@@ -304,7 +318,7 @@ def _obv(close, volume, convention, out):
         out[i] = total
 
 
-SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR, WILLR, OBV = range(9)
+SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR, WILLR, OBV, WMA = range(10)
 
 
 @parallel
@@ -314,6 +328,8 @@ def _per_series(which, a, b, c, n, convention):
     for s in prange(a.shape[0]):
         if which == SMA:
             _sma(a[s], n, out[s])
+        elif which == WMA:
+            _wma(a[s], n, out[s])
         elif which == EMA:
             _ema(a[s], n, convention, out[s])
         elif which == RSI:
@@ -367,3 +383,7 @@ def willr(high, low, close, n, convention):
 
 def obv(close, volume, convention):
     return _per_series(OBV, close, volume, close, 1, convention)
+
+
+def wma(x, n):
+    return _per_series(WMA, x, x, x, n, PANDAS)

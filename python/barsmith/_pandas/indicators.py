@@ -32,6 +32,12 @@ def sma(x, n):
     return _out(_frame(x).rolling(n, min_periods=n).mean())
 
 
+def wma(x, n):
+    """``sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)`` (both conventions)."""
+    df = _frame(x)
+    return _out(sum((df.shift(k) * float(n - k) for k in range(n)), start=0.0) / (n * (n + 1) / 2.0))
+
+
 def ema(x, n, convention):
     """pandas: ``x.ewm(span=n, adjust=False, min_periods=n).mean()``;
     talib: the mean of the first n values, then ``(x - ema) * 2 / (n + 1) + ema``."""

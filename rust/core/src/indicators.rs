@@ -194,6 +194,25 @@ impl RollingMean {
     }
 }
 
+/// Linearly weighted moving average, the newest value weighted `n`:
+/// `sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)`, summed in
+/// that order (both conventions: TA-Lib's `WMA` agrees on NaN-free input; a
+/// window holding a NaN is NaN).
+pub fn wma(x: &[f64], n: usize, out: &mut [f64]) {
+    let norm = (n * (n + 1)) as f64 / 2.0;
+    for i in 0..x.len() {
+        if i + 1 < n {
+            out[i] = f64::NAN;
+            continue;
+        }
+        let mut total = 0.0;
+        for k in 0..n {
+            total += x[i - k] * (n - k) as f64;
+        }
+        out[i] = total / norm;
+    }
+}
+
 /// Exponential moving average.
 /// `PANDAS`: `ewm(span=n, adjust=False, min_periods=n).mean()`.
 /// `TALIB`: seeded with the mean of the first `n` values, then

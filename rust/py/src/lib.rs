@@ -323,6 +323,7 @@ macro_rules! one_series_indicator {
 }
 
 one_series_indicator!(sma(n: usize));
+one_series_indicator!(wma(n: usize));
 one_series_indicator!(ema(n: usize, convention: i64));
 one_series_indicator!(rsi(n: usize, convention: i64));
 one_series_indicator!(roc(n: usize, convention: i64));
@@ -385,6 +386,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let ind_mod = submodule(m, "indicators")?;
     for f in [
         wrap_pyfunction!(sma, &ind_mod)?,
+        wrap_pyfunction!(wma, &ind_mod)?,
         wrap_pyfunction!(ema, &ind_mod)?,
         wrap_pyfunction!(rsi, &ind_mod)?,
         wrap_pyfunction!(true_range, &ind_mod)?,
