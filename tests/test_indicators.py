@@ -9,7 +9,7 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
-from barsmith.indicators import atr, ema, natr, obv, roc, rsi, sma, true_range, willr, wma
+from barsmith.indicators import atr, ema, natr, obv, roc, rsi, sma, stoch, true_range, willr, wma
 
 EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
 
@@ -85,6 +85,10 @@ def test_true_range_and_atr_equal_their_pandas_expressions(ohlc, backend):
         _assert_close(natr(h, lo, c, n, backend=backend), expected / c * 100)
         hh, ll = h.rolling(n, min_periods=n).max(), lo.rolling(n, min_periods=n).min()
         _assert_close(willr(h, lo, c, n, backend=backend), -100 * (hh - c) / (hh - ll))
+        slow_k = (100 * (c - ll) / (hh - ll)).rolling(3, min_periods=3).mean()
+        k, d = stoch(h, lo, c, n, 3, 3, backend=backend)
+        _assert_close(k, slow_k)
+        _assert_close(d, slow_k.rolling(3, min_periods=3).mean())
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
@@ -124,6 +128,8 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
         "NATR": (natr(h, lo, c, n, convention="talib", backend=backend), talib.NATR(h, lo, c, n)),
         "ROC": (roc(c, n, convention="talib", backend=backend), talib.ROC(c, n)),
         "WILLR": (willr(h, lo, c, n, convention="talib", backend=backend), talib.WILLR(h, lo, c, n)),
+        "STOCH k": (stoch(h, lo, c, n, 3, 3, convention="talib", backend=backend)[0], talib.STOCH(h, lo, c, n)[0]),
+        "STOCH d": (stoch(h, lo, c, n, 3, 3, convention="talib", backend=backend)[1], talib.STOCH(h, lo, c, n)[1]),
     }
     for name, (got, expected) in checks.items():
         np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=f"{name}: leading NaNs")

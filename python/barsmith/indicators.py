@@ -26,7 +26,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["atr", "ema", "natr", "obv", "roc", "rsi", "sma", "true_range", "willr", "wma"]
+__all__ = ["atr", "ema", "natr", "obv", "roc", "rsi", "sma", "stoch", "true_range", "willr", "wma"]
 
 Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
@@ -150,6 +150,21 @@ def willr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Conventio
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     return wrap(kernel("willr", backend)(h, lo, c, _period(n), _convention(convention)))
+
+
+def stoch(high: Any, low: Any, close: Any, fastk: int = 5, slowk: int = 3, slowd: int = 3, *,
+          convention: Convention = "pandas", backend: str | None = None) -> tuple[Any, Any]:  # fmt: skip
+    """Slow stochastic oscillator ``(slow %K, slow %D)``, 0 to 100, each like the input.
+
+    ``hh = high.rolling(fastk).max(); ll = low.rolling(fastk).min()``;
+    pandas: ``fast_k = 100 * (close - ll) / (hh - ll)``, ``slow_k = fast_k.rolling(slowk).mean()``,
+    ``slow_d = slow_k.rolling(slowd).mean()``. talib: TA-Lib ``STOCH`` with SMA smoothing:
+    ``fast_k = (close - ll) / ((hh - ll) / 100)``, 0 when ``hh == ll``, and slow %K
+    blank until slow %D starts.
+    """
+    (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
+    out = kernel("stoch", backend)(h, lo, c, _period(fastk), _period(slowk), _period(slowd), _convention(convention))
+    return wrap(np.ascontiguousarray(out[:, 0, :])), wrap(np.ascontiguousarray(out[:, 1, :]))
 
 
 def obv(close: Any, volume: Any, *, convention: Convention = "pandas", backend: str | None = None) -> Any:

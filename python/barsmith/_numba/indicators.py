@@ -292,6 +292,35 @@ def _willr(high, low, close, n, convention, out):
 
 
 @jit
+def _stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention, slowk, slowd):
+    m = len(high)
+    fastk = np.full(m, np.nan)
+    for i in range(min(fastk_n - 1, m), m):
+        hh = -np.inf
+        ll = np.inf
+        for j in range(i + 1 - fastk_n, i + 1):  # NaN anywhere in the window makes it NaN
+            hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
+            ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+        if convention == PANDAS:
+            fastk[i] = 100.0 * (close[i] - ll) / (hh - ll)
+        else:
+            diff = (hh - ll) / 100.0
+            fastk[i] = (close[i] - ll) / diff if (diff != 0.0 or np.isnan(diff)) else 0.0
+    _sma(fastk, slowk_n, slowk)
+    _sma(slowk, slowd_n, slowd)
+    if convention == TALIB:
+        slowk[:min(fastk_n - 1 + slowk_n - 1 + slowd_n - 1, m)] = np.nan
+
+
+@parallel
+def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
+    out = np.empty((high.shape[0], 2, high.shape[1]))
+    for s in prange(high.shape[0]):
+        _stoch(high[s], low[s], close[s], fastk_n, slowk_n, slowd_n, convention, out[s, 0], out[s, 1])
+    return out
+
+
+@jit
 def _obv(close, volume, convention, out):
     if convention == PANDAS:
         total = 0.0

@@ -135,6 +135,27 @@ def obv(close, volume, convention):
     return _out(step.fillna(0).where(started).cumsum().where(c.notna()))
 
 
+def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
+    """(series, 2, points): slow %K, slow %D. ``hh``/``ll`` = ``rolling(fastk_n).max()/.min()``;
+    fast %K pandas: ``100 * (c - ll) / (hh - ll)``, talib: ``(c - ll) / ((hh - ll) / 100)``
+    (0 when ``hh == ll``); slow %K = ``fastk.rolling(slowk_n).mean()``, slow %D =
+    ``slowk.rolling(slowd_n).mean()``; talib blanks slow %K until slow %D starts."""
+    hh = _frame(high).rolling(fastk_n, min_periods=fastk_n).max()
+    ll = _frame(low).rolling(fastk_n, min_periods=fastk_n).min()
+    c = _frame(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if convention == PANDAS:
+            fastk = 100 * (c - ll) / (hh - ll)
+        else:
+            diff = (hh - ll) / 100.0
+            fastk = ((c - ll) / diff).mask(diff == 0, 0.0)
+    slowk = fastk.rolling(slowk_n, min_periods=slowk_n).mean()
+    slowd = slowk.rolling(slowd_n, min_periods=slowd_n).mean()
+    if convention == TALIB:
+        slowk.iloc[: fastk_n - 1 + slowk_n - 1 + slowd_n - 1] = np.nan
+    return np.ascontiguousarray(np.stack([_out(slowk), _out(slowd)], axis=1))
+
+
 def _seeded(df, n, rule):
     """TA-Lib's seeded recursion per column: in each run of valid values, NaN for the
     first n - 1, their plain mean at the n-th, then ``(x - prev) * 2 / (n + 1) + prev``

@@ -24,8 +24,17 @@ pub fn per_series<F>(inputs: &[&[f64]], n_points: usize, kernel: F) -> Vec<f64>
 where
     F: Fn(&[&[f64]], &mut [f64]) + Sync,
 {
+    per_series_k(inputs, n_points, 1, |series, out| kernel(series, out))
+}
+
+/// As [`per_series`] for a kernel with `k` outputs: each series' output row
+/// holds them one after the other (`k * n_points` values).
+pub fn per_series_k<F>(inputs: &[&[f64]], n_points: usize, k: usize, kernel: F) -> Vec<f64>
+where
+    F: Fn(&[&[f64]], &mut [f64]) + Sync,
+{
     let n_series = if n_points == 0 { 0 } else { inputs[0].len() / n_points };
-    let mut out = vec![f64::NAN; n_series * n_points];
+    let mut out = vec![f64::NAN; n_series * n_points * k];
     if n_points == 0 {
         return out;
     }
@@ -34,9 +43,9 @@ where
         kernel(&series, row);
     };
     if n_series > 1 {
-        out.par_chunks_mut(n_points).enumerate().for_each(run);
+        out.par_chunks_mut(n_points * k).enumerate().for_each(run);
     } else {
-        out.chunks_mut(n_points).enumerate().for_each(run);
+        out.chunks_mut(n_points * k).enumerate().for_each(run);
     }
     out
 }
@@ -476,6 +485,47 @@ fn sign(x: f64) -> f64 {
         -1.0
     } else {
         x * 0.0 // 0 stays 0, NaN stays NaN
+    }
+}
+
+/// Slow stochastic oscillator: `(slowk, slowd)` written one after the other in `out`.
+/// `hh`, `ll` = highest high and lowest low over `fastk_n` bars; fast %K is
+/// `100 * (c - ll) / (hh - ll)` (`PANDAS`) or `(c - ll) / ((hh - ll) / 100)`,
+/// 0 when `hh == ll` (`TALIB`); slow %K is its `slowk_n`-bar mean, slow %D the
+/// `slowd_n`-bar mean of slow %K (`rolling(n).mean()`). `TALIB` (`STOCH` with
+/// SMA smoothing) also blanks slow %K until slow %D starts.
+#[allow(clippy::too_many_arguments)]
+pub fn stoch(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    fastk_n: usize,
+    slowk_n: usize,
+    slowd_n: usize,
+    convention: i64,
+    out: &mut [f64],
+) {
+    let len = high.len();
+    let mut fastk = vec![f64::NAN; len];
+    for i in (fastk_n - 1).min(len)..len {
+        let (hh, ll) = (window_max(&high[i + 1 - fastk_n..=i]), -window_max_neg(&low[i + 1 - fastk_n..=i]));
+        fastk[i] = if convention == PANDAS {
+            100.0 * (close[i] - ll) / (hh - ll)
+        } else {
+            let diff = (hh - ll) / 100.0;
+            if diff != 0.0 || diff.is_nan() {
+                (close[i] - ll) / diff
+            } else {
+                0.0
+            }
+        };
+    }
+    let (slowk, slowd) = out.split_at_mut(len);
+    sma(&fastk, slowk_n, slowk);
+    sma(slowk, slowd_n, slowd);
+    if convention == TALIB {
+        let lookback = (fastk_n - 1 + slowk_n - 1 + slowd_n - 1).min(len);
+        slowk[..lookback].fill(f64::NAN);
     }
 }
 

@@ -8,7 +8,7 @@
 
 use barsmith_core::dbn_io::{self, Mbp10Columns, LEVELS};
 use barsmith_core::{bars, book, indicators, orderflow, synth};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -306,7 +306,7 @@ fn series_kernel<'py>(
         if x.shape() != shape.as_slice() {
             return Err(PyValueError::new_err("indicator inputs must have one shape"));
         }
-        slices.push(x.as_slice().map_err(|_| PyValueError::new_err("expected a C-contiguous 2-D array"))?);
+        slices.push(slice2("input", x)?);
     }
     let out = py.detach(|| indicators::per_series(&slices, shape[1], kernel));
     numpy::PyArray1::from_vec(py, out).reshape([shape[0], shape[1]])
@@ -348,6 +348,36 @@ hlc_indicator!(true_range(convention: i64));
 hlc_indicator!(atr(n: usize, convention: i64));
 hlc_indicator!(natr(n: usize, convention: i64));
 hlc_indicator!(willr(n: usize, convention: i64));
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn stoch<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray2<'py, f64>,
+    low: PyReadonlyArray2<'py, f64>,
+    close: PyReadonlyArray2<'py, f64>,
+    fastk_n: usize,
+    slowk_n: usize,
+    slowd_n: usize,
+    convention: i64,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    // (series, 2, points): slow %K and slow %D of each series
+    let shape = high.shape().to_vec();
+    let slices = [slice2("high", &high)?, slice2("low", &low)?, slice2("close", &close)?];
+    if low.shape() != shape.as_slice() || close.shape() != shape.as_slice() {
+        return Err(PyValueError::new_err("indicator inputs must have one shape"));
+    }
+    let out = py.detach(|| {
+        indicators::per_series_k(&slices, shape[1], 2, |s, o| {
+            indicators::stoch(s[0], s[1], s[2], fastk_n, slowk_n, slowd_n, convention, o)
+        })
+    });
+    numpy::PyArray1::from_vec(py, out).reshape([shape[0], 2, shape[1]])
+}
+
+fn slice2<'a>(name: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
+    a.as_slice().map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous 2-D array")))
+}
 
 #[pyfunction]
 fn obv<'py>(
@@ -395,6 +425,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(natr, &ind_mod)?,
         wrap_pyfunction!(willr, &ind_mod)?,
         wrap_pyfunction!(obv, &ind_mod)?,
+        wrap_pyfunction!(stoch, &ind_mod)?,
     ] {
         ind_mod.add_function(f)?;
     }
