@@ -9,7 +9,7 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
-from barsmith.indicators import atr, ema, natr, obv, roc, rsi, sma, stoch, true_range, willr, wma
+from barsmith.indicators import atr, ema, macd, natr, obv, roc, rsi, sma, stoch, true_range, willr, wma
 
 EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
 
@@ -92,6 +92,15 @@ def test_true_range_and_atr_equal_their_pandas_expressions(ohlc, backend):
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_macd_equals_its_pandas_expression(backend):
+    x = _series_with_gaps()
+    line = x.ewm(span=12, adjust=False, min_periods=12).mean() - x.ewm(span=26, adjust=False, min_periods=26).mean()
+    signal = line.ewm(span=9, adjust=False, min_periods=9).mean()
+    for got, expected in zip(macd(x, backend=backend), (line, signal, line - signal)):
+        _assert_close(got, expected)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_obv_equals_its_pandas_expression_and_ta_lib(ohlc, backend):
     c = ohlc["close"].copy()
     v = pd.Series(np.random.default_rng(2).integers(1, 500, len(c)).astype(float), index=c.index)
@@ -128,6 +137,9 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
         "NATR": (natr(h, lo, c, n, convention="talib", backend=backend), talib.NATR(h, lo, c, n)),
         "ROC": (roc(c, n, convention="talib", backend=backend), talib.ROC(c, n)),
         "WILLR": (willr(h, lo, c, n, convention="talib", backend=backend), talib.WILLR(h, lo, c, n)),
+        **{f"MACD {k}": (got, exp) for k, got, exp in zip(
+            "macd signal hist".split(), macd(c, n, n * 2, 9, convention="talib", backend=backend), talib.MACD(c, n, n * 2, 9)
+        )},
         "STOCH k": (stoch(h, lo, c, n, 3, 3, convention="talib", backend=backend)[0], talib.STOCH(h, lo, c, n)[0]),
         "STOCH d": (stoch(h, lo, c, n, 3, 3, convention="talib", backend=backend)[1], talib.STOCH(h, lo, c, n)[1]),
     }

@@ -94,6 +94,9 @@ ARGUMENTS = {
     "roc": _indicator_args(),
     "natr": _indicator_args(3),
     "willr": _indicator_args(3),
+    "macd": st.tuples(_panel(), st.integers(1, 6), st.integers(1, 8), st.integers(1, 5), st.sampled_from([0, 1])).map(
+        lambda a: (*a[0], *a[1:])
+    ),
     "stoch": st.tuples(_panel(3), st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.sampled_from([0, 1])).map(
         lambda a: (*a[0], *a[1:])
     ),

@@ -83,6 +83,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("indicators", "atr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("indicators", "roc", lambda: (_example_series(), 2, 1)),
         Kernel("indicators", "stoch", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 2, 2, 1)),
+        Kernel("indicators", "macd", lambda: (_example_series(), 2, 3, 2, 1)),
         Kernel("indicators", "obv", lambda: (_example_series(), _example_series() + 1, 1)),
         Kernel("indicators", "willr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("indicators", "natr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),

@@ -26,7 +26,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["atr", "ema", "natr", "obv", "roc", "rsi", "sma", "stoch", "true_range", "willr", "wma"]
+__all__ = ["atr", "ema", "macd", "natr", "obv", "roc", "rsi", "sma", "stoch", "true_range", "willr", "wma"]
 
 Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
@@ -70,6 +70,27 @@ def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     """
     values, wrap = _series(x, "x")
     return wrap(kernel("ema", backend)(values, _period(n), _convention(convention)))
+
+
+def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9, *, convention: Convention = "pandas",
+         backend: str | None = None) -> tuple[Any, Any, Any]:  # fmt: skip
+    """MACD ``(macd, signal, hist)``, each like the input.
+
+    pandas::
+
+        macd = (x.ewm(span=fast, adjust=False, min_periods=fast).mean()
+                - x.ewm(span=slow, adjust=False, min_periods=slow).mean())
+        signal = macd.ewm(span=signal, adjust=False, min_periods=signal).mean()
+        hist = macd - signal
+
+    talib: TA-Lib ``MACD``: both EMAs start at row ``slow - 1``, each seeded with
+    the mean of its own period ending there (the fast EMA does not start at
+    row 0), the signal likewise on the MACD; all three from row
+    ``slow + signal - 2``. A NaN restarts the whole computation.
+    """
+    values, wrap = _series(x, "x")
+    out = kernel("macd", backend)(values, _period(fast), _period(slow), _period(signal), _convention(convention))
+    return tuple(wrap(np.ascontiguousarray(out[:, k, :])) for k in range(3))  # type: ignore[return-value]
 
 
 def rsi(x: Any, n: int = 14, *, convention: Convention = "pandas", backend: str | None = None) -> Any:

@@ -321,6 +321,78 @@ def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
 
 
 @jit
+def _macd(x, fast, slow, signal, convention, m, sig, hist):
+    n = len(x)
+    if convention == PANDAS:
+        f = _ewm_new(_com_of_span(fast), fast)
+        s = _ewm_new(_com_of_span(slow), slow)
+        g = _ewm_new(_com_of_span(signal), signal)
+        for i in range(n):
+            f, fv = _ewm_update(f, x[i])
+            s, sv = _ewm_update(s, x[i])
+            m[i] = fv - sv
+            g, sig[i] = _ewm_update(g, m[i])
+            hist[i] = m[i] - sig[i]
+        return
+    m[:] = np.nan
+    sig[:] = np.nan
+    hist[:] = np.nan
+    a = 0
+    while a < n:  # TA-Lib's MACD on each run of valid values
+        if np.isnan(x[a]):
+            a += 1
+            continue
+        b = a
+        while b < n and not np.isnan(x[b]):
+            b += 1
+        _talib_macd(x[a:b], fast, slow, signal, m[a:b], sig[a:b], hist[a:b])
+        a = b
+
+
+@jit
+def _talib_macd(x, fast, slow, signal, m, sig, hist):
+    if slow < fast:
+        fast, slow = slow, fast
+    start = slow - 1  # where both EMAs start
+    first = start + signal - 1  # the first output
+    if len(x) <= first:
+        return
+    slow_ema = _talib_ema_from(x, slow, start)
+    fast_ema = _talib_ema_from(x, fast, start)
+    line = fast_ema - slow_ema
+    signal_ema = _talib_ema_from(line, signal, signal - 1)
+    for j in range(len(signal_ema)):
+        i = first + j
+        m[i] = line[signal - 1 + j]
+        sig[i] = signal_ema[j]
+        hist[i] = m[i] - sig[i]
+
+
+@jit
+def _talib_ema_from(x, n, start):
+    """TA-Lib's INT_EMA from row ``start``: seeded with the mean of the n values ending there."""
+    k = 2.0 / (n + 1.0)
+    total = 0.0
+    for v in x[start + 1 - n:start + 1]:
+        total += v
+    out = np.empty(len(x) - start)
+    prev = total / n
+    out[0] = prev
+    for j in range(start + 1, len(x)):
+        prev = (x[j] - prev) * k + prev
+        out[j - start] = prev
+    return out
+
+
+@parallel
+def macd(x, fast, slow, signal, convention):
+    out = np.empty((x.shape[0], 3, x.shape[1]))
+    for s in prange(x.shape[0]):
+        _macd(x[s], fast, slow, signal, convention, out[s, 0], out[s, 1], out[s, 2])
+    return out
+
+
+@jit
 def _obv(close, volume, convention, out):
     if convention == PANDAS:
         total = 0.0

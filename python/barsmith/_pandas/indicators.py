@@ -156,6 +156,54 @@ def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
     return np.ascontiguousarray(np.stack([_out(slowk), _out(slowd)], axis=1))
 
 
+def macd(x, fast, slow, signal, convention):
+    """(series, 3, points): macd, signal, histogram. pandas:
+    ``macd = x.ewm(span=fast, adjust=False, min_periods=fast).mean() - x.ewm(span=slow, ...).mean()``,
+    ``signal = macd.ewm(span=signal, adjust=False, min_periods=signal).mean()``, ``hist = macd - signal``;
+    talib: TA-Lib's MACD per run of valid values (both EMAs start at row ``slow - 1``,
+    each seeded with the mean of its own period ending there)."""
+    df = _frame(x)
+    if convention == PANDAS:
+        line = (df.ewm(span=fast, adjust=False, min_periods=fast).mean()
+                - df.ewm(span=slow, adjust=False, min_periods=slow).mean())  # fmt: skip
+        sig = line.ewm(span=signal, adjust=False, min_periods=signal).mean()
+        return np.ascontiguousarray(np.stack([_out(line), _out(sig), _out(line - sig)], axis=1))
+    values = df.to_numpy(dtype=np.float64)
+    out = np.full((values.shape[1], 3, values.shape[0]), np.nan)
+    fast, slow = min(fast, slow), max(fast, slow)
+    for j in range(values.shape[1]):
+        col = values[:, j]
+        valid = ~np.isnan(col)
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], valid, [False]]).astype(np.int8)))
+        for a, b in zip(edges[::2], edges[1::2]):  # each run of valid values
+            run = col[a:b].tolist()
+            start, first = slow - 1, slow + signal - 2
+            if len(run) <= first:
+                continue
+            slow_ema = _talib_ema_from(run, slow, start)
+            fast_ema = _talib_ema_from(run, fast, start)
+            line = [f - s for f, s in zip(fast_ema, slow_ema)]
+            sig = _talib_ema_from(line, signal, signal - 1)
+            for k, g in enumerate(sig):
+                m = line[signal - 1 + k]
+                out[j, :, a + first + k] = (m, g, m - g)
+    return out
+
+
+def _talib_ema_from(x, n, start):
+    """TA-Lib's INT_EMA from row ``start``: seeded with the plain mean of the n values ending there."""
+    k = 2.0 / (n + 1.0)
+    total = 0.0
+    for v in x[start + 1 - n:start + 1]:
+        total += v
+    prev = total / n
+    out = [prev]
+    for v in x[start + 1:]:
+        prev = (v - prev) * k + prev
+        out.append(prev)
+    return out
+
+
 def _seeded(df, n, rule):
     """TA-Lib's seeded recursion per column: in each run of valid values, NaN for the
     first n - 1, their plain mean at the n-th, then ``(x - prev) * 2 / (n + 1) + prev``

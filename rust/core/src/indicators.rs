@@ -529,6 +529,81 @@ pub fn stoch(
     }
 }
 
+/// MACD: `(macd, signal, hist)` written one after the other in `out`.
+/// `PANDAS`: `macd = x.ewm(span=fast, adjust=False, min_periods=fast).mean()
+/// - x.ewm(span=slow, adjust=False, min_periods=slow).mean()`,
+/// `signal = macd.ewm(span=signal, adjust=False, min_periods=signal).mean()`,
+/// `hist = macd - signal`. `TALIB`: TA-Lib's `MACD` on each run of valid values
+/// (a NaN restarts it): both EMAs start at row `slow - 1`, each seeded with the
+/// mean of its own period ending there (so the fast EMA does not start at row 0),
+/// the signal EMA seeded likewise on the MACD, all three output from row
+/// `slow + signal - 2`.
+pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize, convention: i64, out: &mut [f64]) {
+    let len = x.len();
+    let (m, rest) = out.split_at_mut(len);
+    let (sig, hist) = rest.split_at_mut(len);
+    if convention == PANDAS {
+        let mut f = Ewm::new(com_of_span(fast), fast);
+        let mut s = Ewm::new(com_of_span(slow), slow);
+        let mut g = Ewm::new(com_of_span(signal), signal);
+        for i in 0..len {
+            m[i] = f.update(x[i]) - s.update(x[i]);
+            sig[i] = g.update(m[i]);
+            hist[i] = m[i] - sig[i];
+        }
+        return;
+    }
+    m.fill(f64::NAN);
+    sig.fill(f64::NAN);
+    hist.fill(f64::NAN);
+    let mut a = 0;
+    while a < len {
+        if x[a].is_nan() {
+            a += 1;
+            continue;
+        }
+        let b = (a..len).find(|&i| x[i].is_nan()).unwrap_or(len);
+        talib_macd(&x[a..b], fast, slow, signal, &mut m[a..b], &mut sig[a..b], &mut hist[a..b]);
+        a = b;
+    }
+}
+
+/// TA-Lib's `MACD` on NaN-free `x` (outputs pre-filled with NaN).
+fn talib_macd(x: &[f64], fast: usize, slow: usize, signal: usize, m: &mut [f64], sig: &mut [f64], hist: &mut [f64]) {
+    let (fast, slow) = if slow < fast { (slow, fast) } else { (fast, slow) };
+    let start = slow - 1; // where both EMAs start
+    let first = start + signal - 1; // the first output
+    if x.len() <= first {
+        return;
+    }
+    let slow_ema = talib_ema_from(x, slow, start);
+    let fast_ema = talib_ema_from(x, fast, start);
+    let line: Vec<f64> = fast_ema.iter().zip(&slow_ema).map(|(f, s)| f - s).collect();
+    let signal_ema = talib_ema_from(&line, signal, signal - 1);
+    for (j, &g) in signal_ema.iter().enumerate() {
+        let (i, l) = (first + j, line[signal - 1 + j]);
+        (m[i], sig[i], hist[i]) = (l, g, l - g);
+    }
+}
+
+/// TA-Lib's `INT_EMA` from row `start` (>= n - 1): seeded with the mean of the
+/// `n` values ending at `start`, then `(x - ema) * 2 / (n + 1) + ema`.
+fn talib_ema_from(x: &[f64], n: usize, start: usize) -> Vec<f64> {
+    let k = 2.0 / (n as f64 + 1.0);
+    let mut total = 0.0;
+    for &v in &x[start + 1 - n..=start] {
+        total += v;
+    }
+    let mut prev = total / n as f64;
+    let mut out = Vec::with_capacity(x.len() - start);
+    out.push(prev);
+    for &v in &x[start + 1..] {
+        prev = (v - prev) * k + prev;
+        out.push(prev);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

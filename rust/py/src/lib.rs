@@ -301,15 +301,7 @@ fn series_kernel<'py>(
     kernel: impl Fn(&[&[f64]], &mut [f64]) + Send + Sync,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let shape = inputs[0].shape().to_vec();
-    let mut slices = Vec::with_capacity(inputs.len());
-    for x in inputs {
-        if x.shape() != shape.as_slice() {
-            return Err(PyValueError::new_err("indicator inputs must have one shape"));
-        }
-        slices.push(slice2("input", x)?);
-    }
-    let out = py.detach(|| indicators::per_series(&slices, shape[1], kernel));
-    numpy::PyArray1::from_vec(py, out).reshape([shape[0], shape[1]])
+    series_kernel_k(py, inputs, 1, kernel)?.reshape([shape[0], shape[1]])
 }
 
 /// A wrapper for a one-series indicator `indicators::$name(x, $params.., out)`.
@@ -349,6 +341,26 @@ hlc_indicator!(atr(n: usize, convention: i64));
 hlc_indicator!(natr(n: usize, convention: i64));
 hlc_indicator!(willr(n: usize, convention: i64));
 
+/// Like `series_kernel` for a kernel with `k` outputs: a (series, k, points) array.
+fn series_kernel_k<'py>(
+    py: Python<'py>,
+    inputs: &[&PyReadonlyArray2<'py, f64>],
+    k: usize,
+    kernel: impl Fn(&[&[f64]], &mut [f64]) + Send + Sync,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    let shape = inputs[0].shape().to_vec();
+    let mut slices = Vec::with_capacity(inputs.len());
+    for x in inputs {
+        if x.shape() != shape.as_slice() {
+            return Err(PyValueError::new_err("indicator inputs must have one shape"));
+        }
+        slices.push(slice2("input", x)?);
+    }
+    let out = py.detach(|| indicators::per_series_k(&slices, shape[1], k, kernel));
+    numpy::PyArray1::from_vec(py, out).reshape([shape[0], k, shape[1]])
+}
+
+/// Slow %K and slow %D of each series: (series, 2, points).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 fn stoch<'py>(
@@ -361,18 +373,22 @@ fn stoch<'py>(
     slowd_n: usize,
     convention: i64,
 ) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    // (series, 2, points): slow %K and slow %D of each series
-    let shape = high.shape().to_vec();
-    let slices = [slice2("high", &high)?, slice2("low", &low)?, slice2("close", &close)?];
-    if low.shape() != shape.as_slice() || close.shape() != shape.as_slice() {
-        return Err(PyValueError::new_err("indicator inputs must have one shape"));
-    }
-    let out = py.detach(|| {
-        indicators::per_series_k(&slices, shape[1], 2, |s, o| {
-            indicators::stoch(s[0], s[1], s[2], fastk_n, slowk_n, slowd_n, convention, o)
-        })
-    });
-    numpy::PyArray1::from_vec(py, out).reshape([shape[0], 2, shape[1]])
+    series_kernel_k(py, &[&high, &low, &close], 2, |s, o| {
+        indicators::stoch(s[0], s[1], s[2], fastk_n, slowk_n, slowd_n, convention, o)
+    })
+}
+
+/// MACD, signal and histogram of each series: (series, 3, points).
+#[pyfunction]
+fn macd<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    fast: usize,
+    slow: usize,
+    signal: usize,
+    convention: i64,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    series_kernel_k(py, &[&x], 3, |s, o| indicators::macd(s[0], fast, slow, signal, convention, o))
 }
 
 fn slice2<'a>(name: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
@@ -426,6 +442,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(willr, &ind_mod)?,
         wrap_pyfunction!(obv, &ind_mod)?,
         wrap_pyfunction!(stoch, &ind_mod)?,
+        wrap_pyfunction!(macd, &ind_mod)?,
     ] {
         ind_mod.add_function(f)?;
     }
