@@ -175,6 +175,8 @@ def _indicator_tables(n_points: int, repeat: int) -> None:
         "rsi(14)": (lambda conv, b: ind.rsi(close, 14, convention=conv, backend=b), "RSI", lambda t: t.RSI(close, 14)),
         "atr(14)": (lambda conv, b: ind.atr(high, low, close, 14, convention=conv, backend=b), "ATR",
                     lambda t: t.ATR(high, low, close, 14)),
+        "macd(12,26,9)": (lambda conv, b: ind.macd(close, convention=conv, backend=b)[0], "MACD",
+                          lambda t: t.MACD(close)[0]),
     }  # fmt: skip
     talib = importlib.import_module("talib") if importlib.util.find_spec("talib") else None
     for name, (fn, ta_name, ta_fn) in calls.items():
