@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import NS_PER_DAY, day_floor, frozen, interval_ns, to_float, to_ns, utc_times
+from ._input import day_floor, frozen, interval_ns, to_float, to_ns, translate, utc_times
 from ._registry import kernel
 
 __all__ = [
@@ -63,7 +63,7 @@ def _codes_to_categorical(raw: np.ndarray, alphabet: str) -> pd.Categorical:
     table = bytearray([255] * 256)  # 255 is -1 as int8: a missing category
     for i, ch in enumerate(alphabet):
         table[ord(ch)] = i
-    codes = np.frombuffer(np.ascontiguousarray(raw, dtype=np.uint8).tobytes().translate(bytes(table)), np.int8)
+    codes = translate(np.asarray(raw, dtype=np.uint8), bytes(table)).view(np.int8)
     return pd.Categorical.from_codes(codes, categories=list(alphabet))
 
 
@@ -219,8 +219,7 @@ def _ascii_codes(values: Any, column: str) -> np.ndarray:
         table = bytearray(256)  # code -1 (missing) is byte 255 -> 0
         for code, cat in enumerate(values.cat.categories):
             table[code] = _ascii_of(cat)
-        raw = np.ascontiguousarray(values.array.codes).view(np.uint8)
-        return np.frombuffer(raw.tobytes().translate(bytes(table)), np.uint8)
+        return translate(values.array.codes, bytes(table))
     arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     if arr.dtype == np.uint8:
         return np.ascontiguousarray(arr)

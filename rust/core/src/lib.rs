@@ -6,6 +6,7 @@
 
 pub mod bars;
 pub mod book;
+pub mod codes;
 pub mod dbn_io;
 pub mod indicators;
 pub mod orderflow;

@@ -7,7 +7,7 @@
 //! `_numba/bars.py::time_bars` is `_pandas/bars.py::time_bars`.
 
 use barsmith_core::dbn_io::{self, Mbp10Columns, LEVELS};
-use barsmith_core::{bars, book, indicators, orderflow, synth};
+use barsmith_core::{bars, book, codes, indicators, orderflow, synth};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -88,6 +88,21 @@ bar_kernel!(time_bars(interval_ns: i64, origin_ns: i64));
 bar_kernel!(tick_bars(n_per_bar: i64));
 bar_kernel!(volume_bars(threshold: f64));
 bar_kernel!(dollar_bars(threshold: f64));
+
+/// `table[b]` for every byte of `codes` (the fronts' code mapping).
+#[pyfunction]
+fn translate<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, u8>,
+    table: PyReadonlyArray1<'py, u8>,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let codes = slice("codes", &codes)?;
+    let table: &[u8; 256] = slice("table", &table)?
+        .try_into()
+        .map_err(|_| PyValueError::new_err("table: expected 256 bytes"))?;
+    let out = py.detach(|| codes::translate(codes, table));
+    Ok(out.into_pyarray(py))
+}
 
 #[pyfunction]
 fn trade_signs<'py>(
@@ -415,6 +430,7 @@ fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let bars_mod = submodule(m, "bars")?;
     bars_mod.add_function(wrap_pyfunction!(scan_trades, &bars_mod)?)?;
+    bars_mod.add_function(wrap_pyfunction!(translate, &bars_mod)?)?;
     bars_mod.add_function(wrap_pyfunction!(time_bars, &bars_mod)?)?;
     bars_mod.add_function(wrap_pyfunction!(tick_bars, &bars_mod)?)?;
     bars_mod.add_function(wrap_pyfunction!(volume_bars, &bars_mod)?)?;
