@@ -174,9 +174,11 @@ def translate(codes: np.ndarray, table: bytes) -> np.ndarray:
     which NumPy fancy indexing is slower still: it widens every code to intp).
     Input coercion, not a kernel: the same for every backend.
     """
-    from ._core import bars as core_bars
-
     raw = np.ascontiguousarray(codes).view(np.uint8)
+    try:
+        from ._core import bars as core_bars
+    except ImportError:  # without the extension (numba or pandas backend only): the same bytes, slower
+        return np.frombuffer(raw.tobytes().translate(table), dtype=np.uint8)
     return core_bars.translate(raw, np.frombuffer(table, dtype=np.uint8))
 
 
