@@ -42,11 +42,11 @@ def _scan_block(bad, lo, hi, ts, price, size, side):
         from_prev = max(lo - 1, 0)
         bad[0] = _shifted(_first_decrease(ts[from_prev:hi]), from_prev)
     if bad[1] < 0:
-        bad[1] = _shifted(_first_bad_price(price[lo:hi].view(np.uint64)), lo)
+        bad[1] = _shifted(_first_bad(price[lo:hi].view(np.uint64), PRICE), lo)
     if bad[2] < 0:
-        bad[2] = _shifted(_first_bad_size(size[lo:hi].view(np.uint64)), lo)
+        bad[2] = _shifted(_first_bad(size[lo:hi].view(np.uint64), SIZE), lo)
     if bad[3] < 0 and len(side) > 0:
-        bad[3] = _shifted(_first_bad_side(side[lo:hi]), lo)
+        bad[3] = _shifted(_first_bad(side[lo:hi], SIDE), lo)
 
 
 @jit
@@ -69,46 +69,32 @@ def _first_decrease(ts):
     return -1
 
 
+PRICE, SIZE, SIDE = range(3)  # what _first_bad checks
+
+
 @jit
-def _first_bad_price(bits):
-    for b in range(0, len(bits), SCAN_BLOCK):
-        block = bits[b:b + SCAN_BLOCK]
+def _first_bad(values, check):
+    """Index of the first value failing ``check`` (PRICE and SIZE on float bits, SIDE on codes), or -1."""
+    for b in range(0, len(values), SCAN_BLOCK):
+        block = values[b:b + SCAN_BLOCK]
         any_bad = False
         for i in range(len(block)):
-            any_bad |= _bad_price(block[i])
+            any_bad |= _is_bad(block[i], check)
         if any_bad:
             for i in range(len(block)):
-                if _bad_price(block[i]):
+                if _is_bad(block[i], check):
                     return b + i
     return -1
 
 
 @jit
-def _first_bad_size(bits):
-    for b in range(0, len(bits), SCAN_BLOCK):
-        block = bits[b:b + SCAN_BLOCK]
-        any_bad = False
-        for i in range(len(block)):
-            any_bad |= _bad_size(block[i])
-        if any_bad:
-            for i in range(len(block)):
-                if _bad_size(block[i]):
-                    return b + i
-    return -1
-
-
-@jit
-def _first_bad_side(side):
-    for b in range(0, len(side), SCAN_BLOCK):
-        block = side[b:b + SCAN_BLOCK]
-        any_bad = False
-        for i in range(len(block)):
-            any_bad |= _bad_side(block[i])
-        if any_bad:
-            for i in range(len(block)):
-                if _bad_side(block[i]):
-                    return b + i
-    return -1
+def _is_bad(value, check):
+    # ``check`` is the same for the whole loop: LLVM hoists the choice out of it
+    if check == PRICE:
+        return _bad_price(value)
+    if check == SIZE:
+        return _bad_size(value)
+    return _bad_side(value)
 
 
 @jit
