@@ -9,7 +9,10 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
-from barsmith.indicators import atr, ema, macd, natr, obv, roc, rsi, sma, stoch, true_range, willr, wma
+from barsmith.indicators import (
+    adx, atr, bbands, cci, dmi, dx, ema, macd, mfi, minus_di, natr, obv, plus_di, roc, rolling_zscore, rsi, sma, stoch,
+    true_range, vwap, willr, wma,
+)  # fmt: skip
 
 EURUSD = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m" / "EURUSD_15M.csv"
 
@@ -19,10 +22,12 @@ def ohlc():
     if EURUSD.exists():
         df = pd.read_csv(EURUSD)
         df.index = pd.to_datetime(df["Date"], format="%Y.%m.%d %H:%M:%S", utc=True)
-        return df.rename(columns=str.lower)[["open", "high", "low", "close"]]
+        df = df.rename(columns=str.lower).drop(columns="volume").rename(columns={"tickvol": "volume"})  # Volume is all 0
+        return df[["open", "high", "low", "close", "volume"]].astype(float)
     rng = np.random.default_rng(1)  # the shared data is not on this machine: a random walk
     close = 1.0 + np.cumsum(rng.normal(0, 1e-3, 20_000))
-    return pd.DataFrame({"high": close + 1e-3, "low": close - 1e-3, "close": close})
+    volume = rng.integers(1, 5_000, len(close)).astype(float)
+    return pd.DataFrame({"open": close, "high": close + 1e-3, "low": close - 1e-3, "close": close, "volume": volume})
 
 
 def _series_with_gaps(n=3_000, seed=0):
@@ -120,13 +125,135 @@ def test_roc_of_a_zero_is_inf_in_pandas_and_zero_in_talib(backend):
     np.testing.assert_array_equal(roc(x, 1, convention="talib", backend=backend)[1:], talib.ROC(x, 1)[1:])
 
 
+def _ohlcv_with_gaps(ohlc):
+    """The real bars with NaN in each column at different places, and a flat stretch."""
+    df = ohlc.iloc[:6_000].copy()
+    df.iloc[100:105, df.columns.get_loc("high")] = np.nan
+    df.iloc[300, df.columns.get_loc("low")] = np.nan
+    df.iloc[700:720, df.columns.get_loc("close")] = np.nan
+    df.iloc[900, df.columns.get_loc("volume")] = np.nan
+    df.iloc[2000:2100] = df.iloc[2000].to_numpy()  # a flat stretch: ties, zero ranges, zero deviation
+    return df
+
+
+def _wilder(s, n):
+    return s.ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("n", [1, 2, 14])
+def test_dmi_equals_its_pandas_expression(ohlc, n, backend):
+    df = _ohlcv_with_gaps(ohlc)
+    h, lo, c = df["high"], df["low"], df["close"]
+    up, down = h.diff(), -lo.diff()
+    plus_dm = up.where((up > down) & (up > 0), 0.0)
+    minus_dm = down.where((down > up) & (down > 0), 0.0)
+    tr_avg = _wilder(_pandas_true_range(h, lo, c), n)
+    expected_pdi = 100 * _wilder(plus_dm, n) / tr_avg
+    expected_mdi = 100 * _wilder(minus_dm, n) / tr_avg
+    expected_dx = 100 * (expected_pdi - expected_mdi).abs() / (expected_pdi + expected_mdi)
+    got = dmi(h, lo, c, n, backend=backend)
+    for g, e in zip(got, (_wilder(expected_dx, n), expected_pdi, expected_mdi, expected_dx)):
+        assert isinstance(g, pd.Series) and g.index.equals(df.index)
+        _assert_close(g, e)
+    for one, k in ((adx, 0), (plus_di, 1), (minus_di, 2), (dx, 3)):
+        pd.testing.assert_series_equal(one(h, lo, c, n, backend=backend), got[k])
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("n", [1, 2, 20])
+def test_bbands_and_zscore_equal_their_pandas_expressions(n, backend):
+    for x in (_series_with_gaps(), pd.Series([1.0]), pd.Series([], dtype=float), pd.Series([np.nan, 2.0, 2.0, 2.0])):
+        r = x.rolling(n, min_periods=n)
+        for ddof in (0, 1):
+            mid, sd = r.mean(), r.std(ddof=ddof)
+            upper, middle, lower = bbands(x, n, 2.0, 1.5, ddof=ddof, backend=backend)
+            _assert_close(upper, mid + 2.0 * sd)
+            _assert_close(middle, mid)
+            _assert_close(lower, mid - 1.5 * sd)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                _assert_close(rolling_zscore(x, n, ddof=ddof, backend=backend), (x - mid) / sd)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("n", [1, 3, 20])
+def test_cci_and_mfi_equal_their_pandas_expressions(ohlc, n, backend):
+    df = _ohlcv_with_gaps(ohlc)
+    h, lo, c, v = df["high"], df["low"], df["close"], df["volume"]
+    tp = (h + lo + c) / 3
+    ma = tp.rolling(n, min_periods=n).mean()
+    md = sum(((tp.shift(k) - ma).abs() for k in range(n)), start=0.0) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _assert_close(cci(h, lo, c, n, backend=backend), (tp - ma) / (0.015 * md))
+    # the textbook form, with the window's own mean, agrees to rounding
+    textbook = tp.rolling(n, min_periods=n).apply(lambda w: np.abs(w - w.mean()).mean(), raw=True)
+    finite = (md > 1e-9).to_numpy()
+    np.testing.assert_allclose(md[finite], textbook[finite], rtol=1e-9)
+    d, flow = tp.diff(), tp * v
+    pos = flow.where(d > 0, 0.0).rolling(n, min_periods=n).sum()
+    neg = flow.where(d < 0, 0.0).rolling(n, min_periods=n).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _assert_close(mfi(h, lo, c, v, n, backend=backend), 100 * pos / (pos + neg))
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_vwap_anchored_and_rolling_equal_their_pandas_expressions(ohlc, backend):
+    df = _ohlcv_with_gaps(ohlc)
+    price, volume = (df["high"] + df["low"] + df["close"]) / 3, df["volume"]
+    pv = price * volume
+    for anchor in ("1D", "4h", "W"):
+        key = price.index.tz_localize(None).to_period(anchor) if anchor == "W" else price.index.floor(anchor)
+        expected = pv.groupby(key).cumsum() / volume.groupby(key).cumsum()
+        _assert_close(vwap(price, volume, anchor=anchor, backend=backend), expected)
+    _assert_close(vwap(price, volume, anchor=None, backend=backend), pv.cumsum() / volume.cumsum())
+    for n in (1, 20):
+        expected = pv.rolling(n, min_periods=n).sum() / volume.rolling(n, min_periods=n).sum()
+        _assert_close(vwap(price, volume, window=n, backend=backend), expected)
+    # days in the index's own time zone: a New York day is not a UTC day
+    ny = price.tz_convert("America/New_York")
+    key = ny.index.floor("1D")
+    expected = (ny * volume.to_numpy()).groupby(key).cumsum() / volume.set_axis(ny.index).groupby(key).cumsum()
+    _assert_close(vwap(ny, volume.to_numpy(), backend=backend), expected)
+    # arrays with ts=
+    got = vwap(price.to_numpy(), volume.to_numpy(), ts=price.index.to_numpy(), backend=backend)
+    _assert_close(got, vwap(price, volume, backend=backend))
+
+
+def test_vwap_resets_at_each_anchor_and_weights_by_volume():
+    idx = pd.to_datetime(["2024-01-02 09:00", "2024-01-02 10:00", "2024-01-03 09:00"], utc=True)
+    got = vwap(pd.Series([10.0, 20.0, 30.0], idx), pd.Series([1.0, 3.0, 2.0], idx))
+    np.testing.assert_allclose(got, [10.0, (10 + 60) / 4, 30.0])
+
+
+def test_vwap_needs_sorted_timestamps_to_anchor():
+    idx = pd.to_datetime(["2024-01-02 10:00", "2024-01-02 09:00"], utc=True)
+    with pytest.raises(InputError) as err:
+        vwap(pd.Series([1.0, 2.0], idx), pd.Series([1.0, 1.0], idx))
+    assert err.value.column == "ts" and err.value.row == 1
+    with pytest.raises(InputError, match="needs timestamps"):
+        vwap(np.ones(3), np.ones(3))
+    np.testing.assert_allclose(vwap(np.ones(3), np.ones(3), anchor=None), 1.0)
+    with pytest.raises(InputError, match="frequency"):
+        vwap(pd.Series([1.0], idx[:1]), pd.Series([1.0], idx[:1]), anchor="fortnight")
+
+
+def test_bbands_parameters_are_checked():
+    with pytest.raises(InputError, match="population"):
+        bbands(np.arange(10.0), 5, ddof=1, convention="talib")
+    with pytest.raises(InputError) as err:
+        bbands(np.arange(10.0), 5, float("nan"))
+    assert err.value.column == "nbdev_up"
+    with pytest.raises(InputError):
+        rolling_zscore(np.arange(10.0), 5, ddof=-1)
+
+
 # ---------------------------------------------------------------- talib convention
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 @pytest.mark.parametrize("n", [2, 14, 30])
 def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
-    h, lo, c = (ohlc[k].to_numpy() for k in ("high", "low", "close"))
+    h, lo, c, v = (ohlc[k].to_numpy() for k in ("high", "low", "close", "volume"))
     checks = {
         "SMA": (sma(c, n, backend=backend), talib.SMA(c, n)),
         "WMA": (wma(c, n, backend=backend), talib.WMA(c, n)),
@@ -142,6 +269,16 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
         )},
         "STOCH k": (stoch(h, lo, c, n, 3, 3, convention="talib", backend=backend)[0], talib.STOCH(h, lo, c, n)[0]),
         "STOCH d": (stoch(h, lo, c, n, 3, 3, convention="talib", backend=backend)[1], talib.STOCH(h, lo, c, n)[1]),
+        **{name: (got, exp) for name, got, exp in zip(
+            ("ADX", "PLUS_DI", "MINUS_DI", "DX"),
+            dmi(h, lo, c, n, convention="talib", backend=backend),
+            (talib.ADX(h, lo, c, n), talib.PLUS_DI(h, lo, c, n), talib.MINUS_DI(h, lo, c, n), talib.DX(h, lo, c, n)),
+        )},
+        **{f"BBANDS {k}": (got, exp) for k, got, exp in zip(
+            "upper middle lower".split(), bbands(c, n, 2.0, 1.5, convention="talib", backend=backend), talib.BBANDS(c, n, 2.0, 1.5)
+        )},
+        "CCI": (cci(h, lo, c, n, convention="talib", backend=backend), talib.CCI(h, lo, c, n)),
+        "MFI": (mfi(h, lo, c, v, n, convention="talib", backend=backend), talib.MFI(h, lo, c, v, n)),
     }
     for name, (got, expected) in checks.items():
         np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=f"{name}: leading NaNs")

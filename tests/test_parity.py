@@ -101,6 +101,20 @@ ARGUMENTS = {
         lambda a: (*a[0], *a[1:])
     ),
     "obv": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (a[0][2], a[0][0], a[1])),
+    "dmi": _indicator_args(3),
+    "cci": _indicator_args(3),
+    "bbands": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([1.0, 2.0]), st.sampled_from([1.5, 2.0]),
+                        st.sampled_from([0, 1])).flatmap(  # fmt: skip
+        lambda a: st.sampled_from([0, 1]).map(lambda conv: (*a[0], *a[1:4], 0 if conv else a[4], conv))
+    ),
+    "rolling_zscore": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([0, 1])).map(lambda a: (*a[0], *a[1:])),
+    "mfi": st.tuples(_panel(3), st.integers(1, 20), st.sampled_from([0, 1])).map(
+        lambda a: (*a[0], np.abs(a[0][2]), *a[1:])  # volume: the close's magnitude (NaN and zeros included)
+    ),
+    "vwap": st.tuples(_panel(3), st.integers(0, 6), st.integers(1, 4)).map(
+        lambda a: (a[0][0], np.abs(a[0][2]), np.sort(np.arange(a[0][0].shape[1]) % (a[2] + 1)).astype(np.int64)
+                   if a[1] == 0 else np.empty(0, np.int64), a[1])  # fmt: skip
+    ),
 }
 
 

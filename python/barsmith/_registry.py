@@ -87,6 +87,20 @@ KERNELS: dict[str, Kernel] = {
         Kernel("indicators", "obv", lambda: (_example_series(), _example_series() + 1, 1)),
         Kernel("indicators", "willr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("indicators", "natr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
+        Kernel("indicators", "dmi", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
+        Kernel("indicators", "bbands", lambda: (_example_series(), 2, 2.0, 2.0, 0, 1)),
+        Kernel("indicators", "rolling_zscore", lambda: (_example_series(), 2, 1)),
+        Kernel("indicators", "cci", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
+        Kernel(
+            "indicators",
+            "mfi",
+            lambda: (_example_series() + 1, _example_series(), _example_series(), _example_series() + 2, 2, 1),
+        ),
+        Kernel(
+            "indicators",
+            "vwap",
+            lambda: (_example_series(), _example_series() + 1, np.array([0, 0, 0, 1, 1, 1], dtype=np.int64), 0),
+        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

@@ -17,6 +17,7 @@ input's type, index and columns.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Literal
 
 import numpy as np
@@ -26,7 +27,10 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["atr", "ema", "macd", "natr", "obv", "roc", "rsi", "sma", "stoch", "true_range", "willr", "wma"]
+__all__ = [
+    "adx", "atr", "bbands", "cci", "dmi", "dx", "ema", "macd", "mfi", "minus_di", "natr", "obv", "plus_di", "roc",
+    "rolling_zscore", "rsi", "sma", "stoch", "true_range", "vwap", "willr", "wma",
+]  # fmt: skip
 
 Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
@@ -90,7 +94,7 @@ def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9, *, convention:
     """
     values, wrap = _series(x, "x")
     out = kernel("macd", backend)(values, _period(fast), _period(slow), _period(signal), _convention(convention))
-    return tuple(wrap(np.ascontiguousarray(out[:, k, :])) for k in range(3))  # type: ignore[return-value]
+    return _unpack(out, wrap)  # type: ignore[return-value]
 
 
 def rsi(x: Any, n: int = 14, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
@@ -185,7 +189,7 @@ def stoch(high: Any, low: Any, close: Any, fastk: int = 5, slowk: int = 3, slowd
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     out = kernel("stoch", backend)(h, lo, c, _period(fastk), _period(slowk), _period(slowd), _convention(convention))
-    return wrap(np.ascontiguousarray(out[:, 0, :])), wrap(np.ascontiguousarray(out[:, 1, :]))
+    return _unpack(out, wrap)  # type: ignore[return-value]
 
 
 def obv(close: Any, volume: Any, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
@@ -198,6 +202,223 @@ def obv(close: Any, volume: Any, *, convention: Convention = "pandas", backend: 
     """
     (c, v), wrap = _aligned(close=close, volume=volume)
     return wrap(kernel("obv", backend)(c, v, _convention(convention)))
+
+
+def dmi(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+        backend: str | None = None) -> tuple[Any, Any, Any, Any]:  # fmt: skip
+    """Directional movement ``(adx, plus_di, minus_di, dx)``, each like the input, 0 to 100.
+
+    ``up = high.diff()``, ``down = -low.diff()``; ``+DM = up`` where ``up > down`` and
+    ``up > 0`` (else 0), ``-DM = down`` where ``down > up`` and ``down > 0``.
+
+    pandas::
+
+        plus_dm = up.where((up > down) & (up > 0), 0.0)
+        minus_dm = down.where((down > up) & (down > 0), 0.0)
+        wilder = lambda s: s.ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+        atr = wilder(true_range(high, low, close))
+        plus_di = 100 * wilder(plus_dm) / atr
+        minus_di = 100 * wilder(minus_dm) / atr
+        dx = 100 * (plus_di - minus_di).abs() / (plus_di + minus_di)
+        adx = wilder(dx)
+
+    talib: TA-Lib ``ADX``, ``PLUS_DI``, ``MINUS_DI``, ``DX``: Wilder *sums*
+    ``s = s - s / n + v`` seeded with the sum of the first ``n - 1`` values; the DIs
+    and DX from row ``n``, ADX from row ``2n - 1`` (the mean of the first ``n`` DX,
+    then ``(adx * (n - 1) + dx) / n``). A NaN restarts the warm-up. For ``n = 1``
+    TA-Lib's ``PLUS_DI``/``MINUS_DI`` drop the factor 100 (a defect); barsmith keeps it.
+
+    Examples
+    --------
+    >>> adx, plus_di, minus_di, dx = barsmith.indicators.dmi(df["high"], df["low"], df["close"], 14)
+    """
+    (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
+    return _unpack(kernel("dmi", backend)(h, lo, c, _period(n), _convention(convention)), wrap)  # type: ignore[return-value]
+
+
+def adx(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+        backend: str | None = None) -> Any:  # fmt: skip
+    """Average directional index: the first output of :func:`dmi` (formulas there)."""
+    return dmi(high, low, close, n, convention=convention, backend=backend)[0]
+
+
+def plus_di(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+            backend: str | None = None) -> Any:  # fmt: skip
+    """Plus directional indicator +DI: the second output of :func:`dmi`."""
+    return dmi(high, low, close, n, convention=convention, backend=backend)[1]
+
+
+def minus_di(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+             backend: str | None = None) -> Any:  # fmt: skip
+    """Minus directional indicator -DI: the third output of :func:`dmi`."""
+    return dmi(high, low, close, n, convention=convention, backend=backend)[2]
+
+
+def dx(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
+       backend: str | None = None) -> Any:  # fmt: skip
+    """Directional movement index DX: the fourth output of :func:`dmi`
+    (talib: where DX is undefined, TA-Lib repeats the previous value)."""
+    return dmi(high, low, close, n, convention=convention, backend=backend)[3]
+
+
+def bbands(x: Any, n: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, *, ddof: int = 0,
+           convention: Convention = "pandas", backend: str | None = None) -> tuple[Any, Any, Any]:  # fmt: skip
+    """Bollinger bands ``(upper, middle, lower)``, each like the input.
+
+    pandas::
+
+        mid = x.rolling(n, min_periods=n).mean()
+        sd = x.rolling(n, min_periods=n).std(ddof=ddof)      # ddof=0: the population sd, as Bollinger
+        upper, lower = mid + nbdev_up * sd, mid - nbdev_dn * sd
+
+    talib: TA-Lib 0.8.1 ``BBANDS`` with its default SMA: ``mid`` a running sum,
+    ``sd = sqrt(mean((x - mid) ** 2))`` (0 when the variance is below 1e-14); ``ddof`` must be 0.
+
+    Examples
+    --------
+    >>> upper, middle, lower = barsmith.indicators.bbands(close, 20, 2.0, 2.0)
+    """
+    values, wrap = _series(x, "x")
+    conv = _convention(convention)
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+        raise InputError(f"must be an integer >= 0, got {ddof!r}", column="ddof")
+    if conv == CONVENTIONS["talib"] and ddof != 0:
+        raise InputError("TA-Lib's BBANDS uses the population sd: ddof must be 0 with convention='talib'",
+                         column="ddof")  # fmt: skip
+    up, dn = _finite(nbdev_up, "nbdev_up"), _finite(nbdev_dn, "nbdev_dn")
+    return _unpack(kernel("bbands", backend)(values, _period(n), up, dn, int(ddof), conv), wrap)  # type: ignore[return-value]
+
+
+def rolling_zscore(x: Any, n: int = 20, *, ddof: int = 1, backend: str | None = None) -> Any:
+    """Rolling z-score of the last value in its window::
+
+        (x - x.rolling(n, min_periods=n).mean()) / x.rolling(n, min_periods=n).std(ddof=ddof)
+
+    (``ddof=1``, pandas' default; 0 gives the population sd). A constant window gives
+    ``0 / 0`` = NaN. TA-Lib has no such function: one convention.
+    """
+    values, wrap = _series(x, "x")
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+        raise InputError(f"must be an integer >= 0, got {ddof!r}", column="ddof")
+    return wrap(kernel("rolling_zscore", backend)(values, _period(n), int(ddof)))
+
+
+def cci(high: Any, low: Any, close: Any, n: int = 20, *, convention: Convention = "pandas",
+        backend: str | None = None) -> Any:  # fmt: skip
+    """Commodity channel index, with the typical price ``tp = (high + low + close) / 3``.
+
+    pandas::
+
+        ma = tp.rolling(n, min_periods=n).mean()
+        md = sum((tp.shift(k) - ma).abs() for k in range(n)) / n     # mean absolute deviation
+        cci = (tp - ma) / (0.015 * md)
+
+    talib: TA-Lib ``CCI`` (its sums taken in its circular buffer's order), 0 where
+    ``tp - mean`` or the deviation is below 1e-14. A NaN restarts the warm-up.
+    """
+    (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
+    return wrap(kernel("cci", backend)(h, lo, c, _period(n), _convention(convention)))
+
+
+def mfi(high: Any, low: Any, close: Any, volume: Any, n: int = 14, *, convention: Convention = "pandas",
+        backend: str | None = None) -> Any:  # fmt: skip
+    """Money flow index, 0 to 100, with ``tp = (high + low + close) / 3``.
+
+    pandas::
+
+        d, flow = tp.diff(), tp * volume
+        pos = flow.where(d > 0, 0.0).rolling(n, min_periods=n).sum()
+        neg = flow.where(d < 0, 0.0).rolling(n, min_periods=n).sum()
+        mfi = 100 * pos / (pos + neg)
+
+    talib: TA-Lib ``MFI``: running sums of the last ``n`` flows from row ``n`` (a change
+    of ``tp`` below 1e-14 counts as none), ``100 * pos / (pos + neg)``, 0 when
+    ``pos + neg < 1``. A NaN restarts the warm-up.
+    """
+    (h, lo, c, v), wrap = _aligned(high=high, low=low, close=close, volume=volume)
+    return wrap(kernel("mfi", backend)(h, lo, c, v, _period(n), _convention(convention)))
+
+
+def vwap(price: Any, volume: Any, *, anchor: Any = "1D", window: int | None = None, ts: Any = None,
+         backend: str | None = None) -> Any:  # fmt: skip
+    """Volume-weighted average price of ``price`` (pass ``(high + low + close) / 3`` for the
+    typical-price VWAP), anchored or rolling.
+
+    Anchored (the default, ``anchor="1D"``): cumulative within each calendar period,
+    read from the input's DatetimeIndex (or ``ts=``), in its own time zone::
+
+        key = price.index.floor(anchor)          # or .to_period(anchor) for "W", "M", ...
+        (price * volume).groupby(key).cumsum() / volume.groupby(key).cumsum()
+
+    ``anchor=None``: one period (cumulative from the first row). ``window=n``: rolling,
+    ``(price * volume).rolling(n, min_periods=n).sum() / volume.rolling(n, min_periods=n).sum()``.
+    A row whose price or volume is NaN is NaN and does not count.
+
+    Examples
+    --------
+    >>> barsmith.indicators.vwap((bars.high + bars.low + bars.close) / 3, bars.volume, anchor="1D")
+    """
+    (p, v), wrap = _aligned(price=price, volume=volume)
+    if window is not None:
+        period = np.empty(0, dtype=np.int64)
+        n = _period(window)
+    else:
+        source = ts if ts is not None else (price if isinstance(price, (pd.Series, pd.DataFrame)) else None)
+        period, n = _anchor_periods(source, anchor, p.shape[1]), 0
+    return wrap(kernel("vwap", backend)(p, v, frozen(period), n))
+
+
+def _anchor_periods(source: Any, anchor: Any, n_points: int) -> np.ndarray:
+    """One int64 label per point: the calendar period (in the timestamps' own time zone) holding it."""
+    if anchor is None:
+        return np.empty(0, dtype=np.int64)
+    needs = ("an anchored VWAP needs timestamps: pass a Series/DataFrame with a DatetimeIndex, "
+             "or ts= (datetime64 or int64 ns), or anchor=None / window=n")  # fmt: skip
+    if isinstance(source, (pd.Series, pd.DataFrame)):
+        if not isinstance(source.index, pd.DatetimeIndex):
+            raise InputError(needs, column="ts")
+        index = source.index
+    elif source is None:
+        raise InputError(needs, column="ts")
+    else:
+        try:
+            index = pd.DatetimeIndex(np.asarray(source))
+        except (TypeError, ValueError):
+            raise InputError(needs, column="ts") from None
+    if len(index) != n_points:
+        raise InputError(f"{len(index)} timestamps for {n_points} points", column="ts")
+    if index.hasnans:
+        raise InputError("missing timestamp (NaT)", column="ts", row=int(np.flatnonzero(index.isna())[0]))
+    wall = (index.tz_localize(None) if index.tz is not None else index).as_unit("ns")  # local calendar periods
+    ns = wall.asi8
+    back = np.flatnonzero(np.diff(ns) < 0)
+    if len(back):
+        raise InputError("timestamps must be sorted ascending; sort the input first", column="ts", row=int(back[0]) + 1)
+    try:
+        return (ns // pd.Timedelta(anchor).value).astype(np.int64)
+    except (TypeError, ValueError):
+        pass
+    try:
+        with warnings.catch_warnings():  # the wall-clock index has no time zone left to drop
+            warnings.simplefilter("ignore", UserWarning)
+            return np.asarray(wall.to_period(anchor).asi8, dtype=np.int64)
+    except (TypeError, ValueError):
+        raise InputError(f"{anchor!r} is not a pandas frequency (e.g. '1D', '4h', 'W', 'M')", column="anchor") from None
+
+
+def _unpack(out: np.ndarray, wrap: Callable[[np.ndarray], Any]) -> tuple[Any, ...]:
+    """A (series, k, points) kernel result as k results shaped like the input."""
+    return tuple(wrap(np.ascontiguousarray(out[:, k, :])) for k in range(out.shape[1]))
+
+
+def _finite(value: Any, name: str) -> float:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"expected a number, got {value!r}", column=name) from None
+    if not np.isfinite(f):
+        raise InputError(f"must be finite, got {value!r}", column=name)
+    return f
 
 
 # ---------------------------------------------------------------- input

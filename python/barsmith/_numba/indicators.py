@@ -69,46 +69,150 @@ def _com_of_alpha(alpha):
 
 @jit
 def _sma(x, n, out):
-    """``rolling(n, min_periods=n).mean()`` as pandas' ``roll_mean``: Kahan sums with separate
-    compensations for adding and removing (removing first), the value itself for a run of
-    identical values, 0 for a mean whose sign contradicts every value."""
-    total = comp_add = comp_remove = 0.0
-    nobs = neg = same_run = 0
-    prev = np.nan
+    """``rolling(n, min_periods=n).mean()`` as pandas' ``roll_mean``."""
+    w = _sum_new(np.nan)
     for i in range(len(x)):
-        if i == 0 or n == 1:  # a window disjoint from the previous one: start afresh
-            total = comp_add = comp_remove = 0.0
-            nobs = neg = same_run = 0
-            prev = x[i]
-        elif i >= n:
-            old = x[i - n]
-            if not np.isnan(old):
-                nobs -= 1
-                y = -old - comp_remove
-                t = total + y
-                comp_remove = t - total - y
-                total = t
-                neg -= np.signbit(old)
-        v = x[i]
-        if not np.isnan(v):
-            nobs += 1
-            y = v - comp_add
-            t = total + y
-            comp_add = t - total - y
-            total = t
-            neg += np.signbit(v)
-            same_run = same_run + 1 if v == prev else 1
-            prev = v
-        if nobs < n or nobs == 0:
-            out[i] = np.nan
-            continue
-        mean = total / nobs
-        if same_run >= nobs:
-            out[i] = prev
-        elif (neg == 0 and mean < 0.0) or (neg == nobs and mean > 0.0):
-            out[i] = 0.0
-        else:
-            out[i] = mean
+        w = _sum_slide(w, x, i, n)
+        out[i] = _sum_mean(w, n)
+
+
+# A pandas rolling window is a state tuple, moved by ``_*_slide`` to end at row i: pandas
+# starts afresh when the window is disjoint from the previous one (the first row, or
+# n == 1), else removes the leaving value first and then adds the new one.
+
+
+@inline
+def _sum_new(first):
+    """pandas' ``roll_sum``/``roll_mean`` state: sum, comp_add, comp_remove (Kahan, separate
+    for adding and removing), nobs, neg (count of negative values), same_run, prev."""
+    return (0.0, 0.0, 0.0, 0, 0, 0, first)
+
+
+@inline
+def _sum_add(st, v):
+    total, comp_add, comp_remove, nobs, neg, same_run, prev = st
+    if np.isnan(v):
+        return st
+    y = v - comp_add
+    t = total + y
+    comp_add = t - total - y
+    same_run = same_run + 1 if v == prev else 1
+    return (t, comp_add, comp_remove, nobs + 1, neg + np.signbit(v), same_run, v)
+
+
+@inline
+def _sum_remove(st, v):
+    total, comp_add, comp_remove, nobs, neg, same_run, prev = st
+    if np.isnan(v):
+        return st
+    y = -v - comp_remove
+    t = total + y
+    comp_remove = t - total - y
+    return (t, comp_add, comp_remove, nobs - 1, neg - np.signbit(v), same_run, prev)
+
+
+@inline
+def _sum_slide(st, x, i, n):
+    if i == 0 or n == 1:
+        st = _sum_new(x[i])
+    elif i >= n:
+        st = _sum_remove(st, x[i - n])
+    return _sum_add(st, x[i])
+
+
+@inline
+def _sum_mean(st, min_periods):
+    """The value itself for a run of identical values, 0 for a mean whose sign contradicts every value."""
+    total, comp_add, comp_remove, nobs, neg, same_run, prev = st
+    if nobs < min_periods or nobs == 0:
+        return np.nan
+    mean = total / nobs
+    if same_run >= nobs:
+        return prev
+    if (neg == 0 and mean < 0.0) or (neg == nobs and mean > 0.0):
+        return 0.0
+    return mean
+
+
+@inline
+def _sum_total(st, min_periods):
+    """``rolling(n, min_periods=n).sum()``: ``value * count`` for a run of identical values."""
+    total, comp_add, comp_remove, nobs, neg, same_run, prev = st
+    if nobs < min_periods or nobs == 0:
+        return np.nan
+    if same_run >= nobs:
+        return prev * nobs
+    return total
+
+
+@inline
+def _var_new():
+    """pandas 3's ``roll_var`` state: nobs, mean, ssqdm, comp_add, comp_remove
+    (Welford with a Kahan-compensated mean)."""
+    return (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@inline
+def _var_add(st, v):
+    nobs, mean, ssqdm, comp_add, comp_remove = st
+    if np.isnan(v):
+        return st
+    nobs += 1.0
+    prev_mean = mean - comp_add
+    y = v - comp_add
+    t = y - mean
+    comp_add = t + mean - y
+    mean += t / nobs
+    ssqdm += (v - prev_mean) * (v - mean)
+    return (nobs, mean, ssqdm, comp_add, comp_remove)
+
+
+@inline
+def _var_remove(st, v):
+    nobs, mean, ssqdm, comp_add, comp_remove = st
+    if np.isnan(v):
+        return st
+    nobs -= 1.0
+    if nobs != 0.0:
+        prev_mean = mean - comp_remove
+        y = v - comp_remove
+        t = y - mean
+        comp_remove = t + mean - y
+        mean -= t / nobs
+        ssqdm -= (v - prev_mean) * (v - mean)
+    else:
+        mean = 0.0
+        ssqdm = 0.0
+    return (nobs, mean, ssqdm, comp_add, comp_remove)
+
+
+# pandas 3 rebuilds a variance window when a removal leaves at most this fraction of the
+# squared deviations (found by experiment against pandas 3.1; see rust/core/src/indicators.rs)
+VAR_RECOMPUTE_BELOW = 1000.0 * np.finfo(np.float64).eps
+
+
+@jit
+def _var_slide(st, x, i, n):
+    if i == 0 or n == 1:
+        st = _var_new()
+    elif i >= n:
+        before = st[2]
+        st = _var_remove(st, x[i - n])
+        if st[2] <= before * VAR_RECOMPUTE_BELOW:  # nearly all cancelled: start the rest again
+            st = _var_new()
+            for j in range(i + 1 - n, i):
+                st = _var_add(st, x[j])
+    return _var_add(st, x[i])
+
+
+@inline
+def _var_std(st, min_periods, ddof):
+    """``rolling(n).std(ddof)``: 0 for one value; pandas' zsqrt."""
+    nobs, mean, ssqdm, comp_add, comp_remove = st
+    if nobs < min_periods or nobs <= ddof:
+        return np.nan
+    var = 0.0 if nobs == 1.0 else ssqdm / (nobs - ddof)
+    return 0.0 if var < 0.0 else np.sqrt(var)
 
 
 @jit
@@ -337,16 +441,30 @@ def _macd(x, fast, slow, signal, convention, m, sig, hist):
     m[:] = np.nan
     sig[:] = np.nan
     hist[:] = np.nan
+    for a, b in _runs(~np.isnan(x)):  # TA-Lib's MACD on each run of valid values
+        _talib_macd(x[a:b], fast, slow, signal, m[a:b], sig[a:b], hist[a:b])
+
+
+@jit
+def _runs(valid):
+    """(k, 2): the runs [a, b) of consecutive True in ``valid`` (TA-Lib's recursions restart after NaN)."""
+    edges = np.empty((len(valid) + 1) // 2 + 1, dtype=np.int64)
+    out = np.empty((len(edges), 2), dtype=np.int64)
+    k = 0
     a = 0
-    while a < n:  # TA-Lib's MACD on each run of valid values
-        if np.isnan(x[a]):
+    n = len(valid)
+    while a < n:
+        if not valid[a]:
             a += 1
             continue
         b = a
-        while b < n and not np.isnan(x[b]):
+        while b < n and valid[b]:
             b += 1
-        _talib_macd(x[a:b], fast, slow, signal, m[a:b], sig[a:b], hist[a:b])
+        out[k, 0] = a
+        out[k, 1] = b
+        k += 1
         a = b
+    return out[:k]
 
 
 @jit
@@ -417,6 +535,303 @@ def _obv(close, volume, convention, out):
             total -= volume[i]
         last = c
         out[i] = total
+
+
+@inline
+def _talib_is_zero(v):
+    return -1e-14 < v < 1e-14
+
+
+@inline
+def _directional_movement(high, low, i):
+    """(+DM, -DM) at row i >= 1 (a NaN compares false and gives 0, as pandas' ``where``)."""
+    up = high[i] - high[i - 1]
+    down = low[i - 1] - low[i]
+    return (up if (up > down and up > 0.0) else 0.0), (down if (down > up and down > 0.0) else 0.0)
+
+
+@jit
+def _dmi(high, low, close, n, convention, adx, pdi, mdi, dx):
+    m = len(high)
+    if convention == PANDAS:
+        com = _com_of_alpha(1.0 / n)
+        tr = _ewm_new(com, n)
+        p = _ewm_new(com, n)
+        mm = _ewm_new(com, n)
+        a = _ewm_new(com, n)
+        for i in range(m):
+            plus_dm, minus_dm = (0.0, 0.0) if i == 0 else _directional_movement(high, low, i)
+            tr, atr = _ewm_update(tr, _true_range_at(high, low, close, i, PANDAS))
+            p, pv = _ewm_update(p, plus_dm)
+            mm, mv = _ewm_update(mm, minus_dm)
+            pdi[i] = 100.0 * pv / atr
+            mdi[i] = 100.0 * mv / atr
+            dx[i] = 100.0 * abs(pdi[i] - mdi[i]) / (pdi[i] + mdi[i])
+            a, adx[i] = _ewm_update(a, dx[i])
+        return
+    adx[:] = np.nan
+    pdi[:] = np.nan
+    mdi[:] = np.nan
+    dx[:] = np.nan
+    for a, b in _runs(~(np.isnan(high) | np.isnan(low) | np.isnan(close))):
+        _talib_dmi(high[a:b], low[a:b], close[a:b], n, adx[a:b], pdi[a:b], mdi[a:b], dx[a:b])
+
+
+@jit
+def _talib_dmi(high, low, close, n, adx, pdi, mdi, dx):
+    """TA-Lib 0.8's Wilder sums ``s = s - s / n + v`` seeded with the sum of the first n - 1 values;
+    DX repeats its previous value where undefined, ADX stays."""
+    pdm_s = 0.0
+    mdm_s = 0.0
+    tr_s = 0.0
+    dx_sum = 0.0
+    adx_prev = np.nan
+    dx_prev = 0.0
+    for i in range(1, len(high)):
+        plus_dm, minus_dm = _directional_movement(high, low, i)
+        tr = _true_range_at(high, low, close, i, TALIB)
+        if i < n:
+            pdm_s += plus_dm
+            mdm_s += minus_dm
+            tr_s += tr
+            continue
+        pdm_s = pdm_s - pdm_s / n + plus_dm
+        mdm_s = mdm_s - mdm_s / n + minus_dm
+        tr_s = tr_s - tr_s / n + tr
+        defined = False
+        dx_now = 0.0
+        if _talib_is_zero(tr_s):
+            pdi[i] = 0.0
+            mdi[i] = 0.0
+        else:
+            pdi[i] = 100.0 * (pdm_s / tr_s)
+            mdi[i] = 100.0 * (mdm_s / tr_s)
+            total = mdi[i] + pdi[i]
+            if not _talib_is_zero(total):
+                defined = True
+                dx_now = 100.0 * (abs(mdi[i] - pdi[i]) / total)
+        dx[i] = dx_now if defined else (0.0 if i == n else dx_prev)
+        dx_prev = dx[i]
+        if i < 2 * n - 1:
+            dx_sum += dx_now
+            continue
+        if i == 2 * n - 1:
+            adx_prev = (dx_sum + dx_now) / n
+        elif defined:
+            adx_prev = (adx_prev * (n - 1.0) + dx_now) / n
+        adx[i] = adx_prev
+
+
+@parallel
+def dmi(high, low, close, n, convention):
+    out = np.empty((high.shape[0], 4, high.shape[1]))
+    for s in prange(high.shape[0]):
+        _dmi(high[s], low[s], close[s], n, convention, out[s, 0], out[s, 1], out[s, 2], out[s, 3])
+    return out
+
+
+@jit
+def _bbands(x, n, nbdev_up, nbdev_dn, ddof, convention, upper, middle, lower):
+    if convention == PANDAS:
+        ws = _sum_new(np.nan)
+        wv = _var_new()
+        for i in range(len(x)):
+            ws = _sum_slide(ws, x, i, n)
+            wv = _var_slide(wv, x, i, n)
+            mid = _sum_mean(ws, n)
+            sd = _var_std(wv, n, ddof)
+            upper[i] = mid + nbdev_up * sd
+            middle[i] = mid
+            lower[i] = mid - nbdev_dn * sd
+        return
+    upper[:] = np.nan
+    middle[:] = np.nan
+    lower[:] = np.nan
+    for a, b in _runs(~np.isnan(x)):
+        v = x[a:b]
+        if len(v) < n:
+            continue
+        total = 0.0  # TA-Lib's INT_SMA (a running sum); the variance around it in two passes (0.8.1)
+        for i in range(n - 1):
+            total += v[i]
+        for i in range(n - 1, len(v)):
+            total += v[i]
+            mid = total / n
+            total -= v[i + 1 - n]
+            ss = 0.0
+            for j in range(i + 1 - n, i + 1):
+                ss += (v[j] - mid) * (v[j] - mid)
+            var = ss / n
+            sd = 0.0 if var < 1e-14 else np.sqrt(var)
+            upper[a + i] = mid + sd * nbdev_up
+            middle[a + i] = mid
+            lower[a + i] = mid - sd * nbdev_dn
+
+
+@parallel
+def bbands(x, n, nbdev_up, nbdev_dn, ddof, convention):
+    out = np.empty((x.shape[0], 3, x.shape[1]))
+    for s in prange(x.shape[0]):
+        _bbands(x[s], n, nbdev_up, nbdev_dn, ddof, convention, out[s, 0], out[s, 1], out[s, 2])
+    return out
+
+
+@parallel
+def rolling_zscore(x, n, ddof):
+    out = np.empty_like(x)
+    for s in prange(x.shape[0]):
+        ws = _sum_new(np.nan)
+        wv = _var_new()
+        for i in range(x.shape[1]):
+            ws = _sum_slide(ws, x[s], i, n)
+            wv = _var_slide(wv, x[s], i, n)
+            out[s, i] = (x[s, i] - _sum_mean(ws, n)) / _var_std(wv, n, ddof)
+    return out
+
+
+@jit
+def _typical_price(high, low, close):
+    return (high + low + close) / 3.0
+
+
+@jit
+def _cci(high, low, close, n, convention, out):
+    tp = _typical_price(high, low, close)
+    if convention == PANDAS:
+        w = _sum_new(np.nan)
+        for i in range(len(tp)):
+            w = _sum_slide(w, tp, i, n)
+            if i + 1 < n:
+                out[i] = np.nan
+                continue
+            ma = _sum_mean(w, n)
+            total = 0.0
+            for k in range(n):  # newest first, as sum(... for k in range(n))
+                total += abs(tp[i - k] - ma)
+            out[i] = (tp[i] - ma) / (0.015 * (total / n))
+        return
+    out[:] = np.nan
+    for a, b in _runs(~np.isnan(tp)):
+        run = tp[a:b]
+        for i in range(max(n - 1, 0), len(run)):
+            base = i + 1 - n
+            mean = 0.0
+            for j in range(n):  # TA-Lib's buffer slot j holds the row t of the window with t % n == j
+                mean += run[base + (j + n - base % n) % n]
+            mean /= n
+            dev = 0.0
+            for j in range(n):
+                dev += abs(run[base + (j + n - base % n) % n] - mean)
+            diff = run[i] - mean
+            # TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
+            out[a + i] = 0.0 if (_talib_is_zero(diff) or _talib_is_zero(dev)) else diff / (0.015 * (dev / n))
+
+
+@parallel
+def cci(high, low, close, n, convention):
+    out = np.empty_like(high)
+    for s in prange(high.shape[0]):
+        _cci(high[s], low[s], close[s], n, convention, out[s])
+    return out
+
+
+@jit
+def _mfi(high, low, close, volume, n, convention, out):
+    tp = _typical_price(high, low, close)
+    m = len(tp)
+    if convention == PANDAS:
+        pos = np.zeros(m)  # the signed flows: one rolling sum each
+        neg = np.zeros(m)
+        for i in range(1, m):
+            d = tp[i] - tp[i - 1]
+            if d > 0.0:
+                pos[i] = tp[i] * volume[i]
+            elif d < 0.0:
+                neg[i] = tp[i] * volume[i]
+        wp = _sum_new(np.nan)
+        wn = _sum_new(np.nan)
+        for i in range(m):
+            wp = _sum_slide(wp, pos, i, n)
+            wn = _sum_slide(wn, neg, i, n)
+            ps = _sum_total(wp, n)
+            ns = _sum_total(wn, n)
+            out[i] = 100.0 * ps / (ps + ns)
+        return
+    out[:] = np.nan
+    ring_pos = np.zeros(n)
+    ring_neg = np.zeros(n)
+    for a, b in _runs(~(np.isnan(tp) | np.isnan(volume))):
+        pos = 0.0
+        neg = 0.0
+        prev = tp[a]
+        for k in range(b - a - 1):
+            i = a + 1 + k
+            if k >= n:
+                pos -= ring_pos[k % n]
+                neg -= ring_neg[k % n]
+            d = tp[i] - prev
+            mf = tp[i] * volume[i]
+            prev = tp[i]
+            ring_pos[k % n] = 0.0
+            ring_neg[k % n] = 0.0
+            if _talib_is_zero(d):  # TA-Lib 0.8.1 treats a change below 1e-14 as none
+                pass
+            elif d < 0.0:
+                neg += mf
+                ring_neg[k % n] = mf
+            else:
+                pos += mf
+                ring_pos[k % n] = mf
+            if k + 1 >= n:
+                total = pos + neg
+                out[i] = 0.0 if total < 1.0 else 100.0 * (pos / total)
+
+
+@parallel
+def mfi(high, low, close, volume, n, convention):
+    out = np.empty_like(high)
+    for s in prange(high.shape[0]):
+        _mfi(high[s], low[s], close[s], volume[s], n, convention, out[s])
+    return out
+
+
+@inline
+def _kahan_add(total, comp, v):
+    """pandas' ``groupby(...).cumsum()`` step: Kahan-compensated; NaN skipped (and returned)."""
+    if np.isnan(v):
+        return total, comp, v
+    y = v - comp
+    t = total + y
+    return t, t - total - y, t
+
+
+@jit
+def _vwap(price, volume, period, window, out):
+    m = len(price)
+    if window > 0:
+        pv = price * volume
+        wp = _sum_new(np.nan)
+        wv = _sum_new(np.nan)
+        for i in range(m):
+            wp = _sum_slide(wp, pv, i, window)
+            wv = _sum_slide(wv, volume, i, window)
+            out[i] = _sum_total(wp, window) / _sum_total(wv, window)
+        return
+    pv_sum = pv_comp = v_sum = v_comp = 0.0
+    for i in range(m):
+        if i > 0 and len(period) and period[i] != period[i - 1]:
+            pv_sum = pv_comp = v_sum = v_comp = 0.0
+        pv_sum, pv_comp, num = _kahan_add(pv_sum, pv_comp, price[i] * volume[i])
+        v_sum, v_comp, den = _kahan_add(v_sum, v_comp, volume[i])
+        out[i] = num / den
+
+
+@parallel
+def vwap(price, volume, period, window):
+    out = np.empty_like(price)
+    for s in prange(price.shape[0]):
+        _vwap(price[s], volume[s], period, window, out[s])
+    return out
 
 
 SMA, EMA, RSI, TRUE_RANGE, ATR, ROC, NATR, WILLR, OBV, WMA = range(10)

@@ -227,3 +227,211 @@ def _seeded(df, n, rule):
                 prev = (prev * (n - 1.0) + v) / n
             out[i, j] = prev
     return pd.DataFrame(out, index=df.index, columns=df.columns)
+
+
+def dmi(high, low, close, n, convention):
+    """(series, 4, points): adx, plus_di, minus_di, dx. pandas::
+
+        up, down = high.diff(), -low.diff()
+        plus_dm = up.where((up > down) & (up > 0), 0.0)
+        minus_dm = down.where((down > up) & (down > 0), 0.0)
+        wilder = lambda s: s.ewm(alpha=1 / n, adjust=False, min_periods=n).mean()
+        atr = wilder(true_range(high, low, close))
+        plus_di = 100 * wilder(plus_dm) / atr;  minus_di = 100 * wilder(minus_dm) / atr
+        dx = 100 * (plus_di - minus_di).abs() / (plus_di + minus_di);  adx = wilder(dx)
+
+    talib: TA-Lib's ADX / PLUS_DI / MINUS_DI / DX per run of valid rows (a loop: Wilder sums)."""
+    if convention == TALIB:
+        return _per_run_loop((high, low, close), 4, lambda h, lo, c, outs: _talib_dmi(h, lo, c, n, *outs))
+    h, lo = _frame(high), _frame(low)
+    up, down = h.diff(), -lo.diff()
+    plus_dm = up.where((up > down) & (up > 0), 0.0)
+    minus_dm = down.where((down > up) & (down > 0), 0.0)
+
+    def wilder(s):
+        return s.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
+
+    atr_ = wilder(_frame(true_range(high, low, close, PANDAS)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plus_di = 100 * wilder(plus_dm) / atr_
+        minus_di = 100 * wilder(minus_dm) / atr_
+        dx = 100 * (plus_di - minus_di).abs() / (plus_di + minus_di)
+    return np.ascontiguousarray(np.stack([_out(wilder(dx)), _out(plus_di), _out(minus_di), _out(dx)], axis=1))
+
+
+def _talib_dmi(h, lo, c, n, adx, pdi, mdi, dx):
+    """TA-Lib 0.8's Wilder sums ``s = s - s / n + v`` seeded with the sum of the first n - 1 values."""
+    pdm_s = mdm_s = tr_s = 0.0
+    dx_sum, adx_prev, dx_prev = 0.0, np.nan, 0.0
+    for i in range(1, len(h)):
+        up, down = h[i] - h[i - 1], lo[i - 1] - lo[i]
+        plus_dm = up if (up > down and up > 0) else 0.0
+        minus_dm = down if (down > up and down > 0) else 0.0
+        tr = max(h[i] - lo[i], abs(h[i] - c[i - 1]), abs(lo[i] - c[i - 1]))
+        if i < n:
+            pdm_s, mdm_s, tr_s = pdm_s + plus_dm, mdm_s + minus_dm, tr_s + tr
+            continue
+        pdm_s = pdm_s - pdm_s / n + plus_dm
+        mdm_s = mdm_s - mdm_s / n + minus_dm
+        tr_s = tr_s - tr_s / n + tr
+        dx_now = None
+        if -1e-14 < tr_s < 1e-14:
+            pdi[i] = mdi[i] = 0.0
+        else:
+            pdi[i], mdi[i] = 100.0 * (pdm_s / tr_s), 100.0 * (mdm_s / tr_s)
+            total = mdi[i] + pdi[i]
+            if not -1e-14 < total < 1e-14:
+                dx_now = 100.0 * (abs(mdi[i] - pdi[i]) / total)
+        dx[i] = dx_now if dx_now is not None else (0.0 if i == n else dx_prev)
+        dx_prev = dx[i]
+        if i < 2 * n - 1:
+            dx_sum += dx_now or 0.0
+            continue
+        if i == 2 * n - 1:
+            adx_prev = (dx_sum + (dx_now or 0.0)) / n
+        elif dx_now is not None:
+            adx_prev = (adx_prev * (n - 1.0) + dx_now) / n
+        adx[i] = adx_prev
+
+
+def _per_run_loop(inputs, k, run_kernel):
+    """(series, k, points) NaN, filled by ``run_kernel(*inputs_of_run, outputs_of_run)`` on each run
+    of rows where every input is valid (TA-Lib's recursions restart after NaN)."""
+    arrays = [np.asarray(a, dtype=np.float64) for a in inputs]
+    out = np.full((arrays[0].shape[0], k, arrays[0].shape[1]), np.nan)
+    for s in range(arrays[0].shape[0]):
+        valid = np.logical_and.reduce([~np.isnan(a[s]) for a in arrays])
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], valid, [False]]).astype(np.int8)))
+        for a, b in zip(edges[::2], edges[1::2]):
+            run_kernel(*(arr[s, a:b].tolist() for arr in arrays), [out[s, j, a:b] for j in range(k)])
+    return out
+
+
+def bbands(x, n, nbdev_up, nbdev_dn, ddof, convention):
+    """(series, 3, points): upper, middle, lower. pandas::
+
+        mid = x.rolling(n, min_periods=n).mean();  sd = x.rolling(n, min_periods=n).std(ddof=ddof)
+        upper, lower = mid + nbdev_up * sd, mid - nbdev_dn * sd
+
+    talib: TA-Lib 0.8.1's BBANDS (SMA) per run of valid values: ``mid`` a running sum,
+    ``sd = sqrt(mean((x - mid) ** 2))`` in two passes, 0 when the variance is below 1e-14."""
+    if convention == TALIB:
+        def run(v, outs):
+            upper, middle, lower = outs
+            total = 0.0
+            for w in v[: n - 1]:
+                total += w
+            for i in range(n - 1, len(v)):
+                total += v[i]
+                mid = total / n
+                total -= v[i + 1 - n]
+                ss = 0.0
+                for w in v[i + 1 - n : i + 1]:
+                    ss += (w - mid) * (w - mid)
+                var = ss / n
+                sd = 0.0 if var < 1e-14 else np.sqrt(var)
+                upper[i], middle[i], lower[i] = mid + sd * nbdev_up, mid, mid - sd * nbdev_dn
+
+        return _per_run_loop((x,), 3, run)
+    r = _frame(x).rolling(n, min_periods=n)
+    mid, sd = r.mean(), r.std(ddof=ddof)
+    return np.ascontiguousarray(np.stack([_out(mid + nbdev_up * sd), _out(mid), _out(mid - nbdev_dn * sd)], axis=1))
+
+
+def rolling_zscore(x, n, ddof):
+    """``(x - x.rolling(n, min_periods=n).mean()) / x.rolling(n, min_periods=n).std(ddof=ddof)``."""
+    df = _frame(x)
+    r = df.rolling(n, min_periods=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _out((df - r.mean()) / r.std(ddof=ddof))
+
+
+def _typical_price(high, low, close):
+    return (_frame(high) + _frame(low) + _frame(close)) / 3
+
+
+def cci(high, low, close, n, convention):
+    """pandas: ``tp = (h + l + c) / 3; ma = tp.rolling(n, min_periods=n).mean()``,
+    ``md = sum((tp.shift(k) - ma).abs() for k in range(n)) / n``, ``(tp - ma) / (0.015 * md)``.
+    talib: TA-Lib's CCI per run of valid rows, its sums taken in circular-buffer order."""
+    tp = _typical_price(high, low, close)
+    if convention == PANDAS:
+        ma = tp.rolling(n, min_periods=n).mean()
+        md = sum(((tp.shift(k) - ma).abs() for k in range(n)), start=0.0) / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _out((tp - ma) / (0.015 * md))
+    values = tp.to_numpy()
+    out = np.full((values.shape[1], values.shape[0]), np.nan)
+    for s in range(values.shape[1]):
+        col = values[:, s]
+        valid = ~np.isnan(col)
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], valid, [False]]).astype(np.int8)))
+        for a, b in zip(edges[::2], edges[1::2]):
+            run = col[a:b]
+            i = np.arange(n - 1, len(run))
+            base = i + 1 - n
+            slots = [base + (j + n - base % n) % n for j in range(n)]  # TA-Lib's buffer order
+            mean = np.zeros(len(i))
+            for t in slots:
+                mean += run[t]
+            mean /= n
+            dev = np.zeros(len(i))
+            for t in slots:
+                dev += np.abs(run[t] - mean)
+            diff = run[i] - mean
+            with np.errstate(divide="ignore", invalid="ignore"):
+                zero = (np.abs(diff) < 1e-14) | (np.abs(dev) < 1e-14)  # TA-Lib 0.8.1's zero test
+                out[s, a + i] = np.where(zero, 0.0, diff / (0.015 * (dev / n)))
+    return out
+
+
+def mfi(high, low, close, volume, n, convention):
+    """pandas: ``tp = (h + l + c) / 3; d = tp.diff(); mf = tp * volume``,
+    ``pos = mf.where(d > 0, 0.0).rolling(n, min_periods=n).sum()``, ``neg`` with ``d < 0``,
+    ``100 * pos / (pos + neg)``. talib: TA-Lib's MFI per run of valid rows (running sums; a
+    change below 1e-14 counts as none), 0 when ``pos + neg < 1``."""
+    tp = _typical_price(high, low, close)
+    if convention == PANDAS:
+        d, mf = tp.diff(), tp * _frame(volume)
+        pos = mf.where(d > 0, 0.0).rolling(n, min_periods=n).sum()
+        neg = mf.where(d < 0, 0.0).rolling(n, min_periods=n).sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _out(100 * pos / (pos + neg))
+
+    def run(tp_run, v, outs):
+        (out,) = outs
+        flows = [(0.0, 0.0)] * n
+        pos = neg = 0.0
+        prev = tp_run[0]
+        for k in range(len(tp_run) - 1):
+            if k >= n:
+                pos -= flows[k % n][0]
+                neg -= flows[k % n][1]
+            cur = tp_run[k + 1]
+            d, mf = cur - prev, cur * v[k + 1]
+            prev = cur
+            if -1e-14 < d < 1e-14:  # TA-Lib 0.8.1 treats a change below 1e-14 as none
+                flows[k % n] = (0.0, 0.0)
+            elif d < 0:
+                neg += mf
+                flows[k % n] = (0.0, mf)
+            else:
+                pos += mf
+                flows[k % n] = (mf, 0.0)
+            if k + 1 >= n:
+                total = pos + neg
+                out[k + 1] = 0.0 if total < 1.0 else 100.0 * (pos / total)
+
+    return _per_run_loop((_out(tp), volume), 1, run)[:, 0, :]
+
+
+def vwap(price, volume, period, window):
+    """``window > 0``: ``(price * volume).rolling(window, min_periods=window).sum() / volume.rolling(...).sum()``;
+    else ``(price * volume).groupby(period).cumsum() / volume.groupby(period).cumsum()`` (one period if empty)."""
+    p, v = _frame(price), _frame(volume)
+    pv = p * v
+    if window > 0:
+        return _out(pv.rolling(window, min_periods=window).sum() / v.rolling(window, min_periods=window).sum())
+    key = np.asarray(period) if len(period) else np.zeros(len(p), dtype=np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _out(pv.groupby(key).cumsum() / v.groupby(key).cumsum())

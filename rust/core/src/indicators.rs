@@ -137,21 +137,39 @@ pub fn com_of_alpha(alpha: f64) -> f64 {
 /// Both conventions: TA-Lib's SMA agrees on NaN-free input, and on NaN a
 /// window holding one is NaN, after which the average recovers.
 pub fn sma(x: &[f64], n: usize, out: &mut [f64]) {
-    let mut w = RollingMean::default();
+    let mut w = RollingSum::default();
     for i in 0..x.len() {
-        if i == 0 || n == 1 {
-            // a window disjoint from the previous one: pandas starts afresh
-            w = RollingMean { prev: x[i], ..Default::default() };
-        } else if i >= n {
-            w.remove(x[i - n]);
-        }
-        w.add(x[i]);
+        w.slide(x, i, n);
         out[i] = w.mean(n);
     }
 }
 
+/// A pandas rolling window (`rolling(n)` over a series): what a state does at row `i`.
+trait Window: Default {
+    fn add(&mut self, v: f64);
+    fn remove(&mut self, v: f64);
+    /// A fresh state whose "previous value" is `first` (pandas' setup of a window).
+    fn starting_at(first: f64) -> Self;
+
+    /// Moves the window to end at row `i`: pandas starts afresh when the window is
+    /// disjoint from the previous one (the first row, or `n == 1`), else removes the
+    /// leaving value first and then adds the new one.
+    #[inline]
+    fn slide(&mut self, x: &[f64], i: usize, n: usize) {
+        if i == 0 || n == 1 {
+            *self = Self::starting_at(x[i]);
+        } else if i >= n {
+            self.remove(x[i - n]);
+        }
+        self.add(x[i]);
+    }
+}
+
+/// pandas' `roll_sum` / `roll_mean` state: Kahan-compensated running sums
+/// (separate compensations for adding and removing), the count of negative
+/// values, and the length of the run of identical values at the end.
 #[derive(Default)]
-struct RollingMean {
+struct RollingSum {
     sum: f64,
     comp_add: f64,
     comp_remove: f64,
@@ -161,7 +179,12 @@ struct RollingMean {
     prev: f64,
 }
 
-impl RollingMean {
+impl Window for RollingSum {
+    fn starting_at(first: f64) -> Self {
+        RollingSum { prev: first, ..Default::default() }
+    }
+
+    #[inline]
     fn add(&mut self, v: f64) {
         if v.is_nan() {
             return;
@@ -176,6 +199,7 @@ impl RollingMean {
         self.prev = v;
     }
 
+    #[inline]
     fn remove(&mut self, v: f64) {
         if v.is_nan() {
             return;
@@ -187,7 +211,12 @@ impl RollingMean {
         self.sum = t;
         self.neg -= v.is_sign_negative() as usize;
     }
+}
 
+impl RollingSum {
+    /// `rolling(n, min_periods).mean()`: the value itself for a run of identical
+    /// values, 0 for a mean whose sign contradicts every value.
+    #[inline]
     fn mean(&self, min_periods: usize) -> f64 {
         if self.nobs < min_periods || self.nobs == 0 {
             return f64::NAN;
@@ -201,6 +230,144 @@ impl RollingMean {
             mean
         }
     }
+
+    /// `rolling(n, min_periods=n).sum()` (n >= 1): `value * count` for a run of identical values.
+    #[inline]
+    fn sum(&self, min_periods: usize) -> f64 {
+        if self.nobs < min_periods || self.nobs == 0 {
+            f64::NAN
+        } else if self.same_run >= self.nobs {
+            self.prev * self.nobs as f64
+        } else {
+            self.sum
+        }
+    }
+}
+
+/// pandas' `roll_var` state (pandas 3): Welford's online variance with a
+/// Kahan-compensated mean (separate compensations for adding and removing).
+#[derive(Default)]
+struct RollingVar {
+    nobs: f64,
+    mean: f64,
+    ssqdm: f64,
+    comp_add: f64,
+    comp_remove: f64,
+}
+
+/// pandas 3 rebuilds a variance window from its values when a removal leaves at most
+/// this fraction of the squared deviations (found by experiment against pandas 3.1:
+/// the boundary lies between 2.21978e-13 and 2.22145e-13, so 1000 ulp-epsilons).
+const VAR_RECOMPUTE_BELOW: f64 = 1000.0 * f64::EPSILON;
+
+impl Window for RollingVar {
+    fn starting_at(_first: f64) -> Self {
+        RollingVar::default()
+    }
+
+    #[inline]
+    fn add(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.nobs += 1.0;
+        let prev_mean = self.mean - self.comp_add;
+        let y = v - self.comp_add;
+        let t = y - self.mean;
+        self.comp_add = t + self.mean - y;
+        self.mean += t / self.nobs;
+        self.ssqdm += (v - prev_mean) * (v - self.mean);
+    }
+
+    #[inline]
+    fn remove(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        self.nobs -= 1.0;
+        if self.nobs != 0.0 {
+            let prev_mean = self.mean - self.comp_remove;
+            let y = v - self.comp_remove;
+            let t = y - self.mean;
+            self.comp_remove = t + self.mean - y;
+            self.mean -= t / self.nobs;
+            self.ssqdm -= (v - prev_mean) * (v - self.mean);
+        } else {
+            self.mean = 0.0;
+            self.ssqdm = 0.0;
+        }
+    }
+
+    #[inline]
+    fn slide(&mut self, x: &[f64], i: usize, n: usize) {
+        if i == 0 || n == 1 {
+            *self = RollingVar::default();
+        } else if i >= n {
+            let before = self.ssqdm;
+            self.remove(x[i - n]);
+            if self.ssqdm <= before * VAR_RECOMPUTE_BELOW {
+                // the removal cancelled nearly everything: start the rest of the window again
+                *self = RollingVar::default();
+                for &v in &x[i + 1 - n..i] {
+                    self.add(v);
+                }
+            }
+        }
+        self.add(x[i]);
+    }
+}
+
+impl RollingVar {
+    /// `rolling(n, min_periods).std(ddof)`: the variance (0 for one value) under
+    /// pandas' `zsqrt` (0 for a negative variance).
+    #[inline]
+    fn std(&self, min_periods: usize, ddof: usize) -> f64 {
+        if self.nobs < min_periods as f64 || self.nobs <= ddof as f64 {
+            return f64::NAN;
+        }
+        let var = if self.nobs == 1.0 { 0.0 } else { self.ssqdm / (self.nobs - ddof as f64) };
+        if var < 0.0 {
+            0.0
+        } else {
+            var.sqrt()
+        }
+    }
+}
+
+/// A rolling mean and standard deviation over one window.
+#[derive(Default)]
+struct RollingMoments {
+    sum: RollingSum,
+    var: RollingVar,
+}
+
+impl RollingMoments {
+    #[inline]
+    fn slide(&mut self, x: &[f64], i: usize, n: usize) {
+        self.sum.slide(x, i, n);
+        self.var.slide(x, i, n);
+    }
+}
+
+/// The runs `[a, b)` of consecutive rows where `valid(i)` holds: TA-Lib's
+/// recursions run on each (a NaN restarts them).
+fn valid_runs(len: usize, valid: impl Fn(usize) -> bool) -> impl Iterator<Item = (usize, usize)> {
+    let mut a = 0;
+    std::iter::from_fn(move || {
+        while a < len && !valid(a) {
+            a += 1;
+        }
+        if a >= len {
+            return None;
+        }
+        let mut b = a;
+        while b < len && valid(b) {
+            b += 1;
+        }
+        let run = (a, b);
+        a = b;
+        Some(run)
+    })
 }
 
 /// Linearly weighted moving average, the newest value weighted `n`:
@@ -556,15 +723,8 @@ pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize, convention: i64,
     m.fill(f64::NAN);
     sig.fill(f64::NAN);
     hist.fill(f64::NAN);
-    let mut a = 0;
-    while a < len {
-        if x[a].is_nan() {
-            a += 1;
-            continue;
-        }
-        let b = (a..len).find(|&i| x[i].is_nan()).unwrap_or(len);
+    for (a, b) in valid_runs(len, |i| !x[i].is_nan()) {
         talib_macd(&x[a..b], fast, slow, signal, &mut m[a..b], &mut sig[a..b], &mut hist[a..b]);
-        a = b;
     }
 }
 
@@ -602,6 +762,335 @@ fn talib_ema_from(x: &[f64], n: usize, start: usize) -> Vec<f64> {
         out.push(prev);
     }
     out
+}
+
+/// `TA_IS_ZERO`: TA-Lib treats |v| < 1e-14 as zero.
+#[inline]
+fn talib_is_zero(v: f64) -> bool {
+    v > -1e-14 && v < 1e-14
+}
+
+/// Directional movement: `(adx, plus_di, minus_di, dx)` one after the other in `out`.
+/// `+DM = up` where `up > down` and `up > 0`, else 0, with `up = h - h_prev`,
+/// `down = l_prev - l`; `-DM` likewise with the roles swapped.
+/// `PANDAS` (Wilder averages `ewm(alpha=1/n, adjust=False, min_periods=n)` of
+/// `+DM`, `-DM` and the true range; the first row's `+DM`/`-DM` are 0, as `where`
+/// makes them): `plus_di = 100 * ewm(+DM) / atr`, `minus_di` likewise,
+/// `dx = 100 * |plus_di - minus_di| / (plus_di + minus_di)`, `adx = ewm(dx)`.
+/// `TALIB` (`ADX`, `PLUS_DI`, `MINUS_DI`, `DX` of TA-Lib 0.8): Wilder *sums* seeded
+/// with the plain sum of the first `n - 1` values, `s = s - s / n + v`; the DIs and
+/// DX from row `n`, 0 where TA-Lib's zero tests say so (DX then repeats its
+/// previous value); ADX from row `2n - 1`: the mean of the first `n` DX, then
+/// `(adx * (n - 1) + dx) / n`, unchanged where DX is undefined. A NaN restarts.
+pub fn dmi(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let len = high.len();
+    let (adx, rest) = out.split_at_mut(len);
+    let (pdi, rest) = rest.split_at_mut(len);
+    let (mdi, dx) = rest.split_at_mut(len);
+    if convention == PANDAS {
+        let com = com_of_alpha(1.0 / n as f64);
+        let (mut tr, mut p, mut m, mut a) = (Ewm::new(com, n), Ewm::new(com, n), Ewm::new(com, n), Ewm::new(com, n));
+        for i in 0..len {
+            let (plus_dm, minus_dm) = if i == 0 { (0.0, 0.0) } else { directional_movement(high, low, i) };
+            let atr = tr.update(true_range_at(high, low, close, i, PANDAS));
+            pdi[i] = 100.0 * p.update(plus_dm) / atr;
+            mdi[i] = 100.0 * m.update(minus_dm) / atr;
+            dx[i] = 100.0 * (pdi[i] - mdi[i]).abs() / (pdi[i] + mdi[i]);
+            adx[i] = a.update(dx[i]);
+        }
+        return;
+    }
+    for o in [&mut *adx, &mut *pdi, &mut *mdi, &mut *dx] {
+        o.fill(f64::NAN);
+    }
+    let valid = |i: usize| !(high[i].is_nan() || low[i].is_nan() || close[i].is_nan());
+    for (a, b) in valid_runs(len, valid) {
+        talib_dmi(&high[a..b], &low[a..b], &close[a..b], n, &mut adx[a..b], &mut pdi[a..b], &mut mdi[a..b], &mut dx[a..b]);
+    }
+}
+
+/// `(+DM, -DM)` at row `i >= 1`: `up = h - h_prev`, `down = l_prev - l`; `+DM = up` if
+/// `up > down` and `up > 0`, `-DM = down` if `down > up` and `down > 0`, else 0 (a NaN
+/// compares false, so it gives 0, as pandas' `where`).
+#[inline]
+fn directional_movement(high: &[f64], low: &[f64], i: usize) -> (f64, f64) {
+    let up = high[i] - high[i - 1];
+    let down = low[i - 1] - low[i];
+    (if up > down && up > 0.0 { up } else { 0.0 }, if down > up && down > 0.0 { down } else { 0.0 })
+}
+
+/// TA-Lib's ADX, PLUS_DI, MINUS_DI and DX on NaN-free rows (outputs pre-filled with NaN).
+#[allow(clippy::too_many_arguments)]
+fn talib_dmi(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    n: usize,
+    adx: &mut [f64],
+    pdi: &mut [f64],
+    mdi: &mut [f64],
+    dx: &mut [f64],
+) {
+    let nf = n as f64;
+    let (mut pdm_s, mut mdm_s, mut tr_s) = (0.0, 0.0, 0.0);
+    let (mut dx_sum, mut adx_prev, mut dx_prev) = (0.0, f64::NAN, 0.0);
+    for i in 1..high.len() {
+        let (plus_dm, minus_dm) = directional_movement(high, low, i);
+        let tr = true_range_at(high, low, close, i, TALIB);
+        if i < n {
+            (pdm_s, mdm_s, tr_s) = (pdm_s + plus_dm, mdm_s + minus_dm, tr_s + tr);
+            continue;
+        }
+        pdm_s = pdm_s - pdm_s / nf + plus_dm;
+        mdm_s = mdm_s - mdm_s / nf + minus_dm;
+        tr_s = tr_s - tr_s / nf + tr;
+        // DX is defined when both the true range and the DI sum are non-zero
+        let mut dx_now = None;
+        if talib_is_zero(tr_s) {
+            (pdi[i], mdi[i]) = (0.0, 0.0);
+        } else {
+            (pdi[i], mdi[i]) = (100.0 * (pdm_s / tr_s), 100.0 * (mdm_s / tr_s));
+            let total = mdi[i] + pdi[i];
+            if !talib_is_zero(total) {
+                dx_now = Some(100.0 * ((mdi[i] - pdi[i]).abs() / total));
+            }
+        }
+        dx[i] = dx_now.unwrap_or(if i == n { 0.0 } else { dx_prev });
+        dx_prev = dx[i];
+        if i < 2 * n - 1 {
+            dx_sum += dx_now.unwrap_or(0.0);
+            continue;
+        }
+        adx_prev = if i == 2 * n - 1 {
+            (dx_sum + dx_now.unwrap_or(0.0)) / nf
+        } else if let Some(d) = dx_now {
+            (adx_prev * (nf - 1.0) + d) / nf
+        } else {
+            adx_prev
+        };
+        adx[i] = adx_prev;
+    }
+}
+
+/// Bollinger bands: `(upper, middle, lower)` one after the other in `out`.
+/// `PANDAS`: `mid = x.rolling(n, min_periods=n).mean()`, `sd = x.rolling(n, min_periods=n).std(ddof=ddof)`,
+/// `upper = mid + nbdev_up * sd`, `lower = mid - nbdev_dn * sd`.
+/// `TALIB` (`BBANDS` with an SMA, TA-Lib 0.8.1): `mid` a running sum over `n`,
+/// `sd = sqrt(mean((x - mid)^2))`, 0 when the variance is below 1e-14 (`ddof` is 0). A NaN restarts.
+#[allow(clippy::too_many_arguments)]
+pub fn bbands(x: &[f64], n: usize, nbdev_up: f64, nbdev_dn: f64, ddof: usize, convention: i64, out: &mut [f64]) {
+    let len = x.len();
+    let (upper, rest) = out.split_at_mut(len);
+    let (middle, lower) = rest.split_at_mut(len);
+    if convention == PANDAS {
+        let mut w = RollingMoments::default();
+        for i in 0..len {
+            w.slide(x, i, n);
+            let (mid, sd) = (w.sum.mean(n), w.var.std(n, ddof));
+            (upper[i], middle[i], lower[i]) = (mid + nbdev_up * sd, mid, mid - nbdev_dn * sd);
+        }
+        return;
+    }
+    for o in [&mut *upper, &mut *middle, &mut *lower] {
+        o.fill(f64::NAN);
+    }
+    let nf = n as f64;
+    for (a, b) in valid_runs(len, |i| !x[i].is_nan()) {
+        let x = &x[a..b];
+        if x.len() < n {
+            continue;
+        }
+        // TA-Lib's INT_SMA (a running sum); the variance around it in two passes, as the
+        // 0.8.1 library computes it (closer than its documented sum of squares)
+        let mut total = 0.0;
+        for &v in &x[..n - 1] {
+            total += v;
+        }
+        for i in n - 1..x.len() {
+            total += x[i];
+            let mid = total / nf;
+            total -= x[i + 1 - n];
+            let mut ss = 0.0;
+            for &v in &x[i + 1 - n..=i] {
+                ss += (v - mid) * (v - mid);
+            }
+            let var = ss / nf;
+            let sd = if var < 1e-14 { 0.0 } else { var.sqrt() };
+            (upper[a + i], middle[a + i], lower[a + i]) = (mid + sd * nbdev_up, mid, mid - sd * nbdev_dn);
+        }
+    }
+}
+
+/// Rolling z-score: `(x - x.rolling(n, min_periods=n).mean()) / x.rolling(n, min_periods=n).std(ddof=ddof)`
+/// (both conventions; TA-Lib has none).
+pub fn rolling_zscore(x: &[f64], n: usize, ddof: usize, out: &mut [f64]) {
+    let mut w = RollingMoments::default();
+    for i in 0..x.len() {
+        w.slide(x, i, n);
+        out[i] = (x[i] - w.sum.mean(n)) / w.var.std(n, ddof);
+    }
+}
+
+/// Typical price `(h + l + c) / 3`.
+#[inline]
+fn typical_price(high: &[f64], low: &[f64], close: &[f64], i: usize) -> f64 {
+    (high[i] + low[i] + close[i]) / 3.0
+}
+
+/// Commodity channel index, with `tp = (h + l + c) / 3`.
+/// `PANDAS`: `ma = tp.rolling(n, min_periods=n).mean()`,
+/// `md = sum((tp.shift(k) - ma).abs() for k in range(n)) / n` (summed newest first),
+/// `cci = (tp - ma) / (0.015 * md)`.
+/// `TALIB` (`CCI`): the mean and the mean absolute deviation summed in TA-Lib's
+/// circular-buffer order, `(tp - mean) / (0.015 * md)`, 0 when either is below 1e-14. A NaN restarts.
+pub fn cci(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let len = high.len();
+    let tp: Vec<f64> = (0..len).map(|i| typical_price(high, low, close, i)).collect();
+    let nf = n as f64;
+    if convention == PANDAS {
+        let mut w = RollingSum::default();
+        for i in 0..len {
+            w.slide(&tp, i, n);
+            if i + 1 < n {
+                out[i] = f64::NAN;
+                continue;
+            }
+            let ma = w.mean(n);
+            let mut total = 0.0;
+            for k in 0..n {
+                total += (tp[i - k] - ma).abs();
+            }
+            out[i] = (tp[i] - ma) / (0.015 * (total / nf));
+        }
+        return;
+    }
+    out.fill(f64::NAN);
+    for (a, b) in valid_runs(len, |i| !tp[i].is_nan()) {
+        let tp = &tp[a..b];
+        for i in n.saturating_sub(1)..tp.len() {
+            // TA-Lib's buffer slot j holds the row t of the window with t % n == j
+            let slot = |j: usize| i + 1 - n + (j + n - (i + 1 - n) % n) % n;
+            let mut mean = 0.0;
+            for j in 0..n {
+                mean += tp[slot(j)];
+            }
+            mean /= nf;
+            let mut dev = 0.0;
+            for j in 0..n {
+                dev += (tp[slot(j)] - mean).abs();
+            }
+            let diff = tp[i] - mean;
+            // TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
+            out[a + i] = if talib_is_zero(diff) || talib_is_zero(dev) { 0.0 } else { diff / (0.015 * (dev / nf)) };
+        }
+    }
+}
+
+/// Money flow index, with `tp = (h + l + c) / 3` and money flow `tp * volume`.
+/// `PANDAS`: `d = tp.diff()`, `pos = (tp * v).where(d > 0, 0.0).rolling(n, min_periods=n).sum()`,
+/// `neg` likewise with `d < 0`, `mfi = 100 * pos / (pos + neg)`.
+/// `TALIB` (`MFI`): running sums over the last `n` flows from row `n` (a change
+/// below 1e-14 counts as none), `100 * (pos / (pos + neg))`, 0 when `pos + neg < 1`. A NaN restarts.
+pub fn mfi(high: &[f64], low: &[f64], close: &[f64], volume: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let len = high.len();
+    if convention == PANDAS {
+        // the signed flows of the window: one rolling sum each
+        let flows: Vec<(f64, f64)> = (0..len)
+            .map(|i| {
+                let tp = typical_price(high, low, close, i);
+                let d = if i == 0 { f64::NAN } else { tp - typical_price(high, low, close, i - 1) };
+                let mf = tp * volume[i];
+                (if d > 0.0 { mf } else { 0.0 }, if d < 0.0 { mf } else { 0.0 })
+            })
+            .collect();
+        let (pos, neg): (Vec<f64>, Vec<f64>) = flows.into_iter().unzip();
+        let (mut p, mut m) = (RollingSum::default(), RollingSum::default());
+        for i in 0..len {
+            p.slide(&pos, i, n);
+            m.slide(&neg, i, n);
+            let (ps, ns) = (p.sum(n), m.sum(n));
+            out[i] = 100.0 * ps / (ps + ns);
+        }
+        return;
+    }
+    out.fill(f64::NAN);
+    let valid = |i: usize| !(typical_price(high, low, close, i).is_nan() || volume[i].is_nan());
+    for (a, b) in valid_runs(len, valid) {
+        // (positive, negative) flow of each row of the run; a ring of the last n
+        let mut ring = vec![(0.0, 0.0); n];
+        let (mut pos, mut neg) = (0.0, 0.0);
+        let mut prev = typical_price(high, low, close, a);
+        for (k, i) in (a + 1..b).enumerate() {
+            if k >= n {
+                pos -= ring[k % n].0;
+                neg -= ring[k % n].1;
+            }
+            let tp = typical_price(high, low, close, i);
+            let (d, mf) = (tp - prev, tp * volume[i]);
+            prev = tp;
+            // TA-Lib 0.8.1 treats a change below 1e-14 as none
+            ring[k % n] = if talib_is_zero(d) {
+                (0.0, 0.0)
+            } else if d < 0.0 {
+                neg += mf;
+                (0.0, mf)
+            } else {
+                pos += mf;
+                (mf, 0.0)
+            };
+            if k + 1 >= n {
+                let total = pos + neg;
+                out[i] = if total < 1.0 { 0.0 } else { 100.0 * (pos / total) };
+            }
+        }
+    }
+}
+
+/// Volume-weighted average price of `price` (e.g. the typical price).
+/// `window > 0`: `(price * volume).rolling(window, min_periods=window).sum() / volume.rolling(...).sum()`.
+/// `window == 0`: cumulative within each period of `period` (one label per row, sorted;
+/// empty: one period), as `(price * volume).groupby(period).cumsum() / volume.groupby(period).cumsum()`:
+/// Kahan-compensated sums that skip NaN, NaN on a row whose price or volume is NaN.
+pub fn vwap(price: &[f64], volume: &[f64], period: &[i64], window: usize, out: &mut [f64]) {
+    let len = price.len();
+    if window > 0 {
+        let pv: Vec<f64> = (0..len).map(|i| price[i] * volume[i]).collect();
+        let (mut p, mut v) = (RollingSum::default(), RollingSum::default());
+        for i in 0..len {
+            p.slide(&pv, i, window);
+            v.slide(volume, i, window);
+            out[i] = p.sum(window) / v.sum(window);
+        }
+        return;
+    }
+    let (mut pv_sum, mut v_sum) = (KahanSum::default(), KahanSum::default());
+    for i in 0..len {
+        if i > 0 && !period.is_empty() && period[i] != period[i - 1] {
+            (pv_sum, v_sum) = (KahanSum::default(), KahanSum::default());
+        }
+        out[i] = pv_sum.add(price[i] * volume[i]) / v_sum.add(volume[i]);
+    }
+}
+
+/// pandas' `groupby(...).cumsum()` accumulator: Kahan-compensated, NaN skipped (and returned).
+#[derive(Default)]
+struct KahanSum {
+    sum: f64,
+    comp: f64,
+}
+
+impl KahanSum {
+    #[inline]
+    fn add(&mut self, v: f64) -> f64 {
+        if v.is_nan() {
+            return v;
+        }
+        let y = v - self.comp;
+        let t = self.sum + y;
+        self.comp = t - self.sum - y;
+        self.sum = t;
+        t
+    }
 }
 
 #[cfg(test)]

@@ -334,6 +334,7 @@ one_series_indicator!(wma(n: usize));
 one_series_indicator!(ema(n: usize, convention: i64));
 one_series_indicator!(rsi(n: usize, convention: i64));
 one_series_indicator!(roc(n: usize, convention: i64));
+one_series_indicator!(rolling_zscore(n: usize, ddof: usize));
 
 /// A wrapper for a high/low/close indicator `indicators::$name(h, l, c, $params.., out)`.
 macro_rules! hlc_indicator {
@@ -355,6 +356,7 @@ hlc_indicator!(true_range(convention: i64));
 hlc_indicator!(atr(n: usize, convention: i64));
 hlc_indicator!(natr(n: usize, convention: i64));
 hlc_indicator!(willr(n: usize, convention: i64));
+hlc_indicator!(cci(n: usize, convention: i64));
 
 /// Like `series_kernel` for a kernel with `k` outputs: a (series, k, points) array.
 fn series_kernel_k<'py>(
@@ -404,6 +406,64 @@ fn macd<'py>(
     convention: i64,
 ) -> PyResult<Bound<'py, PyArray3<f64>>> {
     series_kernel_k(py, &[&x], 3, |s, o| indicators::macd(s[0], fast, slow, signal, convention, o))
+}
+
+/// ADX, +DI, -DI and DX of each series: (series, 4, points).
+#[pyfunction]
+fn dmi<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray2<'py, f64>,
+    low: PyReadonlyArray2<'py, f64>,
+    close: PyReadonlyArray2<'py, f64>,
+    n: usize,
+    convention: i64,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    series_kernel_k(py, &[&high, &low, &close], 4, |s, o| indicators::dmi(s[0], s[1], s[2], n, convention, o))
+}
+
+/// Upper, middle and lower Bollinger band of each series: (series, 3, points).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn bbands<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    n: usize,
+    nbdev_up: f64,
+    nbdev_dn: f64,
+    ddof: usize,
+    convention: i64,
+) -> PyResult<Bound<'py, PyArray3<f64>>> {
+    series_kernel_k(py, &[&x], 3, |s, o| indicators::bbands(s[0], n, nbdev_up, nbdev_dn, ddof, convention, o))
+}
+
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn mfi<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray2<'py, f64>,
+    low: PyReadonlyArray2<'py, f64>,
+    close: PyReadonlyArray2<'py, f64>,
+    volume: PyReadonlyArray2<'py, f64>,
+    n: usize,
+    convention: i64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    series_kernel(py, &[&high, &low, &close, &volume], |s, o| indicators::mfi(s[0], s[1], s[2], s[3], n, convention, o))
+}
+
+/// `period` holds one label per point (shared by every series), or nothing.
+#[pyfunction]
+fn vwap<'py>(
+    py: Python<'py>,
+    price: PyReadonlyArray2<'py, f64>,
+    volume: PyReadonlyArray2<'py, f64>,
+    period: PyReadonlyArray1<'py, i64>,
+    window: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let period = period.as_slice().map_err(|_| PyValueError::new_err("period: expected a contiguous array"))?;
+    if !period.is_empty() && period.len() != price.shape()[1] {
+        return Err(PyValueError::new_err("period: one label per point, or none"));
+    }
+    series_kernel(py, &[&price, &volume], |s, o| indicators::vwap(s[0], s[1], period, window, o))
 }
 
 fn slice2<'a>(name: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
@@ -459,6 +519,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(obv, &ind_mod)?,
         wrap_pyfunction!(stoch, &ind_mod)?,
         wrap_pyfunction!(macd, &ind_mod)?,
+        wrap_pyfunction!(dmi, &ind_mod)?,
+        wrap_pyfunction!(bbands, &ind_mod)?,
+        wrap_pyfunction!(rolling_zscore, &ind_mod)?,
+        wrap_pyfunction!(cci, &ind_mod)?,
+        wrap_pyfunction!(mfi, &ind_mod)?,
+        wrap_pyfunction!(vwap, &ind_mod)?,
     ] {
         ind_mod.add_function(f)?;
     }
