@@ -3,50 +3,51 @@
 
 import importlib.util
 
-import barsmith
+import numpy as np
+
 from barsmith import indicators as ind
+from barsmith._peers import indicator_calls
 
 from .common import BACKENDS, INDICATOR_POINTS, ohlc_walk, warm
 
 HAS_TALIB = importlib.util.find_spec("talib") is not None
-CALLS = {
-    "sma": lambda h, lo, c, conv, b: ind.sma(c, 30, backend=b),
-    "ema": lambda h, lo, c, conv, b: ind.ema(c, 30, convention=conv, backend=b),
-    "rsi": lambda h, lo, c, conv, b: ind.rsi(c, 14, convention=conv, backend=b),
-    "atr": lambda h, lo, c, conv, b: ind.atr(h, lo, c, 14, convention=conv, backend=b),
-}
 
 
-def _talib(name, h, lo, c):
-    import talib
+def _calls(n_points):
+    h, lo, c = ohlc_walk(n_points)
+    volume = np.random.default_rng(4).integers(1, 1_000, n_points).astype(np.float64)
+    return indicator_calls(h, lo, c, volume)
 
-    return {"sma": lambda: talib.SMA(c, 30), "ema": lambda: talib.EMA(c, 30), "rsi": lambda: talib.RSI(c, 14),
-            "atr": lambda: talib.ATR(h, lo, c, 14)}[name]  # fmt: skip
+
+NAMES = sorted(_calls(10))
 
 
 class Indicators:
-    params = (BACKENDS, ["pandas", "talib"], sorted(CALLS))
+    params = (BACKENDS, ["pandas", "talib"], NAMES)
     param_names = ["backend", "convention", "indicator"]
     timeout = 600
 
     def setup(self, backend, convention, name):
-        if name == "sma" and convention == "talib":
-            raise NotImplementedError("sma has one definition")
-        self.hlc = ohlc_walk(INDICATOR_POINTS)
+        self.call, _, _, conventions = _calls(INDICATOR_POINTS)[name]
+        if convention not in conventions:
+            raise NotImplementedError(f"{name} has one definition")
         warm(backend)
 
     def time_indicator(self, backend, convention, name):
-        CALLS[name](*self.hlc, convention, backend)
+        self.call(convention, backend)
 
 
 class TaLib:
-    params = (sorted(CALLS),)
+    params = (NAMES,)
     param_names = ["indicator"]
 
     def setup(self, name):
         if not HAS_TALIB:
             raise NotImplementedError("ta-lib is not installed")
-        self.run = _talib(name, *ohlc_walk(INDICATOR_POINTS))
+        import talib
+
+        ta_call = _calls(INDICATOR_POINTS)[name][2]
+        self.run = lambda: ta_call(talib)
 
     def time_talib(self, name):
         self.run()
@@ -55,17 +56,21 @@ class TaLib:
 class SpeedupOverTaLib:
     """TA-Lib time over rust time, same data, one process (>= 1 means at least as fast)."""
 
-    params = (["pandas", "talib"], sorted(CALLS))
+    params = (["pandas", "talib"], NAMES)
     param_names = ["convention", "indicator"]
     timeout = 600
 
     def setup(self, convention, name):
         if not HAS_TALIB or "rust" not in BACKENDS:
             raise NotImplementedError("needs ta-lib and the rust backend")
+        import talib
+
         from barsmith._timing import best_of
 
-        h, lo, c = ohlc_walk(INDICATOR_POINTS)
-        self.ratio = best_of(_talib(name, h, lo, c), 5)[0] / best_of(lambda: CALLS[name](h, lo, c, convention, "rust"), 5)[0]
+        call, _, ta_call, conventions = _calls(INDICATOR_POINTS)[name]
+        if convention not in conventions:
+            raise NotImplementedError(f"{name} has one definition")
+        self.ratio = best_of(lambda: ta_call(talib), 5)[0] / best_of(lambda: call(convention, "rust"), 5)[0]
 
     def track_talib_time_over_rust(self, convention, name):
         return self.ratio

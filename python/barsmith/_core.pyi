@@ -129,6 +129,17 @@ class _Indicators(ModuleType):
         """(series, 2, points): slow %K, slow %D."""
     def macd(self, x: _Panel, fast: int, slow: int, signal: int, convention: int) -> npt.NDArray[np.float64]:
         """(series, 3, points): macd, signal, histogram."""
+    def dmi(self, high: _Panel, low: _Panel, close: _Panel, n: int, convention: int) -> npt.NDArray[np.float64]:
+        """(series, 4, points): adx, plus_di, minus_di, dx."""
+    def bbands(
+        self, x: _Panel, n: int, nbdev_up: float, nbdev_dn: float, ddof: int, convention: int
+    ) -> npt.NDArray[np.float64]:
+        """(series, 3, points): upper, middle, lower."""
+    def rolling_zscore(self, x: _Panel, n: int, ddof: int) -> _Panel: ...
+    def cci(self, high: _Panel, low: _Panel, close: _Panel, n: int, convention: int) -> _Panel: ...
+    def mfi(self, high: _Panel, low: _Panel, close: _Panel, volume: _Panel, n: int, convention: int) -> _Panel: ...
+    def vwap(self, price: _Panel, volume: _Panel, period: npt.NDArray[np.int64], window: int) -> _Panel:
+        """``period``: one label per point (sorted), or empty for one period; ``window`` 0: anchored."""
 
 class _Synth(ModuleType):
     def mbp10(

@@ -88,3 +88,30 @@ def polars_bars_frame(result: Any) -> pd.DataFrame:
     out["n_trades"] = out["n_trades"].astype(np.int64)
     return out
 
+
+
+def indicator_calls(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray) -> dict[str, Any]:
+    """The benchmarked indicators: name -> (barsmith call ``f(convention, backend)``, TA-Lib
+    function name, TA-Lib call ``g(talib)``, conventions). One table for ``barsmith bench``
+    and asv, so both time the same calls with the same parameters."""
+    from . import indicators as ind
+
+    both, one = ("pandas", "talib"), ("pandas",)
+    h, lo, c, v = high, low, close, volume
+    return {
+        "sma(30)": (lambda conv, b: ind.sma(c, 30, backend=b), "SMA", lambda t: t.SMA(c, 30), one),
+        "ema(30)": (lambda conv, b: ind.ema(c, 30, convention=conv, backend=b), "EMA", lambda t: t.EMA(c, 30), both),
+        "rsi(14)": (lambda conv, b: ind.rsi(c, 14, convention=conv, backend=b), "RSI", lambda t: t.RSI(c, 14), both),
+        "atr(14)": (lambda conv, b: ind.atr(h, lo, c, 14, convention=conv, backend=b), "ATR",
+                    lambda t: t.ATR(h, lo, c, 14), both),
+        "adx(14)": (lambda conv, b: ind.adx(h, lo, c, 14, convention=conv, backend=b), "ADX",
+                    lambda t: t.ADX(h, lo, c, 14), both),
+        "macd(12,26,9)": (lambda conv, b: ind.macd(c, convention=conv, backend=b)[0], "MACD",
+                          lambda t: t.MACD(c)[0], both),
+        "bbands(20,2)": (lambda conv, b: ind.bbands(c, 20, convention=conv, backend=b)[0], "BBANDS",
+                         lambda t: t.BBANDS(c, 20, 2.0, 2.0)[0], both),
+        "cci(20)": (lambda conv, b: ind.cci(h, lo, c, 20, convention=conv, backend=b), "CCI",
+                    lambda t: t.CCI(h, lo, c, 20), both),
+        "mfi(14)": (lambda conv, b: ind.mfi(h, lo, c, v, 14, convention=conv, backend=b), "MFI",
+                    lambda t: t.MFI(h, lo, c, v, 14), both),
+    }  # fmt: skip

@@ -162,28 +162,20 @@ def _indicator_tables(n_points: int, repeat: int) -> None:
     import numpy as np
     import pandas as pd
 
-    from barsmith import indicators as ind
-
+    from ._peers import indicator_calls
     from ._timing import compare, table
 
     rng = np.random.default_rng(3)
     close = 100 + np.cumsum(rng.normal(0, 1, n_points))
     high, low = close + rng.uniform(0, 1, n_points), close - rng.uniform(0, 1, n_points)
-    calls = {
-        "sma(30)": (lambda conv, b: ind.sma(close, 30, backend=b), "SMA", lambda t: t.SMA(close, 30)),
-        "ema(30)": (lambda conv, b: ind.ema(close, 30, convention=conv, backend=b), "EMA", lambda t: t.EMA(close, 30)),
-        "rsi(14)": (lambda conv, b: ind.rsi(close, 14, convention=conv, backend=b), "RSI", lambda t: t.RSI(close, 14)),
-        "atr(14)": (lambda conv, b: ind.atr(high, low, close, 14, convention=conv, backend=b), "ATR",
-                    lambda t: t.ATR(high, low, close, 14)),
-        "macd(12,26,9)": (lambda conv, b: ind.macd(close, convention=conv, backend=b)[0], "MACD",
-                          lambda t: t.MACD(close)[0]),
-    }  # fmt: skip
+    volume = rng.integers(1, 1_000, n_points).astype(np.float64)
+    calls = indicator_calls(high, low, close, volume)
     talib = importlib.import_module("talib") if importlib.util.find_spec("talib") else None
-    for name, (fn, ta_name, ta_fn) in calls.items():
-        for conv in ("pandas", "talib") if not name.startswith("sma") else ("pandas",):
+    for name, (fn, ta_name, ta_fn, conventions) in calls.items():
+        for conv in conventions:
             peers = {}
             if talib is not None:
-                as_frame = (lambda out: pd.DataFrame({"x": out})) if conv == "talib" or name.startswith("sma") else None
+                as_frame = (lambda out: pd.DataFrame({"x": out})) if conv == "talib" or len(conventions) == 1 else None
                 peers[f"TA-Lib {talib.__version__} {ta_name}"] = (lambda f=ta_fn: f(talib), as_frame)
             with tqdm(total=3 + len(peers), desc=f"{name} {conv}", leave=False) as progress:
                 rows = compare(lambda b: pd.DataFrame({"x": fn(conv, b)}), peers, repeat, progress)

@@ -714,14 +714,21 @@ def _cci(high, low, close, n, convention, out):
     for a, b in _runs(~np.isnan(tp)):
         run = tp[a:b]
         for i in range(max(n - 1, 0), len(run)):
-            base = i + 1 - n
+            # TA-Lib's buffer slot j holds the row t of the window with t % n == j: in slot
+            # order, the newest r = (i + 1) % n rows come first, then the older n - r
+            start = i + 1 - n
+            split = start + n - (i + 1) % n
             mean = 0.0
-            for j in range(n):  # TA-Lib's buffer slot j holds the row t of the window with t % n == j
-                mean += run[base + (j + n - base % n) % n]
+            for t in range(split, i + 1):
+                mean += run[t]
+            for t in range(start, split):
+                mean += run[t]
             mean /= n
             dev = 0.0
-            for j in range(n):
-                dev += abs(run[base + (j + n - base % n) % n] - mean)
+            for t in range(split, i + 1):
+                dev += abs(run[t] - mean)
+            for t in range(start, split):
+                dev += abs(run[t] - mean)
             diff = run[i] - mean
             # TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
             out[a + i] = 0.0 if (_talib_is_zero(diff) or _talib_is_zero(dev)) else diff / (0.015 * (dev / n))

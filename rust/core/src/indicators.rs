@@ -968,16 +968,18 @@ pub fn cci(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
     for (a, b) in valid_runs(len, |i| !tp[i].is_nan()) {
         let tp = &tp[a..b];
         for i in n.saturating_sub(1)..tp.len() {
-            // TA-Lib's buffer slot j holds the row t of the window with t % n == j
-            let slot = |j: usize| i + 1 - n + (j + n - (i + 1 - n) % n) % n;
+            // TA-Lib's buffer slot j holds the row t of the window with t % n == j: in slot
+            // order, the newest r = (i + 1) % n rows come first, then the older n - r
+            let (start, r) = (i + 1 - n, (i + 1) % n);
+            let (newest, oldest) = (&tp[start + n - r..=i], &tp[start..start + n - r]);
             let mut mean = 0.0;
-            for j in 0..n {
-                mean += tp[slot(j)];
+            for &v in newest.iter().chain(oldest) {
+                mean += v;
             }
             mean /= nf;
             let mut dev = 0.0;
-            for j in 0..n {
-                dev += (tp[slot(j)] - mean).abs();
+            for &v in newest.iter().chain(oldest) {
+                dev += (v - mean).abs();
             }
             let diff = tp[i] - mean;
             // TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
