@@ -76,6 +76,10 @@ def _indicator_args(n_inputs=1, convention=True):
     return st.tuples(_panel(n_inputs), extra).map(lambda a: (*a[0], *a[1]))
 
 
+def _shifted(panel):
+    return np.ascontiguousarray(np.roll(panel, 1, axis=1))
+
+
 ARGUMENTS = {
     "scan_trades": st.one_of(trade_arrays(), trade_arrays(valid=False)),
     "time_bars": _time_args(),
@@ -100,7 +104,8 @@ ARGUMENTS = {
     "stoch": st.tuples(_panel(3), st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.sampled_from([0, 1])).map(
         lambda a: (*a[0], *a[1:])
     ),
-    "obv": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (a[0][2], a[0][0], a[1])),
+    # volumes: the highs shifted one row, so their NaN fall on other rows than the close's
+    "obv": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (a[0][2], _shifted(a[0][0]), a[1])),
     "dmi": _indicator_args(3),
     "cci": _indicator_args(3),
     "bbands": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([1.0, 2.0]), st.sampled_from([1.5, 2.0]),
@@ -109,10 +114,10 @@ ARGUMENTS = {
     ),
     "rolling_zscore": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([0, 1])).map(lambda a: (*a[0], *a[1:])),
     "mfi": st.tuples(_panel(3), st.integers(1, 20), st.sampled_from([0, 1])).map(
-        lambda a: (*a[0], np.abs(a[0][2]), *a[1:])  # volume: the close's magnitude (NaN and zeros included)
+        lambda a: (*a[0], np.abs(_shifted(a[0][2])), *a[1:])  # volume: magnitudes, NaN and zeros included
     ),
     "vwap": st.tuples(_panel(3), st.integers(0, 6), st.integers(1, 4)).map(
-        lambda a: (a[0][0], np.abs(a[0][2]), np.sort(np.arange(a[0][0].shape[1]) % (a[2] + 1)).astype(np.int64)
+        lambda a: (a[0][0], np.abs(_shifted(a[0][2])), np.sort(np.arange(a[0][0].shape[1]) % (a[2] + 1)).astype(np.int64)
                    if a[1] == 0 else np.empty(0, np.int64), a[1])  # fmt: skip
     ),
 }

@@ -138,8 +138,19 @@ class _Indicators(ModuleType):
     def rolling_zscore(self, x: _Panel, n: int, ddof: int) -> _Panel: ...
     def cci(self, high: _Panel, low: _Panel, close: _Panel, n: int, convention: int) -> _Panel: ...
     def mfi(self, high: _Panel, low: _Panel, close: _Panel, volume: _Panel, n: int, convention: int) -> _Panel: ...
+    IndicatorStream: type[IndicatorStream]
     def vwap(self, price: _Panel, volume: _Panel, period: npt.NDArray[np.int64], window: int) -> _Panel:
         """``period``: one label per point (sorted), or empty for one period; ``window`` 0: anchored."""
+
+class IndicatorStream:
+    """One indicator fed row by row: the state the batch kernel loops over."""
+
+    n_inputs: int
+    n_outputs: int
+    def __init__(self, name: str, periods: list[int], params: list[float], convention: int) -> None: ...
+    def update(self, row: list[float]) -> list[float]: ...
+    def update_many(self, inputs: list[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
+        """(n_outputs, rows)."""
 
 class _Synth(ModuleType):
     def mbp10(

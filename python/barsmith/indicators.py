@@ -197,8 +197,9 @@ def obv(close: Any, volume: Any, *, convention: Convention = "pandas", backend: 
 
     pandas: ``(np.sign(close.diff()) * volume).fillna(0).cumsum()`` (starts at 0).
     talib: starts at the first volume, adds the volume when the close rises and
-    subtracts it when it falls (TA-Lib ``OBV``); a NaN close is NaN there and
-    the next close is compared with the last valid one (TA-Lib stops moving).
+    subtracts it when it falls (TA-Lib ``OBV``); a row with a NaN close or volume
+    is NaN there and the next close is compared with the last valid one (TA-Lib
+    stops moving).
     """
     (c, v), wrap = _aligned(close=close, volume=volume)
     return wrap(kernel("obv", backend)(c, v, _convention(convention)))
@@ -279,14 +280,8 @@ def bbands(x: Any, n: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, *,
     >>> upper, middle, lower = barsmith.indicators.bbands(close, 20, 2.0, 2.0)
     """
     values, wrap = _series(x, "x")
-    conv = _convention(convention)
-    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
-        raise InputError(f"must be an integer >= 0, got {ddof!r}", column="ddof")
-    if conv == CONVENTIONS["talib"] and ddof != 0:
-        raise InputError("TA-Lib's BBANDS uses the population sd: ddof must be 0 with convention='talib'",
-                         column="ddof")  # fmt: skip
-    up, dn = _finite(nbdev_up, "nbdev_up"), _finite(nbdev_dn, "nbdev_dn")
-    return _unpack(kernel("bbands", backend)(values, _period(n), up, dn, int(ddof), conv), wrap)  # type: ignore[return-value]
+    n, up, dn, ddof, conv = _bbands_params(n, nbdev_up, nbdev_dn, ddof, convention)
+    return _unpack(kernel("bbands", backend)(values, n, up, dn, ddof, conv), wrap)  # type: ignore[return-value]
 
 
 def rolling_zscore(x: Any, n: int = 20, *, ddof: int = 1, backend: str | None = None) -> Any:
@@ -298,9 +293,7 @@ def rolling_zscore(x: Any, n: int = 20, *, ddof: int = 1, backend: str | None = 
     ``0 / 0`` = NaN. TA-Lib has no such function: one convention.
     """
     values, wrap = _series(x, "x")
-    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
-        raise InputError(f"must be an integer >= 0, got {ddof!r}", column="ddof")
-    return wrap(kernel("rolling_zscore", backend)(values, _period(n), int(ddof)))
+    return wrap(kernel("rolling_zscore", backend)(values, _period(n), _ddof(ddof)))
 
 
 def cci(high: Any, low: Any, close: Any, n: int = 20, *, convention: Convention = "pandas",
@@ -372,6 +365,12 @@ def _anchor_periods(source: Any, anchor: Any, n_points: int) -> np.ndarray:
     """One int64 label per point: the calendar period (in the timestamps' own time zone) holding it."""
     if anchor is None:
         return np.empty(0, dtype=np.int64)
+    return _period_labels(_wall_clock(source, n_points), anchor)
+
+
+def _wall_clock(source: Any, n_points: int) -> pd.DatetimeIndex:
+    """The timestamps of ``source`` (a pandas object's DatetimeIndex, or datetime64 / int64 ns
+    values) as naive ns wall-clock times in their own time zone, checked present and sorted."""
     needs = ("an anchored VWAP needs timestamps: pass a Series/DataFrame with a DatetimeIndex, "
              "or ts= (datetime64 or int64 ns), or anchor=None / window=n")  # fmt: skip
     if isinstance(source, (pd.Series, pd.DataFrame)):
@@ -382,7 +381,7 @@ def _anchor_periods(source: Any, anchor: Any, n_points: int) -> np.ndarray:
         raise InputError(needs, column="ts")
     else:
         try:
-            index = pd.DatetimeIndex(np.asarray(source))
+            index = pd.DatetimeIndex(np.atleast_1d(np.asarray(source)))
         except (TypeError, ValueError):
             raise InputError(needs, column="ts") from None
     if len(index) != n_points:
@@ -390,12 +389,15 @@ def _anchor_periods(source: Any, anchor: Any, n_points: int) -> np.ndarray:
     if index.hasnans:
         raise InputError("missing timestamp (NaT)", column="ts", row=int(np.flatnonzero(index.isna())[0]))
     wall = (index.tz_localize(None) if index.tz is not None else index).as_unit("ns")  # local calendar periods
-    ns = wall.asi8
-    back = np.flatnonzero(np.diff(ns) < 0)
+    back = np.flatnonzero(np.diff(wall.asi8) < 0)
     if len(back):
         raise InputError("timestamps must be sorted ascending; sort the input first", column="ts", row=int(back[0]) + 1)
+    return wall
+
+
+def _period_labels(wall: pd.DatetimeIndex, anchor: Any) -> np.ndarray:
     try:
-        return (ns // pd.Timedelta(anchor).value).astype(np.int64)
+        return (wall.asi8 // pd.Timedelta(anchor).value).astype(np.int64)
     except (TypeError, ValueError):
         pass
     try:
@@ -404,6 +406,20 @@ def _anchor_periods(source: Any, anchor: Any, n_points: int) -> np.ndarray:
             return np.asarray(wall.to_period(anchor).asi8, dtype=np.int64)
     except (TypeError, ValueError):
         raise InputError(f"{anchor!r} is not a pandas frequency (e.g. '1D', '4h', 'W', 'M')", column="anchor") from None
+
+
+def _ddof(ddof: Any) -> int:
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+        raise InputError(f"must be an integer >= 0, got {ddof!r}", column="ddof")
+    return int(ddof)
+
+
+def _bbands_params(n: Any, nbdev_up: Any, nbdev_dn: Any, ddof: Any, convention: str) -> tuple[int, float, float, int, int]:
+    conv, ddof = _convention(convention), _ddof(ddof)
+    if conv == CONVENTIONS["talib"] and ddof != 0:
+        raise InputError("TA-Lib's BBANDS uses the population sd: ddof must be 0 with convention='talib'",
+                         column="ddof")  # fmt: skip
+    return _period(n), _finite(nbdev_up, "nbdev_up"), _finite(nbdev_dn, "nbdev_dn"), ddof, conv
 
 
 def _unpack(out: np.ndarray, wrap: Callable[[np.ndarray], Any]) -> tuple[Any, ...]:
@@ -472,3 +488,6 @@ def _aligned(**inputs: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], An
         arrays.append(values)
         wrap = wrap or w
     return arrays, wrap
+
+
+from . import _stream as stream  # noqa: E402  (the streaming forms use the helpers above)

@@ -524,7 +524,7 @@ def _obv(close, volume, convention, out):
     last = np.nan
     for i in range(len(close)):
         c = close[i]
-        if np.isnan(c):  # NaN there; the next close is compared with the last valid one
+        if np.isnan(c) or np.isnan(volume[i]):  # NaN there; the next close is compared with the last valid one
             out[i] = np.nan
             continue
         if np.isnan(total):

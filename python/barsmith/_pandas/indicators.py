@@ -124,15 +124,16 @@ def willr(high, low, close, n, convention):
 
 def obv(close, volume, convention):
     """pandas: ``(np.sign(close.diff()) * volume).fillna(0).cumsum()``; talib: starts at the
-    first volume, +volume on a rise, -volume on a fall; a NaN close is NaN and skipped."""
+    first volume, +volume on a rise, -volume on a fall; a row with a NaN close or volume is NaN and skipped."""
     c, v = _frame(close), _frame(volume)
     if convention == PANDAS:
         return _out((np.sign(c.diff()) * v).fillna(0).cumsum())
     # compare each valid close with the last valid one; the first valid row starts at its volume
-    last = c.ffill().shift()
-    step = (np.sign(c - last) * v).where(last.notna(), v).where(c.notna())
-    started = c.notna().cummax()
-    return _out(step.fillna(0).where(started).cumsum().where(c.notna()))
+    valid = c.notna() & v.notna()
+    last = c.where(valid).ffill().shift()
+    step = (np.sign(c - last) * v).where(last.notna(), v).where(valid)
+    started = valid.cummax()
+    return _out(step.fillna(0).where(started).cumsum().where(valid))
 
 
 def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):

@@ -13,6 +13,8 @@
 //! Every kernel works on one series (a slice); [`per_series`] runs a kernel
 //! over the rows of a 2-D (series x points) array in parallel.
 
+use std::collections::VecDeque;
+
 use rayon::prelude::*;
 
 pub const PANDAS: i64 = 0;
@@ -130,38 +132,106 @@ pub fn com_of_alpha(alpha: f64) -> f64 {
     (1.0 - alpha) / alpha
 }
 
-/// `rolling(n, min_periods=n).mean()`, as pandas' `roll_mean` computes it:
-/// Kahan-compensated running sums (separate compensations for adding and
-/// removing, the leaving value removed first), the value itself for a run
-/// of identical values, and 0 for a mean whose sign contradicts every value.
-/// Both conventions: TA-Lib's SMA agrees on NaN-free input, and on NaN a
-/// window holding one is NaN, after which the average recovers.
-pub fn sma(x: &[f64], n: usize, out: &mut [f64]) {
-    let mut w = RollingSum::default();
-    for i in 0..x.len() {
-        w.slide(x, i, n);
-        out[i] = w.mean(n);
+// ---------------------------------------------------------------- streaming
+//
+// Every indicator is a state fed one row at a time (`update`), and its batch
+// kernel is a loop over that state: `barsmith.indicators.stream` and the batch
+// functions run the same code, so a stream equals the batch value for value.
+
+/// An indicator fed one row at a time, for callers that pick it at run time
+/// (the Python stream classes): the row's inputs in, its outputs out.
+pub trait Stream: Send + Sync {
+    fn update(&mut self, row: &[f64], out: &mut [f64]);
+}
+
+/// A stream by name, with its numbers of inputs and outputs: `periods` and
+/// `params` in the order of the batch function's arguments. `None` for an
+/// unknown name or a wrong number of parameters.
+pub fn new_stream(name: &str, periods: &[usize], params: &[f64], convention: i64) -> Option<(Box<dyn Stream>, usize, usize)> {
+    let c = convention;
+    let boxed = |s: Box<dyn Stream>, i, o| Some((s, i, o));
+    match (name, periods, params) {
+        ("sma", &[n], &[]) => boxed(Box::new(Sma::new(n)), 1, 1),
+        ("wma", &[n], &[]) => boxed(Box::new(Wma::new(n)), 1, 1),
+        ("ema", &[n], &[]) => boxed(Box::new(Ema::new(n, c)), 1, 1),
+        ("rsi", &[n], &[]) => boxed(Box::new(Rsi::new(n, c)), 1, 1),
+        ("roc", &[n], &[]) => boxed(Box::new(Roc::new(n, c)), 1, 1),
+        ("true_range", &[], &[]) => boxed(Box::new(TrueRange::new(c)), 3, 1),
+        ("atr", &[n], &[]) => boxed(Box::new(Atr::new(n, c)), 3, 1),
+        ("natr", &[n], &[]) => boxed(Box::new(Natr::new(n, c)), 3, 1),
+        ("willr", &[n], &[]) => boxed(Box::new(Willr::new(n, c)), 3, 1),
+        ("obv", &[], &[]) => boxed(Box::new(Obv::new(c)), 2, 1),
+        ("stoch", &[fk, sk, sd], &[]) => boxed(Box::new(Stoch::new(fk, sk, sd, c)), 3, 2),
+        ("macd", &[f, s, g], &[]) => boxed(Box::new(Macd::new(f, s, g, c)), 1, 3),
+        ("dmi", &[n], &[]) => boxed(Box::new(Dmi::new(n, c)), 3, 4),
+        ("bbands", &[n, ddof], &[up, dn]) => boxed(Box::new(Bbands::new(n, up, dn, ddof, c)), 1, 3),
+        ("rolling_zscore", &[n, ddof], &[]) => boxed(Box::new(RollingZscore::new(n, ddof)), 1, 1),
+        ("cci", &[n], &[]) => boxed(Box::new(Cci::new(n, c)), 3, 1),
+        ("mfi", &[n], &[]) => boxed(Box::new(Mfi::new(n, c)), 4, 1),
+        // inputs: price, volume, and 1.0 where a new anchor period starts
+        ("vwap", &[window], &[]) => boxed(Box::new(Vwap::new(window)), 3, 1),
+        _ => None,
     }
 }
 
-/// A pandas rolling window (`rolling(n)` over a series): what a state does at row `i`.
+/// `impl Stream` from a typed `update`: `stream!(Type, |state, row, out| ...)`.
+macro_rules! stream {
+    ($t:ty, |$s:ident, $r:ident, $o:ident| $body:expr) => {
+        impl Stream for $t {
+            #[inline]
+            fn update(&mut self, $r: &[f64], $o: &mut [f64]) {
+                let $s = self;
+                $body;
+            }
+        }
+    };
+}
+
+/// A pandas rolling window (`rolling(n)`) state: what it does when a value
+/// enters or leaves.
 trait Window: Default {
     fn add(&mut self, v: f64);
     fn remove(&mut self, v: f64);
     /// A fresh state whose "previous value" is `first` (pandas' setup of a window).
     fn starting_at(first: f64) -> Self;
-
-    /// Moves the window to end at row `i`: pandas starts afresh when the window is
-    /// disjoint from the previous one (the first row, or `n == 1`), else removes the
-    /// leaving value first and then adds the new one.
+    /// Removes the leaving value `old`; `rest` holds the window's other values, oldest first.
     #[inline]
-    fn slide(&mut self, x: &[f64], i: usize, n: usize) {
-        if i == 0 || n == 1 {
-            *self = Self::starting_at(x[i]);
-        } else if i >= n {
-            self.remove(x[i - n]);
+    fn remove_from(&mut self, old: f64, _rest: &VecDeque<f64>) {
+        self.remove(old);
+    }
+}
+
+/// A window state and the last `n` values it was fed. pandas starts afresh
+/// when the window is disjoint from the previous one (the first value, or
+/// `n == 1`), else removes the leaving value first and then adds the new one.
+struct Windowed<W> {
+    n: usize,
+    w: W,
+    ring: VecDeque<f64>,
+}
+
+impl<W: Window> Windowed<W> {
+    fn new(n: usize) -> Self {
+        Windowed { n, w: W::default(), ring: VecDeque::with_capacity(n + 1) }
+    }
+
+    #[inline]
+    fn push(&mut self, v: f64) {
+        if self.ring.is_empty() || self.n == 1 {
+            self.w = W::starting_at(v);
+            self.ring.clear();
+        } else if self.ring.len() == self.n {
+            let old = self.ring.pop_front().unwrap_or(f64::NAN);
+            self.w.remove_from(old, &self.ring);
         }
-        self.add(x[i]);
+        self.w.add(v);
+        self.ring.push_back(v);
+    }
+
+    /// Whether the window holds `n` values (pandas' rows from `n - 1` on).
+    #[inline]
+    fn is_full(&self) -> bool {
+        self.ring.len() == self.n
     }
 }
 
@@ -299,21 +369,16 @@ impl Window for RollingVar {
     }
 
     #[inline]
-    fn slide(&mut self, x: &[f64], i: usize, n: usize) {
-        if i == 0 || n == 1 {
+    fn remove_from(&mut self, old: f64, rest: &VecDeque<f64>) {
+        let before = self.ssqdm;
+        self.remove(old);
+        if self.ssqdm <= before * VAR_RECOMPUTE_BELOW {
+            // the removal cancelled nearly everything: start the rest of the window again
             *self = RollingVar::default();
-        } else if i >= n {
-            let before = self.ssqdm;
-            self.remove(x[i - n]);
-            if self.ssqdm <= before * VAR_RECOMPUTE_BELOW {
-                // the removal cancelled nearly everything: start the rest of the window again
-                *self = RollingVar::default();
-                for &v in &x[i + 1 - n..i] {
-                    self.add(v);
-                }
+            for &v in rest {
+                self.add(v);
             }
         }
-        self.add(x[i]);
     }
 }
 
@@ -341,76 +406,153 @@ struct RollingMoments {
     var: RollingVar,
 }
 
-impl RollingMoments {
+impl Window for RollingMoments {
+    fn starting_at(first: f64) -> Self {
+        RollingMoments { sum: RollingSum::starting_at(first), var: RollingVar::starting_at(first) }
+    }
+
     #[inline]
-    fn slide(&mut self, x: &[f64], i: usize, n: usize) {
-        self.sum.slide(x, i, n);
-        self.var.slide(x, i, n);
+    fn add(&mut self, v: f64) {
+        self.sum.add(v);
+        self.var.add(v);
+    }
+
+    #[inline]
+    fn remove(&mut self, v: f64) {
+        self.sum.remove(v);
+        self.var.remove(v);
+    }
+
+    #[inline]
+    fn remove_from(&mut self, old: f64, rest: &VecDeque<f64>) {
+        self.sum.remove(old);
+        self.var.remove_from(old, rest);
     }
 }
 
-/// The runs `[a, b)` of consecutive rows where `valid(i)` holds: TA-Lib's
-/// recursions run on each (a NaN restarts them).
-fn valid_runs(len: usize, valid: impl Fn(usize) -> bool) -> impl Iterator<Item = (usize, usize)> {
-    let mut a = 0;
-    std::iter::from_fn(move || {
-        while a < len && !valid(a) {
-            a += 1;
-        }
-        if a >= len {
-            return None;
-        }
-        let mut b = a;
-        while b < len && valid(b) {
-            b += 1;
-        }
-        let run = (a, b);
-        a = b;
-        Some(run)
+/// Feeds `x` to a one-input, one-output state.
+#[inline]
+fn drive1(x: &[f64], out: &mut [f64], mut update: impl FnMut(f64) -> f64) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = update(v);
+    }
+}
+
+/// The `k` outputs of a kernel, one after the other in `out`, as `k` slices.
+fn split_outputs<const K: usize>(out: &mut [f64]) -> [&mut [f64]; K] {
+    let len = out.len() / K;
+    let mut rest = out;
+    std::array::from_fn(|_| {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        rest = tail;
+        head
     })
 }
+
+// ---------------------------------------------------------------- moving averages
+
+/// `rolling(n, min_periods=n).mean()`, as pandas' `roll_mean` computes it:
+/// Kahan-compensated running sums (separate compensations for adding and
+/// removing, the leaving value removed first), the value itself for a run
+/// of identical values, and 0 for a mean whose sign contradicts every value.
+/// Both conventions: TA-Lib's SMA agrees on NaN-free input, and on NaN a
+/// window holding one is NaN, after which the average recovers.
+pub fn sma(x: &[f64], n: usize, out: &mut [f64]) {
+    let mut s = Sma::new(n);
+    drive1(x, out, |v| s.update(v));
+}
+
+pub struct Sma(Windowed<RollingSum>);
+
+impl Sma {
+    pub fn new(n: usize) -> Self {
+        Sma(Windowed::new(n))
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> f64 {
+        self.0.push(v);
+        self.0.w.mean(self.0.n)
+    }
+}
+stream!(Sma, |s, r, o| o[0] = s.update(r[0]));
 
 /// Linearly weighted moving average, the newest value weighted `n`:
 /// `sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)`, summed in
 /// that order (both conventions: TA-Lib's `WMA` agrees on NaN-free input; a
 /// window holding a NaN is NaN).
 pub fn wma(x: &[f64], n: usize, out: &mut [f64]) {
-    let norm = (n * (n + 1)) as f64 / 2.0;
-    for i in 0..x.len() {
-        if i + 1 < n {
-            out[i] = f64::NAN;
-            continue;
+    let mut s = Wma::new(n);
+    drive1(x, out, |v| s.update(v));
+}
+
+pub struct Wma {
+    n: usize,
+    ring: VecDeque<f64>,
+}
+
+impl Wma {
+    pub fn new(n: usize) -> Self {
+        Wma { n, ring: VecDeque::with_capacity(n + 1) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> f64 {
+        if self.ring.len() == self.n {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(v);
+        if self.ring.len() < self.n {
+            return f64::NAN;
         }
         let mut total = 0.0;
-        for k in 0..n {
-            total += x[i - k] * (n - k) as f64;
+        for (k, &w) in self.ring.iter().rev().enumerate() {
+            total += w * (self.n - k) as f64;
         }
-        out[i] = total / norm;
+        total / ((self.n * (self.n + 1)) as f64 / 2.0)
     }
 }
+stream!(Wma, |s, r, o| o[0] = s.update(r[0]));
 
 /// Exponential moving average.
 /// `PANDAS`: `ewm(span=n, adjust=False, min_periods=n).mean()`.
 /// `TALIB`: seeded with the mean of the first `n` values, then
 /// `ema = (x - ema) * 2 / (n + 1) + ema`; a NaN restarts the warm-up.
 pub fn ema(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    if convention == PANDAS {
-        return ewm_mean(x, com_of_span(n), n, out);
-    }
-    let k = 2.0 / (n as f64 + 1.0);
-    wilder_like(x, n, out, |prev, v| (v - prev) * k + prev);
+    let mut s = Ema::new(n, convention);
+    drive1(x, out, |v| s.update(v));
 }
+
+pub enum Ema {
+    Pandas(Ewm),
+    Talib(Seeded, f64),
+}
+
+impl Ema {
+    pub fn new(n: usize, convention: i64) -> Self {
+        if convention == PANDAS {
+            Ema::Pandas(Ewm::new(com_of_span(n), n))
+        } else {
+            Ema::Talib(Seeded::new(n), 2.0 / (n as f64 + 1.0))
+        }
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> f64 {
+        match self {
+            Ema::Pandas(e) => e.update(v),
+            Ema::Talib(s, k) => {
+                let k = *k;
+                s.update(v, |prev, v| (v - prev) * k + prev)
+            }
+        }
+    }
+}
+stream!(Ema, |s, r, o| o[0] = s.update(r[0]));
 
 /// TA-Lib's seeded recursions: the first output is the mean of `n` valid
 /// values (at the n-th), then `step(prev, x)`. NaN gives NaN and a new warm-up.
-fn wilder_like(x: &[f64], n: usize, out: &mut [f64], step: impl Fn(f64, f64) -> f64) {
-    let mut seeded = Seeded::new(n);
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = seeded.update(v, &step);
-    }
-}
-
-struct Seeded {
+pub struct Seeded {
     n: usize,
     seed_sum: f64,
     seen: usize,
@@ -441,6 +583,112 @@ impl Seeded {
     }
 }
 
+/// MACD: `(macd, signal, hist)` written one after the other in `out`.
+/// `PANDAS`: `macd = x.ewm(span=fast, adjust=False, min_periods=fast).mean()
+/// - x.ewm(span=slow, adjust=False, min_periods=slow).mean()`,
+/// `signal = macd.ewm(span=signal, adjust=False, min_periods=signal).mean()`,
+/// `hist = macd - signal`. `TALIB`: TA-Lib's `MACD` on each run of valid values
+/// (a NaN restarts it): both EMAs start at row `slow - 1`, each seeded with the
+/// mean of its own period ending there (so the fast EMA does not start at row 0),
+/// the signal EMA seeded likewise on the MACD, all three output from row
+/// `slow + signal - 2`.
+pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize, convention: i64, out: &mut [f64]) {
+    let [m, sig, hist] = split_outputs::<3>(out);
+    let mut s = Macd::new(fast, slow, signal, convention);
+    for i in 0..x.len() {
+        [m[i], sig[i], hist[i]] = s.update(x[i]);
+    }
+}
+
+pub enum Macd {
+    Pandas { fast: Ewm, slow: Ewm, signal: Ewm },
+    Talib(TalibMacd),
+}
+
+impl Macd {
+    pub fn new(fast: usize, slow: usize, signal: usize, convention: i64) -> Self {
+        if convention == PANDAS {
+            let e = |n| Ewm::new(com_of_span(n), n);
+            return Macd::Pandas { fast: e(fast), slow: e(slow), signal: e(signal) };
+        }
+        let (fast, slow) = if slow < fast { (slow, fast) } else { (fast, slow) };
+        Macd::Talib(TalibMacd {
+            fast,
+            slow,
+            signal,
+            k: [2.0 / (fast as f64 + 1.0), 2.0 / (slow as f64 + 1.0), 2.0 / (signal as f64 + 1.0)],
+            head: Vec::with_capacity(slow),
+            lines: Vec::with_capacity(signal),
+            ema: [f64::NAN; 3],
+        })
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> [f64; 3] {
+        match self {
+            Macd::Pandas { fast, slow, signal } => {
+                let m = fast.update(v) - slow.update(v);
+                let s = signal.update(m);
+                [m, s, m - s]
+            }
+            Macd::Talib(t) => t.update(v),
+        }
+    }
+}
+stream!(Macd, |s, r, o| o.copy_from_slice(&s.update(r[0])));
+
+/// TA-Lib's MACD, one value at a time: the first `slow` values of a run seed
+/// both EMAs (each with the mean of its own last `fast` / `slow` of them), the
+/// first `signal` MACD values seed the signal EMA.
+pub struct TalibMacd {
+    fast: usize,
+    slow: usize,
+    signal: usize,
+    k: [f64; 3],
+    head: Vec<f64>,
+    lines: Vec<f64>,
+    ema: [f64; 3], // fast, slow, signal
+}
+
+impl TalibMacd {
+    #[inline]
+    fn update(&mut self, v: f64) -> [f64; 3] {
+        const NONE: [f64; 3] = [f64::NAN; 3];
+        if v.is_nan() {
+            self.head.clear();
+            self.lines.clear();
+            return NONE;
+        }
+        let [kf, ks, kg] = self.k;
+        if self.head.len() < self.slow {
+            self.head.push(v);
+            if self.head.len() < self.slow {
+                return NONE;
+            }
+            // TA-Lib's INT_EMA seeds: the plain mean of the period ending at row slow - 1
+            let seed = |n: usize| self.head[self.slow - n..].iter().fold(0.0, |t, &x| t + x) / n as f64;
+            self.ema[0] = seed(self.fast);
+            self.ema[1] = seed(self.slow);
+        } else {
+            self.ema[0] = (v - self.ema[0]) * kf + self.ema[0];
+            self.ema[1] = (v - self.ema[1]) * ks + self.ema[1];
+        }
+        let line = self.ema[0] - self.ema[1];
+        if self.lines.len() < self.signal {
+            self.lines.push(line);
+            if self.lines.len() < self.signal {
+                return NONE;
+            }
+            self.ema[2] = self.lines.iter().fold(0.0, |t, &x| t + x) / self.signal as f64;
+        } else {
+            self.ema[2] = (line - self.ema[2]) * kg + self.ema[2];
+        }
+        [line, self.ema[2], line - self.ema[2]]
+    }
+}
+
+// ---------------------------------------------------------------- momentum
+
 /// Relative strength index.
 /// `PANDAS`: `d = x.diff(); g = d.clip(lower=0); l = (-d).clip(lower=0)`,
 /// averaged by `ewm(alpha=1/n, adjust=False, min_periods=n).mean()`, then
@@ -448,74 +696,206 @@ impl Seeded {
 /// `TALIB`: Wilder averages seeded with the mean of the first `n` changes,
 /// `100 * g / (g + l)` (0 when `g + l` is zero).
 pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let len = x.len();
-    if convention == PANDAS {
-        // two ewm chains side by side: their latencies overlap
+    let mut s = Rsi::new(n, convention);
+    drive1(x, out, |v| s.update(v));
+}
+
+pub struct Rsi {
+    n: usize,
+    convention: i64,
+    prev: Option<f64>,
+    // pandas: two ewm chains side by side, so their latencies overlap
+    gain: Ewm,
+    loss: Ewm,
+    // TA-Lib: changes seen in this run, and the Wilder averages
+    seen: usize,
+    avg_gain: f64,
+    avg_loss: f64,
+}
+
+impl Rsi {
+    pub fn new(n: usize, convention: i64) -> Self {
         let com = com_of_alpha(1.0 / n as f64);
-        let (mut g, mut l) = (Ewm::new(com, n), Ewm::new(com, n));
-        for i in 0..len {
-            let d = if i > 0 { x[i] - x[i - 1] } else { f64::NAN };
+        let (gain, loss) = (Ewm::new(com, n), Ewm::new(com, n));
+        Rsi { n, convention, prev: None, gain, loss, seen: 0, avg_gain: 0.0, avg_loss: 0.0 }
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> f64 {
+        let d = self.prev.map_or(f64::NAN, |p| v - p);
+        self.prev = Some(v);
+        if self.convention == PANDAS {
             // clip keeps NaN
             let (gain, loss) = if d.is_nan() { (d, d) } else { (d.max(0.0), (-d).max(0.0)) };
-            let (ga, la) = (g.update(gain), l.update(loss));
-            out[i] = 100.0 - 100.0 / (1.0 + ga / la);
+            let (ga, la) = (self.gain.update(gain), self.loss.update(loss));
+            return 100.0 - 100.0 / (1.0 + ga / la);
         }
-        return;
-    }
-    // TA-Lib: changes from the previous value; a NaN value (or change) restarts.
-    let nf = n as f64;
-    let (mut seen, mut avg_gain, mut avg_loss) = (0usize, 0.0, 0.0);
-    for i in 0..len {
-        out[i] = f64::NAN;
-        if i == 0 || x[i].is_nan() || x[i - 1].is_nan() {
-            (seen, avg_gain, avg_loss) = (0, 0.0, 0.0);
-            continue;
+        // TA-Lib: a NaN value (or change) restarts
+        if d.is_nan() {
+            (self.seen, self.avg_gain, self.avg_loss) = (0, 0.0, 0.0);
+            return f64::NAN;
         }
-        let d = x[i] - x[i - 1];
-        if seen < n {
+        let nf = self.n as f64;
+        if self.seen < self.n {
             if d < 0.0 {
-                avg_loss -= d;
+                self.avg_loss -= d;
             } else {
-                avg_gain += d;
+                self.avg_gain += d;
             }
-            seen += 1;
-            if seen < n {
-                continue;
+            self.seen += 1;
+            if self.seen < self.n {
+                return f64::NAN;
             }
-            avg_loss /= nf;
-            avg_gain /= nf;
+            self.avg_loss /= nf;
+            self.avg_gain /= nf;
         } else {
-            avg_loss *= nf - 1.0;
-            avg_gain *= nf - 1.0;
+            self.avg_loss *= nf - 1.0;
+            self.avg_gain *= nf - 1.0;
             if d < 0.0 {
-                avg_loss -= d;
+                self.avg_loss -= d;
             } else {
-                avg_gain += d;
+                self.avg_gain += d;
             }
-            avg_loss /= nf;
-            avg_gain /= nf;
+            self.avg_loss /= nf;
+            self.avg_gain /= nf;
         }
-        let total = avg_gain + avg_loss;
-        out[i] = if total > -1e-14 && total < 1e-14 { 0.0 } else { 100.0 * (avg_gain / total) };
+        let total = self.avg_gain + self.avg_loss;
+        if talib_is_zero(total) {
+            0.0
+        } else {
+            100.0 * (self.avg_gain / total)
+        }
     }
 }
+stream!(Rsi, |s, r, o| o[0] = s.update(r[0]));
+
+/// Rate of change in percent. `PANDAS`: `(x / x.shift(n) - 1) * 100` (inf or NaN
+/// where the old value is 0). `TALIB`: the same, but 0 where the old value is 0.
+pub fn roc(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let mut s = Roc::new(n, convention);
+    drive1(x, out, |v| s.update(v));
+}
+
+pub struct Roc {
+    n: usize,
+    convention: i64,
+    ring: VecDeque<f64>,
+}
+
+impl Roc {
+    pub fn new(n: usize, convention: i64) -> Self {
+        Roc { n, convention, ring: VecDeque::with_capacity(n + 1) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> f64 {
+        self.ring.push_back(v);
+        if self.ring.len() <= self.n {
+            return f64::NAN;
+        }
+        let old = self.ring.pop_front().unwrap_or(f64::NAN);
+        if self.convention == TALIB && old == 0.0 {
+            0.0
+        } else {
+            (v / old - 1.0) * 100.0
+        }
+    }
+}
+stream!(Roc, |s, r, o| o[0] = s.update(r[0]));
+
+/// On-balance volume. `PANDAS`: `(np.sign(close.diff()) * volume).fillna(0).cumsum()`
+/// (starts at 0; a NaN contributes 0). `TALIB`: starts at the first volume, adds
+/// the volume when the close rises and subtracts it when it falls (`OBV`); a NaN
+/// close or volume gives NaN there and the next close is compared with the last
+/// valid one (TA-Lib instead stops moving for ever).
+pub fn obv(close: &[f64], volume: &[f64], convention: i64, out: &mut [f64]) {
+    let mut s = Obv::new(convention);
+    for i in 0..close.len() {
+        out[i] = s.update(close[i], volume[i]);
+    }
+}
+
+pub struct Obv {
+    convention: i64,
+    prev: Option<f64>, // pandas: the previous close; TA-Lib: the last valid one
+    total: f64,
+}
+
+impl Obv {
+    pub fn new(convention: i64) -> Self {
+        Obv { convention, prev: None, total: if convention == PANDAS { 0.0 } else { f64::NAN } }
+    }
+
+    #[inline]
+    pub fn update(&mut self, c: f64, volume: f64) -> f64 {
+        if self.convention == PANDAS {
+            let d = self.prev.map_or(f64::NAN, |p| c - p);
+            self.prev = Some(c);
+            let step = sign(d) * volume;
+            self.total += if step.is_nan() { 0.0 } else { step };
+            return self.total;
+        }
+        if c.is_nan() || volume.is_nan() {
+            return f64::NAN;
+        }
+        match self.prev {
+            _ if self.total.is_nan() => self.total = volume,
+            Some(last) if c > last => self.total += volume,
+            Some(last) if c < last => self.total -= volume,
+            _ => {}
+        }
+        self.prev = Some(c);
+        self.total
+    }
+}
+stream!(Obv, |s, r, o| o[0] = s.update(r[0], r[1]));
+
+/// NumPy's `sign`: -1, 0 or 1, NaN for NaN.
+#[inline]
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x * 0.0 // 0 stays 0, NaN stays NaN
+    }
+}
+
+// ---------------------------------------------------------------- ranges
 
 /// True range. `PANDAS`: `concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)`
 /// (NaN-skipping, so the first row is `h - l`). `TALIB`: the same but NaN in the first row.
 pub fn true_range(high: &[f64], low: &[f64], close: &[f64], convention: i64, out: &mut [f64]) {
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = true_range_at(high, low, close, i, convention);
+    let mut s = TrueRange::new(convention);
+    for i in 0..high.len() {
+        out[i] = s.update(high[i], low[i], close[i]);
     }
 }
 
-#[inline]
-fn true_range_at(high: &[f64], low: &[f64], close: &[f64], i: usize, convention: i64) -> f64 {
-    let hl = high[i] - low[i];
-    if i == 0 {
-        return if convention == TALIB { f64::NAN } else { hl };
-    }
-    nan_max3(hl, (high[i] - close[i - 1]).abs(), (low[i] - close[i - 1]).abs())
+pub struct TrueRange {
+    convention: i64,
+    prev_close: Option<f64>,
 }
+
+impl TrueRange {
+    pub fn new(convention: i64) -> Self {
+        TrueRange { convention, prev_close: None }
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
+        let hl = h - l;
+        let tr = match self.prev_close {
+            None if self.convention == TALIB => f64::NAN,
+            None => hl,
+            Some(pc) => nan_max3(hl, (h - pc).abs(), (l - pc).abs()),
+        };
+        self.prev_close = Some(c);
+        tr
+    }
+}
+stream!(TrueRange, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
 /// Largest of three, ignoring NaN (NaN if all are), as pandas' `max(axis=1)`.
 #[inline]
@@ -533,42 +913,98 @@ fn nan_max3(a: f64, b: f64, c: f64) -> f64 {
 /// `TALIB`: the mean of the first `n` true ranges (from the second row), then
 /// `atr = (atr * (n - 1) + tr) / n`. The true range is computed on the fly.
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    if convention == PANDAS {
-        let mut ewm = Ewm::new(com_of_alpha(1.0 / n as f64), n);
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = ewm.update(true_range_at(high, low, close, i, PANDAS));
-        }
-        return;
-    }
-    let nf = n as f64;
-    let mut seeded = Seeded::new(n);
-    for (i, o) in out.iter_mut().enumerate() {
-        // the first row's true range is undefined in TA-Lib: the warm-up starts at row 1
-        let tr = true_range_at(high, low, close, i, TALIB);
-        *o = if i == 0 { f64::NAN } else { seeded.update(tr, |prev, v| (prev * (nf - 1.0) + v) / nf) };
+    let mut s = Atr::new(n, convention);
+    for i in 0..high.len() {
+        out[i] = s.update(high[i], low[i], close[i]);
     }
 }
 
-/// Rate of change in percent. `PANDAS`: `(x / x.shift(n) - 1) * 100` (inf or NaN
-/// where the old value is 0). `TALIB`: the same, but 0 where the old value is 0.
-pub fn roc(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    for i in 0..x.len() {
-        out[i] = if i < n {
-            f64::NAN
-        } else if convention == TALIB && x[i - n] == 0.0 {
-            0.0
-        } else {
-            (x[i] / x[i - n] - 1.0) * 100.0
-        };
+pub struct Atr {
+    tr: TrueRange,
+    n: f64,
+    pandas: Ewm,
+    talib: Seeded,
+}
+
+impl Atr {
+    pub fn new(n: usize, convention: i64) -> Self {
+        let pandas = Ewm::new(com_of_alpha(1.0 / n as f64), n);
+        Atr { tr: TrueRange::new(convention), n: n as f64, pandas, talib: Seeded::new(n) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
+        let first = self.tr.prev_close.is_none();
+        let tr = self.tr.update(h, l, c);
+        if self.tr.convention == PANDAS {
+            return self.pandas.update(tr);
+        }
+        if first {
+            // the first row's true range is undefined in TA-Lib: the warm-up starts at row 1
+            return f64::NAN;
+        }
+        let n = self.n;
+        self.talib.update(tr, |prev, v| (prev * (n - 1.0) + v) / n)
     }
 }
+stream!(Atr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
 /// Normalised ATR in percent of the close: `atr / close * 100`; in `TALIB`, 0
 /// where the close is (within 1e-14 of) zero.
 pub fn natr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    atr(high, low, close, n, convention, out);
-    for (o, &c) in out.iter_mut().zip(close) {
-        *o = if convention == TALIB && c > -1e-14 && c < 1e-14 { 0.0 } else { *o / c * 100.0 };
+    let mut s = Natr::new(n, convention);
+    for i in 0..high.len() {
+        out[i] = s.update(high[i], low[i], close[i]);
+    }
+}
+
+pub struct Natr(Atr);
+
+impl Natr {
+    pub fn new(n: usize, convention: i64) -> Self {
+        Natr(Atr::new(n, convention))
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
+        let atr = self.0.update(h, l, c);
+        if self.0.tr.convention == TALIB && talib_is_zero(c) {
+            0.0
+        } else {
+            atr / c * 100.0
+        }
+    }
+}
+stream!(Natr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
+
+/// The highest high and lowest low of the last `n` bars, NaN while fewer than `n`
+/// have been seen or if the window holds a NaN (as `rolling(n).max()` / `.min()`).
+struct HighLow {
+    n: usize,
+    highs: VecDeque<f64>,
+    lows: VecDeque<f64>,
+}
+
+impl HighLow {
+    fn new(n: usize) -> Self {
+        HighLow { n, highs: VecDeque::with_capacity(n + 1), lows: VecDeque::with_capacity(n + 1) }
+    }
+
+    #[inline]
+    fn update(&mut self, h: f64, l: f64) -> Option<(f64, f64)> {
+        if self.highs.len() == self.n {
+            self.highs.pop_front();
+            self.lows.pop_front();
+        }
+        self.highs.push_back(h);
+        self.lows.push_back(l);
+        if self.highs.len() < self.n {
+            return None;
+        }
+        let nan_max = |m: f64, v: f64| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) };
+        let hh = self.highs.iter().fold(f64::NEG_INFINITY, |m, &v| nan_max(m, v));
+        let ll = -self.lows.iter().fold(f64::NEG_INFINITY, |m, &v| nan_max(m, -v));
+        Some((hh, ll))
     }
 }
 
@@ -577,83 +1013,37 @@ pub fn natr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64,
 /// `PANDAS`: `-100 * (hh - c) / (hh - ll)`; `TALIB`: `(hh - c) / ((hh - ll) / -100)`,
 /// 0 when `hh == ll`.
 pub fn willr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let mut s = Willr::new(n, convention);
     for i in 0..high.len() {
-        if i + 1 < n {
-            out[i] = f64::NAN;
-            continue;
+        out[i] = s.update(high[i], low[i], close[i]);
+    }
+}
+
+pub struct Willr {
+    convention: i64,
+    window: HighLow,
+}
+
+impl Willr {
+    pub fn new(n: usize, convention: i64) -> Self {
+        Willr { convention, window: HighLow::new(n) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
+        let Some((hh, ll)) = self.window.update(h, l) else { return f64::NAN };
+        if self.convention == PANDAS {
+            return -100.0 * (hh - c) / (hh - ll);
         }
-        let (hh, ll) = (window_max(&high[i + 1 - n..=i]), -window_max_neg(&low[i + 1 - n..=i]));
-        out[i] = if convention == PANDAS {
-            -100.0 * (hh - close[i]) / (hh - ll)
+        let diff = (hh - ll) / -100.0;
+        if diff != 0.0 || diff.is_nan() {
+            (hh - c) / diff
         } else {
-            let diff = (hh - ll) / -100.0;
-            if diff != 0.0 || diff.is_nan() {
-                (hh - close[i]) / diff
-            } else {
-                0.0
-            }
-        };
-    }
-}
-
-/// Largest value of a window; NaN if the window holds a NaN.
-#[inline]
-fn window_max(w: &[f64]) -> f64 {
-    w.iter().fold(f64::NEG_INFINITY, |m, &v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) })
-}
-
-/// Largest negated value (minus the smallest); NaN if the window holds a NaN.
-#[inline]
-fn window_max_neg(w: &[f64]) -> f64 {
-    w.iter().fold(f64::NEG_INFINITY, |m, &v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(-v) })
-}
-
-/// On-balance volume. `PANDAS`: `(np.sign(close.diff()) * volume).fillna(0).cumsum()`
-/// (starts at 0; a NaN contributes 0). `TALIB`: starts at the first volume, adds
-/// the volume when the close rises and subtracts it when it falls (`OBV`); a NaN
-/// close gives NaN there and the next close is compared with the last valid one
-/// (TA-Lib instead stops moving for ever).
-pub fn obv(close: &[f64], volume: &[f64], convention: i64, out: &mut [f64]) {
-    if convention == PANDAS {
-        let mut total = 0.0;
-        for i in 0..close.len() {
-            let d = if i > 0 { close[i] - close[i - 1] } else { f64::NAN };
-            let step = sign(d) * volume[i];
-            total += if step.is_nan() { 0.0 } else { step };
-            out[i] = total;
+            0.0
         }
-        return;
-    }
-    let (mut total, mut last) = (f64::NAN, f64::NAN);
-    for i in 0..close.len() {
-        let c = close[i];
-        if c.is_nan() {
-            out[i] = f64::NAN;
-            continue;
-        }
-        if total.is_nan() {
-            total = volume[i];
-        } else if c > last {
-            total += volume[i];
-        } else if c < last {
-            total -= volume[i];
-        }
-        last = c;
-        out[i] = total;
     }
 }
-
-/// NumPy's `sign`: -1, 0 or 1, NaN for NaN.
-#[inline]
-fn sign(x: f64) -> f64 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        x * 0.0 // 0 stays 0, NaN stays NaN
-    }
-}
+stream!(Willr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
 /// Slow stochastic oscillator: `(slowk, slowd)` written one after the other in `out`.
 /// `hh`, `ll` = highest high and lowest low over `fastk_n` bars; fast %K is
@@ -672,97 +1062,53 @@ pub fn stoch(
     convention: i64,
     out: &mut [f64],
 ) {
-    let len = high.len();
-    let mut fastk = vec![f64::NAN; len];
-    for i in (fastk_n - 1).min(len)..len {
-        let (hh, ll) = (window_max(&high[i + 1 - fastk_n..=i]), -window_max_neg(&low[i + 1 - fastk_n..=i]));
-        fastk[i] = if convention == PANDAS {
-            100.0 * (close[i] - ll) / (hh - ll)
-        } else {
-            let diff = (hh - ll) / 100.0;
-            if diff != 0.0 || diff.is_nan() {
-                (close[i] - ll) / diff
-            } else {
-                0.0
+    let [slowk, slowd] = split_outputs::<2>(out);
+    let mut s = Stoch::new(fastk_n, slowk_n, slowd_n, convention);
+    for i in 0..high.len() {
+        [slowk[i], slowd[i]] = s.update(high[i], low[i], close[i]);
+    }
+}
+
+pub struct Stoch {
+    convention: i64,
+    window: HighLow,
+    slowk: Sma,
+    slowd: Sma,
+    lookback: usize,
+    seen: usize,
+}
+
+impl Stoch {
+    pub fn new(fastk_n: usize, slowk_n: usize, slowd_n: usize, convention: i64) -> Self {
+        let lookback = fastk_n - 1 + slowk_n - 1 + slowd_n - 1;
+        let (window, slowk, slowd) = (HighLow::new(fastk_n), Sma::new(slowk_n), Sma::new(slowd_n));
+        Stoch { convention, window, slowk, slowd, lookback, seen: 0 }
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64) -> [f64; 2] {
+        let fastk = match self.window.update(h, l) {
+            None => f64::NAN,
+            Some((hh, ll)) if self.convention == PANDAS => 100.0 * (c - ll) / (hh - ll),
+            Some((hh, ll)) => {
+                let diff = (hh - ll) / 100.0;
+                if diff != 0.0 || diff.is_nan() {
+                    (c - ll) / diff
+                } else {
+                    0.0
+                }
             }
         };
-    }
-    let (slowk, slowd) = out.split_at_mut(len);
-    sma(&fastk, slowk_n, slowk);
-    sma(slowk, slowd_n, slowd);
-    if convention == TALIB {
-        let lookback = (fastk_n - 1 + slowk_n - 1 + slowd_n - 1).min(len);
-        slowk[..lookback].fill(f64::NAN);
+        let slowk = self.slowk.update(fastk);
+        let slowd = self.slowd.update(slowk);
+        self.seen += 1;
+        let blank = self.convention == TALIB && self.seen <= self.lookback;
+        [if blank { f64::NAN } else { slowk }, slowd]
     }
 }
+stream!(Stoch, |s, r, o| o.copy_from_slice(&s.update(r[0], r[1], r[2])));
 
-/// MACD: `(macd, signal, hist)` written one after the other in `out`.
-/// `PANDAS`: `macd = x.ewm(span=fast, adjust=False, min_periods=fast).mean()
-/// - x.ewm(span=slow, adjust=False, min_periods=slow).mean()`,
-/// `signal = macd.ewm(span=signal, adjust=False, min_periods=signal).mean()`,
-/// `hist = macd - signal`. `TALIB`: TA-Lib's `MACD` on each run of valid values
-/// (a NaN restarts it): both EMAs start at row `slow - 1`, each seeded with the
-/// mean of its own period ending there (so the fast EMA does not start at row 0),
-/// the signal EMA seeded likewise on the MACD, all three output from row
-/// `slow + signal - 2`.
-pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize, convention: i64, out: &mut [f64]) {
-    let len = x.len();
-    let (m, rest) = out.split_at_mut(len);
-    let (sig, hist) = rest.split_at_mut(len);
-    if convention == PANDAS {
-        let mut f = Ewm::new(com_of_span(fast), fast);
-        let mut s = Ewm::new(com_of_span(slow), slow);
-        let mut g = Ewm::new(com_of_span(signal), signal);
-        for i in 0..len {
-            m[i] = f.update(x[i]) - s.update(x[i]);
-            sig[i] = g.update(m[i]);
-            hist[i] = m[i] - sig[i];
-        }
-        return;
-    }
-    m.fill(f64::NAN);
-    sig.fill(f64::NAN);
-    hist.fill(f64::NAN);
-    for (a, b) in valid_runs(len, |i| !x[i].is_nan()) {
-        talib_macd(&x[a..b], fast, slow, signal, &mut m[a..b], &mut sig[a..b], &mut hist[a..b]);
-    }
-}
-
-/// TA-Lib's `MACD` on NaN-free `x` (outputs pre-filled with NaN).
-fn talib_macd(x: &[f64], fast: usize, slow: usize, signal: usize, m: &mut [f64], sig: &mut [f64], hist: &mut [f64]) {
-    let (fast, slow) = if slow < fast { (slow, fast) } else { (fast, slow) };
-    let start = slow - 1; // where both EMAs start
-    let first = start + signal - 1; // the first output
-    if x.len() <= first {
-        return;
-    }
-    let slow_ema = talib_ema_from(x, slow, start);
-    let fast_ema = talib_ema_from(x, fast, start);
-    let line: Vec<f64> = fast_ema.iter().zip(&slow_ema).map(|(f, s)| f - s).collect();
-    let signal_ema = talib_ema_from(&line, signal, signal - 1);
-    for (j, &g) in signal_ema.iter().enumerate() {
-        let (i, l) = (first + j, line[signal - 1 + j]);
-        (m[i], sig[i], hist[i]) = (l, g, l - g);
-    }
-}
-
-/// TA-Lib's `INT_EMA` from row `start` (>= n - 1): seeded with the mean of the
-/// `n` values ending at `start`, then `(x - ema) * 2 / (n + 1) + ema`.
-fn talib_ema_from(x: &[f64], n: usize, start: usize) -> Vec<f64> {
-    let k = 2.0 / (n as f64 + 1.0);
-    let mut total = 0.0;
-    for &v in &x[start + 1 - n..=start] {
-        total += v;
-    }
-    let mut prev = total / n as f64;
-    let mut out = Vec::with_capacity(x.len() - start);
-    out.push(prev);
-    for &v in &x[start + 1..] {
-        prev = (v - prev) * k + prev;
-        out.push(prev);
-    }
-    out
-}
+// ---------------------------------------------------------------- directional movement
 
 /// `TA_IS_ZERO`: TA-Lib treats |v| < 1e-14 as zero.
 #[inline]
@@ -783,94 +1129,116 @@ fn talib_is_zero(v: f64) -> bool {
 /// previous value); ADX from row `2n - 1`: the mean of the first `n` DX, then
 /// `(adx * (n - 1) + dx) / n`, unchanged where DX is undefined. A NaN restarts.
 pub fn dmi(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let len = high.len();
-    let (adx, rest) = out.split_at_mut(len);
-    let (pdi, rest) = rest.split_at_mut(len);
-    let (mdi, dx) = rest.split_at_mut(len);
-    if convention == PANDAS {
-        let com = com_of_alpha(1.0 / n as f64);
-        let (mut tr, mut p, mut m, mut a) = (Ewm::new(com, n), Ewm::new(com, n), Ewm::new(com, n), Ewm::new(com, n));
-        for i in 0..len {
-            let (plus_dm, minus_dm) = if i == 0 { (0.0, 0.0) } else { directional_movement(high, low, i) };
-            let atr = tr.update(true_range_at(high, low, close, i, PANDAS));
-            pdi[i] = 100.0 * p.update(plus_dm) / atr;
-            mdi[i] = 100.0 * m.update(minus_dm) / atr;
-            dx[i] = 100.0 * (pdi[i] - mdi[i]).abs() / (pdi[i] + mdi[i]);
-            adx[i] = a.update(dx[i]);
-        }
-        return;
-    }
-    for o in [&mut *adx, &mut *pdi, &mut *mdi, &mut *dx] {
-        o.fill(f64::NAN);
-    }
-    let valid = |i: usize| !(high[i].is_nan() || low[i].is_nan() || close[i].is_nan());
-    for (a, b) in valid_runs(len, valid) {
-        talib_dmi(&high[a..b], &low[a..b], &close[a..b], n, &mut adx[a..b], &mut pdi[a..b], &mut mdi[a..b], &mut dx[a..b]);
+    let [adx, pdi, mdi, dx] = split_outputs::<4>(out);
+    let mut s = Dmi::new(n, convention);
+    for i in 0..high.len() {
+        [adx[i], pdi[i], mdi[i], dx[i]] = s.update(high[i], low[i], close[i]);
     }
 }
 
-/// `(+DM, -DM)` at row `i >= 1`: `up = h - h_prev`, `down = l_prev - l`; `+DM = up` if
-/// `up > down` and `up > 0`, `-DM = down` if `down > up` and `down > 0`, else 0 (a NaN
-/// compares false, so it gives 0, as pandas' `where`).
-#[inline]
-fn directional_movement(high: &[f64], low: &[f64], i: usize) -> (f64, f64) {
-    let up = high[i] - high[i - 1];
-    let down = low[i - 1] - low[i];
-    (if up > down && up > 0.0 { up } else { 0.0 }, if down > up && down > 0.0 { down } else { 0.0 })
-}
-
-/// TA-Lib's ADX, PLUS_DI, MINUS_DI and DX on NaN-free rows (outputs pre-filled with NaN).
-#[allow(clippy::too_many_arguments)]
-fn talib_dmi(
-    high: &[f64],
-    low: &[f64],
-    close: &[f64],
+pub struct Dmi {
     n: usize,
-    adx: &mut [f64],
-    pdi: &mut [f64],
-    mdi: &mut [f64],
-    dx: &mut [f64],
-) {
-    let nf = n as f64;
-    let (mut pdm_s, mut mdm_s, mut tr_s) = (0.0, 0.0, 0.0);
-    let (mut dx_sum, mut adx_prev, mut dx_prev) = (0.0, f64::NAN, 0.0);
-    for i in 1..high.len() {
-        let (plus_dm, minus_dm) = directional_movement(high, low, i);
-        let tr = true_range_at(high, low, close, i, TALIB);
-        if i < n {
-            (pdm_s, mdm_s, tr_s) = (pdm_s + plus_dm, mdm_s + minus_dm, tr_s + tr);
-            continue;
+    convention: i64,
+    prev: Option<(f64, f64, f64)>, // high, low, close of the previous row
+    // pandas: Wilder averages of the true range, +DM, -DM and DX
+    ewm: [Ewm; 4],
+    // TA-Lib: rows seen in this run, the Wilder sums, the DX sum and the last ADX and DX
+    row: usize,
+    sums: [f64; 3],
+    dx_sum: f64,
+    adx_prev: f64,
+    dx_prev: f64,
+}
+
+impl Dmi {
+    pub fn new(n: usize, convention: i64) -> Self {
+        let e = Ewm::new(com_of_alpha(1.0 / n as f64), n);
+        Dmi { n, convention, prev: None, ewm: [e; 4], row: 0, sums: [0.0; 3], dx_sum: 0.0, adx_prev: f64::NAN, dx_prev: 0.0 }
+    }
+
+    /// `(+DM, -DM)`: `up = h - h_prev`, `down = l_prev - l`; `+DM = up` if `up > down`
+    /// and `up > 0`, `-DM = down` if `down > up` and `down > 0`, else 0 (a NaN compares
+    /// false, so it gives 0, as pandas' `where`); 0 on the first row.
+    #[inline]
+    fn directional_movement(&self, h: f64, l: f64) -> (f64, f64) {
+        let Some((ph, pl, _)) = self.prev else { return (0.0, 0.0) };
+        let (up, down) = (h - ph, pl - l);
+        (if up > down && up > 0.0 { up } else { 0.0 }, if down > up && down > 0.0 { down } else { 0.0 })
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64) -> [f64; 4] {
+        let (plus_dm, minus_dm) = self.directional_movement(h, l);
+        let prev_close = self.prev.map(|p| p.2);
+        self.prev = Some((h, l, c));
+        if self.convention == PANDAS {
+            let tr = match prev_close {
+                None => h - l,
+                Some(pc) => nan_max3(h - l, (h - pc).abs(), (l - pc).abs()),
+            };
+            let [tr_avg, p, m, a] = &mut self.ewm;
+            let atr = tr_avg.update(tr);
+            let pdi = 100.0 * p.update(plus_dm) / atr;
+            let mdi = 100.0 * m.update(minus_dm) / atr;
+            let dx = 100.0 * (pdi - mdi).abs() / (pdi + mdi);
+            return [a.update(dx), pdi, mdi, dx];
         }
-        pdm_s = pdm_s - pdm_s / nf + plus_dm;
-        mdm_s = mdm_s - mdm_s / nf + minus_dm;
-        tr_s = tr_s - tr_s / nf + tr;
+        self.talib_update(h, l, prev_close, plus_dm, minus_dm, c)
+    }
+
+    /// TA-Lib 0.8's Wilder sums `s = s - s / n + v`, seeded with the sum of the first n - 1 values.
+    #[inline]
+    fn talib_update(&mut self, h: f64, l: f64, prev_close: Option<f64>, plus_dm: f64, minus_dm: f64, c: f64) -> [f64; 4] {
+        const NONE: [f64; 4] = [f64::NAN; 4];
+        if h.is_nan() || l.is_nan() || c.is_nan() || prev_close.is_some_and(f64::is_nan) || self.row == 0 {
+            // a NaN restarts; a valid row starts a run
+            let valid = !(h.is_nan() || l.is_nan() || c.is_nan());
+            (self.row, self.sums, self.dx_sum, self.adx_prev, self.dx_prev) = (valid as usize, [0.0; 3], 0.0, f64::NAN, 0.0);
+            if !valid {
+                self.prev = None;
+            }
+            return NONE;
+        }
+        let (n, nf, i) = (self.n, self.n as f64, self.row);
+        self.row += 1;
+        let pc = prev_close.unwrap_or(f64::NAN);
+        let tr = nan_max3(h - l, (h - pc).abs(), (l - pc).abs());
+        let [pdm_s, mdm_s, tr_s] = &mut self.sums;
+        if i < n {
+            (*pdm_s, *mdm_s, *tr_s) = (*pdm_s + plus_dm, *mdm_s + minus_dm, *tr_s + tr);
+            return NONE;
+        }
+        *pdm_s = *pdm_s - *pdm_s / nf + plus_dm;
+        *mdm_s = *mdm_s - *mdm_s / nf + minus_dm;
+        *tr_s = *tr_s - *tr_s / nf + tr;
         // DX is defined when both the true range and the DI sum are non-zero
-        let mut dx_now = None;
-        if talib_is_zero(tr_s) {
-            (pdi[i], mdi[i]) = (0.0, 0.0);
-        } else {
-            (pdi[i], mdi[i]) = (100.0 * (pdm_s / tr_s), 100.0 * (mdm_s / tr_s));
-            let total = mdi[i] + pdi[i];
+        let (mut pdi, mut mdi, mut dx_now) = (0.0, 0.0, None);
+        if !talib_is_zero(*tr_s) {
+            (pdi, mdi) = (100.0 * (*pdm_s / *tr_s), 100.0 * (*mdm_s / *tr_s));
+            let total = mdi + pdi;
             if !talib_is_zero(total) {
-                dx_now = Some(100.0 * ((mdi[i] - pdi[i]).abs() / total));
+                dx_now = Some(100.0 * ((mdi - pdi).abs() / total));
             }
         }
-        dx[i] = dx_now.unwrap_or(if i == n { 0.0 } else { dx_prev });
-        dx_prev = dx[i];
+        let dx = dx_now.unwrap_or(if i == n { 0.0 } else { self.dx_prev });
+        self.dx_prev = dx;
         if i < 2 * n - 1 {
-            dx_sum += dx_now.unwrap_or(0.0);
-            continue;
+            self.dx_sum += dx_now.unwrap_or(0.0);
+            return [f64::NAN, pdi, mdi, dx];
         }
-        adx_prev = if i == 2 * n - 1 {
-            (dx_sum + dx_now.unwrap_or(0.0)) / nf
+        self.adx_prev = if i == 2 * n - 1 {
+            (self.dx_sum + dx_now.unwrap_or(0.0)) / nf
         } else if let Some(d) = dx_now {
-            (adx_prev * (nf - 1.0) + d) / nf
+            (self.adx_prev * (nf - 1.0) + d) / nf
         } else {
-            adx_prev
+            self.adx_prev
         };
-        adx[i] = adx_prev;
+        [self.adx_prev, pdi, mdi, dx]
     }
 }
+stream!(Dmi, |s, r, o| o.copy_from_slice(&s.update(r[0], r[1], r[2])));
+
+// ---------------------------------------------------------------- bands and oscillators
 
 /// Bollinger bands: `(upper, middle, lower)` one after the other in `out`.
 /// `PANDAS`: `mid = x.rolling(n, min_periods=n).mean()`, `sd = x.rolling(n, min_periods=n).std(ddof=ddof)`,
@@ -879,62 +1247,94 @@ fn talib_dmi(
 /// `sd = sqrt(mean((x - mid)^2))`, 0 when the variance is below 1e-14 (`ddof` is 0). A NaN restarts.
 #[allow(clippy::too_many_arguments)]
 pub fn bbands(x: &[f64], n: usize, nbdev_up: f64, nbdev_dn: f64, ddof: usize, convention: i64, out: &mut [f64]) {
-    let len = x.len();
-    let (upper, rest) = out.split_at_mut(len);
-    let (middle, lower) = rest.split_at_mut(len);
-    if convention == PANDAS {
-        let mut w = RollingMoments::default();
-        for i in 0..len {
-            w.slide(x, i, n);
-            let (mid, sd) = (w.sum.mean(n), w.var.std(n, ddof));
-            (upper[i], middle[i], lower[i]) = (mid + nbdev_up * sd, mid, mid - nbdev_dn * sd);
+    let [upper, middle, lower] = split_outputs::<3>(out);
+    let mut s = Bbands::new(n, nbdev_up, nbdev_dn, ddof, convention);
+    for i in 0..x.len() {
+        [upper[i], middle[i], lower[i]] = s.update(x[i]);
+    }
+}
+
+pub struct Bbands {
+    n: usize,
+    nbdev: (f64, f64),
+    ddof: usize,
+    convention: i64,
+    pandas: Windowed<RollingMoments>,
+    // TA-Lib: this run's last n values and their running sum
+    ring: VecDeque<f64>,
+    total: f64,
+}
+
+impl Bbands {
+    pub fn new(n: usize, nbdev_up: f64, nbdev_dn: f64, ddof: usize, convention: i64) -> Self {
+        let ring = VecDeque::with_capacity(n + 1);
+        Bbands { n, nbdev: (nbdev_up, nbdev_dn), ddof, convention, pandas: Windowed::new(n), ring, total: 0.0 }
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> [f64; 3] {
+        let (up, dn) = self.nbdev;
+        if self.convention == PANDAS {
+            self.pandas.push(v);
+            let w = &self.pandas.w;
+            let (mid, sd) = (w.sum.mean(self.n), w.var.std(self.n, self.ddof));
+            return [mid + up * sd, mid, mid - dn * sd];
         }
-        return;
-    }
-    for o in [&mut *upper, &mut *middle, &mut *lower] {
-        o.fill(f64::NAN);
-    }
-    let nf = n as f64;
-    for (a, b) in valid_runs(len, |i| !x[i].is_nan()) {
-        let x = &x[a..b];
-        if x.len() < n {
-            continue;
+        if v.is_nan() {
+            (self.ring, self.total) = (VecDeque::with_capacity(self.n + 1), 0.0);
+            return [f64::NAN; 3];
         }
         // TA-Lib's INT_SMA (a running sum); the variance around it in two passes, as the
         // 0.8.1 library computes it (closer than its documented sum of squares)
-        let mut total = 0.0;
-        for &v in &x[..n - 1] {
-            total += v;
+        self.total += v;
+        self.ring.push_back(v);
+        if self.ring.len() < self.n {
+            return [f64::NAN; 3];
         }
-        for i in n - 1..x.len() {
-            total += x[i];
-            let mid = total / nf;
-            total -= x[i + 1 - n];
-            let mut ss = 0.0;
-            for &v in &x[i + 1 - n..=i] {
-                ss += (v - mid) * (v - mid);
-            }
-            let var = ss / nf;
-            let sd = if var < 1e-14 { 0.0 } else { var.sqrt() };
-            (upper[a + i], middle[a + i], lower[a + i]) = (mid + sd * nbdev_up, mid, mid - sd * nbdev_dn);
+        let nf = self.n as f64;
+        let mid = self.total / nf;
+        let mut ss = 0.0;
+        for &w in &self.ring {
+            ss += (w - mid) * (w - mid);
         }
+        self.total -= self.ring.pop_front().unwrap_or(f64::NAN);
+        let var = ss / nf;
+        let sd = if var < 1e-14 { 0.0 } else { var.sqrt() };
+        [mid + sd * up, mid, mid - sd * dn]
     }
 }
+stream!(Bbands, |s, r, o| o.copy_from_slice(&s.update(r[0])));
 
 /// Rolling z-score: `(x - x.rolling(n, min_periods=n).mean()) / x.rolling(n, min_periods=n).std(ddof=ddof)`
 /// (both conventions; TA-Lib has none).
 pub fn rolling_zscore(x: &[f64], n: usize, ddof: usize, out: &mut [f64]) {
-    let mut w = RollingMoments::default();
-    for i in 0..x.len() {
-        w.slide(x, i, n);
-        out[i] = (x[i] - w.sum.mean(n)) / w.var.std(n, ddof);
+    let mut s = RollingZscore::new(n, ddof);
+    drive1(x, out, |v| s.update(v));
+}
+
+pub struct RollingZscore {
+    ddof: usize,
+    window: Windowed<RollingMoments>,
+}
+
+impl RollingZscore {
+    pub fn new(n: usize, ddof: usize) -> Self {
+        RollingZscore { ddof, window: Windowed::new(n) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) -> f64 {
+        self.window.push(v);
+        let (w, n) = (&self.window.w, self.window.n);
+        (v - w.sum.mean(n)) / w.var.std(n, self.ddof)
     }
 }
+stream!(RollingZscore, |s, r, o| o[0] = s.update(r[0]));
 
 /// Typical price `(h + l + c) / 3`.
 #[inline]
-fn typical_price(high: &[f64], low: &[f64], close: &[f64], i: usize) -> f64 {
-    (high[i] + low[i] + close[i]) / 3.0
+fn typical_price(h: f64, l: f64, c: f64) -> f64 {
+    (h + l + c) / 3.0
 }
 
 /// Commodity channel index, with `tp = (h + l + c) / 3`.
@@ -944,49 +1344,63 @@ fn typical_price(high: &[f64], low: &[f64], close: &[f64], i: usize) -> f64 {
 /// `TALIB` (`CCI`): the mean and the mean absolute deviation summed in TA-Lib's
 /// circular-buffer order, `(tp - mean) / (0.015 * md)`, 0 when either is below 1e-14. A NaN restarts.
 pub fn cci(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let len = high.len();
-    let tp: Vec<f64> = (0..len).map(|i| typical_price(high, low, close, i)).collect();
-    let nf = n as f64;
-    if convention == PANDAS {
-        let mut w = RollingSum::default();
-        for i in 0..len {
-            w.slide(&tp, i, n);
-            if i + 1 < n {
-                out[i] = f64::NAN;
-                continue;
-            }
-            let ma = w.mean(n);
-            let mut total = 0.0;
-            for k in 0..n {
-                total += (tp[i - k] - ma).abs();
-            }
-            out[i] = (tp[i] - ma) / (0.015 * (total / nf));
-        }
-        return;
+    let mut s = Cci::new(n, convention);
+    for i in 0..high.len() {
+        out[i] = s.update(high[i], low[i], close[i]);
     }
-    out.fill(f64::NAN);
-    for (a, b) in valid_runs(len, |i| !tp[i].is_nan()) {
-        let tp = &tp[a..b];
-        for i in n.saturating_sub(1)..tp.len() {
-            // TA-Lib's buffer slot j holds the row t of the window with t % n == j: in slot
-            // order, the newest r = (i + 1) % n rows come first, then the older n - r
-            let (start, r) = (i + 1 - n, (i + 1) % n);
-            let (newest, oldest) = (&tp[start + n - r..=i], &tp[start..start + n - r]);
-            let mut mean = 0.0;
-            for &v in newest.iter().chain(oldest) {
-                mean += v;
+}
+
+pub struct Cci {
+    convention: i64,
+    pandas: Windowed<RollingSum>,
+    // TA-Lib's circular buffer: row t of the run in slot t % n
+    slots: Vec<f64>,
+    seen: usize,
+}
+
+impl Cci {
+    pub fn new(n: usize, convention: i64) -> Self {
+        Cci { convention, pandas: Windowed::new(n), slots: vec![0.0; n], seen: 0 }
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
+        let tp = typical_price(h, l, c);
+        let n = self.slots.len();
+        let nf = n as f64;
+        if self.convention == PANDAS {
+            self.pandas.push(tp);
+            if !self.pandas.is_full() {
+                return f64::NAN;
             }
-            mean /= nf;
-            let mut dev = 0.0;
-            for &v in newest.iter().chain(oldest) {
-                dev += (v - mean).abs();
+            let ma = self.pandas.w.mean(n);
+            let mut total = 0.0;
+            for &v in self.pandas.ring.iter().rev() {
+                total += (v - ma).abs();
             }
-            let diff = tp[i] - mean;
-            // TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
-            out[a + i] = if talib_is_zero(diff) || talib_is_zero(dev) { 0.0 } else { diff / (0.015 * (dev / nf)) };
+            return (tp - ma) / (0.015 * (total / nf));
+        }
+        if tp.is_nan() {
+            self.seen = 0;
+            return f64::NAN;
+        }
+        self.slots[self.seen % n] = tp;
+        self.seen += 1;
+        if self.seen < n {
+            return f64::NAN;
+        }
+        let mean = self.slots.iter().fold(0.0, |t, &v| t + v) / nf;
+        let dev = self.slots.iter().fold(0.0, |t, &v| t + (v - mean).abs());
+        let diff = tp - mean;
+        // TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
+        if talib_is_zero(diff) || talib_is_zero(dev) {
+            0.0
+        } else {
+            diff / (0.015 * (dev / nf))
         }
     }
 }
+stream!(Cci, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
 /// Money flow index, with `tp = (h + l + c) / 3` and money flow `tp * volume`.
 /// `PANDAS`: `d = tp.diff()`, `pos = (tp * v).where(d > 0, 0.0).rolling(n, min_periods=n).sum()`,
@@ -994,59 +1408,83 @@ pub fn cci(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
 /// `TALIB` (`MFI`): running sums over the last `n` flows from row `n` (a change
 /// below 1e-14 counts as none), `100 * (pos / (pos + neg))`, 0 when `pos + neg < 1`. A NaN restarts.
 pub fn mfi(high: &[f64], low: &[f64], close: &[f64], volume: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let len = high.len();
-    if convention == PANDAS {
-        // the signed flows of the window: one rolling sum each
-        let flows: Vec<(f64, f64)> = (0..len)
-            .map(|i| {
-                let tp = typical_price(high, low, close, i);
-                let d = if i == 0 { f64::NAN } else { tp - typical_price(high, low, close, i - 1) };
-                let mf = tp * volume[i];
-                (if d > 0.0 { mf } else { 0.0 }, if d < 0.0 { mf } else { 0.0 })
-            })
-            .collect();
-        let (pos, neg): (Vec<f64>, Vec<f64>) = flows.into_iter().unzip();
-        let (mut p, mut m) = (RollingSum::default(), RollingSum::default());
-        for i in 0..len {
-            p.slide(&pos, i, n);
-            m.slide(&neg, i, n);
-            let (ps, ns) = (p.sum(n), m.sum(n));
-            out[i] = 100.0 * ps / (ps + ns);
-        }
-        return;
+    let mut s = Mfi::new(n, convention);
+    for i in 0..high.len() {
+        out[i] = s.update(high[i], low[i], close[i], volume[i]);
     }
-    out.fill(f64::NAN);
-    let valid = |i: usize| !(typical_price(high, low, close, i).is_nan() || volume[i].is_nan());
-    for (a, b) in valid_runs(len, valid) {
-        // (positive, negative) flow of each row of the run; a ring of the last n
-        let mut ring = vec![(0.0, 0.0); n];
-        let (mut pos, mut neg) = (0.0, 0.0);
-        let mut prev = typical_price(high, low, close, a);
-        for (k, i) in (a + 1..b).enumerate() {
-            if k >= n {
-                pos -= ring[k % n].0;
-                neg -= ring[k % n].1;
-            }
-            let tp = typical_price(high, low, close, i);
-            let (d, mf) = (tp - prev, tp * volume[i]);
-            prev = tp;
-            // TA-Lib 0.8.1 treats a change below 1e-14 as none
-            ring[k % n] = if talib_is_zero(d) {
-                (0.0, 0.0)
-            } else if d < 0.0 {
-                neg += mf;
-                (0.0, mf)
-            } else {
-                pos += mf;
-                (mf, 0.0)
-            };
-            if k + 1 >= n {
-                let total = pos + neg;
-                out[i] = if total < 1.0 { 0.0 } else { 100.0 * (pos / total) };
-            }
+}
+
+pub struct Mfi {
+    n: usize,
+    convention: i64,
+    prev_tp: Option<f64>,
+    // pandas: the positive and negative flows, one rolling sum each
+    pos: Windowed<RollingSum>,
+    neg: Windowed<RollingSum>,
+    // TA-Lib: this run's last n (positive, negative) flows and their running sums
+    ring: Vec<(f64, f64)>,
+    flows: usize,
+    sums: (f64, f64),
+}
+
+impl Mfi {
+    pub fn new(n: usize, convention: i64) -> Self {
+        let (pos, neg) = (Windowed::new(n), Windowed::new(n));
+        Mfi { n, convention, prev_tp: None, pos, neg, ring: vec![(0.0, 0.0); n], flows: 0, sums: (0.0, 0.0) }
+    }
+
+    #[inline]
+    pub fn update(&mut self, h: f64, l: f64, c: f64, volume: f64) -> f64 {
+        let tp = typical_price(h, l, c);
+        let prev = self.prev_tp.replace(tp);
+        let mf = tp * volume;
+        if self.convention == PANDAS {
+            let d = prev.map_or(f64::NAN, |p| tp - p);
+            self.pos.push(if d > 0.0 { mf } else { 0.0 });
+            self.neg.push(if d < 0.0 { mf } else { 0.0 });
+            let (ps, ns) = (self.pos.w.sum(self.n), self.neg.w.sum(self.n));
+            return 100.0 * ps / (ps + ns);
+        }
+        if tp.is_nan() || volume.is_nan() {
+            self.prev_tp = None;
+            return f64::NAN;
+        }
+        let Some(prev) = prev.filter(|p| !p.is_nan()) else {
+            // the first row of a run: its price is the reference for the next flow
+            (self.flows, self.sums) = (0, (0.0, 0.0));
+            return f64::NAN;
+        };
+        let k = self.flows % self.n;
+        if self.flows >= self.n {
+            self.sums.0 -= self.ring[k].0;
+            self.sums.1 -= self.ring[k].1;
+        }
+        let d = tp - prev;
+        // TA-Lib 0.8.1 treats a change below 1e-14 as none
+        self.ring[k] = if talib_is_zero(d) {
+            (0.0, 0.0)
+        } else if d < 0.0 {
+            self.sums.1 += mf;
+            (0.0, mf)
+        } else {
+            self.sums.0 += mf;
+            (mf, 0.0)
+        };
+        self.flows += 1;
+        if self.flows < self.n {
+            return f64::NAN;
+        }
+        let total = self.sums.0 + self.sums.1;
+        if total < 1.0 {
+            0.0
+        } else {
+            100.0 * (self.sums.0 / total)
         }
     }
 }
+stream!(Mfi, |s, r, o| o[0] = s.update(r[0], r[1], r[2], r[3]));
+
+// ---------------------------------------------------------------- volume-weighted price
 
 /// Volume-weighted average price of `price` (e.g. the typical price).
 /// `window > 0`: `(price * volume).rolling(window, min_periods=window).sum() / volume.rolling(...).sum()`.
@@ -1054,25 +1492,43 @@ pub fn mfi(high: &[f64], low: &[f64], close: &[f64], volume: &[f64], n: usize, c
 /// empty: one period), as `(price * volume).groupby(period).cumsum() / volume.groupby(period).cumsum()`:
 /// Kahan-compensated sums that skip NaN, NaN on a row whose price or volume is NaN.
 pub fn vwap(price: &[f64], volume: &[f64], period: &[i64], window: usize, out: &mut [f64]) {
-    let len = price.len();
-    if window > 0 {
-        let pv: Vec<f64> = (0..len).map(|i| price[i] * volume[i]).collect();
-        let (mut p, mut v) = (RollingSum::default(), RollingSum::default());
-        for i in 0..len {
-            p.slide(&pv, i, window);
-            v.slide(volume, i, window);
-            out[i] = p.sum(window) / v.sum(window);
-        }
-        return;
-    }
-    let (mut pv_sum, mut v_sum) = (KahanSum::default(), KahanSum::default());
-    for i in 0..len {
-        if i > 0 && !period.is_empty() && period[i] != period[i - 1] {
-            (pv_sum, v_sum) = (KahanSum::default(), KahanSum::default());
-        }
-        out[i] = pv_sum.add(price[i] * volume[i]) / v_sum.add(volume[i]);
+    let mut s = Vwap::new(window);
+    for i in 0..price.len() {
+        let new_period = i > 0 && !period.is_empty() && period[i] != period[i - 1];
+        out[i] = s.update(price[i], volume[i], new_period);
     }
 }
+
+pub struct Vwap {
+    window: usize,
+    rolling: (Windowed<RollingSum>, Windowed<RollingSum>),
+    anchored: (KahanSum, KahanSum),
+}
+
+impl Vwap {
+    pub fn new(window: usize) -> Self {
+        let rolling = (Windowed::new(window), Windowed::new(window));
+        Vwap { window, rolling, anchored: Default::default() }
+    }
+
+    /// `new_period`: this row starts a new anchor period (ignored when rolling).
+    #[inline]
+    pub fn update(&mut self, price: f64, volume: f64, new_period: bool) -> f64 {
+        let pv = price * volume;
+        if self.window > 0 {
+            let (p, v) = &mut self.rolling;
+            p.push(pv);
+            v.push(volume);
+            return p.w.sum(self.window) / v.w.sum(self.window);
+        }
+        if new_period {
+            self.anchored = Default::default();
+        }
+        let (p, v) = &mut self.anchored;
+        p.add(pv) / v.add(volume)
+    }
+}
+stream!(Vwap, |s, r, o| o[0] = s.update(r[0], r[1], r[2] != 0.0));
 
 /// pandas' `groupby(...).cumsum()` accumulator: Kahan-compensated, NaN skipped (and returned).
 #[derive(Default)]

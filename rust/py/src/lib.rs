@@ -480,6 +480,65 @@ fn obv<'py>(
     series_kernel(py, &[&close, &volume], |s, o| indicators::obv(s[0], s[1], convention, o))
 }
 
+/// One indicator fed row by row (`barsmith.indicators.stream`): the same state
+/// the batch kernel loops over, so a stream equals the batch value for value.
+#[pyclass(module = "barsmith._core.indicators")]
+struct IndicatorStream {
+    inner: Box<dyn indicators::Stream>,
+    #[pyo3(get)]
+    n_inputs: usize,
+    #[pyo3(get)]
+    n_outputs: usize,
+}
+
+#[pymethods]
+impl IndicatorStream {
+    #[new]
+    fn new(name: &str, periods: Vec<usize>, params: Vec<f64>, convention: i64) -> PyResult<Self> {
+        let (inner, n_inputs, n_outputs) = indicators::new_stream(name, &periods, &params, convention)
+            .ok_or_else(|| PyValueError::new_err(format!("no indicator stream {name:?} with {} periods and {} parameters", periods.len(), params.len())))?;
+        Ok(Self { inner, n_inputs, n_outputs })
+    }
+
+    /// One row's inputs in, its outputs out.
+    fn update(&mut self, row: Vec<f64>) -> PyResult<Vec<f64>> {
+        if row.len() != self.n_inputs {
+            return Err(PyValueError::new_err(format!("expected {} inputs, got {}", self.n_inputs, row.len())));
+        }
+        let mut out = vec![0.0; self.n_outputs];
+        self.inner.update(&row, &mut out);
+        Ok(out)
+    }
+
+    /// Rows from one contiguous 1-D array per input (one length): an (outputs, rows) array.
+    fn update_many<'py>(&mut self, py: Python<'py>, inputs: Vec<PyReadonlyArray1<'py, f64>>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        if inputs.len() != self.n_inputs {
+            return Err(PyValueError::new_err(format!("expected {} inputs, got {}", self.n_inputs, inputs.len())));
+        }
+        let columns = inputs.iter().map(|a| slice("input", a)).collect::<PyResult<Vec<_>>>()?;
+        let len = columns.first().map_or(0, |c| c.len());
+        if columns.iter().any(|c| c.len() != len) {
+            return Err(PyValueError::new_err("inputs must have one length"));
+        }
+        let (inner, n_in, n_out) = (&mut self.inner, self.n_inputs, self.n_outputs);
+        let out = py.detach(|| {
+            let (mut row, mut outs) = (vec![0.0; n_in], vec![0.0; n_out]);
+            let mut out = vec![0.0; n_out * len];
+            for i in 0..len {
+                for (r, c) in row.iter_mut().zip(&columns) {
+                    *r = c[i];
+                }
+                inner.update(&row, &mut outs);
+                for (k, &o) in outs.iter().enumerate() {
+                    out[k * len + i] = o;
+                }
+            }
+            out
+        });
+        numpy::PyArray1::from_vec(py, out).reshape([n_out, len])
+    }
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -528,6 +587,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ] {
         ind_mod.add_function(f)?;
     }
+    ind_mod.add_class::<IndicatorStream>()?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;
