@@ -93,3 +93,22 @@ class Panel:
 
     def time_rsi_panel(self, backend):
         ind.rsi(self.hlc[2], 14, backend=backend)
+
+
+class PanelThreads:
+    """One thread's time over all threads' on the panel (rust), each in a fresh process."""
+
+    timeout = 600
+
+    def setup(self):
+        if "rust" not in BACKENDS:
+            raise NotImplementedError("needs the rust backend")
+        from barsmith._peers import panel_seconds
+
+        n_bars = min(10_000, INDICATOR_POINTS)  # smoke runs shrink it
+        self.ratio = panel_seconds(1, n_bars) / panel_seconds(None, n_bars)
+
+    def track_one_thread_over_all(self):
+        return self.ratio
+
+    track_one_thread_over_all.unit = "x"

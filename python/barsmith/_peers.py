@@ -115,3 +115,23 @@ def indicator_calls(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume
         "mfi(14)": (lambda conv, b: ind.mfi(h, lo, c, v, 14, convention=conv, backend=b), "MFI",
                     lambda t: t.MFI(h, lo, c, v, 14), both),
     }  # fmt: skip
+
+
+def panel_seconds(threads: int | None, n_bars: int = 10_000, n_symbols: int = 1_000, repeat: int = 5) -> float:
+    """Best time of ``rsi(panel, 14)`` (rust) on a seeded (bars x symbols) random walk, in a fresh
+    process with ``RAYON_NUM_THREADS=threads`` (all cores for None): the pool size is fixed per process."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, barsmith\n"
+        "from barsmith._timing import best_of\n"
+        f"close = 100 + np.cumsum(np.random.default_rng(3).normal(0, 1, ({n_bars}, {n_symbols})), axis=0)\n"
+        f"print(best_of(lambda: barsmith.indicators.rsi(close, 14, backend='rust'), {repeat})[0])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "RAYON_NUM_THREADS"}
+    if threads is not None:
+        env["RAYON_NUM_THREADS"] = str(threads)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())

@@ -358,6 +358,7 @@ def vwap(price: Any, volume: Any, *, anchor: Any = "1D", window: int | None = No
     else:
         source = ts if ts is not None else (price if isinstance(price, (pd.Series, pd.DataFrame)) else None)
         period, n = _anchor_periods(source, anchor, p.shape[1]), 0
+    p, v = (frozen(np.ascontiguousarray(a)) for a in (p, v))  # per-point labels: series by series
     return wrap(kernel("vwap", backend)(p, v, frozen(period), n))
 
 
@@ -424,7 +425,7 @@ def _bbands_params(n: Any, nbdev_up: Any, nbdev_dn: Any, ddof: Any, convention: 
 
 def _unpack(out: np.ndarray, wrap: Callable[[np.ndarray], Any]) -> tuple[Any, ...]:
     """A (series, k, points) kernel result as k results shaped like the input."""
-    return tuple(wrap(np.ascontiguousarray(out[:, k, :])) for k in range(out.shape[1]))
+    return tuple(wrap(_contiguous(out[:, k, :])) for k in range(out.shape[1]))
 
 
 def _finite(value: Any, name: str) -> float:
@@ -453,18 +454,22 @@ def _convention(convention: str) -> int:
 
 
 def _series(x: Any, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
-    """(series, points) float64 C-contiguous values, and how to wrap a result like ``x``."""
+    """(series, points) float64 values, C- or F-contiguous, and how to wrap a result like ``x``.
+
+    A (points x symbols) array or DataFrame is passed as its transpose, a view: C-contiguous
+    when the data is stored column by column, F-contiguous (a row-major panel) otherwise, which
+    the rust backend walks row by row. Neither layout is copied."""
     if isinstance(x, pd.Series):
-        values = _floats(x.to_numpy(), name)[None, :]
+        values = np.ascontiguousarray(_floats(x.to_numpy(), name))[None, :]
         return frozen(values), lambda out: pd.Series(out[0], index=x.index, name=x.name)
     if isinstance(x, pd.DataFrame):
-        values = np.ascontiguousarray(_floats(x.to_numpy(), name).T)  # often a view: pandas stores columns
+        values = _contiguous(_floats(x.to_numpy(), name).T)
         return frozen(values), lambda out: pd.DataFrame(out.T, index=x.index, columns=x.columns, copy=False)
     arr = np.asarray(x)
     if arr.ndim == 1:
-        return frozen(_floats(arr, name)[None, :]), lambda out: out[0]
+        return frozen(np.ascontiguousarray(_floats(arr, name))[None, :]), lambda out: out[0]
     if arr.ndim == 2:
-        return frozen(np.ascontiguousarray(_floats(arr, name).T)), lambda out: out.T
+        return frozen(_contiguous(_floats(arr, name).T)), lambda out: out.T
     raise InputError(f"expected a Series, DataFrame, 1-D or 2-D array, got {arr.ndim}-D", column=name)
 
 
@@ -474,7 +479,14 @@ def _floats(arr: np.ndarray, name: str) -> np.ndarray:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
             raise InputError(f"expected numbers, got dtype {arr.dtype}", column=name) from None
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return np.asarray(arr, dtype=np.float64)
+
+
+def _contiguous(values: np.ndarray) -> np.ndarray:
+    """``values`` if C- or F-contiguous, else a C-contiguous copy."""
+    if values.flags.c_contiguous or values.flags.f_contiguous:
+        return values
+    return np.ascontiguousarray(values)
 
 
 def _aligned(**inputs: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], Any]]:
@@ -487,6 +499,8 @@ def _aligned(**inputs: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], An
         shape = values.shape
         arrays.append(values)
         wrap = wrap or w
+    if not (all(a.flags.c_contiguous for a in arrays) or all(a.flags.f_contiguous for a in arrays)):
+        arrays = [frozen(np.ascontiguousarray(a)) for a in arrays]  # one layout for all inputs
     return arrays, wrap
 
 

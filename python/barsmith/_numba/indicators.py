@@ -49,7 +49,10 @@ def _ewm_update(st, cur):
             if weighted != cur:
                 if com == 1.0:
                     new_wt = 1.0 - old_wt  # pandas' update for irregular intervals, applied at com == 1
-                weighted = (old_wt * weighted + new_wt * cur) / (old_wt + new_wt)
+                total = old_wt + new_wt
+                weighted = old_wt * weighted + new_wt * cur
+                if total != 1.0:  # steady state: (1 - alpha) + alpha is exactly 1, a division by it changes no bit
+                    weighted /= total
             old_wt = 1.0
     elif is_obs:
         weighted = cur

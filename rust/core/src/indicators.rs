@@ -52,6 +52,62 @@ where
     out
 }
 
+/// Runs one indicator state per series over a row-major (points x series) panel
+/// (each input `n_points * n_series` values): each thread takes a block of series
+/// and walks the rows, so the series' independent recursions overlap and nothing
+/// is transposed. Output: `k` row-major (points x series) panels one after the other.
+pub fn per_series_rows<S, F>(inputs: &[&[f64]], n_points: usize, n_series: usize, k: usize, make: F) -> Vec<f64>
+where
+    S: Stream,
+    F: Fn() -> S + Sync,
+{
+    let total = n_points * n_series * k;
+    let mut out: Vec<f64> = Vec::with_capacity(total);
+    if total == 0 {
+        return out;
+    }
+    let threads = rayon::current_num_threads().max(1);
+    // a few blocks per thread balance the load; 8 series share a cache line
+    let block = n_series.div_ceil(threads * 4).next_multiple_of(8).min(n_series);
+    let base = SendPtr(out.as_mut_ptr());
+    (0..n_series.div_ceil(block)).into_par_iter().for_each(|b| {
+        let (c0, c1) = (b * block, ((b + 1) * block).min(n_series));
+        let mut states: Vec<S> = (c0..c1).map(|_| make()).collect();
+        let (mut row, mut outs) = ([0.0; 4], [0.0; 4]);
+        for r in 0..n_points {
+            for (state, c) in states.iter_mut().zip(c0..c1) {
+                let at = r * n_series + c;
+                for (v, x) in row.iter_mut().zip(inputs) {
+                    *v = x[at];
+                }
+                state.update(&row[..inputs.len()], &mut outs[..k]);
+                for (j, &o) in outs[..k].iter().enumerate() {
+                    // SAFETY: each (output, row, series) cell is written once, by the one
+                    // thread that owns the series, inside the allocation of `total` values
+                    unsafe { base.get().add(j * n_points * n_series + at).write(o) };
+                }
+            }
+        }
+    });
+    // SAFETY: the blocks cover every series, so all `total` values were written above
+    unsafe { out.set_len(total) };
+    out
+}
+
+/// A raw pointer the row walkers share; they write disjoint cells.
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f64);
+// SAFETY: used only for writes to disjoint cells of one allocation that outlives the threads
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    #[inline]
+    fn get(self) -> *mut f64 {
+        self.0
+    }
+}
+
 /// pandas `ewm(com=com, adjust=False, ignore_na=False, min_periods=min_periods).mean()`,
 /// step for step as pandas' `ewm` aggregation computes it.
 pub fn ewm_mean(x: &[f64], com: f64, min_periods: usize, out: &mut [f64]) {
@@ -107,8 +163,11 @@ impl Ewm {
                         // pandas' update for irregular intervals, which it applies at com == 1
                         self.new_wt = 1.0 - self.old_wt;
                     }
-                    self.weighted =
-                        (self.old_wt * self.weighted + self.new_wt * cur) / (self.old_wt + self.new_wt);
+                    let total = self.old_wt + self.new_wt;
+                    let weighted = self.old_wt * self.weighted + self.new_wt * cur;
+                    // in steady state (1 - alpha) + alpha is exactly 1: dividing by it changes
+                    // no bit, and skipping it takes the division off the dependency chain
+                    self.weighted = if total == 1.0 { weighted } else { weighted / total };
                 }
                 self.old_wt = 1.0;
             }

@@ -8,7 +8,7 @@
 
 use barsmith_core::dbn_io::{self, Mbp10Columns, LEVELS};
 use barsmith_core::{bars, book, codes, indicators, orderflow, synth};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -308,37 +308,68 @@ fn mbp10<'py>(py: Python<'py>, n_events: usize, seed: u64, day_ns: i64, tick: f6
     columns_to_py(py, cols)
 }
 
-/// Indicator wrappers: 2-D (series x points) C-contiguous inputs of one
-/// shape, one output of that shape; series run in parallel (rayon).
-fn series_kernel<'py>(
+/// Indicator wrappers: 2-D (series x points) inputs of one shape. C-contiguous:
+/// each series runs its batch kernel (series in parallel). F-contiguous (the
+/// transpose of a row-major (points x series) panel, as a DataFrame or a
+/// (bars x symbols) array arrives): one state per series walks the rows
+/// (`per_series_rows`), with no transposing copy either way. The result is
+/// (series, k, points): C-contiguous, or for F input a view of a row-major
+/// (k, points, series) buffer.
+fn series_kernel_k<'py, S: indicators::Stream>(
+    py: Python<'py>,
+    inputs: &[&PyReadonlyArray2<'py, f64>],
+    k: usize,
+    kernel: impl Fn(&[&[f64]], &mut [f64]) + Send + Sync,
+    make: impl Fn() -> S + Send + Sync,
+) -> PyResult<Bound<'py, PyAny>> {
+    let shape = inputs[0].shape().to_vec();
+    let (n_series, n_points) = (shape[0], shape[1]);
+    if inputs.iter().any(|x| x.shape() != shape.as_slice()) {
+        return Err(PyValueError::new_err("indicator inputs must have one shape"));
+    }
+    let slices = inputs.iter().map(|x| slice2("input", x)).collect::<PyResult<Vec<_>>>()?;
+    if inputs.iter().all(|x| x.is_c_contiguous()) {
+        let out = py.detach(|| indicators::per_series_k(&slices, n_points, k, kernel));
+        return Ok(numpy::PyArray1::from_vec(py, out).reshape([n_series, k, n_points])?.into_any());
+    }
+    if !inputs.iter().all(|x| x.is_fortran_contiguous()) {
+        return Err(PyValueError::new_err("indicator inputs must all be C- or all F-contiguous"));
+    }
+    let out = py.detach(|| indicators::per_series_rows(&slices, n_points, n_series, k, make));
+    numpy::PyArray1::from_vec(py, out).reshape([k, n_points, n_series])?.call_method1("transpose", ((2, 0, 1),))
+}
+
+/// `series_kernel_k` for one output: a (series, points) array.
+fn series_kernel<'py, S: indicators::Stream>(
     py: Python<'py>,
     inputs: &[&PyReadonlyArray2<'py, f64>],
     kernel: impl Fn(&[&[f64]], &mut [f64]) + Send + Sync,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let shape = inputs[0].shape().to_vec();
-    series_kernel_k(py, inputs, 1, kernel)?.reshape([shape[0], shape[1]])
+    make: impl Fn() -> S + Send + Sync,
+) -> PyResult<Bound<'py, PyAny>> {
+    let all = pyo3::types::PySlice::full(py);
+    series_kernel_k(py, inputs, 1, kernel, make)?.get_item((&all, 0usize, &all))
 }
 
-/// A wrapper for a one-series indicator `indicators::$name(x, $params.., out)`.
+/// A wrapper for a one-series indicator `indicators::$name(x, $params.., out)` and its state `$state::new($params..)`.
 macro_rules! one_series_indicator {
-    ($name:ident($($param:ident: $ty:ty),*)) => {
+    ($name:ident => $state:ident($($param:ident: $ty:ty),*)) => {
         #[pyfunction]
-        fn $name<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>, $($param: $ty),*) -> PyResult<Bound<'py, PyArray2<f64>>> {
-            series_kernel(py, &[&x], |s, o| indicators::$name(s[0], $($param),*, o))
+        fn $name<'py>(py: Python<'py>, x: PyReadonlyArray2<'py, f64>, $($param: $ty),*) -> PyResult<Bound<'py, PyAny>> {
+            series_kernel(py, &[&x], |s, o| indicators::$name(s[0], $($param),*, o), || indicators::$state::new($($param),*))
         }
     };
 }
 
-one_series_indicator!(sma(n: usize));
-one_series_indicator!(wma(n: usize));
-one_series_indicator!(ema(n: usize, convention: i64));
-one_series_indicator!(rsi(n: usize, convention: i64));
-one_series_indicator!(roc(n: usize, convention: i64));
-one_series_indicator!(rolling_zscore(n: usize, ddof: usize));
+one_series_indicator!(sma => Sma(n: usize));
+one_series_indicator!(wma => Wma(n: usize));
+one_series_indicator!(ema => Ema(n: usize, convention: i64));
+one_series_indicator!(rsi => Rsi(n: usize, convention: i64));
+one_series_indicator!(roc => Roc(n: usize, convention: i64));
+one_series_indicator!(rolling_zscore => RollingZscore(n: usize, ddof: usize));
 
 /// A wrapper for a high/low/close indicator `indicators::$name(h, l, c, $params.., out)`.
 macro_rules! hlc_indicator {
-    ($name:ident($($param:ident: $ty:ty),*)) => {
+    ($name:ident => $state:ident($($param:ident: $ty:ty),*)) => {
         #[pyfunction]
         fn $name<'py>(
             py: Python<'py>,
@@ -346,36 +377,22 @@ macro_rules! hlc_indicator {
             low: PyReadonlyArray2<'py, f64>,
             close: PyReadonlyArray2<'py, f64>,
             $($param: $ty),*
-        ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-            series_kernel(py, &[&high, &low, &close], |s, o| indicators::$name(s[0], s[1], s[2], $($param),*, o))
+        ) -> PyResult<Bound<'py, PyAny>> {
+            series_kernel(
+                py,
+                &[&high, &low, &close],
+                |s, o| indicators::$name(s[0], s[1], s[2], $($param),*, o),
+                || indicators::$state::new($($param),*),
+            )
         }
     };
 }
 
-hlc_indicator!(true_range(convention: i64));
-hlc_indicator!(atr(n: usize, convention: i64));
-hlc_indicator!(natr(n: usize, convention: i64));
-hlc_indicator!(willr(n: usize, convention: i64));
-hlc_indicator!(cci(n: usize, convention: i64));
-
-/// Like `series_kernel` for a kernel with `k` outputs: a (series, k, points) array.
-fn series_kernel_k<'py>(
-    py: Python<'py>,
-    inputs: &[&PyReadonlyArray2<'py, f64>],
-    k: usize,
-    kernel: impl Fn(&[&[f64]], &mut [f64]) + Send + Sync,
-) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    let shape = inputs[0].shape().to_vec();
-    let mut slices = Vec::with_capacity(inputs.len());
-    for x in inputs {
-        if x.shape() != shape.as_slice() {
-            return Err(PyValueError::new_err("indicator inputs must have one shape"));
-        }
-        slices.push(slice2("input", x)?);
-    }
-    let out = py.detach(|| indicators::per_series_k(&slices, shape[1], k, kernel));
-    numpy::PyArray1::from_vec(py, out).reshape([shape[0], k, shape[1]])
-}
+hlc_indicator!(true_range => TrueRange(convention: i64));
+hlc_indicator!(atr => Atr(n: usize, convention: i64));
+hlc_indicator!(natr => Natr(n: usize, convention: i64));
+hlc_indicator!(willr => Willr(n: usize, convention: i64));
+hlc_indicator!(cci => Cci(n: usize, convention: i64));
 
 /// Slow %K and slow %D of each series: (series, 2, points).
 #[pyfunction]
@@ -389,10 +406,14 @@ fn stoch<'py>(
     slowk_n: usize,
     slowd_n: usize,
     convention: i64,
-) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    series_kernel_k(py, &[&high, &low, &close], 2, |s, o| {
-        indicators::stoch(s[0], s[1], s[2], fastk_n, slowk_n, slowd_n, convention, o)
-    })
+) -> PyResult<Bound<'py, PyAny>> {
+    series_kernel_k(
+        py,
+        &[&high, &low, &close],
+        2,
+        |s, o| indicators::stoch(s[0], s[1], s[2], fastk_n, slowk_n, slowd_n, convention, o),
+        || indicators::Stoch::new(fastk_n, slowk_n, slowd_n, convention),
+    )
 }
 
 /// MACD, signal and histogram of each series: (series, 3, points).
@@ -404,8 +425,14 @@ fn macd<'py>(
     slow: usize,
     signal: usize,
     convention: i64,
-) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    series_kernel_k(py, &[&x], 3, |s, o| indicators::macd(s[0], fast, slow, signal, convention, o))
+) -> PyResult<Bound<'py, PyAny>> {
+    series_kernel_k(
+        py,
+        &[&x],
+        3,
+        |s, o| indicators::macd(s[0], fast, slow, signal, convention, o),
+        || indicators::Macd::new(fast, slow, signal, convention),
+    )
 }
 
 /// ADX, +DI, -DI and DX of each series: (series, 4, points).
@@ -417,8 +444,14 @@ fn dmi<'py>(
     close: PyReadonlyArray2<'py, f64>,
     n: usize,
     convention: i64,
-) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    series_kernel_k(py, &[&high, &low, &close], 4, |s, o| indicators::dmi(s[0], s[1], s[2], n, convention, o))
+) -> PyResult<Bound<'py, PyAny>> {
+    series_kernel_k(
+        py,
+        &[&high, &low, &close],
+        4,
+        |s, o| indicators::dmi(s[0], s[1], s[2], n, convention, o),
+        || indicators::Dmi::new(n, convention),
+    )
 }
 
 /// Upper, middle and lower Bollinger band of each series: (series, 3, points).
@@ -432,8 +465,14 @@ fn bbands<'py>(
     nbdev_dn: f64,
     ddof: usize,
     convention: i64,
-) -> PyResult<Bound<'py, PyArray3<f64>>> {
-    series_kernel_k(py, &[&x], 3, |s, o| indicators::bbands(s[0], n, nbdev_up, nbdev_dn, ddof, convention, o))
+) -> PyResult<Bound<'py, PyAny>> {
+    series_kernel_k(
+        py,
+        &[&x],
+        3,
+        |s, o| indicators::bbands(s[0], n, nbdev_up, nbdev_dn, ddof, convention, o),
+        || indicators::Bbands::new(n, nbdev_up, nbdev_dn, ddof, convention),
+    )
 }
 
 #[pyfunction]
@@ -446,11 +485,17 @@ fn mfi<'py>(
     volume: PyReadonlyArray2<'py, f64>,
     n: usize,
     convention: i64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    series_kernel(py, &[&high, &low, &close, &volume], |s, o| indicators::mfi(s[0], s[1], s[2], s[3], n, convention, o))
+) -> PyResult<Bound<'py, PyAny>> {
+    series_kernel(
+        py,
+        &[&high, &low, &close, &volume],
+        |s, o| indicators::mfi(s[0], s[1], s[2], s[3], n, convention, o),
+        || indicators::Mfi::new(n, convention),
+    )
 }
 
-/// `period` holds one label per point (shared by every series), or nothing.
+/// `period` holds one label per point (shared by every series), or nothing. C-contiguous
+/// inputs only (the fronts pass them so): the row walk has no per-point labels.
 #[pyfunction]
 fn vwap<'py>(
     py: Python<'py>,
@@ -458,16 +503,24 @@ fn vwap<'py>(
     volume: PyReadonlyArray2<'py, f64>,
     period: PyReadonlyArray1<'py, i64>,
     window: usize,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let period = period.as_slice().map_err(|_| PyValueError::new_err("period: expected a contiguous array"))?;
     if !period.is_empty() && period.len() != price.shape()[1] {
         return Err(PyValueError::new_err("period: one label per point, or none"));
     }
-    series_kernel(py, &[&price, &volume], |s, o| indicators::vwap(s[0], s[1], period, window, o))
+    if !(price.is_c_contiguous() && volume.is_c_contiguous()) {
+        return Err(PyValueError::new_err("vwap: expected C-contiguous (series, points) inputs"));
+    }
+    series_kernel(
+        py,
+        &[&price, &volume],
+        |s, o| indicators::vwap(s[0], s[1], period, window, o),
+        || indicators::Vwap::new(window),
+    )
 }
 
 fn slice2<'a>(name: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
-    a.as_slice().map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous 2-D array")))
+    a.as_slice().map_err(|_| PyValueError::new_err(format!("{name}: expected a contiguous 2-D array")))
 }
 
 #[pyfunction]
@@ -476,8 +529,8 @@ fn obv<'py>(
     close: PyReadonlyArray2<'py, f64>,
     volume: PyReadonlyArray2<'py, f64>,
     convention: i64,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    series_kernel(py, &[&close, &volume], |s, o| indicators::obv(s[0], s[1], convention, o))
+) -> PyResult<Bound<'py, PyAny>> {
+    series_kernel(py, &[&close, &volume], |s, o| indicators::obv(s[0], s[1], convention, o), || indicators::Obv::new(convention))
 }
 
 /// One indicator fed row by row (`barsmith.indicators.stream`): the same state
