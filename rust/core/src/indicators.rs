@@ -13,8 +13,6 @@
 //! Every kernel works on one series (a slice); [`per_series`] runs a kernel
 //! over the rows of a 2-D (series x points) array in parallel.
 
-use std::collections::VecDeque;
-
 use rayon::prelude::*;
 
 pub const PANDAS: i64 = 0;
@@ -246,6 +244,66 @@ macro_rules! stream {
     };
 }
 
+/// The last `cap` values pushed, oldest first, in a fixed buffer: no calls out of
+/// line on the hot path, so a state holding one stays in registers.
+struct Ring {
+    buf: Box<[f64]>,
+    head: usize,
+    len: usize,
+}
+
+impl Ring {
+    fn new(cap: usize) -> Self {
+        Ring { buf: vec![0.0; cap.max(1)].into_boxed_slice(), head: 0, len: 0 }
+    }
+
+    #[inline]
+    fn is_full(&self) -> bool {
+        self.len == self.buf.len()
+    }
+
+    #[inline]
+    fn clear(&mut self) {
+        (self.head, self.len) = (0, 0);
+    }
+
+    /// The oldest value (NaN when empty).
+    #[inline]
+    fn front(&self) -> f64 {
+        if self.len == 0 {
+            f64::NAN
+        } else {
+            self.buf[self.head]
+        }
+    }
+
+    /// Appends `v`; when full, drops and returns the oldest value.
+    #[inline]
+    fn push(&mut self, v: f64) -> Option<f64> {
+        let cap = self.buf.len();
+        if self.len == cap {
+            let old = std::mem::replace(&mut self.buf[self.head], v);
+            self.head = if self.head + 1 == cap { 0 } else { self.head + 1 };
+            return Some(old);
+        }
+        let at = self.head + self.len;
+        self.buf[if at >= cap { at - cap } else { at }] = v;
+        self.len += 1;
+        None
+    }
+
+    /// The values, oldest first.
+    #[inline]
+    fn iter(&self) -> std::iter::Chain<std::slice::Iter<'_, f64>, std::slice::Iter<'_, f64>> {
+        let (cap, end) = (self.buf.len(), self.head + self.len);
+        if end <= cap {
+            self.buf[self.head..end].iter().chain(self.buf[..0].iter())
+        } else {
+            self.buf[self.head..].iter().chain(self.buf[..end - cap].iter())
+        }
+    }
+}
+
 /// A pandas rolling window (`rolling(n)`) state: what it does when a value
 /// enters or leaves.
 trait Window: Default {
@@ -253,10 +311,10 @@ trait Window: Default {
     fn remove(&mut self, v: f64);
     /// A fresh state whose "previous value" is `first` (pandas' setup of a window).
     fn starting_at(first: f64) -> Self;
-    /// Removes the leaving value `old`; `rest` holds the window's other values, oldest first.
+    /// Removes the leaving value, `window.front()`; the rest of `window` stays.
     #[inline]
-    fn remove_from(&mut self, old: f64, _rest: &VecDeque<f64>) {
-        self.remove(old);
+    fn remove_oldest(&mut self, window: &Ring) {
+        self.remove(window.front());
     }
 }
 
@@ -266,31 +324,30 @@ trait Window: Default {
 struct Windowed<W> {
     n: usize,
     w: W,
-    ring: VecDeque<f64>,
+    ring: Ring,
 }
 
 impl<W: Window> Windowed<W> {
     fn new(n: usize) -> Self {
-        Windowed { n, w: W::default(), ring: VecDeque::with_capacity(n + 1) }
+        Windowed { n, w: W::default(), ring: Ring::new(n) }
     }
 
     #[inline]
     fn push(&mut self, v: f64) {
-        if self.ring.is_empty() || self.n == 1 {
+        if self.ring.len == 0 || self.n == 1 {
             self.w = W::starting_at(v);
             self.ring.clear();
-        } else if self.ring.len() == self.n {
-            let old = self.ring.pop_front().unwrap_or(f64::NAN);
-            self.w.remove_from(old, &self.ring);
+        } else if self.ring.is_full() {
+            self.w.remove_oldest(&self.ring);
         }
         self.w.add(v);
-        self.ring.push_back(v);
+        self.ring.push(v);
     }
 
     /// Whether the window holds `n` values (pandas' rows from `n - 1` on).
     #[inline]
     fn is_full(&self) -> bool {
-        self.ring.len() == self.n
+        self.ring.is_full()
     }
 }
 
@@ -428,13 +485,13 @@ impl Window for RollingVar {
     }
 
     #[inline]
-    fn remove_from(&mut self, old: f64, rest: &VecDeque<f64>) {
+    fn remove_oldest(&mut self, window: &Ring) {
         let before = self.ssqdm;
-        self.remove(old);
+        self.remove(window.front());
         if self.ssqdm <= before * VAR_RECOMPUTE_BELOW {
             // the removal cancelled nearly everything: start the rest of the window again
             *self = RollingVar::default();
-            for &v in rest {
+            for &v in window.iter().skip(1) {
                 self.add(v);
             }
         }
@@ -483,9 +540,9 @@ impl Window for RollingMoments {
     }
 
     #[inline]
-    fn remove_from(&mut self, old: f64, rest: &VecDeque<f64>) {
-        self.sum.remove(old);
-        self.var.remove_from(old, rest);
+    fn remove_oldest(&mut self, window: &Ring) {
+        self.sum.remove(window.front());
+        self.var.remove_oldest(window);
     }
 }
 
@@ -547,21 +604,18 @@ pub fn wma(x: &[f64], n: usize, out: &mut [f64]) {
 
 pub struct Wma {
     n: usize,
-    ring: VecDeque<f64>,
+    ring: Ring,
 }
 
 impl Wma {
     pub fn new(n: usize) -> Self {
-        Wma { n, ring: VecDeque::with_capacity(n + 1) }
+        Wma { n, ring: Ring::new(n) }
     }
 
     #[inline]
     pub fn update(&mut self, v: f64) -> f64 {
-        if self.ring.len() == self.n {
-            self.ring.pop_front();
-        }
-        self.ring.push_back(v);
-        if self.ring.len() < self.n {
+        self.ring.push(v);
+        if !self.ring.is_full() {
             return f64::NAN;
         }
         let mut total = 0.0;
@@ -578,8 +632,11 @@ stream!(Wma, |s, r, o| o[0] = s.update(r[0]));
 /// `TALIB`: seeded with the mean of the first `n` values, then
 /// `ema = (x - ema) * 2 / (n + 1) + ema`; a NaN restarts the warm-up.
 pub fn ema(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let mut s = Ema::new(n, convention);
-    drive1(x, out, |v| s.update(v));
+    // one loop per variant, so the state is a local the compiler keeps in registers
+    match Ema::new(n, convention) {
+        Ema::Pandas(mut e) => drive1(x, out, |v| e.update(v)),
+        Ema::Talib(mut s, k) => drive1(x, out, |v| s.update(v, |prev, v| (v - prev) * k + prev)),
+    }
 }
 
 pub enum Ema {
@@ -653,9 +710,18 @@ impl Seeded {
 /// `slow + signal - 2`.
 pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize, convention: i64, out: &mut [f64]) {
     let [m, sig, hist] = split_outputs::<3>(out);
-    let mut s = Macd::new(fast, slow, signal, convention);
-    for i in 0..x.len() {
-        [m[i], sig[i], hist[i]] = s.update(x[i]);
+    // one loop per variant, so the state is a local the compiler keeps in registers
+    match Macd::new(fast, slow, signal, convention) {
+        Macd::Pandas { mut fast, mut slow, mut signal } => {
+            for i in 0..x.len() {
+                [m[i], sig[i], hist[i]] = Macd::pandas_step(&mut fast, &mut slow, &mut signal, x[i]);
+            }
+        }
+        Macd::Talib(mut t) => {
+            for i in 0..x.len() {
+                [m[i], sig[i], hist[i]] = t.update(x[i]);
+            }
+        }
     }
 }
 
@@ -685,13 +751,16 @@ impl Macd {
     #[inline]
     pub fn update(&mut self, v: f64) -> [f64; 3] {
         match self {
-            Macd::Pandas { fast, slow, signal } => {
-                let m = fast.update(v) - slow.update(v);
-                let s = signal.update(m);
-                [m, s, m - s]
-            }
+            Macd::Pandas { fast, slow, signal } => Macd::pandas_step(fast, slow, signal, v),
             Macd::Talib(t) => t.update(v),
         }
+    }
+
+    #[inline]
+    fn pandas_step(fast: &mut Ewm, slow: &mut Ewm, signal: &mut Ewm, v: f64) -> [f64; 3] {
+        let m = fast.update(v) - slow.update(v);
+        let s = signal.update(m);
+        [m, s, m - s]
     }
 }
 stream!(Macd, |s, r, o| o.copy_from_slice(&s.update(r[0])));
@@ -836,23 +905,19 @@ pub fn roc(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
 }
 
 pub struct Roc {
-    n: usize,
     convention: i64,
-    ring: VecDeque<f64>,
+    ring: Ring,
 }
 
 impl Roc {
     pub fn new(n: usize, convention: i64) -> Self {
-        Roc { n, convention, ring: VecDeque::with_capacity(n + 1) }
+        Roc { convention, ring: Ring::new(n) }
     }
 
     #[inline]
     pub fn update(&mut self, v: f64) -> f64 {
-        self.ring.push_back(v);
-        if self.ring.len() <= self.n {
-            return f64::NAN;
-        }
-        let old = self.ring.pop_front().unwrap_or(f64::NAN);
+        // the value n rows back leaves the ring as this one enters
+        let Some(old) = self.ring.push(v) else { return f64::NAN };
         if self.convention == TALIB && old == 0.0 {
             0.0
         } else {
@@ -1039,25 +1104,20 @@ stream!(Natr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 /// The highest high and lowest low of the last `n` bars, NaN while fewer than `n`
 /// have been seen or if the window holds a NaN (as `rolling(n).max()` / `.min()`).
 struct HighLow {
-    n: usize,
-    highs: VecDeque<f64>,
-    lows: VecDeque<f64>,
+    highs: Ring,
+    lows: Ring,
 }
 
 impl HighLow {
     fn new(n: usize) -> Self {
-        HighLow { n, highs: VecDeque::with_capacity(n + 1), lows: VecDeque::with_capacity(n + 1) }
+        HighLow { highs: Ring::new(n), lows: Ring::new(n) }
     }
 
     #[inline]
     fn update(&mut self, h: f64, l: f64) -> Option<(f64, f64)> {
-        if self.highs.len() == self.n {
-            self.highs.pop_front();
-            self.lows.pop_front();
-        }
-        self.highs.push_back(h);
-        self.lows.push_back(l);
-        if self.highs.len() < self.n {
+        self.highs.push(h);
+        self.lows.push(l);
+        if !self.highs.is_full() {
             return None;
         }
         let nan_max = |m: f64, v: f64| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) };
@@ -1320,13 +1380,13 @@ pub struct Bbands {
     convention: i64,
     pandas: Windowed<RollingMoments>,
     // TA-Lib: this run's last n values and their running sum
-    ring: VecDeque<f64>,
+    ring: Ring,
     total: f64,
 }
 
 impl Bbands {
     pub fn new(n: usize, nbdev_up: f64, nbdev_dn: f64, ddof: usize, convention: i64) -> Self {
-        let ring = VecDeque::with_capacity(n + 1);
+        let ring = Ring::new(n);
         Bbands { n, nbdev: (nbdev_up, nbdev_dn), ddof, convention, pandas: Windowed::new(n), ring, total: 0.0 }
     }
 
@@ -1340,23 +1400,24 @@ impl Bbands {
             return [mid + up * sd, mid, mid - dn * sd];
         }
         if v.is_nan() {
-            (self.ring, self.total) = (VecDeque::with_capacity(self.n + 1), 0.0);
+            self.ring.clear();
+            self.total = 0.0;
             return [f64::NAN; 3];
         }
         // TA-Lib's INT_SMA (a running sum); the variance around it in two passes, as the
         // 0.8.1 library computes it (closer than its documented sum of squares)
         self.total += v;
-        self.ring.push_back(v);
-        if self.ring.len() < self.n {
+        self.ring.push(v); // drops the value that left the sum a row ago
+        if !self.ring.is_full() {
             return [f64::NAN; 3];
         }
         let nf = self.n as f64;
         let mid = self.total / nf;
         let mut ss = 0.0;
-        for &w in &self.ring {
+        for &w in self.ring.iter() {
             ss += (w - mid) * (w - mid);
         }
-        self.total -= self.ring.pop_front().unwrap_or(f64::NAN);
+        self.total -= self.ring.front();
         let var = ss / nf;
         let sd = if var < 1e-14 { 0.0 } else { var.sqrt() };
         [mid + sd * up, mid, mid - sd * dn]
