@@ -335,10 +335,11 @@ def _true_range_at(high, low, close, i, convention):
 @inline
 def _nan_max3(a, b, c):
     """Largest of three, ignoring NaN (NaN if all are), as pandas' ``max(axis=1)``."""
-    m = np.nan
-    for v in (a, b, c):
-        if not np.isnan(v) and (np.isnan(m) or v > m):
-            m = v
+    m = a
+    if np.isnan(m) or b > m:
+        m = b
+    if np.isnan(m) or c > m:
+        m = c
     return m
 
 
@@ -350,12 +351,23 @@ def _atr(high, low, close, n, convention, out):
         for i in range(len(high)):
             st, out[i] = _ewm_update(st, _true_range_at(high, low, close, i, PANDAS))
         return
-    if len(high):
-        tr = np.empty(len(high) - 1)
-        for i in range(1, len(high)):  # TA-Lib's first true range is undefined: the warm-up starts at row 1
-            tr[i - 1] = _true_range_at(high, low, close, i, TALIB)
-        out[0] = np.nan
-        _seeded(tr, n, 1, 0.0, out[1:])
+    seed_sum = 0.0  # TA-Lib's first true range is undefined: the warm-up starts at row 1
+    seen = 0
+    prev = np.nan
+    for i in range(len(high)):
+        tr = _true_range_at(high, low, close, i, TALIB)
+        if np.isnan(tr):  # row 0, or a NaN: a new warm-up
+            seed_sum = 0.0
+            seen = 0
+            prev = np.nan
+        elif seen < n:
+            seed_sum += tr
+            seen += 1
+            if seen == n:
+                prev = seed_sum / n
+        else:
+            prev = (prev * (n - 1.0) + tr) / n
+        out[i] = prev
 
 
 @jit
@@ -472,37 +484,42 @@ def _runs(valid):
 
 @jit
 def _talib_macd(x, fast, slow, signal, m, sig, hist):
+    """TA-Lib's MACD on a NaN-free run, one pass: both EMAs seeded at row ``slow - 1`` with the
+    mean of their own period ending there, the signal EMA with the mean of the first ``signal``
+    MACD values."""
     if slow < fast:
         fast, slow = slow, fast
-    start = slow - 1  # where both EMAs start
-    first = start + signal - 1  # the first output
-    if len(x) <= first:
+    if len(x) < slow:
         return
-    slow_ema = _talib_ema_from(x, slow, start)
-    fast_ema = _talib_ema_from(x, fast, start)
-    line = fast_ema - slow_ema
-    signal_ema = _talib_ema_from(line, signal, signal - 1)
-    for j in range(len(signal_ema)):
-        i = first + j
-        m[i] = line[signal - 1 + j]
-        sig[i] = signal_ema[j]
-        hist[i] = m[i] - sig[i]
-
-
-@jit
-def _talib_ema_from(x, n, start):
-    """TA-Lib's INT_EMA from row ``start``: seeded with the mean of the n values ending there."""
-    k = 2.0 / (n + 1.0)
-    total = 0.0
-    for v in x[start + 1 - n:start + 1]:
-        total += v
-    out = np.empty(len(x) - start)
-    prev = total / n
-    out[0] = prev
-    for j in range(start + 1, len(x)):
-        prev = (x[j] - prev) * k + prev
-        out[j - start] = prev
-    return out
+    kf = 2.0 / (fast + 1.0)
+    ks = 2.0 / (slow + 1.0)
+    kg = 2.0 / (signal + 1.0)
+    total_fast = 0.0
+    for v in x[slow - fast:slow]:
+        total_fast += v
+    total_slow = 0.0
+    for v in x[:slow]:
+        total_slow += v
+    ema_fast = total_fast / fast
+    ema_slow = total_slow / slow
+    total_signal = 0.0
+    ema_signal = np.nan
+    for i in range(slow - 1, len(x)):
+        if i > slow - 1:
+            ema_fast = (x[i] - ema_fast) * kf + ema_fast
+            ema_slow = (x[i] - ema_slow) * ks + ema_slow
+        line = ema_fast - ema_slow
+        j = i - (slow - 1)  # the MACD value's index
+        if j < signal:
+            total_signal += line
+            if j < signal - 1:
+                continue
+            ema_signal = total_signal / signal
+        else:
+            ema_signal = (line - ema_signal) * kg + ema_signal
+        m[i] = line
+        sig[i] = ema_signal
+        hist[i] = line - ema_signal
 
 
 @parallel
@@ -713,28 +730,28 @@ def _cci(high, low, close, n, convention, out):
                 total += abs(tp[i - k] - ma)
             out[i] = (tp[i] - ma) / (0.015 * (total / n))
         return
-    out[:] = np.nan
-    for a, b in _runs(~np.isnan(tp)):
-        run = tp[a:b]
-        for i in range(max(n - 1, 0), len(run)):
-            # TA-Lib's buffer slot j holds the row t of the window with t % n == j: in slot
-            # order, the newest r = (i + 1) % n rows come first, then the older n - r
-            start = i + 1 - n
-            split = start + n - (i + 1) % n
-            mean = 0.0
-            for t in range(split, i + 1):
-                mean += run[t]
-            for t in range(start, split):
-                mean += run[t]
-            mean /= n
-            dev = 0.0
-            for t in range(split, i + 1):
-                dev += abs(run[t] - mean)
-            for t in range(start, split):
-                dev += abs(run[t] - mean)
-            diff = run[i] - mean
-            # TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
-            out[a + i] = 0.0 if (_talib_is_zero(diff) or _talib_is_zero(dev)) else diff / (0.015 * (dev / n))
+    slots = np.zeros(n)  # TA-Lib's circular buffer: row t of the run in slot t % n, summed in slot order
+    seen = 0
+    for i in range(len(tp)):
+        v = tp[i]
+        out[i] = np.nan
+        if np.isnan(v):
+            seen = 0
+            continue
+        slots[seen % n] = v
+        seen += 1
+        if seen < n:
+            continue
+        mean = 0.0
+        for j in range(n):
+            mean += slots[j]
+        mean /= n
+        dev = 0.0
+        for j in range(n):
+            dev += abs(slots[j] - mean)
+        diff = v - mean
+        # TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
+        out[i] = 0.0 if (_talib_is_zero(diff) or _talib_is_zero(dev)) else diff / (0.015 * (dev / n))
 
 
 @parallel
