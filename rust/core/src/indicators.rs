@@ -864,12 +864,12 @@ impl Rsi {
             return f64::NAN;
         }
         let nf = self.n as f64;
+        // TA-Lib adds a rise to the gains and a fall to the losses; adding the other's +0.0
+        // changes no bit (the sums are never -0.0) and spares an unpredictable branch
+        let (gain, loss) = (d.max(0.0), (-d).max(0.0));
         if self.seen < self.n {
-            if d < 0.0 {
-                self.avg_loss -= d;
-            } else {
-                self.avg_gain += d;
-            }
+            self.avg_loss += loss;
+            self.avg_gain += gain;
             self.seen += 1;
             if self.seen < self.n {
                 return f64::NAN;
@@ -877,15 +877,8 @@ impl Rsi {
             self.avg_loss /= nf;
             self.avg_gain /= nf;
         } else {
-            self.avg_loss *= nf - 1.0;
-            self.avg_gain *= nf - 1.0;
-            if d < 0.0 {
-                self.avg_loss -= d;
-            } else {
-                self.avg_gain += d;
-            }
-            self.avg_loss /= nf;
-            self.avg_gain /= nf;
+            self.avg_loss = (self.avg_loss * (nf - 1.0) + loss) / nf;
+            self.avg_gain = (self.avg_gain * (nf - 1.0) + gain) / nf;
         }
         let total = self.avg_gain + self.avg_loss;
         if talib_is_zero(total) {
