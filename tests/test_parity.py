@@ -80,6 +80,14 @@ def _shifted(panel):
     return np.ascontiguousarray(np.roll(panel, 1, axis=1))
 
 
+def _ohlc_args(extra):
+    """1-D open, high, low, close from a one-series panel (NaN, flat stretches, steps)."""
+    return st.tuples(_panel(3), extra).map(
+        lambda a: (np.ascontiguousarray(a[0][2][0]), np.ascontiguousarray(a[0][0][0]),
+                   np.ascontiguousarray(a[0][1][0]), np.ascontiguousarray(_shifted(a[0][2])[0]), *a[1])  # fmt: skip
+    )
+
+
 ARGUMENTS = {
     "scan_trades": st.one_of(trade_arrays(), trade_arrays(valid=False)),
     "time_bars": _time_args(),
@@ -106,6 +114,8 @@ ARGUMENTS = {
     ),
     # volumes: the highs shifted one row, so their NaN fall on other rows than the close's
     "obv": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (a[0][2], _shifted(a[0][0]), a[1])),
+    "swing_highs_lows": _ohlc_args(st.tuples(st.integers(1, 8))).map(lambda a: (a[1], a[2], a[4])),
+    "fvg": _ohlc_args(st.tuples(st.booleans())),
     "dmi": _indicator_args(3),
     "cci": _indicator_args(3),
     "bbands": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([1.0, 2.0]), st.sampled_from([1.5, 2.0]),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bars, book, indicators, orderflow, synth
+from . import bars, book, indicators, orderflow, structure, synth
 from ._errors import BackendUnavailableError, InputError
 from ._registry import (
     BACKENDS,
@@ -40,6 +40,7 @@ __all__ = [
     "book",
     "get_backend",
     "indicators",
+    "structure",
     "orderflow",
     "set_backend",
     "synth",

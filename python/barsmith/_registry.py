@@ -101,6 +101,12 @@ KERNELS: dict[str, Kernel] = {
             "vwap",
             lambda: (_example_series(), _example_series() + 1, np.array([0, 0, 0, 1, 1, 1], dtype=np.int64), 0),
         ),
+        Kernel("structure", "swing_highs_lows", lambda: (_example_series()[0] + 1, _example_series()[0], 1)),
+        Kernel(
+            "structure",
+            "fvg",
+            lambda: (_example_series()[0], _example_series()[0] + 1, _example_series()[0] - 1, _example_series()[0], True),
+        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

@@ -10,4 +10,5 @@ pub mod codes;
 pub mod dbn_io;
 pub mod indicators;
 pub mod orderflow;
+pub mod structure;
 pub mod synth;

@@ -7,7 +7,7 @@
 //! `_numba/bars.py::time_bars` is `_pandas/bars.py::time_bars`.
 
 use barsmith_core::dbn_io::{self, Mbp10Columns, LEVELS};
-use barsmith_core::{bars, book, codes, indicators, orderflow, synth};
+use barsmith_core::{bars, book, codes, indicators, orderflow, structure, synth};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -592,6 +592,36 @@ impl IndicatorStream {
     }
 }
 
+/// `(high_low, level)`: a (2, len) array.
+#[pyfunction]
+fn swing_highs_lows<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    swing_length: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (high, low) = (slice("high", &high)?, slice("low", &low)?);
+    let mut out = vec![0.0; 2 * high.len()];
+    py.detach(|| structure::swing_highs_lows(high, low, swing_length, &mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([2, high.len()])
+}
+
+/// `(fvg, top, bottom, mitigated_index)`: a (4, len) array.
+#[pyfunction]
+fn fvg<'py>(
+    py: Python<'py>,
+    open: PyReadonlyArray1<'py, f64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    join_consecutive: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let mut out = vec![0.0; 4 * h.len()];
+    py.detach(|| structure::fvg(o, h, l, c, join_consecutive, &mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([4, h.len()])
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -641,6 +671,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ind_mod.add_function(f)?;
     }
     ind_mod.add_class::<IndicatorStream>()?;
+
+    let structure_mod = submodule(m, "structure")?;
+    structure_mod.add_function(wrap_pyfunction!(swing_highs_lows, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(fvg, &structure_mod)?)?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;

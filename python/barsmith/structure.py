@@ -1,0 +1,99 @@
+"""Price structure: swings and fair value gaps, compatible with smartmoneyconcepts.
+
+``mode="smc"`` reproduces smartmoneyconcepts 0.0.27 exactly: the same columns,
+values, NaN-versus-zero conventions and float64 dtypes, quirks included (the
+asymmetric swing window, positions as floats), in O(n) or O(n log n) where it
+loops until nothing changes or scans forward from every gap. The result keeps
+the input's index (smartmoneyconcepts returns a RangeIndex).
+
+Input: a DataFrame with open/high/low/close columns (any capitalisation, as
+smartmoneyconcepts accepts). NaN prices are allowed; they never form or
+mitigate a swing or gap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+from ._input import frozen
+from ._registry import kernel
+
+__all__ = ["fvg", "swing_highs_lows"]
+
+Mode = Literal["smc"]
+
+
+def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode = "smc",
+                     backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Swing highs and lows: columns ``HighLow`` (1 swing high, -1 swing low, NaN) and ``Level``.
+
+    A bar is a swing high when its high is the highest of the ``2 * swing_length``
+    bars from ``swing_length - 1`` before it to ``swing_length`` after it
+    (smartmoneyconcepts' window: one bar shorter behind, and, as it rolls over the
+    shifted series, none of the first ``2 * swing_length - 1`` bars), else a swing
+    low when its low is the lowest. Of consecutive swings of one kind only the earliest highest
+    high (lowest low) stays; bar 0 and the last bar get the kinds opposite to the
+    first and last swings. ``Level`` is the swing's high or low.
+
+    Examples
+    --------
+    >>> swings = barsmith.structure.swing_highs_lows(ohlc, swing_length=5)
+    """
+    _mode(mode)
+    (high, low), index = _columns(ohlc, ("high", "low"))
+    out = kernel("swing_highs_lows", backend)(high, low, _length(swing_length))
+    return pd.DataFrame({"HighLow": out[0], "Level": out[1]}, index=index)
+
+
+def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc",
+        backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Fair value gaps: columns ``FVG`` (1 bullish, -1 bearish, NaN), ``Top``, ``Bottom``,
+    ``MitigatedIndex``.
+
+    Bar ``i`` is a bullish gap when it closes up and ``high[i - 1] < low[i + 1]`` (the gap
+    is ``high[i - 1]`` to ``low[i + 1]``), bearish when it closes down and
+    ``low[i - 1] > high[i + 1]`` (``high[i + 1]`` to ``low[i - 1]``). ``join_consecutive``
+    merges a run of gaps of one kind into its last bar with the run's highest top and
+    lowest bottom. ``MitigatedIndex`` is the position (0-based, as a float) of the first
+    bar from ``i + 2`` whose low reaches the top of a bullish gap or whose high reaches
+    the bottom of a bearish one, 0 if none yet; NaN where there is no gap.
+
+    Examples
+    --------
+    >>> gaps = barsmith.structure.fvg(ohlc, join_consecutive=True)
+    """
+    _mode(mode)
+    (open_, high, low, close), index = _columns(ohlc, ("open", "high", "low", "close"))
+    out = kernel("fvg", backend)(open_, high, low, close, bool(join_consecutive))
+    return pd.DataFrame({"FVG": out[0], "Top": out[1], "Bottom": out[2], "MitigatedIndex": out[3]}, index=index)
+
+
+def _mode(mode: str) -> None:
+    if mode != "smc":
+        raise InputError(f"must be 'smc' (smartmoneyconcepts 0.0.27), got {mode!r}", column="mode")
+
+
+def _length(n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"the swing length must be an integer >= 1, got {n!r}", column="swing_length")
+    return int(n)
+
+
+def _columns(ohlc: Any, names: tuple[str, ...]) -> tuple[list[np.ndarray], pd.Index]:
+    """The named price columns (any capitalisation) as read-only float64 arrays, and the index."""
+    if not isinstance(ohlc, pd.DataFrame):
+        raise InputError(f"expected a DataFrame with columns {', '.join(names)}, got {type(ohlc).__name__}")
+    lower = {str(c).lower(): c for c in ohlc.columns}
+    arrays = []
+    for name in names:
+        if name not in lower:
+            raise InputError(f"missing; the frame has {list(ohlc.columns)}", column=name)
+        values = ohlc[lower[name]].to_numpy()
+        if values.dtype.kind not in "iuf":
+            raise InputError(f"expected numbers, got dtype {values.dtype}", column=name)
+        arrays.append(frozen(np.ascontiguousarray(values, dtype=np.float64)))
+    return arrays, ohlc.index

@@ -1,0 +1,35 @@
+//! Times the structure kernels on a seeded random walk: `cargo run --release --example structure_timing`.
+use std::time::Instant;
+
+use barsmith_core::structure;
+
+fn main() {
+    let n = 100_000;
+    let mut state = 7u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut close = vec![100.0; n];
+    for i in 1..n {
+        close[i] = close[i - 1] + next() - 0.5;
+    }
+    let high: Vec<f64> = close.iter().map(|c| c + next()).collect();
+    let low: Vec<f64> = close.iter().map(|c| c - next()).collect();
+    let open: Vec<f64> = std::iter::once(100.0).chain(close[..n - 1].iter().copied()).collect();
+    for (name, run) in [
+        ("swing_highs_lows(50)", Box::new(|out: &mut Vec<f64>| structure::swing_highs_lows(&high, &low, 50, out)) as Box<dyn Fn(&mut Vec<f64>)>),
+        ("fvg", Box::new(|out: &mut Vec<f64>| structure::fvg(&open, &high, &low, &close, false, out))),
+    ] {
+        let mut out = vec![0.0; 4 * n];
+        let mut best = f64::INFINITY;
+        for _ in 0..20 {
+            let t = Instant::now();
+            run(&mut out);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        println!("{name:<22} {:.3} ms ({:.1} ns/bar)", best * 1e3, best * 1e9 / n as f64);
+    }
+}

@@ -1,0 +1,230 @@
+//! Price structure, smartmoneyconcepts-compatible (`smc` mode). Read beside
+//! `python/barsmith/_pandas/structure.py` (the definitions) and
+//! `python/barsmith/_numba/structure.py`.
+//!
+//! smartmoneyconcepts 0.0.27 runs repeated vectorised passes and per-gap scans
+//! (quadratic in places); these kernels give its exact outputs in one or two
+//! linear passes. Outputs are float64 with NaN where smartmoneyconcepts has NaN.
+
+/// Swing highs and lows, as smartmoneyconcepts' `swing_highs_lows(ohlc, swing_length)`:
+/// `(high_low, level)`, each `len` values.
+///
+/// 1. With `L = swing_length`, bar `i` (from `2L - 1` to `len - L - 1`) is a swing high
+///    (1) when `high[i]` equals the largest high of the 2L bars `i - L + 1 ..= i + L` (none NaN),
+///    else a swing low (-1) when `low[i]` equals their smallest low.
+/// 2. Of each run of consecutive swings of one kind, only the earliest highest
+///    high (lowest low) stays: what smartmoneyconcepts' repeated pairwise passes
+///    converge to.
+/// 3. Bar 0 gets the kind opposite to the first swing, the last bar the kind
+///    opposite to the last swing (with smartmoneyconcepts' quirk when the first
+///    swing is bar 0: it ends as a swing high).
+/// 4. `level` is the high of a swing high, the low of a swing low.
+pub fn swing_highs_lows(high: &[f64], low: &[f64], swing_length: usize, out: &mut [f64]) {
+    let len = high.len();
+    let (kind, level) = out.split_at_mut(len);
+    kind.fill(f64::NAN);
+    level.fill(f64::NAN);
+    let l = swing_length;
+    if l == 0 || len < 2 * l {
+        return;
+    }
+    let is_high = window_extreme(high, l, 1.0);
+    let is_low = window_extreme(low, l, -1.0);
+    // runs of one kind: keep the earliest extreme of each
+    let mut run: Option<(f64, usize)> = None; // (kind, index of the kept swing)
+    for i in 0..len {
+        let k = if is_high[i] {
+            1.0
+        } else if is_low[i] {
+            -1.0
+        } else {
+            continue;
+        };
+        match run {
+            Some((rk, keep)) if rk == k => {
+                let better = if k == 1.0 { high[i] > high[keep] } else { low[i] < low[keep] };
+                if better {
+                    kind[keep] = f64::NAN;
+                    kind[i] = k;
+                    run = Some((k, i));
+                }
+            }
+            _ => {
+                kind[i] = k;
+                run = Some((k, i));
+            }
+        }
+    }
+    let first = kind.iter().position(|v| !v.is_nan());
+    let last = kind.iter().rposition(|v| !v.is_nan());
+    if let (Some(first), Some(last)) = (first, last) {
+        // smartmoneyconcepts' four ifs in its order, each reading the array anew: when the
+        // first swing is bar 0 itself (swing_length 1) the second undoes the first
+        if kind[first] == 1.0 {
+            kind[0] = -1.0;
+        }
+        if kind[first] == -1.0 {
+            kind[0] = 1.0;
+        }
+        if kind[last] == -1.0 {
+            kind[len - 1] = 1.0;
+        }
+        if kind[last] == 1.0 {
+            kind[len - 1] = -1.0;
+        }
+    }
+    for i in 0..len {
+        if !kind[i].is_nan() {
+            level[i] = if kind[i] == 1.0 { high[i] } else { low[i] };
+        }
+    }
+}
+
+/// Whether `x[i]` is the largest (`sign` 1) or smallest (-1) of the 2L values
+/// `x[i - L + 1 ..= i + L]`, none NaN, for `2L - 1 <= i < len - L`, as
+/// `x == x.shift(-L).rolling(2L).max()` (or `.min()`): `rolling(2L)` runs over the
+/// shifted series, which starts at bar 0, so the window exists from bar 2L - 1 on.
+/// Branch-free (van Herk / Gil-Werman): in blocks of 2L, running maxima from each
+/// block's start and from its end; a window of 2L spans at most two blocks, so its
+/// maximum is `max(from_end[a], from_start[b])`. NaN are counted with prefix sums.
+fn window_extreme(x: &[f64], l: usize, sign: f64) -> Vec<bool> {
+    let (len, w) = (x.len(), 2 * l);
+    let mut out = vec![false; len];
+    if len < w + l {
+        return out;
+    }
+    // the signed values (the smallest becomes the largest), NaN lowest
+    let y: Vec<f64> = x.iter().map(|&v| if v.is_nan() { f64::NEG_INFINITY } else { sign * v }).collect();
+    // y holds no NaN: a plain select is one `maxsd` on the running maximum's chain,
+    // where f64::max adds a NaN fix-up to every step
+    let larger = |m: f64, v: f64| if v > m { v } else { m };
+    let (mut from_start, mut from_end) = (vec![0.0; len], vec![0.0; len]);
+    for start in (0..len).step_by(w) {
+        let end = (start + w).min(len);
+        let mut m = f64::NEG_INFINITY;
+        for i in start..end {
+            m = larger(m, y[i]);
+            from_start[i] = m;
+        }
+        m = f64::NEG_INFINITY;
+        for i in (start..end).rev() {
+            m = larger(m, y[i]);
+            from_end[i] = m;
+        }
+    }
+    let mut nans = vec![0u32; len + 1];
+    for i in 0..len {
+        nans[i + 1] = nans[i] + x[i].is_nan() as u32;
+    }
+    for i in w - 1..len - l {
+        let (a, b) = (i + 1 - l, i + l);
+        out[i] = nans[b + 1] == nans[a] && y[i] == larger(from_end[a], from_start[b]);
+    }
+    out
+}
+
+/// Fair value gaps, as smartmoneyconcepts' `fvg(ohlc, join_consecutive)`:
+/// `(fvg, top, bottom, mitigated_index)`, each `len` values.
+///
+/// Bar `i` is a bullish gap (1) when `high[i - 1] < low[i + 1]` and the bar closes up,
+/// bearish (-1) when `low[i - 1] > high[i + 1]` and it closes down; `top`/`bottom`
+/// are `low[i + 1]`/`high[i - 1]` (bullish) or `low[i - 1]`/`high[i + 1]` (bearish).
+/// `join_consecutive`: a run of gaps of one kind becomes its last bar, with the
+/// run's highest top and lowest bottom. `mitigated_index`: the first bar from
+/// `i + 2` whose low reaches the top (bullish) or whose high reaches the bottom
+/// (bearish), 0 if none; NaN where there is no gap.
+pub fn fvg(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecutive: bool, out: &mut [f64]) {
+    let len = high.len();
+    let (kind, rest) = out.split_at_mut(len);
+    let (top, rest) = rest.split_at_mut(len);
+    let (bottom, mitigated) = rest.split_at_mut(len);
+    for i in 0..len {
+        (kind[i], top[i], bottom[i], mitigated[i]) = (f64::NAN, f64::NAN, f64::NAN, f64::NAN);
+        if i == 0 || i + 1 >= len {
+            continue;
+        }
+        let up = close[i] > open[i];
+        let gap = if up { high[i - 1] < low[i + 1] } else { low[i - 1] > high[i + 1] && close[i] < open[i] };
+        if gap {
+            kind[i] = if up { 1.0 } else { -1.0 };
+            (top[i], bottom[i]) = if up { (low[i + 1], high[i - 1]) } else { (low[i - 1], high[i + 1]) };
+        }
+    }
+    if join_consecutive {
+        for i in 0..len.saturating_sub(1) {
+            if kind[i] == kind[i + 1] {
+                top[i + 1] = top[i].max(top[i + 1]);
+                bottom[i + 1] = bottom[i].min(bottom[i + 1]);
+                (kind[i], top[i], bottom[i]) = (f64::NAN, f64::NAN, f64::NAN);
+            }
+        }
+    }
+    // The first bar from s whose low is <= t lies on the chain of strict lower lows from s
+    // (a bar below every bar before it); walking s right to left, a stack holds that chain
+    // and a binary search finds the bar: O(n log n) for all gaps.
+    let mut lows: Vec<usize> = Vec::new(); // chain of lows, nearest bar on top, lows rising upward
+    let mut highs: Vec<usize> = Vec::new(); // chain of highs, highs falling upward
+    for s in (0..len).rev() {
+        if !low[s].is_nan() {
+            while lows.last().is_some_and(|&j| low[j] >= low[s]) {
+                lows.pop();
+            }
+            lows.push(s);
+        }
+        if !high[s].is_nan() {
+            while highs.last().is_some_and(|&j| high[j] <= high[s]) {
+                highs.pop();
+            }
+            highs.push(s);
+        }
+        // gaps at i = s - 2 search from s
+        let Some(i) = s.checked_sub(2) else { continue };
+        if kind[i].is_nan() {
+            continue;
+        }
+        // the nearest chain bar that reaches the level: the last one of the reaching prefix
+        let reach = if kind[i] == 1.0 {
+            let t = top[i];
+            lows.partition_point(|&j| low[j] <= t).checked_sub(1).map(|k| lows[k])
+        } else {
+            let b = bottom[i];
+            highs.partition_point(|&j| high[j] >= b).checked_sub(1).map(|k| highs[k])
+        };
+        mitigated[i] = reach.map_or(0.0, |j| j as f64);
+    }
+    for i in 0..len {
+        if !kind[i].is_nan() && mitigated[i].is_nan() {
+            mitigated[i] = 0.0; // a gap in the last two bars: nothing after it
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_of_swing_highs_keeps_its_earliest_highest() {
+        // L = 1: windows of 2 bars (i, i + 1)
+        let high = [1.0, 3.0, 2.0, 3.0, 1.0, 0.5, 4.0, 1.0];
+        let low = [0.0, 2.0, 2.5, 2.0, 0.2, 0.1, 3.0, 0.0]; // bar 2 is no swing low
+        let mut out = vec![0.0; 16];
+        swing_highs_lows(&high, &low, 1, &mut out);
+        let kind = &out[..8];
+        assert_eq!(kind[1], 1.0); // 3.0 at bar 1 beats the equal 3.0 at bar 3 (earliest)
+        assert!(kind[3].is_nan());
+    }
+
+    #[test]
+    fn a_gap_is_mitigated_by_the_first_bar_reaching_it() {
+        let open = [1.0, 1.0, 2.0, 3.0, 3.0];
+        let close = [1.0, 2.0, 3.0, 3.0, 3.0];
+        let high = [1.0, 2.0, 3.0, 3.5, 3.5];
+        let low = [0.5, 1.0, 2.5, 3.0, 1.5];
+        let mut out = vec![0.0; 20];
+        fvg(&open, &high, &low, &close, false, &mut out);
+        assert_eq!(out[1], 1.0); // high[0] = 1 < low[2] = 2.5, closes up
+        assert_eq!((out[5 + 1], out[10 + 1]), (2.5, 1.0));
+        assert_eq!(out[15 + 1], 4.0); // bar 4's low 1.5 <= 2.5
+    }
+}

@@ -1,0 +1,103 @@
+"""Swings and fair value gaps equal smartmoneyconcepts 0.0.27, in every backend."""
+
+import contextlib
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ALL_BACKENDS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from barsmith import InputError
+from barsmith.structure import fvg, swing_highs_lows
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m"
+
+
+@pytest.fixture(scope="module")
+def smc():
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
+        from smartmoneyconcepts import smc
+    return smc
+
+
+@pytest.fixture(scope="module")
+def eurusd():
+    if not (DATA / "EURUSD_15M.csv").exists():
+        pytest.skip("shared/data/smc-eurusd-15m is not beside this checkout")
+    df = pd.read_csv(DATA / "EURUSD_15M.csv").set_index("Date")  # as smartmoneyconcepts' own tests read it
+    df.index = pd.to_datetime(df.index)
+    return df
+
+
+def _expected(name):
+    return pd.read_csv(DATA / name).astype(float)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
+    checks = {
+        "swing_highs_lows_result_data.csv": swing_highs_lows(eurusd, swing_length=5, backend=backend),
+        "fvg_result_data.csv": fvg(eurusd, backend=backend),
+        "fvg_consecutive_result_data.csv": fvg(eurusd, join_consecutive=True, backend=backend),
+    }
+    for name, got in checks.items():
+        assert got.index.equals(eurusd.index)  # the input's index, where smartmoneyconcepts has a RangeIndex
+        assert all(got.dtypes == np.float64)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), _expected(name), obj=name)
+
+
+@st.composite
+def ohlc_frames(draw):
+    """Small OHLC frames on a coarse grid: equal highs and lows, flat bars, gaps, NaN."""
+    n = draw(st.integers(0, 60))
+    step = st.sampled_from([0.0, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0])
+    close = 100 + np.cumsum(np.array(draw(st.lists(step, min_size=n, max_size=n)), dtype=float))
+    open_ = close - np.array(draw(st.lists(st.sampled_from([0.0, 0.5, -0.5, 2.0]), min_size=n, max_size=n)))
+    wick = np.array(draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=n, max_size=n)))
+    high, low = np.maximum(open_, close) + wick, np.minimum(open_, close) - wick
+    frame = pd.DataFrame({"open": open_, "high": high, "low": low, "close": close})
+    for _ in range(draw(st.integers(0, 2))):
+        if n:
+            frame.iloc[draw(st.integers(0, n - 1)), draw(st.integers(0, 3))] = np.nan
+    return frame
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_equal_to_the_installed_smartmoneyconcepts_on_generated_bars(smc, backend):
+    @settings(max_examples=80)
+    @given(ohlc_frames(), st.integers(1, 6), st.booleans())
+    def check(frame, length, join):
+        if len(frame) > 2 * length:  # smartmoneyconcepts indexes past the end of shorter frames
+            pd.testing.assert_frame_equal(swing_highs_lows(frame, length, backend=backend),
+                                          smc.swing_highs_lows(frame, length), check_dtype=False)  # fmt: skip
+        if len(frame) > 0:
+            pd.testing.assert_frame_equal(fvg(frame, join, backend=backend), smc.fvg(frame, join), check_dtype=False)
+
+    check()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_short_and_empty_frames_give_no_swings(backend):
+    for n in (0, 1, 9):
+        frame = pd.DataFrame({"open": np.ones(n), "high": np.ones(n) + 1, "low": np.zeros(n), "close": np.ones(n)})
+        swings = swing_highs_lows(frame, 5, backend=backend)
+        assert list(swings.columns) == ["HighLow", "Level"] and swings.isna().all().all()
+        assert len(fvg(frame, backend=backend)) == n
+
+
+def test_bad_input_is_refused():
+    frame = pd.DataFrame({"Open": [1.0], "High": [2.0], "Low": [0.5], "Close": [1.5]})
+    assert len(swing_highs_lows(frame, 1)) == 1  # capitalised columns, as smartmoneyconcepts accepts
+    with pytest.raises(InputError) as err:
+        fvg(frame.drop(columns="Close"))
+    assert err.value.column == "close"
+    with pytest.raises(InputError, match="swing length"):
+        swing_highs_lows(frame, 0)
+    with pytest.raises(InputError, match="numbers"):
+        swing_highs_lows(frame.assign(High=["x"]), 1)
+    with pytest.raises(InputError, match="smc"):
+        fvg(frame, mode="causal")
