@@ -57,3 +57,12 @@ def ohlc_walk(n: int, n_series: int = 1) -> tuple:
     shape = (n,) if n_series == 1 else (n, n_series)
     close = 100 + np.cumsum(rng.normal(0, 1, shape), axis=0)
     return close + rng.uniform(0, 1, shape), close - rng.uniform(0, 1, shape), close
+
+
+# Structure: OHLC bars ($BARSMITH_BENCH_STRUCTURE_BARS, default 1e5 and 1e6).
+STRUCTURE_BARS = [int(float(s)) for s in os.environ.get("BARSMITH_BENCH_STRUCTURE_BARS", "1e5,1e6").split(",")]
+
+
+@functools.lru_cache(maxsize=2)
+def ohlc_bars(n: int) -> pd.DataFrame:
+    return barsmith.synth.ohlc(n, seed=1)

@@ -101,3 +101,20 @@ def test_bad_input_is_refused():
         swing_highs_lows(frame.assign(High=["x"]), 1)
     with pytest.raises(InputError, match="smc"):
         fvg(frame, mode="causal")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_equal_to_the_installed_smartmoneyconcepts_on_a_generated_day(smc, backend):
+    bars = barsmith_ohlc(5_000)  # tick-grid prices: equal highs and lows, flat bars
+    for length in (1, 5, 50):
+        pd.testing.assert_frame_equal(swing_highs_lows(bars, length, backend=backend).reset_index(drop=True),
+                                      smc.swing_highs_lows(bars, length), check_dtype=False)  # fmt: skip
+    for join in (False, True):
+        pd.testing.assert_frame_equal(fvg(bars, join, backend=backend).reset_index(drop=True), smc.fvg(bars, join),
+                                      check_dtype=False)  # fmt: skip
+
+
+def barsmith_ohlc(n):
+    import barsmith
+
+    return barsmith.synth.ohlc(n, seed=3)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["mbp10", "trades"]
+__all__ = ["mbp10", "ohlc", "trades"]
 
 SIDE_CATEGORIES = ["A", "B", "N"]
 
@@ -134,3 +134,23 @@ def mbp10(
 
     day_ns = pd.Timestamp(day).tz_localize(None).normalize().value
     return _frame(core_synth.mbp10(int(n_events), int(seed), int(day_ns), float(tick_size), float(price)))
+
+
+def ohlc(n_bars: int, seed: int = 0, *, freq: str = "15min", start: str = "2024-01-02", tick: float = 0.0001,
+         start_price: float = 1.1) -> pd.DataFrame:  # fmt: skip
+    """A seeded random walk of OHLCV bars on a price grid: ``open high low close volume``
+    with a UTC DatetimeIndex every ``freq``. Each bar opens at the previous close; wicks
+    and steps are whole ticks, so equal highs, equal lows and flat bars occur, as in
+    real quotes (the structure functions' ties).
+
+    >>> bars = barsmith.synth.ohlc(100_000, seed=1)
+    """
+    rng = np.random.default_rng(seed)
+    steps = rng.integers(-12, 13, n_bars) * tick
+    close = np.round(start_price + np.cumsum(steps), 10)
+    open_ = np.concatenate([[start_price], close[:-1]])
+    high = np.maximum(open_, close) + rng.integers(0, 8, n_bars) * tick
+    low = np.minimum(open_, close) - rng.integers(0, 8, n_bars) * tick
+    volume = rng.integers(1, 2_000, n_bars).astype(np.float64)
+    index = pd.date_range(start, periods=n_bars, freq=freq, tz="UTC", name="ts")
+    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index)

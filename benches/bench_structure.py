@@ -1,0 +1,75 @@
+"""Structure in smc mode: every backend on 1e5 and 1e6 bars, beside smartmoneyconcepts 0.0.27
+(on 1e5 only: it is quadratic in places), with its speed ratio measured in one process."""
+
+import contextlib
+import importlib.util
+import io
+
+from barsmith import structure
+
+from .common import BACKENDS, STRUCTURE_BARS, ohlc_bars, warm
+
+HAS_SMC = importlib.util.find_spec("smartmoneyconcepts") is not None
+CALLS = {
+    "swing_highs_lows": (lambda df, b: structure.swing_highs_lows(df, 50, backend=b),
+                         lambda smc, df: smc.swing_highs_lows(df, 50)),
+    "fvg": (lambda df, b: structure.fvg(df, backend=b), lambda smc, df: smc.fvg(df)),
+}  # fmt: skip
+PEER_BARS = min(STRUCTURE_BARS)
+
+
+def _smc():
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
+        from smartmoneyconcepts import smc
+    return smc
+
+
+class Structure:
+    params = (BACKENDS, sorted(CALLS), STRUCTURE_BARS)
+    param_names = ["backend", "function", "bars"]
+    timeout = 600
+
+    def setup(self, backend, name, n):
+        if backend == "pandas" and name == "fvg" and n > 200_000:
+            raise NotImplementedError("the oracle's mitigation loop is Python: 1e5 bars is its size")
+        self.df = ohlc_bars(n)
+        warm(backend)
+
+    def time_structure(self, backend, name, n):
+        CALLS[name][0](self.df, backend)
+
+
+class SmartMoneyConcepts:
+    params = (sorted(CALLS),)
+    param_names = ["function"]
+    timeout = 600
+
+    def setup(self, name):
+        if not HAS_SMC:
+            raise NotImplementedError("smartmoneyconcepts is not installed")
+        self.smc, self.df = _smc(), ohlc_bars(PEER_BARS)
+
+    def time_smartmoneyconcepts(self, name):
+        CALLS[name][1](self.smc, self.df)
+
+
+class SpeedupOverSmc:
+    """smartmoneyconcepts' time over rust's, same bars, one process (target: >= 100)."""
+
+    params = (sorted(CALLS),)
+    param_names = ["function"]
+    timeout = 600
+
+    def setup(self, name):
+        if not HAS_SMC or "rust" not in BACKENDS:
+            raise NotImplementedError("needs smartmoneyconcepts and the rust backend")
+        from barsmith._timing import best_of
+
+        ours, peer = CALLS[name]
+        smc, df = _smc(), ohlc_bars(PEER_BARS)
+        self.ratio = best_of(lambda: peer(smc, df), 1)[0] / best_of(lambda: ours(df, "rust"), 5)[0]
+
+    def track_smc_time_over_rust(self, name):
+        return self.ratio
+
+    track_smc_time_over_rust.unit = "x"
