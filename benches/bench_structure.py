@@ -10,10 +10,13 @@ from barsmith import structure
 from .common import BACKENDS, STRUCTURE_BARS, ohlc_bars, warm
 
 HAS_SMC = importlib.util.find_spec("smartmoneyconcepts") is not None
+# (ours(bars, swings, backend), peer(smc, bars, its swings)); swings of length 5, made in setup
 CALLS = {
-    "swing_highs_lows": (lambda df, b: structure.swing_highs_lows(df, 50, backend=b),
-                         lambda smc, df: smc.swing_highs_lows(df, 50)),
-    "fvg": (lambda df, b: structure.fvg(df, backend=b), lambda smc, df: smc.fvg(df)),
+    "swing_highs_lows": (lambda df, sw, b: structure.swing_highs_lows(df, 50, backend=b),
+                         lambda smc, df, sw: smc.swing_highs_lows(df, 50)),
+    "fvg": (lambda df, sw, b: structure.fvg(df, backend=b), lambda smc, df, sw: smc.fvg(df)),
+    "bos_choch": (lambda df, sw, b: structure.bos_choch(df, sw, backend=b),
+                  lambda smc, df, sw: smc.bos_choch(df, sw)),
 }  # fmt: skip
 PEER_BARS = min(STRUCTURE_BARS)
 
@@ -33,10 +36,11 @@ class Structure:
         if backend == "pandas" and name == "fvg" and n > 200_000:
             raise NotImplementedError("the oracle's mitigation loop is Python: 1e5 bars is its size")
         self.df = ohlc_bars(n)
+        self.swings = structure.swing_highs_lows(self.df, 5)
         warm(backend)
 
     def time_structure(self, backend, name, n):
-        CALLS[name][0](self.df, backend)
+        CALLS[name][0](self.df, self.swings, backend)
 
 
 class SmartMoneyConcepts:
@@ -48,9 +52,10 @@ class SmartMoneyConcepts:
         if not HAS_SMC:
             raise NotImplementedError("smartmoneyconcepts is not installed")
         self.smc, self.df = _smc(), ohlc_bars(PEER_BARS)
+        self.swings = self.smc.swing_highs_lows(self.df, 5)  # a RangeIndex, which its loops index by
 
     def time_smartmoneyconcepts(self, name):
-        CALLS[name][1](self.smc, self.df)
+        CALLS[name][1](self.smc, self.df, self.swings)
 
 
 class SpeedupOverSmc:
@@ -67,7 +72,8 @@ class SpeedupOverSmc:
 
         ours, peer = CALLS[name]
         smc, df = _smc(), ohlc_bars(PEER_BARS)
-        self.ratio = best_of(lambda: peer(smc, df), 1)[0] / best_of(lambda: ours(df, "rust"), 5)[0]
+        theirs, mine = smc.swing_highs_lows(df, 5), structure.swing_highs_lows(df, 5)
+        self.ratio = best_of(lambda: peer(smc, df, theirs), 1)[0] / best_of(lambda: ours(df, mine, "rust"), 5)[0]
 
     def track_smc_time_over_rust(self, name):
         return self.ratio

@@ -116,6 +116,10 @@ ARGUMENTS = {
     "obv": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (a[0][2], _shifted(a[0][0]), a[1])),
     "swing_highs_lows": _ohlc_args(st.tuples(st.integers(1, 8))).map(lambda a: (a[1], a[2], a[4])),
     "fvg": _ohlc_args(st.tuples(st.booleans())),
+    # swings from the oracle on the same bars, then the structure on them
+    "bos_choch": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
+        lambda a: (a[1], a[2], a[3], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
+    ),
     "dmi": _indicator_args(3),
     "cci": _indicator_args(3),
     "bbands": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([1.0, 2.0]), st.sampled_from([1.5, 2.0]),

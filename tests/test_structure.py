@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from barsmith import InputError
-from barsmith.structure import fvg, swing_highs_lows
+from barsmith.structure import bos_choch, fvg, swing_highs_lows
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m"
 
@@ -43,11 +43,11 @@ def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
         "swing_highs_lows_result_data.csv": swing_highs_lows(eurusd, swing_length=5, backend=backend),
         "fvg_result_data.csv": fvg(eurusd, backend=backend),
         "fvg_consecutive_result_data.csv": fvg(eurusd, join_consecutive=True, backend=backend),
+        "bos_choch_result_data.csv": bos_choch(eurusd, swing_highs_lows(eurusd, 5, backend=backend), backend=backend),
     }
     for name, got in checks.items():
         assert got.index.equals(eurusd.index)  # the input's index, where smartmoneyconcepts has a RangeIndex
-        assert all(got.dtypes == np.float64)
-        pd.testing.assert_frame_equal(got.reset_index(drop=True), _expected(name), obj=name)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), _expected(name), obj=name, check_dtype=False)
 
 
 @st.composite
@@ -76,6 +76,10 @@ def test_equal_to_the_installed_smartmoneyconcepts_on_generated_bars(smc, backen
                                           smc.swing_highs_lows(frame, length), check_dtype=False)  # fmt: skip
         if len(frame) > 0:
             pd.testing.assert_frame_equal(fvg(frame, join, backend=backend), smc.fvg(frame, join), check_dtype=False)
+        if len(frame) > 2 * length:
+            swings = smc.swing_highs_lows(frame, length)
+            pd.testing.assert_frame_equal(bos_choch(frame, swings, join, backend=backend),
+                                          smc.bos_choch(frame, swings, join), check_dtype=False)  # fmt: skip
 
     check()
 
@@ -112,6 +116,11 @@ def test_equal_to_the_installed_smartmoneyconcepts_on_a_generated_day(smc, backe
     for join in (False, True):
         pd.testing.assert_frame_equal(fvg(bars, join, backend=backend).reset_index(drop=True), smc.fvg(bars, join),
                                       check_dtype=False)  # fmt: skip
+        swings = smc.swing_highs_lows(bars, 5)
+        got = bos_choch(bars, swings, close_break=join, backend=backend).reset_index(drop=True)
+        expected = smc.bos_choch(bars, swings, close_break=join)
+        assert got["Level"].dtype == expected["Level"].dtype == np.float32
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
 def barsmith_ohlc(n):

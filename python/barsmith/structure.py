@@ -22,7 +22,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["fvg", "swing_highs_lows"]
+__all__ = ["bos_choch", "fvg", "swing_highs_lows"]
 
 Mode = Literal["smc"]
 
@@ -72,6 +72,39 @@ def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc
     return pd.DataFrame({"FVG": out[0], "Top": out[1], "Bottom": out[2], "MitigatedIndex": out[3]}, index=index)
 
 
+def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: bool = True, *,
+              mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Breaks of structure and changes of character: columns ``BOS``, ``CHOCH`` (1 bullish,
+    -1 bearish, NaN), ``Level`` (float32, as smartmoneyconcepts stores it) and ``BrokenIndex``.
+
+    At each swing of ``swing_highs_lows`` (the output of :func:`swing_highs_lows`), the
+    last four swings' kinds and levels (l4, l3, l2, l1, oldest first) mark the bar of
+    the third-last one: low, high, low, high with ``l4 < l2 < l3 < l1`` a bullish BOS and
+    with ``l1 > l3 > l4 > l2`` a bullish CHoCH; high, low, high, low with
+    ``l4 > l2 > l3 > l1`` a bearish BOS and with ``l1 < l3 < l4 < l2`` a bearish CHoCH;
+    the level is l3. A mark is broken at the first bar from two after it whose close
+    (its high or low, without ``close_break``) passes the level: ``BrokenIndex``, a
+    position as a float. A break clears every earlier mark broken at or after its bar
+    (smartmoneyconcepts leaves those marks' ``BrokenIndex``), and marks never broken
+    are cleared. Linear, where smartmoneyconcepts is quadratic.
+
+    Examples
+    --------
+    >>> swings = barsmith.structure.swing_highs_lows(ohlc, 5)
+    >>> structure = barsmith.structure.bos_choch(ohlc, swings)
+    """
+    _mode(mode)
+    (high, low, close), index = _columns(ohlc, ("high", "low", "close"))
+    (kind, level), _ = _columns(swing_highs_lows, ("highlow", "level"))
+    if len(kind) != len(high):
+        raise InputError(f"{len(kind)} rows for {len(high)} bars: pass swing_highs_lows(ohlc) of the same bars",
+                         column="swing_highs_lows")  # fmt: skip
+    out = kernel("bos_choch", backend)(high, low, close, kind, level, bool(close_break))
+    return pd.DataFrame(
+        {"BOS": out[0], "CHOCH": out[1], "Level": out[2].astype(np.float32), "BrokenIndex": out[3]}, index=index
+    )
+
+
 def _mode(mode: str) -> None:
     if mode != "smc":
         raise InputError(f"must be 'smc' (smartmoneyconcepts 0.0.27), got {mode!r}", column="mode")
@@ -84,7 +117,7 @@ def _length(n: Any) -> int:
 
 
 def _columns(ohlc: Any, names: tuple[str, ...]) -> tuple[list[np.ndarray], pd.Index]:
-    """The named price columns (any capitalisation) as read-only float64 arrays, and the index."""
+    """The named columns (any capitalisation) as read-only float64 arrays, and the index."""
     if not isinstance(ohlc, pd.DataFrame):
         raise InputError(f"expected a DataFrame with columns {', '.join(names)}, got {type(ohlc).__name__}")
     lower = {str(c).lower(): c for c in ohlc.columns}

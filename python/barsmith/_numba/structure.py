@@ -113,39 +113,138 @@ def fvg(open_, high, low, close, join_consecutive):
                 kind[i] = np.nan
                 top[i] = np.nan
                 bottom[i] = np.nan
-    # the chains of strict new lows / highs from s, nearest bar last (see the Rust kernel)
-    lows = np.empty(n, dtype=np.int64)
+    gaps = np.flatnonzero(~np.isnan(kind))
+    up = kind[gaps] != 1.0  # a bullish gap is mitigated downward, to its top
+    levels = np.where(up, bottom[gaps], top[gaps])
+    found = _first_reaching(high, low, gaps + 2, levels, up, False)
+    for q in range(len(gaps)):
+        mitigated[gaps[q]] = max(found[q], 0)
+    return out
+
+
+@jit
+def _first_reaching(upper, lower, starts, levels, up, strict):
+    """For queries sorted by start, the first bar from ``start`` whose ``upper`` value passes the
+    level upward (or reaches it unless ``strict``) where ``up``, else whose ``lower`` value passes
+    it downward; -1 if none. The chains of strict new highs / lows from each start, in stacks
+    (nearest bar on top), and a binary search: O(n log n) (see the Rust kernel)."""
+    n = len(upper)
+    found = np.full(len(starts), -1, dtype=np.int64)
     highs = np.empty(n, dtype=np.int64)
-    n_lows = 0
+    lows = np.empty(n, dtype=np.int64)
     n_highs = 0
+    n_lows = 0
+    q = len(starts)
     for s in range(n - 1, -1, -1):
-        if not np.isnan(low[s]):
-            while n_lows > 0 and low[lows[n_lows - 1]] >= low[s]:
-                n_lows -= 1
-            lows[n_lows] = s
-            n_lows += 1
-        if not np.isnan(high[s]):
-            while n_highs > 0 and high[highs[n_highs - 1]] <= high[s]:
+        if not np.isnan(upper[s]):
+            while n_highs > 0 and upper[highs[n_highs - 1]] <= upper[s]:
                 n_highs -= 1
             highs[n_highs] = s
             n_highs += 1
-        i = s - 2
-        if i < 0 or np.isnan(kind[i]):
-            continue
-        a = 0  # binary search: how many chain bars (from the far end) reach the level
-        b = n_lows if kind[i] == 1.0 else n_highs
-        while a < b:
-            m = (a + b) // 2
-            reaches = low[lows[m]] <= top[i] if kind[i] == 1.0 else high[highs[m]] >= bottom[i]
-            if reaches:
-                a = m + 1
-            else:
-                b = m
-        if a == 0:
-            mitigated[i] = 0.0
+        if not np.isnan(lower[s]):
+            while n_lows > 0 and lower[lows[n_lows - 1]] >= lower[s]:
+                n_lows -= 1
+            lows[n_lows] = s
+            n_lows += 1
+        while q > 0 and starts[q - 1] >= s:
+            q -= 1
+            if starts[q] != s:
+                continue  # starts past the last bar
+            a = 0  # how many chain bars, from its far end, reach the level
+            b = n_highs if up[q] else n_lows
+            while a < b:
+                m = (a + b) // 2
+                if up[q]:
+                    v = upper[highs[m]]
+                    reaches = v > levels[q] if strict else v >= levels[q]
+                else:
+                    v = lower[lows[m]]
+                    reaches = v < levels[q] if strict else v <= levels[q]
+                if reaches:
+                    a = m + 1
+                else:
+                    b = m
+            if a > 0:
+                found[q] = highs[a - 1] if up[q] else lows[a - 1]
+    return found
+
+
+@jit
+def bos_choch(high, low, close, swing_kind, swing_level, close_break):
+    """See ``rust/core/src/structure.rs``: marks from the last four swings (level as float32),
+    each broken at the first bar from two after it passing the level; a break clears the
+    earlier marks broken at or after it (a stack, break bars rising); unbroken ones cleared."""
+    n = len(high)
+    bos = np.zeros(n, dtype=np.int8)
+    choch = np.zeros(n, dtype=np.int8)
+    level = np.zeros(n, dtype=np.float32)
+    swings = np.flatnonzero(~np.isnan(swing_kind))
+    for t in range(3, len(swings)):
+        p = swings[t - 2]
+        l4 = swing_level[swings[t - 3]]
+        l3 = swing_level[swings[t - 2]]
+        l2 = swing_level[swings[t - 1]]
+        l1 = swing_level[swings[t]]
+        k4 = swing_kind[swings[t - 3]]
+        k3 = swing_kind[swings[t - 2]]
+        k2 = swing_kind[swings[t - 1]]
+        k1 = swing_kind[swings[t]]
+        bull = k4 == -1.0 and k3 == 1.0 and k2 == -1.0 and k1 == 1.0
+        bear = k4 == 1.0 and k3 == -1.0 and k2 == 1.0 and k1 == -1.0
+        if bull and l4 < l2 and l2 < l3 and l3 < l1:
+            bos[p] = 1
+        elif bear and l4 > l2 and l2 > l3 and l3 > l1:
+            bos[p] = -1
         else:
-            mitigated[i] = lows[a - 1] if kind[i] == 1.0 else highs[a - 1]
+            bos[p] = 0
+        if bull and l1 > l3 and l3 > l4 and l4 > l2:
+            choch[p] = 1
+        elif bear and l1 < l3 and l3 < l4 and l4 < l2:
+            choch[p] = -1
+        else:
+            choch[p] = 0
+        level[p] = np.float32(l3) if (bos[p] != 0 or choch[p] != 0) else np.float32(0.0)
+    marks = np.flatnonzero((bos != 0) | (choch != 0))
+    up = np.empty(len(marks), dtype=np.bool_)
+    levels = np.empty(len(marks))
+    for q in range(len(marks)):
+        up[q] = bos[marks[q]] == 1 or choch[marks[q]] == 1
+        levels[q] = np.float64(level[marks[q]])
+    if close_break:
+        found = _first_reaching(close, close, marks + 2, levels, up, True)
+    else:
+        found = _first_reaching(high, low, marks + 2, levels, up, True)
+    broken = np.zeros(n, dtype=np.int64)
+    stack_bar = np.empty(len(marks), dtype=np.int64)
+    stack_mark = np.empty(len(marks), dtype=np.int64)
+    top = 0
+    for q in range(len(marks)):
+        j = found[q]
+        if j < 0:
+            continue
+        i = marks[q]
+        broken[i] = j
+        while top > 0 and stack_bar[top - 1] >= j:
+            top -= 1
+            k = stack_mark[top]
+            bos[k] = 0
+            choch[k] = 0
+            level[k] = 0.0
+        stack_bar[top] = j
+        stack_mark[top] = i
+        top += 1
+    out = np.full((4, n), np.nan)
     for i in range(n):
-        if not np.isnan(kind[i]) and np.isnan(mitigated[i]):
-            mitigated[i] = 0.0  # a gap in the last two bars: nothing after it
+        if broken[i] == 0 and (bos[i] != 0 or choch[i] != 0):
+            bos[i] = 0
+            choch[i] = 0
+            level[i] = 0.0
+        if bos[i] != 0:
+            out[0, i] = bos[i]
+        if choch[i] != 0:
+            out[1, i] = choch[i]
+        if level[i] != 0:
+            out[2, i] = np.float64(level[i])
+        if broken[i] != 0:
+            out[3, i] = broken[i]
     return out

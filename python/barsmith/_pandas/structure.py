@@ -77,30 +77,91 @@ def fvg(open_, high, low, close, join_consecutive):
 
 
 def _mitigated(kind, top, bottom, high, low):
-    """For each gap at i, the first bar j >= i + 2 with ``low[j] <= top`` (bullish) or
-    ``high[j] >= bottom`` (bearish), else 0. That bar lies on the chain of strict new lows
-    (highs) from i + 2; walking right to left, a stack holds the chain and a binary search
-    finds it: O(n log n), where smartmoneyconcepts scans forward from every gap."""
-    n = len(kind)
+    """For each gap at i, the first bar from i + 2 whose low reaches the top (bullish) or whose
+    high reaches the bottom (bearish), else 0; NaN where there is no gap."""
+    gaps = np.flatnonzero(~np.isnan(kind))
+    up = kind[gaps] != 1  # a bullish gap is mitigated downward
+    levels = np.where(up, bottom[gaps], top[gaps])
+    found = _first_reaching(high, low, gaps + 2, levels, up, strict=False)
     out = np.where(np.isnan(kind), np.nan, 0.0)
-    lows, low_values, highs, neg_high_values = [], [], [], []  # chains, nearest bar last
-    for s in range(n - 1, -1, -1):
-        if low[s] == low[s]:
-            while lows and low_values[-1] >= low[s]:
-                lows.pop(), low_values.pop()
-            lows.append(s), low_values.append(low[s])
-        if high[s] == high[s]:
-            while highs and -neg_high_values[-1] <= high[s]:
-                highs.pop(), neg_high_values.pop()
-            highs.append(s), neg_high_values.append(-high[s])
-        i = s - 2
-        if i < 0 or kind[i] != kind[i]:
-            continue
-        # chain values rise toward its end: the last reaching one is the nearest bar
-        if kind[i] == 1:
-            k = np.searchsorted(low_values, top[i], side="right")
-            out[i] = lows[k - 1] if k else 0.0
-        else:
-            k = np.searchsorted(neg_high_values, -bottom[i], side="right")
-            out[i] = highs[k - 1] if k else 0.0
+    out[gaps] = np.where(found >= 0, found, 0)
     return out
+
+
+def _first_reaching(upper, lower, starts, levels, up, strict):
+    """For queries sorted by start: the first bar from ``start`` whose ``upper`` value is above
+    the level (or at it unless ``strict``) where ``up``, or whose ``lower`` value is below it,
+    else -1. That bar sets a new high (low) since ``start``, so it lies on the chain of strict
+    new highs (lows) from there; walking right to left, a stack holds that chain and a binary
+    search finds the bar: O(n log n), where smartmoneyconcepts scans forward from each."""
+    found = np.full(len(starts), -1, dtype=np.int64)
+    highs, high_values, lows, low_values = [], [], [], []  # chains, nearest bar last
+    q = len(starts)
+    for s in range(len(upper) - 1, -1, -1):
+        if upper[s] == upper[s]:
+            while highs and -high_values[-1] <= upper[s]:  # stored negated: the list rises
+                highs.pop(), high_values.pop()
+            highs.append(s), high_values.append(-upper[s])
+        if lower[s] == lower[s]:
+            while lows and low_values[-1] >= lower[s]:
+                lows.pop(), low_values.pop()
+            lows.append(s), low_values.append(lower[s])
+        while q and starts[q - 1] >= s:
+            q -= 1
+            if starts[q] != s:
+                continue  # starts past the last bar
+            if up[q]:  # values above the level: a prefix of the chain from its far end
+                k = np.searchsorted(high_values, -levels[q], side="left" if strict else "right")
+                chain = highs
+            else:
+                k = np.searchsorted(low_values, levels[q], side="left" if strict else "right")
+                chain = lows
+            found[q] = chain[k - 1] if k else -1
+    return found
+
+
+def bos_choch(high, low, close, swing_kind, swing_level, close_break):
+    """(4, len): bos, choch, level, broken_index, as smartmoneyconcepts' ``bos_choch``.
+
+    At each swing, the last four swings' kinds and levels (l4, l3, l2, l1, oldest first)
+    mark the third-last swing's bar: -1, 1, -1, 1 with ``l4 < l2 < l3 < l1`` a bullish BOS,
+    with ``l1 > l3 > l4 > l2`` a bullish CHoCH; 1, -1, 1, -1 with ``l4 > l2 > l3 > l1`` a
+    bearish BOS, with ``l1 < l3 < l4 < l2`` a bearish CHoCH; the level is l3 as float32.
+    A mark breaks at the first bar from two after it whose close (high / low without
+    ``close_break``) passes that level; a break clears the earlier marks broken at or after
+    its bar (they keep their broken index); marks never broken are cleared."""
+    n = len(high)
+    bos, choch = np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int8)
+    level = np.zeros(n, dtype=np.float32)
+    levels, kinds, positions = [], [], []
+    for i in np.flatnonzero(~np.isnan(swing_kind)):  # a sequential state machine: a loop
+        levels.append(swing_level[i])
+        kinds.append(swing_kind[i])
+        if len(levels) >= 4:
+            p = positions[-2]
+            l4, l3, l2, l1 = levels[-4:]
+            bull, bear = kinds[-4:] == [-1, 1, -1, 1], kinds[-4:] == [1, -1, 1, -1]
+            bos[p] = 1 if bull and l4 < l2 < l3 < l1 else (-1 if bear and l4 > l2 > l3 > l1 else 0)
+            choch[p] = 1 if bull and l1 > l3 > l4 > l2 else (-1 if bear and l1 < l3 < l4 < l2 else 0)
+            level[p] = l3 if bos[p] or choch[p] else 0
+        positions.append(i)
+    marks = np.flatnonzero((bos != 0) | (choch != 0))
+    up = (bos[marks] == 1) | (choch[marks] == 1)
+    upper, lower = (close, close) if close_break else (high, low)
+    found = _first_reaching(upper, lower, marks + 2, level[marks].astype(np.float64), up, strict=True)
+    broken = np.zeros(n, dtype=np.int64)
+    open_marks = []  # (break bar, mark) of the earlier marks; break bars rise toward the top
+    for i, j in zip(marks, found):
+        if j < 0:
+            continue
+        broken[i] = j
+        while open_marks and open_marks[-1][0] >= j:
+            _, k = open_marks.pop()
+            bos[k] = choch[k] = 0
+            level[k] = 0
+        open_marks.append((j, i))
+    unbroken = marks[broken[marks] == 0]
+    bos[unbroken] = choch[unbroken] = 0
+    level[unbroken] = 0
+    nan_if_zero = lambda a: np.where(a != 0, a.astype(np.float64), np.nan)  # noqa: E731
+    return np.stack([nan_if_zero(bos), nan_if_zero(choch), nan_if_zero(level), nan_if_zero(broken)])

@@ -159,43 +159,155 @@ pub fn fvg(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecut
             }
         }
     }
-    // The first bar from s whose low is <= t lies on the chain of strict lower lows from s
-    // (a bar below every bar before it); walking s right to left, a stack holds that chain
-    // and a binary search finds the bar: O(n log n) for all gaps.
-    let mut lows: Vec<usize> = Vec::new(); // chain of lows, nearest bar on top, lows rising upward
-    let mut highs: Vec<usize> = Vec::new(); // chain of highs, highs falling upward
-    for s in (0..len).rev() {
-        if !low[s].is_nan() {
-            while lows.last().is_some_and(|&j| low[j] >= low[s]) {
-                lows.pop();
-            }
-            lows.push(s);
-        }
-        if !high[s].is_nan() {
-            while highs.last().is_some_and(|&j| high[j] <= high[s]) {
+    // gaps at i search from i + 2: the first low at or below the top (bullish), or high at
+    // or above the bottom (bearish)
+    let queries: Vec<Query> = (0..len)
+        .filter(|&i| !kind[i].is_nan())
+        .map(|i| Query { start: i + 2, level: if kind[i] == 1.0 { top[i] } else { bottom[i] }, up: kind[i] != 1.0, strict: false })
+        .collect();
+    let found = first_reaching(high, low, &queries);
+    for (q, j) in queries.iter().zip(found) {
+        mitigated[q.start - 2] = j.map_or(0.0, |j| j as f64);
+    }
+}
+
+/// A search for the first bar from `start` whose value reaches `level`: upward (a value
+/// above it, or at it unless `strict`) or downward (below, or at it).
+struct Query {
+    start: usize,
+    level: f64,
+    up: bool,
+    strict: bool,
+}
+
+/// For queries sorted by `start`, the first bar answering each, upward in `upper` and
+/// downward in `lower`; NaN never answers. That bar sets a new high (low) since `start`,
+/// so it lies on the chain of strict new highs (lows) from `start`: walking the bars
+/// right to left, a stack holds that chain and a binary search finds the bar. O(n log n)
+/// for all, where smartmoneyconcepts scans forward from each.
+fn first_reaching(upper: &[f64], lower: &[f64], queries: &[Query]) -> Vec<Option<usize>> {
+    let mut found = vec![None; queries.len()];
+    let (mut highs, mut lows): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new()); // nearest bar on top
+    let mut q = queries.len();
+    for s in (0..upper.len()).rev() {
+        if !upper[s].is_nan() {
+            while highs.last().is_some_and(|&j| upper[j] <= upper[s]) {
                 highs.pop();
             }
             highs.push(s);
         }
-        // gaps at i = s - 2 search from s
-        let Some(i) = s.checked_sub(2) else { continue };
-        if kind[i].is_nan() {
+        if !lower[s].is_nan() {
+            while lows.last().is_some_and(|&j| lower[j] >= lower[s]) {
+                lows.pop();
+            }
+            lows.push(s);
+        }
+        while q > 0 && queries[q - 1].start >= s {
+            q -= 1;
+            let Query { start, level, up, strict } = queries[q];
+            if start != s {
+                continue; // starts past the last bar
+            }
+            // the chain's values rise (fall) toward its far end: the reaching ones are a
+            // prefix from there, and the last of it is the nearest bar
+            let k = if up {
+                highs.partition_point(|&j| if strict { upper[j] > level } else { upper[j] >= level })
+            } else {
+                lows.partition_point(|&j| if strict { lower[j] < level } else { lower[j] <= level })
+            };
+            found[q] = k.checked_sub(1).map(|k| if up { highs[k] } else { lows[k] });
+        }
+    }
+    found
+}
+
+/// Breaks of structure and changes of character, as smartmoneyconcepts'
+/// `bos_choch(ohlc, swing_highs_lows, close_break)`: `(bos, choch, level, broken_index)`.
+///
+/// At each swing, the last four swings (levels l4, l3, l2, l1, oldest first) mark the
+/// third-last swing's bar: kinds -1, 1, -1, 1 with `l4 < l2 < l3 < l1` a bullish BOS,
+/// with `l1 > l3 > l4 > l2` a bullish CHoCH; kinds 1, -1, 1, -1 with `l4 > l2 > l3 > l1`
+/// a bearish BOS, with `l1 < l3 < l4 < l2` a bearish CHoCH; its level is l3, kept as
+/// float32 as smartmoneyconcepts stores it. Each is broken at the first bar from two
+/// after it whose close (or high / low without `close_break`) passes the float32 level;
+/// a break clears every earlier mark broken at or after that bar (which keeps its
+/// broken index), and marks never broken are cleared. 0 becomes NaN.
+#[allow(clippy::too_many_arguments)]
+pub fn bos_choch(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    swing_kind: &[f64],
+    swing_level: &[f64],
+    close_break: bool,
+    out: &mut [f64],
+) {
+    let len = high.len();
+    let (mut bos, mut choch, mut level) = (vec![0i8; len], vec![0i8; len], vec![0f32; len]);
+    let (mut levels, mut kinds, mut positions): (Vec<f64>, Vec<f64>, Vec<usize>) = (vec![], vec![], vec![]);
+    for i in 0..len {
+        if swing_kind[i].is_nan() {
             continue;
         }
-        // the nearest chain bar that reaches the level: the last one of the reaching prefix
-        let reach = if kind[i] == 1.0 {
-            let t = top[i];
-            lows.partition_point(|&j| low[j] <= t).checked_sub(1).map(|k| lows[k])
-        } else {
-            let b = bottom[i];
-            highs.partition_point(|&j| high[j] >= b).checked_sub(1).map(|k| highs[k])
-        };
-        mitigated[i] = reach.map_or(0.0, |j| j as f64);
-    }
-    for i in 0..len {
-        if !kind[i].is_nan() && mitigated[i].is_nan() {
-            mitigated[i] = 0.0; // a gap in the last two bars: nothing after it
+        levels.push(swing_level[i]);
+        kinds.push(swing_kind[i]);
+        if levels.len() >= 4 {
+            let p = positions[positions.len() - 2];
+            let [l4, l3, l2, l1] = [levels[levels.len() - 4], levels[levels.len() - 3], levels[levels.len() - 2], levels[levels.len() - 1]];
+            let last4 = &kinds[kinds.len() - 4..];
+            let (bull, bear) = (last4 == [-1.0, 1.0, -1.0, 1.0], last4 == [1.0, -1.0, 1.0, -1.0]);
+            // smartmoneyconcepts' four assignments, in its order
+            bos[p] = (bull && l4 < l2 && l2 < l3 && l3 < l1) as i8;
+            level[p] = if bos[p] != 0 { l3 as f32 } else { 0.0 };
+            if bear && l4 > l2 && l2 > l3 && l3 > l1 {
+                bos[p] = -1;
+            }
+            level[p] = if bos[p] != 0 { l3 as f32 } else { 0.0 };
+            choch[p] = (bull && l1 > l3 && l3 > l4 && l4 > l2) as i8;
+            if choch[p] != 0 {
+                level[p] = l3 as f32;
+            }
+            if bear && l1 < l3 && l3 < l4 && l4 < l2 {
+                choch[p] = -1;
+            }
+            if choch[p] != 0 {
+                level[p] = l3 as f32;
+            }
         }
+        positions.push(i);
+    }
+    let marks: Vec<usize> = (0..len).filter(|&i| bos[i] != 0 || choch[i] != 0).collect();
+    let queries: Vec<Query> = marks
+        .iter()
+        .map(|&i| Query { start: i + 2, level: level[i] as f64, up: bos[i] == 1 || choch[i] == 1, strict: true })
+        .collect();
+    let (upper, lower) = if close_break { (close, close) } else { (high, low) };
+    let found = first_reaching(upper, lower, &queries);
+    // a break at j clears the earlier marks broken at or after j; after that the open marks'
+    // break bars rise in the order they were pushed, so a stack holds them
+    let mut broken = vec![0usize; len];
+    let mut open: Vec<(usize, usize)> = Vec::new(); // (break bar, mark)
+    for (&i, j) in marks.iter().zip(found) {
+        let Some(j) = j else { continue };
+        broken[i] = j;
+        while open.last().is_some_and(|&(b, _)| b >= j) {
+            let (_, k) = open.pop().unwrap_or_default();
+            (bos[k], choch[k], level[k]) = (0, 0, 0.0);
+        }
+        open.push((j, i));
+    }
+    for &i in &marks {
+        if broken[i] == 0 {
+            (bos[i], choch[i], level[i]) = (0, 0, 0.0);
+        }
+    }
+    let (o_bos, rest) = out.split_at_mut(len);
+    let (o_choch, rest) = rest.split_at_mut(len);
+    let (o_level, o_broken) = rest.split_at_mut(len);
+    let nan_if_zero = |v: f64| if v != 0.0 { v } else { f64::NAN };
+    for i in 0..len {
+        (o_bos[i], o_choch[i]) = (nan_if_zero(bos[i] as f64), nan_if_zero(choch[i] as f64));
+        (o_level[i], o_broken[i]) = (nan_if_zero(level[i] as f64), nan_if_zero(broken[i] as f64));
     }
 }
 

@@ -622,6 +622,25 @@ fn fvg<'py>(
     numpy::PyArray1::from_vec(py, out).reshape([4, h.len()])
 }
 
+/// `(bos, choch, level, broken_index)`: a (4, len) array.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn bos_choch<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+    close_break: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l, c) = (slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
+    let mut out = vec![0.0; 4 * h.len()];
+    py.detach(|| structure::bos_choch(h, l, c, k, v, close_break, &mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([4, h.len()])
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -675,6 +694,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let structure_mod = submodule(m, "structure")?;
     structure_mod.add_function(wrap_pyfunction!(swing_highs_lows, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(fvg, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;
