@@ -17,6 +17,8 @@ CALLS = {
     "fvg": (lambda df, sw, b: structure.fvg(df, backend=b), lambda smc, df, sw: smc.fvg(df)),
     "bos_choch": (lambda df, sw, b: structure.bos_choch(df, sw, backend=b),
                   lambda smc, df, sw: smc.bos_choch(df, sw)),
+    "retracements": (lambda df, sw, b: structure.retracements(df, sw, backend=b),
+                     lambda smc, df, sw: smc.retracements(df, sw)),
 }  # fmt: skip
 PEER_BARS = min(STRUCTURE_BARS)
 

@@ -117,6 +117,9 @@ ARGUMENTS = {
     "swing_highs_lows": _ohlc_args(st.tuples(st.integers(1, 8))).map(lambda a: (a[1], a[2], a[4])),
     "fvg": _ohlc_args(st.tuples(st.booleans())),
     # swings from the oracle on the same bars, then the structure on them
+    "retracements": _ohlc_args(st.tuples(st.integers(1, 4))).map(
+        lambda a: (a[1], a[2], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]))
+    ),
     "bos_choch": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
         lambda a: (a[1], a[2], a[3], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
     ),

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from barsmith import InputError
-from barsmith.structure import bos_choch, fvg, swing_highs_lows
+from barsmith.structure import bos_choch, fvg, retracements, swing_highs_lows
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m"
 
@@ -44,6 +44,8 @@ def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
         "fvg_result_data.csv": fvg(eurusd, backend=backend),
         "fvg_consecutive_result_data.csv": fvg(eurusd, join_consecutive=True, backend=backend),
         "bos_choch_result_data.csv": bos_choch(eurusd, swing_highs_lows(eurusd, 5, backend=backend), backend=backend),
+        "retracements_result_data.csv": retracements(eurusd, swing_highs_lows(eurusd, 5, backend=backend),
+                                                     backend=backend),  # fmt: skip
     }
     for name, got in checks.items():
         assert got.index.equals(eurusd.index)  # the input's index, where smartmoneyconcepts has a RangeIndex
@@ -80,6 +82,7 @@ def test_equal_to_the_installed_smartmoneyconcepts_on_generated_bars(smc, backen
             swings = smc.swing_highs_lows(frame, length)
             pd.testing.assert_frame_equal(bos_choch(frame, swings, join, backend=backend),
                                           smc.bos_choch(frame, swings, join), check_dtype=False)  # fmt: skip
+            pd.testing.assert_frame_equal(retracements(frame, swings, backend=backend), smc.retracements(frame, swings))
 
     check()
 
@@ -121,6 +124,8 @@ def test_equal_to_the_installed_smartmoneyconcepts_on_a_generated_day(smc, backe
         expected = smc.bos_choch(bars, swings, close_break=join)
         assert got["Level"].dtype == expected["Level"].dtype == np.float32
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+        pd.testing.assert_frame_equal(retracements(bars, swings, backend=backend).reset_index(drop=True),
+                                      smc.retracements(bars, swings))  # same dtypes too  # fmt: skip
 
 
 def barsmith_ohlc(n):

@@ -113,6 +113,12 @@ KERNELS: dict[str, Kernel] = {
             lambda: (*(_example_series()[0] + d for d in (1, -1, 0)), np.array([np.nan, 1, -1, 1, -1, np.nan]),
                      _example_series()[0], True),  # fmt: skip
         ),
+        Kernel(
+            "structure",
+            "retracements",
+            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.array([np.nan, 1, -1, 1, -1, np.nan]),
+                     _example_series()[0]),  # fmt: skip
+        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

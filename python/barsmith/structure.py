@@ -22,7 +22,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["bos_choch", "fvg", "swing_highs_lows"]
+__all__ = ["bos_choch", "fvg", "retracements", "swing_highs_lows"]
 
 Mode = Literal["smc"]
 
@@ -95,14 +95,43 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
     """
     _mode(mode)
     (high, low, close), index = _columns(ohlc, ("high", "low", "close"))
-    (kind, level), _ = _columns(swing_highs_lows, ("highlow", "level"))
-    if len(kind) != len(high):
-        raise InputError(f"{len(kind)} rows for {len(high)} bars: pass swing_highs_lows(ohlc) of the same bars",
-                         column="swing_highs_lows")  # fmt: skip
+    kind, level = _swings(swing_highs_lows, len(high))
     out = kernel("bos_choch", backend)(high, low, close, kind, level, bool(close_break))
     return pd.DataFrame(
         {"BOS": out[0], "CHOCH": out[1], "Level": out[2].astype(np.float32), "BrokenIndex": out[3]}, index=index
     )
+
+
+def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mode = "smc",
+                 backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Retracements from the last swing: columns ``Direction`` (int32: 1 up, -1 down, 0),
+    ``CurrentRetracement%`` and ``DeepestRetracement%``.
+
+    A swing high sets the direction to 1 and the top, a swing low -1 and the bottom.
+    After an up bar, ``current = 100 - (low - bottom) / (top - bottom) * 100``; on a
+    down bar ``current = 100 - (high - top) / (bottom - top) * 100`` (0 for an empty
+    range), rounded as numpy rounds to one decimal; ``deepest`` is its running maximum
+    since the direction began. As in smartmoneyconcepts, the values then move one bar
+    later (the last bar's wrap to bar 0) and the bars through the third change of
+    direction are zeroed.
+    """
+    _mode(mode)
+    (high, low), index = _columns(ohlc, ("high", "low"))
+    kind, level = _swings(swing_highs_lows, len(high))
+    out = kernel("retracements", backend)(high, low, kind, level)
+    return pd.DataFrame(
+        {"Direction": out[0].astype(np.int32), "CurrentRetracement%": out[1], "DeepestRetracement%": out[2]},
+        index=index,
+    )
+
+
+def _swings(swing_highs_lows: Any, n_bars: int) -> list[np.ndarray]:
+    """The ``HighLow`` and ``Level`` columns of :func:`swing_highs_lows`' output, one row per bar."""
+    (kind, level), _ = _columns(swing_highs_lows, ("highlow", "level"))
+    if len(kind) != n_bars:
+        raise InputError(f"{len(kind)} rows for {n_bars} bars: pass swing_highs_lows(ohlc) of the same bars",
+                         column="swing_highs_lows")  # fmt: skip
+    return [kind, level]
 
 
 def _mode(mode: str) -> None:

@@ -248,3 +248,53 @@ def bos_choch(high, low, close, swing_kind, swing_level, close_break):
         if broken[i] != 0:
             out[3, i] = broken[i]
     return out
+
+
+@jit
+def retracements(high, low, swing_kind, swing_level):
+    """See ``rust/core/src/structure.rs``."""
+    n = len(high)
+    direction = np.zeros(n, dtype=np.int32)
+    current = np.zeros(n)
+    deepest = np.zeros(n)
+    top = 0.0
+    bottom = 0.0
+    for i in range(n):
+        if swing_kind[i] == 1.0:
+            direction[i] = 1
+            top = swing_level[i]
+        elif swing_kind[i] == -1.0:
+            direction[i] = -1
+            bottom = swing_level[i]
+        else:
+            direction[i] = direction[i - 1] if i > 0 else 0
+        previous = direction[i - 1] if i > 0 else direction[n - 1]  # numpy's direction[-1]
+        if previous == 1:
+            divisor = top - bottom
+            current[i] = np.rint((100.0 - (low[i] - bottom) / divisor * 100.0) * 10.0) / 10.0 if divisor != 0.0 else 0.0
+            base = deepest[i - 1] if (i > 0 and direction[i - 1] == 1) else 0.0
+            deepest[i] = current[i] if current[i] > base else base  # Python's max
+        if direction[i] == -1:
+            divisor = bottom - top
+            current[i] = np.rint((100.0 - (high[i] - top) / divisor * 100.0) * 10.0) / 10.0 if divisor != 0.0 else 0.0
+            base = deepest[i - 1] if (i > 0 and direction[i - 1] == -1) else 0.0
+            deepest[i] = current[i] if current[i] > base else base
+    out = np.zeros((3, n))
+    for i in range(n):  # np.roll by one
+        j = i - 1 if i > 0 else n - 1
+        out[0, i] = direction[j]
+        out[1, i] = current[j]
+        out[2, i] = deepest[j]
+    changes = 0
+    for i in range(n - 1):  # zeroed through the bar after the third change of direction
+        if out[0, i] != out[0, i + 1]:
+            changes += 1
+        out[0, i] = 0.0
+        out[1, i] = 0.0
+        out[2, i] = 0.0
+        if changes == 3:
+            out[0, i + 1] = 0.0
+            out[1, i + 1] = 0.0
+            out[2, i + 1] = 0.0
+            break
+    return out

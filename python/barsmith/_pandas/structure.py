@@ -165,3 +165,38 @@ def bos_choch(high, low, close, swing_kind, swing_level, close_break):
     level[unbroken] = 0
     nan_if_zero = lambda a: np.where(a != 0, a.astype(np.float64), np.nan)  # noqa: E731
     return np.stack([nan_if_zero(bos), nan_if_zero(choch), nan_if_zero(level), nan_if_zero(broken)])
+
+
+def retracements(high, low, swing_kind, swing_level):
+    """(3, len): direction, current, deepest retracement in percent, as smartmoneyconcepts'
+    ``retracements`` (a sequential state machine: a loop, in its own arithmetic). A swing high
+    sets the direction to 1 and the top, a swing low -1 and the bottom; after an up bar (the
+    previous bar's direction) ``100 - (low - bottom) / (top - bottom) * 100``, on a down bar
+    ``100 - (high - top) / (bottom - top) * 100``, numpy-rounded to one decimal; ``deepest`` the
+    running maximum since the direction began. Then ``np.roll`` by one and the bars up to the
+    third change of direction zeroed."""
+    n = len(high)
+    direction = np.zeros(n, dtype=np.int32)
+    current, deepest = np.zeros(n), np.zeros(n)
+    top = bottom = 0.0
+    for i in range(n):
+        if swing_kind[i] == 1:
+            direction[i], top = 1, swing_level[i]
+        elif swing_kind[i] == -1:
+            direction[i], bottom = -1, swing_level[i]
+        else:
+            direction[i] = direction[i - 1] if i > 0 else 0
+        if direction[i - 1] == 1:  # at i = 0, numpy's direction[-1]
+            divisor = top - bottom
+            current[i] = np.round(100 - (((low[i] - bottom) / divisor) * 100), 1) if divisor != 0 else 0
+            deepest[i] = max(deepest[i - 1] if i > 0 and direction[i - 1] == 1 else 0, current[i])
+        if direction[i] == -1:
+            divisor = bottom - top
+            current[i] = np.round(100 - ((high[i] - top) / divisor) * 100, 1) if divisor != 0 else 0
+            deepest[i] = max(deepest[i - 1] if i > 0 and direction[i - 1] == -1 else 0, current[i])
+    direction, current, deepest = np.roll(direction, 1), np.roll(current, 1), np.roll(deepest, 1)
+    changes = np.cumsum(direction[:-1] != direction[1:])
+    third = np.flatnonzero(changes == 3)
+    upto = third[0] + 2 if len(third) else n - 1  # zeroed: through the bar after the third change
+    direction[:upto], current[:upto], deepest[:upto] = 0, 0.0, 0.0
+    return np.stack([direction.astype(np.float64), current, deepest])

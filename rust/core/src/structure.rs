@@ -311,6 +311,70 @@ pub fn bos_choch(
     }
 }
 
+/// Retracements, as smartmoneyconcepts' `retracements(ohlc, swing_highs_lows)`:
+/// `(direction, current, deepest)` in percent of the last swing range, rounded as numpy
+/// rounds to one decimal (`rint(x * 10) / 10`).
+///
+/// A swing high sets the direction to 1 and the top, a swing low -1 and the bottom;
+/// other bars keep the direction. After an up bar (the *previous* bar's direction 1)
+/// `current = 100 - (low - bottom) / (top - bottom) * 100`; on a down bar (this bar's
+/// direction -1) `current = 100 - (high - top) / (bottom - top) * 100` (0 for an empty
+/// range); `deepest` is the running maximum of `current` since the direction began.
+/// Then everything moves one bar later (the last bar wraps to bar 0, `np.roll`) and the
+/// bars up to the third change of direction are zeroed.
+pub fn retracements(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]) {
+    let len = high.len();
+    let (mut direction, mut current, mut deepest) = (vec![0i32; len], vec![0.0; len], vec![0.0; len]);
+    let round1 = |x: f64| (x * 10.0).round_ties_even() / 10.0;
+    // Python's max(a, b): b only if b > a
+    let py_max = |a: f64, b: f64| if b > a { b } else { a };
+    let (mut top, mut bottom) = (0.0, 0.0);
+    for i in 0..len {
+        direction[i] = if swing_kind[i] == 1.0 {
+            top = swing_level[i];
+            1
+        } else if swing_kind[i] == -1.0 {
+            bottom = swing_level[i];
+            -1
+        } else if i > 0 {
+            direction[i - 1]
+        } else {
+            0
+        };
+        // direction[i - 1] at i = 0 is numpy's direction[-1]: the last bar, still 0 unless it is bar 0
+        let previous = if i > 0 { direction[i - 1] } else { direction[len - 1] };
+        if previous == 1 {
+            let divisor = top - bottom;
+            current[i] = if divisor != 0.0 { round1(100.0 - (low[i] - bottom) / divisor * 100.0) } else { 0.0 };
+            deepest[i] = py_max(if i > 0 && direction[i - 1] == 1 { deepest[i - 1] } else { 0.0 }, current[i]);
+        }
+        if direction[i] == -1 {
+            let divisor = bottom - top;
+            current[i] = if divisor != 0.0 { round1(100.0 - (high[i] - top) / divisor * 100.0) } else { 0.0 };
+            deepest[i] = py_max(if i > 0 && direction[i - 1] == -1 { deepest[i - 1] } else { 0.0 }, current[i]);
+        }
+    }
+    for a in [&mut current, &mut deepest] {
+        a.rotate_right(1.min(len));
+    }
+    direction.rotate_right(1.min(len));
+    // the bars up to the third change of direction are zeroed (the last included)
+    let mut changes = 0;
+    for i in 0..len.saturating_sub(1) {
+        changes += (direction[i] != direction[i + 1]) as usize;
+        (direction[i], current[i], deepest[i]) = (0, 0.0, 0.0);
+        if changes == 3 {
+            (direction[i + 1], current[i + 1], deepest[i + 1]) = (0, 0.0, 0.0);
+            break;
+        }
+    }
+    let (o_dir, rest) = out.split_at_mut(len);
+    let (o_cur, o_deep) = rest.split_at_mut(len);
+    for i in 0..len {
+        (o_dir[i], o_cur[i], o_deep[i]) = (direction[i] as f64, current[i], deepest[i]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

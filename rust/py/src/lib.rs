@@ -641,6 +641,22 @@ fn bos_choch<'py>(
     numpy::PyArray1::from_vec(py, out).reshape([4, h.len()])
 }
 
+/// `(direction, current, deepest)`: a (3, len) array.
+#[pyfunction]
+fn retracements<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l) = (slice("high", &high)?, slice("low", &low)?);
+    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
+    let mut out = vec![0.0; 3 * h.len()];
+    py.detach(|| structure::retracements(h, l, k, v, &mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([3, h.len()])
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -695,6 +711,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(swing_highs_lows, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(fvg, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(retracements, &structure_mod)?)?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;
