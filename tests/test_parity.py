@@ -115,6 +115,7 @@ ARGUMENTS = {
     # volumes: the highs shifted one row, so their NaN fall on other rows than the close's
     "obv": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (a[0][2], _shifted(a[0][0]), a[1])),
     "swing_highs_lows": _ohlc_args(st.tuples(st.integers(1, 8))).map(lambda a: (a[1], a[2], a[4])),
+    "swing_highs_lows_causal": _ohlc_args(st.tuples(st.integers(1, 8))).map(lambda a: (a[1], a[2], a[4])),
     "fvg": _ohlc_args(st.tuples(st.booleans())),
     # swings from the oracle on the same bars, then the structure on them
     "retracements": _ohlc_args(st.tuples(st.integers(1, 4))).map(

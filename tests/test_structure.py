@@ -106,8 +106,10 @@ def test_bad_input_is_refused():
         swing_highs_lows(frame, 0)
     with pytest.raises(InputError, match="numbers"):
         swing_highs_lows(frame.assign(High=["x"]), 1)
-    with pytest.raises(InputError, match="smc"):
+    with pytest.raises(InputError, match="no causal form"):
         fvg(frame, mode="causal")
+    with pytest.raises(InputError, match="mode"):
+        swing_highs_lows(frame, 1, mode="future")
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
@@ -132,3 +134,32 @@ def barsmith_ohlc(n):
     import barsmith
 
     return barsmith.synth.ohlc(n, seed=3)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_causal_swings_never_change_when_bars_are_appended(backend):
+    # the replay test: for every prefix, the rows up to its end are what the whole gives
+    import barsmith
+
+    bars = barsmith.synth.ohlc(1_500, seed=9)
+    for length in (1, 3, 10):
+        whole = swing_highs_lows(bars, length, mode="causal", backend=backend)
+        for end in range(0, len(bars) + 1, 37):
+            prefix = swing_highs_lows(bars.iloc[:end], length, mode="causal", backend=backend)
+            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}, length {length}")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_the_last_causal_report_of_each_run_is_the_swing_smc_mode_keeps(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(5_000, seed=4)
+    for length in (2, 5, 20):
+        smc_mode = swing_highs_lows(bars, length, backend=backend).reset_index(drop=True)
+        causal = swing_highs_lows(bars, length, mode="causal", backend=backend).reset_index(drop=True)
+        reports = causal.dropna()
+        assert (reports.index == reports["SwingIndex"] + length).all()  # reported when confirmed, never before
+        run_ends = reports[reports["HighLow"] != reports["HighLow"].shift(-1)]
+        kept = smc_mode["HighLow"].iloc[1:-1].dropna()  # bar 0 and the last bar are smc's end flips
+        assert list(run_ends["SwingIndex"].astype(int)) == list(kept.index)
+        np.testing.assert_array_equal(run_ends["Level"], smc_mode["Level"].iloc[kept.index])

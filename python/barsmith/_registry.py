@@ -102,6 +102,7 @@ KERNELS: dict[str, Kernel] = {
             lambda: (_example_series(), _example_series() + 1, np.array([0, 0, 0, 1, 1, 1], dtype=np.int64), 0),
         ),
         Kernel("structure", "swing_highs_lows", lambda: (_example_series()[0] + 1, _example_series()[0], 1)),
+        Kernel("structure", "swing_highs_lows_causal", lambda: (_example_series()[0] + 1, _example_series()[0], 1)),
         Kernel(
             "structure",
             "fvg",

@@ -24,7 +24,7 @@ from ._registry import kernel
 
 __all__ = ["bos_choch", "fvg", "retracements", "swing_highs_lows"]
 
-Mode = Literal["smc"]
+Mode = Literal["smc", "causal"]
 
 
 def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode = "smc",
@@ -39,12 +39,21 @@ def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode =
     high (lowest low) stays; bar 0 and the last bar get the kinds opposite to the
     first and last swings. ``Level`` is the swing's high or low.
 
+    ``mode="causal"``: nothing after a row is used for it. Each swing is reported on the
+    bar that confirms it (``swing_length`` bars later) with ``Level`` and ``SwingIndex``
+    (the swing's own position, as a float); a swing of the kind last reported is reported
+    only when more extreme, so the last report of each run is the swing smc mode keeps.
+    Bar 0 and the last bar are not flipped (that reads the end of the data).
+
     Examples
     --------
     >>> swings = barsmith.structure.swing_highs_lows(ohlc, swing_length=5)
+    >>> live = barsmith.structure.swing_highs_lows(ohlc, swing_length=5, mode="causal")
     """
-    _mode(mode)
     (high, low), index = _columns(ohlc, ("high", "low"))
+    if _mode(mode, causal=True) == "causal":
+        out = kernel("swing_highs_lows_causal", backend)(high, low, _length(swing_length))
+        return pd.DataFrame({"HighLow": out[0], "Level": out[1], "SwingIndex": out[2]}, index=index)
     out = kernel("swing_highs_lows", backend)(high, low, _length(swing_length))
     return pd.DataFrame({"HighLow": out[0], "Level": out[1]}, index=index)
 
@@ -134,9 +143,13 @@ def _swings(swing_highs_lows: Any, n_bars: int) -> list[np.ndarray]:
     return [kind, level]
 
 
-def _mode(mode: str) -> None:
-    if mode != "smc":
-        raise InputError(f"must be 'smc' (smartmoneyconcepts 0.0.27), got {mode!r}", column="mode")
+def _mode(mode: str, causal: bool = False) -> str:
+    """The mode, checked: every function has "smc"; those with a causal form also "causal"."""
+    modes = ("smc", "causal") if causal else ("smc",)
+    if mode not in modes:
+        also = "" if causal else " (this function has no causal form yet)"
+        raise InputError(f"must be {' or '.join(map(repr, modes))}, got {mode!r}{also}", column="mode")
+    return mode
 
 
 def _length(n: Any) -> int:

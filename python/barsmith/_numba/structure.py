@@ -94,6 +94,36 @@ def swing_highs_lows(high, low, swing_length):
 
 
 @jit
+def swing_highs_lows_causal(high, low, swing_length):
+    """See ``rust/core/src/structure.rs``."""
+    n = len(high)
+    out = np.full((3, n), np.nan)
+    length = swing_length
+    if length == 0 or n < 2 * length:
+        return out
+    is_high = _window_extreme(high, length, 1.0)
+    is_low = _window_extreme(low, length, -1.0)
+    last_kind = 0.0
+    last_level = np.nan
+    for i in range(n):
+        if is_high[i]:
+            k = 1.0
+            v = high[i]
+        elif is_low[i]:
+            k = -1.0
+            v = low[i]
+        else:
+            continue
+        if k != last_kind or (k == 1.0 and v > last_level) or (k == -1.0 and v < last_level):
+            out[0, i + length] = k
+            out[1, i + length] = v
+            out[2, i + length] = i
+            last_kind = k
+            last_level = v
+    return out
+
+
+@jit
 def fvg(open_, high, low, close, join_consecutive):
     n = len(high)
     out = np.full((4, n), np.nan)

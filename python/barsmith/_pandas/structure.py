@@ -50,6 +50,28 @@ def swing_highs_lows(high, low, swing_length):
     return np.stack([kind, level])
 
 
+def swing_highs_lows_causal(high, low, swing_length):
+    """(3, len): high_low, level, swing_index without lookahead. The candidates of
+    ``swing_highs_lows`` (its expressions), each reported on the bar that confirms it,
+    ``swing_index + L``; a candidate of the kind last reported only when more extreme."""
+    h, lo = pd.Series(high), pd.Series(low)
+    length = swing_length
+    kind = np.where(
+        h == h.shift(-length).rolling(2 * length).max(),
+        1.0,
+        np.where(lo == lo.shift(-length).rolling(2 * length).min(), -1.0, np.nan),
+    )
+    out = np.full((3, len(kind)), np.nan)
+    last_kind, last_level = 0.0, np.nan
+    for i in np.flatnonzero(~np.isnan(kind)):  # the reports depend on the last one: a loop
+        k = kind[i]
+        v = high[i] if k == 1 else low[i]
+        if k != last_kind or (k == 1 and v > last_level) or (k == -1 and v < last_level):
+            out[:, i + length] = k, v, i
+            last_kind, last_level = k, v
+    return out
+
+
 def fvg(open_, high, low, close, join_consecutive):
     """(4, len): fvg (1 bullish, -1 bearish, NaN), top, bottom, mitigated_index::
 

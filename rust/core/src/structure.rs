@@ -80,6 +80,39 @@ pub fn swing_highs_lows(high: &[f64], low: &[f64], swing_length: usize, out: &mu
     }
 }
 
+/// Swings without lookahead: `(high_low, level, swing_index)`. The candidates of
+/// [`swing_highs_lows`] (the same rule), each reported on the bar that confirms it,
+/// `swing_index + L`. A candidate of the kind last reported is reported only when more
+/// extreme (a higher high, a lower low), so the last report of each run is the swing
+/// smartmoneyconcepts keeps; its endpoint flips, which read the end of the data, are not made.
+pub fn swing_highs_lows_causal(high: &[f64], low: &[f64], swing_length: usize, out: &mut [f64]) {
+    let len = high.len();
+    out.fill(f64::NAN);
+    let l = swing_length;
+    if l == 0 || len < 2 * l {
+        return;
+    }
+    let (kind, rest) = out.split_at_mut(len);
+    let (level, index) = rest.split_at_mut(len);
+    let is_high = window_extreme(high, l, 1.0);
+    let is_low = window_extreme(low, l, -1.0);
+    let (mut last_kind, mut last_level) = (0.0, f64::NAN);
+    for i in 0..len {
+        let (k, v) = if is_high[i] {
+            (1.0, high[i])
+        } else if is_low[i] {
+            (-1.0, low[i])
+        } else {
+            continue;
+        };
+        if k != last_kind || (k == 1.0 && v > last_level) || (k == -1.0 && v < last_level) {
+            let t = i + l; // the bar that completes the window
+            (kind[t], level[t], index[t]) = (k, v, i as f64);
+            (last_kind, last_level) = (k, v);
+        }
+    }
+}
+
 /// Whether `x[i]` is the largest (`sign` 1) or smallest (-1) of the 2L values
 /// `x[i - L + 1 ..= i + L]`, none NaN, for `2L - 1 <= i < len - L`, as
 /// `x == x.shift(-L).rolling(2L).max()` (or `.min()`): `rolling(2L)` runs over the

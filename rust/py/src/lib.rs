@@ -606,6 +606,20 @@ fn swing_highs_lows<'py>(
     numpy::PyArray1::from_vec(py, out).reshape([2, high.len()])
 }
 
+/// `(high_low, level, swing_index)` without lookahead: a (3, len) array.
+#[pyfunction]
+fn swing_highs_lows_causal<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    swing_length: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (high, low) = (slice("high", &high)?, slice("low", &low)?);
+    let mut out = vec![0.0; 3 * high.len()];
+    py.detach(|| structure::swing_highs_lows_causal(high, low, swing_length, &mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([3, high.len()])
+}
+
 /// `(fvg, top, bottom, mitigated_index)`: a (4, len) array.
 #[pyfunction]
 fn fvg<'py>(
@@ -709,6 +723,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
     let structure_mod = submodule(m, "structure")?;
     structure_mod.add_function(wrap_pyfunction!(swing_highs_lows, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(swing_highs_lows_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(fvg, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(retracements, &structure_mod)?)?;
