@@ -117,6 +117,7 @@ ARGUMENTS = {
     "swing_highs_lows": _ohlc_args(st.tuples(st.integers(1, 8))).map(lambda a: (a[1], a[2], a[4])),
     "swing_highs_lows_causal": _ohlc_args(st.tuples(st.integers(1, 8))).map(lambda a: (a[1], a[2], a[4])),
     "fvg": _ohlc_args(st.tuples(st.booleans())),
+    "fvg_causal": _ohlc_args(st.tuples(st.booleans())),
     # swings from the oracle on the same bars, then the structure on them
     "retracements": _ohlc_args(st.tuples(st.integers(1, 4))).map(
         lambda a: (a[1], a[2], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]))

@@ -107,7 +107,7 @@ def test_bad_input_is_refused():
     with pytest.raises(InputError, match="numbers"):
         swing_highs_lows(frame.assign(High=["x"]), 1)
     with pytest.raises(InputError, match="no causal form"):
-        fvg(frame, mode="causal")
+        bos_choch(frame, swing_highs_lows(frame, 1), mode="causal")
     with pytest.raises(InputError, match="mode"):
         swing_highs_lows(frame, 1, mode="future")
 
@@ -163,3 +163,25 @@ def test_the_last_causal_report_of_each_run_is_the_swing_smc_mode_keeps(backend)
         kept = smc_mode["HighLow"].iloc[1:-1].dropna()  # bar 0 and the last bar are smc's end flips
         assert list(run_ends["SwingIndex"].astype(int)) == list(kept.index)
         np.testing.assert_array_equal(run_ends["Level"], smc_mode["Level"].iloc[kept.index])
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_causal_gaps_never_change_when_bars_are_appended_and_match_smc_mode(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(1_500, seed=8)
+    for join in (False, True):
+        whole = fvg(bars, join, mode="causal", backend=backend).reset_index(drop=True)
+        for end in range(0, len(bars) + 1, 41):  # the replay test
+            prefix = fvg(bars.iloc[:end], join, mode="causal", backend=backend).reset_index(drop=True)
+            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+        smc_mode = fvg(bars, join, backend=backend).reset_index(drop=True)
+        reports = whole.dropna(subset=["FVG"])
+        assert (reports.index == reports["GapIndex"] + 1).all()  # on the completing bar
+        if join:  # a run's last report is smc mode's joined gap
+            reports = reports[reports["FVG"].ne(reports["FVG"].shift(-1)) | reports["GapIndex"].diff(-1).ne(-1)]
+        listed = smc_mode.dropna(subset=["FVG"])
+        assert list(reports["GapIndex"].astype(int)) == list(listed.index)
+        np.testing.assert_array_equal(reports[["FVG", "Top", "Bottom"]], listed[["FVG", "Top", "Bottom"]])
+        reached = listed["MitigatedIndex"][listed["MitigatedIndex"] > 0].astype(int)
+        np.testing.assert_array_equal(whole["MitigatedCount"], np.bincount(reached, minlength=len(bars)))

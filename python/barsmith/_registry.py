@@ -110,6 +110,11 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "structure",
+            "fvg_causal",
+            lambda: (_example_series()[0], _example_series()[0] + 1, _example_series()[0] - 1, _example_series()[0], True),
+        ),
+        Kernel(
+            "structure",
             "bos_choch",
             lambda: (*(_example_series()[0] + d for d in (1, -1, 0)), np.array([np.nan, 1, -1, 1, -1, np.nan]),
                      _example_series()[0], True),  # fmt: skip

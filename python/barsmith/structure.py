@@ -74,9 +74,20 @@ def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc
     Examples
     --------
     >>> gaps = barsmith.structure.fvg(ohlc, join_consecutive=True)
+    >>> live = barsmith.structure.fvg(ohlc, mode="causal")
+
+    ``mode="causal"``: nothing after a row is used for it. A gap is reported on the bar
+    that completes it (the bar after its middle bar), with ``GapIndex`` (the smc row); with
+    ``join_consecutive`` each report carries its run's highest top and lowest bottom so far
+    (the run's last report is smc mode's joined gap). ``MitigatedCount`` on a bar counts the
+    gaps first reached there (smc mode's ``MitigatedIndex``, as events), not counting a gap
+    replaced by a joining one.
     """
-    _mode(mode)
     (open_, high, low, close), index = _columns(ohlc, ("open", "high", "low", "close"))
+    if _mode(mode, causal=True) == "causal":
+        out = kernel("fvg_causal", backend)(open_, high, low, close, bool(join_consecutive))
+        columns = ("FVG", "Top", "Bottom", "GapIndex", "MitigatedCount")
+        return pd.DataFrame(dict(zip(columns, out)), index=index)
     out = kernel("fvg", backend)(open_, high, low, close, bool(join_consecutive))
     return pd.DataFrame({"FVG": out[0], "Top": out[1], "Bottom": out[2], "MitigatedIndex": out[3]}, index=index)
 

@@ -153,6 +153,36 @@ def fvg(open_, high, low, close, join_consecutive):
 
 
 @jit
+def fvg_causal(open_, high, low, close, join_consecutive):
+    """See ``rust/core/src/structure.rs``."""
+    n = len(high)
+    raw = fvg(open_, high, low, close, False)
+    listed = fvg(open_, high, low, close, True) if join_consecutive else raw
+    out = np.full((5, n), np.nan)
+    out[4, :] = 0.0
+    run_top = np.nan
+    run_bottom = np.nan
+    for i in range(n):
+        if np.isnan(raw[0, i]):
+            continue
+        if join_consecutive and i > 0 and raw[0, i - 1] == raw[0, i]:
+            run_top = max(run_top, raw[1, i])
+            run_bottom = min(run_bottom, raw[2, i])
+        else:
+            run_top = raw[1, i]
+            run_bottom = raw[2, i]
+        out[0, i + 1] = raw[0, i]
+        out[1, i + 1] = run_top
+        out[2, i + 1] = run_bottom
+        out[3, i + 1] = i
+    for i in range(n):
+        j = listed[3, i]
+        if not np.isnan(listed[0, i]) and j > 0.0:
+            out[4, int(j)] += 1.0
+    return out
+
+
+@jit
 def _first_reaching(upper, lower, starts, levels, up, strict):
     """For queries sorted by start, the first bar from ``start`` whose ``upper`` value passes the
     level upward (or reaches it unless ``strict``) where ``up``, else whose ``lower`` value passes

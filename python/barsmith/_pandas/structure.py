@@ -98,6 +98,26 @@ def fvg(open_, high, low, close, join_consecutive):
     return np.stack([kind, top, bottom, _mitigated(kind, top, bottom, high, low)])
 
 
+def fvg_causal(open_, high, low, close, join_consecutive):
+    """(5, len): fvg, top, bottom, gap_index, mitigated_count without lookahead: each gap of
+    ``fvg(..., join_consecutive=False)`` reported on the bar after it (that completes it), with
+    ``join_consecutive`` its run's highest top and lowest bottom so far; ``mitigated_count`` on
+    bar j: the gaps ``fvg(..., join_consecutive)`` lists whose ``mitigated_index`` is j."""
+    n = len(high)
+    kind, top, bottom, _ = fvg(open_, high, low, close, False)
+    if join_consecutive and n:
+        run = np.concatenate([[0], np.cumsum(kind[1:] != kind[:-1])])  # NaN never equals: its own run
+        top = pd.Series(top).groupby(run).cummax().to_numpy()
+        bottom = pd.Series(bottom).groupby(run).cummin().to_numpy()
+    gaps = np.flatnonzero(~np.isnan(kind))
+    out = np.full((5, n), np.nan)
+    out[:4, gaps + 1] = kind[gaps], top[gaps], bottom[gaps], gaps
+    listed_kind, _, _, mitigated = fvg(open_, high, low, close, join_consecutive)
+    reached = mitigated[~np.isnan(listed_kind) & (mitigated > 0)].astype(np.int64)
+    out[4] = np.bincount(reached, minlength=n)[:n]
+    return out
+
+
 def _mitigated(kind, top, bottom, high, low):
     """For each gap at i, the first bar from i + 2 whose low reaches the top (bullish) or whose
     high reaches the bottom (bearish), else 0; NaN where there is no gap."""

@@ -204,6 +204,51 @@ pub fn fvg(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecut
     }
 }
 
+/// Fair value gaps without lookahead: `(fvg, top, bottom, gap_index, mitigated_count)`.
+/// A gap at bar `i` (as [`fvg`] finds it) needs bar `i + 1`, so it is reported there, with
+/// `gap_index` `i`; with `join_consecutive`, each report carries its run's highest top and
+/// lowest bottom so far (the run's last report is smc mode's joined gap). `mitigated_count`
+/// on bar `j` counts the gaps smc mode lists that are first reached at `j` (a gap replaced
+/// by a joining one is not counted: it could only be reached from the bar that replaces it).
+pub fn fvg_causal(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecutive: bool, out: &mut [f64]) {
+    let len = high.len();
+    let mut raw = vec![0.0; 4 * len];
+    fvg(open, high, low, close, false, &mut raw);
+    let listed = if join_consecutive {
+        let mut joined = vec![0.0; 4 * len];
+        fvg(open, high, low, close, true, &mut joined);
+        joined
+    } else {
+        raw.clone()
+    };
+    out.fill(f64::NAN);
+    let (kind, rest) = out.split_at_mut(len);
+    let (top, rest) = rest.split_at_mut(len);
+    let (bottom, rest) = rest.split_at_mut(len);
+    let (gap_index, count) = rest.split_at_mut(len);
+    count.fill(0.0);
+    let (raw_kind, raw_top, raw_bottom) = (&raw[..len], &raw[len..2 * len], &raw[2 * len..3 * len]);
+    let (mut run_top, mut run_bottom) = (f64::NAN, f64::NAN);
+    for i in 0..len {
+        if raw_kind[i].is_nan() {
+            continue;
+        }
+        if join_consecutive && i > 0 && raw_kind[i - 1] == raw_kind[i] {
+            (run_top, run_bottom) = (run_top.max(raw_top[i]), run_bottom.min(raw_bottom[i]));
+        } else {
+            (run_top, run_bottom) = (raw_top[i], raw_bottom[i]);
+        }
+        let t = i + 1; // the bar that completes the gap
+        (kind[t], top[t], bottom[t], gap_index[t]) = (raw_kind[i], run_top, run_bottom, i as f64);
+    }
+    for i in 0..len {
+        let j = listed[3 * len + i];
+        if !listed[i].is_nan() && j > 0.0 {
+            count[j as usize] += 1.0;
+        }
+    }
+}
+
 /// A search for the first bar from `start` whose value reaches `level`: upward (a value
 /// above it, or at it unless `strict`) or downward (below, or at it).
 struct Query {

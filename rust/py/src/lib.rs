@@ -636,6 +636,22 @@ fn fvg<'py>(
     numpy::PyArray1::from_vec(py, out).reshape([4, h.len()])
 }
 
+/// `(fvg, top, bottom, gap_index, mitigated_count)` without lookahead: a (5, len) array.
+#[pyfunction]
+fn fvg_causal<'py>(
+    py: Python<'py>,
+    open: PyReadonlyArray1<'py, f64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    join_consecutive: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let mut out = vec![0.0; 5 * h.len()];
+    py.detach(|| structure::fvg_causal(o, h, l, c, join_consecutive, &mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([5, h.len()])
+}
+
 /// `(bos, choch, level, broken_index)`: a (4, len) array.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
@@ -725,6 +741,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(swing_highs_lows, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(swing_highs_lows_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(fvg, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(fvg_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(retracements, &structure_mod)?)?;
 
