@@ -20,6 +20,10 @@ CALLS = {
     "retracements": (lambda df, sw, b: structure.retracements(df, sw, backend=b),
                      lambda smc, df, sw: smc.retracements(df, sw)),
 }  # fmt: skip
+CAUSAL = {
+    "swing_highs_lows": lambda df, b: structure.swing_highs_lows(df, 50, mode="causal", backend=b),
+    "fvg": lambda df, b: structure.fvg(df, mode="causal", backend=b),
+}
 PEER_BARS = min(STRUCTURE_BARS)
 
 
@@ -43,6 +47,21 @@ class Structure:
 
     def time_structure(self, backend, name, n):
         CALLS[name][0](self.df, self.swings, backend)
+
+
+class Causal:
+    params = (BACKENDS, sorted(CAUSAL), STRUCTURE_BARS)
+    param_names = ["backend", "function", "bars"]
+    timeout = 600
+
+    def setup(self, backend, name, n):
+        if backend == "pandas" and name == "fvg" and n > 200_000:
+            raise NotImplementedError("the oracle's mitigation loop is Python: 1e5 bars is its size")
+        self.df = ohlc_bars(n)
+        warm(backend)
+
+    def time_causal(self, backend, name, n):
+        CAUSAL[name](self.df, backend)
 
 
 class SmartMoneyConcepts:

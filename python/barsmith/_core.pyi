@@ -152,6 +152,28 @@ class IndicatorStream:
     def update_many(self, inputs: list[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
         """(n_outputs, rows)."""
 
+_Column = npt.NDArray[np.float64]  # one bar per value, C-contiguous
+
+class _Structure(ModuleType):
+    """smartmoneyconcepts-compatible structure; each returns (k, bars) float64, NaN where none."""
+
+    def swing_highs_lows(self, high: _Column, low: _Column, swing_length: int) -> npt.NDArray[np.float64]:
+        """(2, bars): high_low, level."""
+    def swing_highs_lows_causal(self, high: _Column, low: _Column, swing_length: int) -> npt.NDArray[np.float64]:
+        """(3, bars): high_low, level, swing_index, each on the confirming bar."""
+    def fvg(self, open: _Column, high: _Column, low: _Column, close: _Column, join_consecutive: bool) -> npt.NDArray[np.float64]:
+        """(4, bars): fvg, top, bottom, mitigated_index."""
+    def fvg_causal(
+        self, open: _Column, high: _Column, low: _Column, close: _Column, join_consecutive: bool
+    ) -> npt.NDArray[np.float64]:
+        """(5, bars): fvg, top, bottom, gap_index, mitigated_count."""
+    def bos_choch(
+        self, high: _Column, low: _Column, close: _Column, swing_kind: _Column, swing_level: _Column, close_break: bool
+    ) -> npt.NDArray[np.float64]:
+        """(4, bars): bos, choch, level (float32 values), broken_index."""
+    def retracements(self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column) -> npt.NDArray[np.float64]:
+        """(3, bars): direction, current, deepest."""
+
 class _Synth(ModuleType):
     def mbp10(
         self, n_events: int, seed: int, day_ns: int, tick: float, start_price: float
@@ -160,5 +182,6 @@ class _Synth(ModuleType):
 bars: _Bars
 book: _Book
 indicators: _Indicators
+structure: _Structure
 orderflow: _OrderFlow
 synth: _Synth
