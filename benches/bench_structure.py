@@ -27,6 +27,14 @@ CAUSAL = {
 PEER_BARS = min(STRUCTURE_BARS)
 
 
+def _bars(backend, name, n):
+    """The bars of a size, the backend warmed; the oracle's gap search is a Python loop."""
+    if backend == "pandas" and name == "fvg" and n > 200_000:
+        raise NotImplementedError("the oracle's mitigation loop is Python: 1e5 bars is its size")
+    warm(backend)
+    return ohlc_bars(n)
+
+
 def _smc():
     with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
         from smartmoneyconcepts import smc
@@ -39,11 +47,8 @@ class Structure:
     timeout = 600
 
     def setup(self, backend, name, n):
-        if backend == "pandas" and name == "fvg" and n > 200_000:
-            raise NotImplementedError("the oracle's mitigation loop is Python: 1e5 bars is its size")
-        self.df = ohlc_bars(n)
+        self.df = _bars(backend, name, n)
         self.swings = structure.swing_highs_lows(self.df, 5)
-        warm(backend)
 
     def time_structure(self, backend, name, n):
         CALLS[name][0](self.df, self.swings, backend)
@@ -55,10 +60,7 @@ class Causal:
     timeout = 600
 
     def setup(self, backend, name, n):
-        if backend == "pandas" and name == "fvg" and n > 200_000:
-            raise NotImplementedError("the oracle's mitigation loop is Python: 1e5 bars is its size")
-        self.df = ohlc_bars(n)
-        warm(backend)
+        self.df = _bars(backend, name, n)
 
     def time_causal(self, backend, name, n):
         CAUSAL[name](self.df, backend)

@@ -44,23 +44,33 @@ def _window_extreme(x, length, sign):
 
 
 @jit
+def _swing_candidates(high, low, length):
+    """1 where the high is its window's largest, else -1 where the low is its smallest, else NaN."""
+    n = len(high)
+    kind = np.full(n, np.nan)
+    if length == 0 or n < 2 * length:
+        return kind
+    is_high = _window_extreme(high, length, 1.0)
+    is_low = _window_extreme(low, length, -1.0)
+    for i in range(n):
+        if is_high[i]:
+            kind[i] = 1.0
+        elif is_low[i]:
+            kind[i] = -1.0
+    return kind
+
+
+@jit
 def swing_highs_lows(high, low, swing_length):
     n = len(high)
     out = np.full((2, n), np.nan)
     kind = out[0]
-    length = swing_length
-    if length == 0 or n < 2 * length:
-        return out
-    is_high = _window_extreme(high, length, 1.0)
-    is_low = _window_extreme(low, length, -1.0)
+    candidates = _swing_candidates(high, low, swing_length)
     run_kind = 0.0
     keep = -1
     for i in range(n):  # each run of one kind keeps its earliest extreme
-        if is_high[i]:
-            k = 1.0
-        elif is_low[i]:
-            k = -1.0
-        else:
+        k = candidates[i]
+        if np.isnan(k):
             continue
         if keep >= 0 and run_kind == k:
             if (high[i] > high[keep]) if k == 1.0 else (low[i] < low[keep]):
@@ -99,21 +109,14 @@ def swing_highs_lows_causal(high, low, swing_length):
     n = len(high)
     out = np.full((3, n), np.nan)
     length = swing_length
-    if length == 0 or n < 2 * length:
-        return out
-    is_high = _window_extreme(high, length, 1.0)
-    is_low = _window_extreme(low, length, -1.0)
+    candidates = _swing_candidates(high, low, length)
     last_kind = 0.0
     last_level = np.nan
     for i in range(n):
-        if is_high[i]:
-            k = 1.0
-            v = high[i]
-        elif is_low[i]:
-            k = -1.0
-            v = low[i]
-        else:
+        k = candidates[i]
+        if np.isnan(k):
             continue
+        v = high[i] if k == 1.0 else low[i]
         if k != last_kind or (k == 1.0 and v > last_level) or (k == -1.0 and v < last_level):
             out[0, i + length] = k
             out[1, i + length] = v

@@ -21,13 +21,7 @@ def swing_highs_lows(high, low, swing_length):
     then each run of one kind keeps its earliest extreme (what smartmoneyconcepts'
     repeated pairwise passes converge to), bar 0 and the last bar get the kinds
     opposite to the first and last swings, and the level is the swing's high or low."""
-    h, lo = pd.Series(high), pd.Series(low)
-    length = swing_length
-    kind = np.where(
-        h == h.shift(-length).rolling(2 * length).max(),
-        1.0,
-        np.where(lo == lo.shift(-length).rolling(2 * length).min(), -1.0, np.nan),
-    )
+    kind = _swing_candidates(high, low, swing_length)
     pos = np.flatnonzero(~np.isnan(kind))
     if len(pos):
         k = kind[pos]
@@ -50,17 +44,23 @@ def swing_highs_lows(high, low, swing_length):
     return np.stack([kind, level])
 
 
-def swing_highs_lows_causal(high, low, swing_length):
-    """(3, len): high_low, level, swing_index without lookahead. The candidates of
-    ``swing_highs_lows`` (its expressions), each reported on the bar that confirms it,
-    ``swing_index + L``; a candidate of the kind last reported only when more extreme."""
+def _swing_candidates(high, low, length):
+    """1 where ``high == high.shift(-L).rolling(2 * L).max()``, else -1 where
+    ``low == low.shift(-L).rolling(2 * L).min()``, else NaN (smartmoneyconcepts' expressions)."""
     h, lo = pd.Series(high), pd.Series(low)
-    length = swing_length
-    kind = np.where(
+    return np.where(
         h == h.shift(-length).rolling(2 * length).max(),
         1.0,
         np.where(lo == lo.shift(-length).rolling(2 * length).min(), -1.0, np.nan),
     )
+
+
+def swing_highs_lows_causal(high, low, swing_length):
+    """(3, len): high_low, level, swing_index without lookahead. The candidates of
+    ``swing_highs_lows`` (its expressions), each reported on the bar that confirms it,
+    ``swing_index + L``; a candidate of the kind last reported only when more extreme."""
+    length = swing_length
+    kind = _swing_candidates(high, low, length)
     out = np.full((3, len(kind)), np.nan)
     last_kind, last_level = 0.0, np.nan
     for i in np.flatnonzero(~np.isnan(kind)):  # the reports depend on the last one: a loop
