@@ -19,6 +19,8 @@ CALLS = {
                   lambda smc, df, sw: smc.bos_choch(df, sw)),
     "retracements": (lambda df, sw, b: structure.retracements(df, sw, backend=b),
                      lambda smc, df, sw: smc.retracements(df, sw)),
+    "sessions": (lambda df, sw, b: structure.sessions(df, "London", backend=b),
+                 lambda smc, df, sw: smc.sessions(df.copy(), "London")),  # it rewrites the index
 }  # fmt: skip
 CAUSAL = {
     "swing_highs_lows": lambda df, b: structure.swing_highs_lows(df, 50, mode="causal", backend=b),

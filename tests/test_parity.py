@@ -119,6 +119,9 @@ ARGUMENTS = {
     "fvg": _ohlc_args(st.tuples(st.booleans())),
     "fvg_causal": _ohlc_args(st.tuples(st.booleans())),
     # swings from the oracle on the same bars, then the structure on them
+    "sessions": _ohlc_args(st.tuples(st.sampled_from([(420, 960), (1260, 360), (0, 0), (600, 600)]))).map(
+        lambda a: (np.arange(len(a[1]), dtype=np.int64) * 97 % 1440, a[1], a[2], *a[4])
+    ),
     "retracements": _ohlc_args(st.tuples(st.integers(1, 4))).map(
         lambda a: (a[1], a[2], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]))
     ),

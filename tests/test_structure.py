@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from barsmith import InputError
-from barsmith.structure import bos_choch, fvg, retracements, swing_highs_lows
+from barsmith.structure import bos_choch, fvg, retracements, sessions, swing_highs_lows
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m"
 
@@ -46,6 +46,7 @@ def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
         "bos_choch_result_data.csv": bos_choch(eurusd, swing_highs_lows(eurusd, 5, backend=backend), backend=backend),
         "retracements_result_data.csv": retracements(eurusd, swing_highs_lows(eurusd, 5, backend=backend),
                                                      backend=backend),  # fmt: skip
+        "sessions_result_data.csv": sessions(eurusd, "London", backend=backend),
     }
     for name, got in checks.items():
         assert got.index.equals(eurusd.index)  # the input's index, where smartmoneyconcepts has a RangeIndex
@@ -185,3 +186,22 @@ def test_causal_gaps_never_change_when_bars_are_appended_and_match_smc_mode(back
         np.testing.assert_array_equal(reports[["FVG", "Top", "Bottom"]], listed[["FVG", "Top", "Bottom"]])
         reached = listed["MitigatedIndex"][listed["MitigatedIndex"] > 0].astype(int)
         np.testing.assert_array_equal(whole["MitigatedCount"], np.bincount(reached, minlength=len(bars)))
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_sessions_equal_the_installed_smartmoneyconcepts(smc, backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(3_000, seed=2, freq="7min").tz_localize(None)  # naive, as its tests use
+    for name in (*barsmith.structure.SESSIONS, "Custom"):
+        extra = {"start_time": "22:30", "end_time": "01:15"} if name == "Custom" else {}
+        for zone in ("UTC", "UTC+2", "GMT-5"):
+            before = bars.copy()
+            got = sessions(bars, name, time_zone=zone, backend=backend, **extra).reset_index(drop=True)
+            pd.testing.assert_frame_equal(bars, before)  # not modified
+            expected = smc.sessions(bars.copy(), name, time_zone=zone, **extra)
+            pd.testing.assert_frame_equal(got, expected, obj=f"{name} {zone}")  # dtypes too
+    with pytest.raises(InputError, match="Custom"):
+        sessions(bars, "Custom")
+    with pytest.raises(InputError, match="unknown session"):
+        sessions(bars, "Frankfurt")

@@ -125,6 +125,12 @@ KERNELS: dict[str, Kernel] = {
             lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.array([np.nan, 1, -1, 1, -1, np.nan]),
                      _example_series()[0]),  # fmt: skip
         ),
+        Kernel(
+            "structure",
+            "sessions",
+            lambda: (np.array([0, 420, 500, 960, 961, 1400], dtype=np.int64), _example_series()[0] + 1,
+                     _example_series()[0], 420, 960),  # fmt: skip
+        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

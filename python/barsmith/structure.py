@@ -22,7 +22,7 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["bos_choch", "fvg", "retracements", "swing_highs_lows"]
+__all__ = ["SESSIONS", "bos_choch", "fvg", "retracements", "sessions", "swing_highs_lows"]
 
 Mode = Literal["smc", "causal"]
 
@@ -141,6 +141,63 @@ def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mo
     out = kernel("retracements", backend)(high, low, kind, level)
     return pd.DataFrame(
         {"Direction": out[0].astype(np.int32), "CurrentRetracement%": out[1], "DeepestRetracement%": out[2]},
+        index=index,
+    )
+
+
+# smartmoneyconcepts 0.0.27's sessions, (start, end) in UTC, both ends included
+SESSIONS = {
+    "Sydney": ("21:00", "06:00"),
+    "Tokyo": ("00:00", "09:00"),
+    "London": ("07:00", "16:00"),
+    "New York": ("13:00", "22:00"),
+    "Asian kill zone": ("00:00", "04:00"),
+    "London open kill zone": ("6:00", "9:00"),
+    "New York kill zone": ("11:00", "14:00"),
+    "london close kill zone": ("14:00", "16:00"),
+}
+
+
+def sessions(ohlc: pd.DataFrame, session: str, start_time: str = "", end_time: str = "", time_zone: str = "UTC",
+             *, mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Which bars fall in a trading session: columns ``Active`` (int32, 1 or 0), ``High`` and
+    ``Low`` (float32, the session's running extremes; 0 outside it).
+
+    ``session`` is one of :data:`SESSIONS` (UTC times, as smartmoneyconcepts 0.0.27) or
+    ``"Custom"`` with ``start_time`` and ``end_time`` (``"HH:MM"``). A bar is in the session
+    when its time of day (to the minute) lies between start and end, both included, or,
+    for a session past midnight, after the start or before the end. A naive index is in
+    ``time_zone`` (``"UTC+2"``, ``"GMT-5"``, as smartmoneyconcepts reads them); a
+    tz-aware index is read in its own time zone. No bar after a row is used for it, so
+    ``mode="causal"`` gives the same. The input is not modified (smartmoneyconcepts
+    rewrites its index).
+
+    Examples
+    --------
+    >>> london = barsmith.structure.sessions(ohlc, "London")
+    """
+    _mode(mode, causal=True)
+    (high, low), index = _columns(ohlc, ("high", "low"))
+    if session == "Custom":
+        if not start_time or not end_time:
+            raise InputError("a Custom session needs start_time and end_time ('HH:MM')", column="session")
+        bounds = (start_time, end_time)
+    elif session in SESSIONS:
+        bounds = SESSIONS[session]
+    else:
+        raise InputError(f"unknown session {session!r}; use one of {sorted(SESSIONS)} or 'Custom'", column="session")
+    try:
+        start, end = (pd.Timestamp(f"2000-01-01 {t}") for t in bounds)
+    except ValueError:
+        raise InputError(f"times must be 'HH:MM', got {bounds}", column="start_time") from None
+    times = pd.DatetimeIndex(pd.to_datetime(index))
+    if time_zone != "UTC" and times.tz is None:
+        zone = time_zone.replace("GMT", "Etc/GMT").replace("UTC", "Etc/GMT")
+        times = times.tz_localize(zone).tz_convert("UTC")
+    minute = frozen(np.ascontiguousarray((times.hour * 60 + times.minute).to_numpy(), dtype=np.int64))
+    out = kernel("sessions", backend)(minute, high, low, start.hour * 60 + start.minute, end.hour * 60 + end.minute)
+    return pd.DataFrame(
+        {"Active": out[0].astype(np.int32), "High": out[1].astype(np.float32), "Low": out[2].astype(np.float32)},
         index=index,
     )
 

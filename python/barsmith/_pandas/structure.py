@@ -242,3 +242,20 @@ def retracements(high, low, swing_kind, swing_level):
     upto = third[0] + 2 if len(third) else n - 1  # zeroed: through the bar after the third change
     direction[:upto], current[:upto], deepest[:upto] = 0, 0.0, 0.0
     return np.stack([direction.astype(np.float64), current, deepest])
+
+
+def sessions(minute, high, low, start, end):
+    """(3, len): active, high, low, as smartmoneyconcepts' ``sessions`` (a loop, in its own
+    arithmetic: the running high and low are stored as float32 and compared with Python's
+    ``max``/``min``; an inactive bar leaves 0). Active: ``start <= minute <= end``, or when
+    ``start >= end``, ``minute >= start or minute <= end``."""
+    n = len(high)
+    active = np.zeros(n, dtype=np.int32)
+    session_high, session_low = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+    for i in range(n):
+        t = minute[i]
+        if (start < end and start <= t <= end) or (start >= end and (start <= t or t <= end)):
+            active[i] = 1
+            session_high[i] = max(high[i], session_high[i - 1] if i > 0 else 0)
+            session_low[i] = min(low[i], session_low[i - 1] if i > 0 and session_low[i - 1] != 0 else float("inf"))
+    return np.stack([active.astype(np.float64), session_high.astype(np.float64), session_low.astype(np.float64)])

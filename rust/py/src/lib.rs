@@ -687,6 +687,22 @@ fn retracements<'py>(
     numpy::PyArray1::from_vec(py, out).reshape([3, h.len()])
 }
 
+/// `(active, high, low)`: a (3, len) array.
+#[pyfunction]
+fn sessions<'py>(
+    py: Python<'py>,
+    minute: PyReadonlyArray1<'py, i64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    start: i64,
+    end: i64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (m, h, l) = (slice("minute", &minute)?, slice("high", &high)?, slice("low", &low)?);
+    let mut out = vec![0.0; 3 * h.len()];
+    py.detach(|| structure::sessions(m, h, l, start, end, &mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([3, h.len()])
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -744,6 +760,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(fvg_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(retracements, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(sessions, &structure_mod)?)?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;
