@@ -1,27 +1,19 @@
 """Structure in smc mode: every backend on 1e5 and 1e6 bars, beside smartmoneyconcepts 0.0.27
-(on 1e5 only: it is quadratic in places), with its speed ratio measured in one process."""
+(on the smallest size only: it is quadratic in places), with its speed ratio measured in one
+process; and the causal forms. The calls are ``barsmith._peers.structure_calls``."""
 
 import contextlib
 import importlib.util
 import io
 
+import barsmith
 from barsmith import structure
+from barsmith._peers import structure_calls
 
 from .common import BACKENDS, STRUCTURE_BARS, ohlc_bars, warm
 
 HAS_SMC = importlib.util.find_spec("smartmoneyconcepts") is not None
-# (ours(bars, swings, backend), peer(smc, bars, its swings)); swings of length 5, made in setup
-CALLS = {
-    "swing_highs_lows": (lambda df, sw, b: structure.swing_highs_lows(df, 50, backend=b),
-                         lambda smc, df, sw: smc.swing_highs_lows(df, 50)),
-    "fvg": (lambda df, sw, b: structure.fvg(df, backend=b), lambda smc, df, sw: smc.fvg(df)),
-    "bos_choch": (lambda df, sw, b: structure.bos_choch(df, sw, backend=b),
-                  lambda smc, df, sw: smc.bos_choch(df, sw)),
-    "retracements": (lambda df, sw, b: structure.retracements(df, sw, backend=b),
-                     lambda smc, df, sw: smc.retracements(df, sw)),
-    "sessions": (lambda df, sw, b: structure.sessions(df, "London", backend=b),
-                 lambda smc, df, sw: smc.sessions(df.copy(), "London")),  # it rewrites the index
-}  # fmt: skip
+NAMES = sorted(structure_calls(barsmith.synth.ohlc(20, seed=1)))
 CAUSAL = {
     "swing_highs_lows": lambda df, b: structure.swing_highs_lows(df, 50, mode="causal", backend=b),
     "fvg": lambda df, b: structure.fvg(df, mode="causal", backend=b),
@@ -44,16 +36,15 @@ def _smc():
 
 
 class Structure:
-    params = (BACKENDS, sorted(CALLS), STRUCTURE_BARS)
+    params = (BACKENDS, NAMES, STRUCTURE_BARS)
     param_names = ["backend", "function", "bars"]
     timeout = 600
 
     def setup(self, backend, name, n):
-        self.df = _bars(backend, name, n)
-        self.swings = structure.swing_highs_lows(self.df, 5)
+        self.call = structure_calls(_bars(backend, name, n))[name][0]
 
     def time_structure(self, backend, name, n):
-        CALLS[name][0](self.df, self.swings, backend)
+        self.call(backend)
 
 
 class Causal:
@@ -69,24 +60,23 @@ class Causal:
 
 
 class SmartMoneyConcepts:
-    params = (sorted(CALLS),)
+    params = (NAMES,)
     param_names = ["function"]
     timeout = 600
 
     def setup(self, name):
         if not HAS_SMC:
             raise NotImplementedError("smartmoneyconcepts is not installed")
-        self.smc, self.df = _smc(), ohlc_bars(PEER_BARS)
-        self.swings = self.smc.swing_highs_lows(self.df, 5)  # a RangeIndex, which its loops index by
+        self.run = structure_calls(ohlc_bars(PEER_BARS), _smc())[name][1]
 
     def time_smartmoneyconcepts(self, name):
-        CALLS[name][1](self.smc, self.df, self.swings)
+        self.run()
 
 
 class SpeedupOverSmc:
     """smartmoneyconcepts' time over rust's, same bars, one process (target: >= 100)."""
 
-    params = (sorted(CALLS),)
+    params = (NAMES,)
     param_names = ["function"]
     timeout = 600
 
@@ -95,10 +85,8 @@ class SpeedupOverSmc:
             raise NotImplementedError("needs smartmoneyconcepts and the rust backend")
         from barsmith._timing import best_of
 
-        ours, peer = CALLS[name]
-        smc, df = _smc(), ohlc_bars(PEER_BARS)
-        theirs, mine = smc.swing_highs_lows(df, 5), structure.swing_highs_lows(df, 5)
-        self.ratio = best_of(lambda: peer(smc, df, theirs), 1)[0] / best_of(lambda: ours(df, mine, "rust"), 5)[0]
+        ours, theirs = structure_calls(ohlc_bars(PEER_BARS), _smc())[name]
+        self.ratio = best_of(theirs, 1)[0] / best_of(lambda: ours("rust"), 5)[0]
 
     def track_smc_time_over_rust(self, name):
         return self.ratio

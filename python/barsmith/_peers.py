@@ -135,3 +135,25 @@ def panel_seconds(threads: int | None, n_bars: int = 10_000, n_symbols: int = 1_
         env["RAYON_NUM_THREADS"] = str(threads)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
+
+
+def structure_calls(bars: pd.DataFrame, smc: Any = None) -> dict[str, Any]:
+    """The benchmarked structure functions: name -> (barsmith call ``f(backend)``, the
+    smartmoneyconcepts call ``g()``, None without ``smc``). Swings (length 5) are made here,
+    outside the timings: barsmith's for barsmith, smartmoneyconcepts' own (a RangeIndex,
+    which its loops index by) for it. One table for ``barsmith bench`` and asv."""
+    from . import structure
+
+    ours = structure.swing_highs_lows(bars, 5)
+    theirs = smc.swing_highs_lows(bars, 5) if smc is not None else None
+    peer = (lambda f: f) if smc is not None else (lambda f: None)
+    return {
+        "swing_highs_lows(50)": (lambda b: structure.swing_highs_lows(bars, 50, backend=b),
+                                 peer(lambda: smc.swing_highs_lows(bars, 50))),
+        "fvg": (lambda b: structure.fvg(bars, backend=b), peer(lambda: smc.fvg(bars))),
+        "bos_choch": (lambda b: structure.bos_choch(bars, ours, backend=b), peer(lambda: smc.bos_choch(bars, theirs))),
+        "retracements": (lambda b: structure.retracements(bars, ours, backend=b),
+                         peer(lambda: smc.retracements(bars, theirs))),
+        "sessions(London)": (lambda b: structure.sessions(bars, "London", backend=b),
+                             peer(lambda: smc.sessions(bars.copy(), "London"))),  # it rewrites the index
+    }  # fmt: skip

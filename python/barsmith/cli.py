@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--kernels", default="time_bars,tick_bars,volume_bars,dollar_bars")
     bench.add_argument("--repeat", type=int, default=3)
     bench.add_argument("--arrays", action="store_true", help="pass NumPy arrays instead of a DataFrame")
+    bench.add_argument("--structure", default=None, metavar="BARS",
+                       help="also the structure functions on this many bars (e.g. 1e5), beside smartmoneyconcepts "
+                            "when installed")  # fmt: skip
     bench.add_argument("--indicators", default=None, metavar="POINTS",
                        help="also the indicators on this many points (e.g. 1e6), beside TA-Lib when installed")
     bench.add_argument("--book", default=None, metavar="SIZES",
@@ -151,6 +154,8 @@ def _bench(args: argparse.Namespace) -> int:
             print(table(rows, n, "trades"))
     if args.indicators:
         _indicator_tables(int(float(args.indicators)), args.repeat)
+    if args.structure:
+        _structure_tables(int(float(args.structure)), args.repeat)
     for n in [int(float(s)) for s in args.book.split(",")] if args.book else []:
         _book_section(n, "5s", 1, args.repeat)
         print(f"peak memory for a day (read + bars, fresh process): {_book_peak_memory(n)}")
@@ -186,6 +191,31 @@ def _indicator_tables(n_points: int, repeat: int) -> None:
     one, every = panel_seconds(1), panel_seconds(None)
     print(f"\nrsi(14) on a 10,000-bar x 1,000-symbol panel (rust): one thread {one * 1e3:.1f} ms, "
           f"all {os.cpu_count()} cores {every * 1e3:.1f} ms = {one / every:.2f}x")
+
+
+def _structure_tables(n_bars: int, repeat: int) -> None:
+    """Each structure function: every backend beside smartmoneyconcepts (run once: it is slow)."""
+    import contextlib
+    import io
+
+    import barsmith
+
+    from ._peers import structure_calls
+    from ._timing import compare, table
+
+    bars = barsmith.synth.ohlc(n_bars, seed=1)
+    smc = None
+    if importlib.util.find_spec("smartmoneyconcepts"):
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints a banner on import
+            from smartmoneyconcepts import smc
+    for name, (ours, theirs) in structure_calls(bars, smc).items():
+        peers = {}
+        if theirs is not None:
+            peers[f"smartmoneyconcepts {smc.__version__}"] = (theirs, None)
+        with tqdm(total=3 + len(peers), desc=name, leave=False) as progress:
+            rows = compare(lambda b, f=ours: f(b).reset_index(drop=True).astype(float), peers, 1, progress)
+        print(f"\n{name}, smc mode, {n_bars:,} bars")
+        print(table(rows, n_bars, "bars"))
 
 
 def _book_peak_memory(n_events: int) -> str:
