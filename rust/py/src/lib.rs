@@ -592,6 +592,13 @@ impl IndicatorStream {
     }
 }
 
+/// Runs `kernel(out)` with the GIL released on `k` outputs of `len` values each: a (k, len) array.
+fn rows<'py>(py: Python<'py>, k: usize, len: usize, kernel: impl FnOnce(&mut [f64]) + Send) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let mut out = vec![0.0; k * len];
+    py.detach(|| kernel(&mut out));
+    numpy::PyArray1::from_vec(py, out).reshape([k, len])
+}
+
 /// `(high_low, level)`: a (2, len) array.
 #[pyfunction]
 fn swing_highs_lows<'py>(
@@ -601,9 +608,7 @@ fn swing_highs_lows<'py>(
     swing_length: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (high, low) = (slice("high", &high)?, slice("low", &low)?);
-    let mut out = vec![0.0; 2 * high.len()];
-    py.detach(|| structure::swing_highs_lows(high, low, swing_length, &mut out));
-    numpy::PyArray1::from_vec(py, out).reshape([2, high.len()])
+    rows(py, 2, high.len(), |out| structure::swing_highs_lows(high, low, swing_length, out))
 }
 
 /// `(high_low, level, swing_index)` without lookahead: a (3, len) array.
@@ -615,9 +620,7 @@ fn swing_highs_lows_causal<'py>(
     swing_length: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (high, low) = (slice("high", &high)?, slice("low", &low)?);
-    let mut out = vec![0.0; 3 * high.len()];
-    py.detach(|| structure::swing_highs_lows_causal(high, low, swing_length, &mut out));
-    numpy::PyArray1::from_vec(py, out).reshape([3, high.len()])
+    rows(py, 3, high.len(), |out| structure::swing_highs_lows_causal(high, low, swing_length, out))
 }
 
 /// `(fvg, top, bottom, mitigated_index)`: a (4, len) array.
@@ -631,9 +634,7 @@ fn fvg<'py>(
     join_consecutive: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
-    let mut out = vec![0.0; 4 * h.len()];
-    py.detach(|| structure::fvg(o, h, l, c, join_consecutive, &mut out));
-    numpy::PyArray1::from_vec(py, out).reshape([4, h.len()])
+    rows(py, 4, h.len(), |out| structure::fvg(o, h, l, c, join_consecutive, out))
 }
 
 /// `(fvg, top, bottom, gap_index, mitigated_count)` without lookahead: a (5, len) array.
@@ -647,9 +648,7 @@ fn fvg_causal<'py>(
     join_consecutive: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
-    let mut out = vec![0.0; 5 * h.len()];
-    py.detach(|| structure::fvg_causal(o, h, l, c, join_consecutive, &mut out));
-    numpy::PyArray1::from_vec(py, out).reshape([5, h.len()])
+    rows(py, 5, h.len(), |out| structure::fvg_causal(o, h, l, c, join_consecutive, out))
 }
 
 /// `(bos, choch, level, broken_index)`: a (4, len) array.
@@ -666,9 +665,7 @@ fn bos_choch<'py>(
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (h, l, c) = (slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
     let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
-    let mut out = vec![0.0; 4 * h.len()];
-    py.detach(|| structure::bos_choch(h, l, c, k, v, close_break, &mut out));
-    numpy::PyArray1::from_vec(py, out).reshape([4, h.len()])
+    rows(py, 4, h.len(), |out| structure::bos_choch(h, l, c, k, v, close_break, out))
 }
 
 /// `(direction, current, deepest)`: a (3, len) array.
@@ -682,9 +679,7 @@ fn retracements<'py>(
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (h, l) = (slice("high", &high)?, slice("low", &low)?);
     let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
-    let mut out = vec![0.0; 3 * h.len()];
-    py.detach(|| structure::retracements(h, l, k, v, &mut out));
-    numpy::PyArray1::from_vec(py, out).reshape([3, h.len()])
+    rows(py, 3, h.len(), |out| structure::retracements(h, l, k, v, out))
 }
 
 /// `(active, high, low)`: a (3, len) array.
@@ -698,9 +693,7 @@ fn sessions<'py>(
     end: i64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (m, h, l) = (slice("minute", &minute)?, slice("high", &high)?, slice("low", &low)?);
-    let mut out = vec![0.0; 3 * h.len()];
-    py.detach(|| structure::sessions(m, h, l, start, end, &mut out));
-    numpy::PyArray1::from_vec(py, out).reshape([3, h.len()])
+    rows(py, 3, h.len(), |out| structure::sessions(m, h, l, start, end, out))
 }
 
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
