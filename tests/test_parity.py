@@ -88,6 +88,16 @@ def _ohlc_args(extra):
     )
 
 
+def _period_bins(n, width, shuffled):
+    """Bar times 7 apart (in a fixed shuffled order when ``shuffled``), periods of ``width``
+    labelled at their start, and each bar's period: (times, bin, labels)."""
+    times = np.arange(n, dtype=np.int64) * 7
+    if shuffled:
+        times = np.random.default_rng(n).permutation(times)
+    labels = np.arange((n * 7) // width + 1, dtype=np.int64) * width
+    return times, times // width, labels
+
+
 ARGUMENTS = {
     "scan_trades": st.one_of(trade_arrays(), trade_arrays(valid=False)),
     "time_bars": _time_args(),
@@ -127,6 +137,15 @@ ARGUMENTS = {
     ),
     "bos_choch": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
         lambda a: (a[1], a[2], a[3], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
+    ),
+    "order_blocks": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
+        lambda a: (*a[:4], np.abs(a[0]), kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4])[0], a[5])
+    ),
+    "liquidity": _ohlc_args(st.tuples(st.integers(1, 4), st.sampled_from([0.0, 0.01, 0.1, 0.5]))).map(
+        lambda a: (a[1], a[2], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
+    ),
+    "previous_high_low": _ohlc_args(st.tuples(st.sampled_from([5, 20, 50]), st.booleans())).map(
+        lambda a: (*_period_bins(len(a[1]), a[4], shuffled=a[5]), *a[:4])
     ),
     "dmi": _indicator_args(3),
     "cci": _indicator_args(3),

@@ -1,4 +1,5 @@
-"""Swings and fair value gaps equal smartmoneyconcepts 0.0.27, in every backend."""
+"""Every structure function equals smartmoneyconcepts 0.0.27 in smc mode, in every backend;
+causal forms never change when bars are appended."""
 
 import contextlib
 import io
@@ -12,7 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from barsmith import InputError
-from barsmith.structure import bos_choch, fvg, retracements, sessions, swing_highs_lows
+from barsmith.structure import (
+    bos_choch,
+    fvg,
+    liquidity,
+    order_blocks,
+    previous_high_low,
+    retracements,
+    sessions,
+    swing_highs_lows,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m"
 
@@ -47,7 +57,12 @@ def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
         "retracements_result_data.csv": retracements(eurusd, swing_highs_lows(eurusd, 5, backend=backend),
                                                      backend=backend),  # fmt: skip
         "sessions_result_data.csv": sessions(eurusd, "London", backend=backend),
+        "ob_result_data.csv": order_blocks(eurusd, swing_highs_lows(eurusd, 5, backend=backend), backend=backend),
+        "liquidity_result_data.csv": liquidity(eurusd, swing_highs_lows(eurusd, 5, backend=backend), backend=backend),
+        **{f"previous_high_low_result_data_{frame}.csv": previous_high_low(eurusd, frame, backend=backend)
+           for frame in ("4h", "1D", "W")},  # fmt: skip
     }
+    assert len(checks) == 11  # every expected output it ships
     for name, got in checks.items():
         assert got.index.equals(eurusd.index)  # the input's index, where smartmoneyconcepts has a RangeIndex
         pd.testing.assert_frame_equal(got.reset_index(drop=True), _expected(name), obj=name, check_dtype=False)
@@ -205,3 +220,65 @@ def test_sessions_equal_the_installed_smartmoneyconcepts(smc, backend):
         sessions(bars, "Custom")
     with pytest.raises(InputError, match="unknown session"):
         sessions(bars, "Frankfurt")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_blocks_pools_and_previous_periods_equal_the_installed_smartmoneyconcepts(smc, backend):
+    @settings(max_examples=60)
+    @given(ohlc_frames(), st.integers(1, 4), st.booleans(), st.sampled_from([0.0, 0.01, 0.05, 0.3]),
+           st.sampled_from(["15min", "1h", "5h", "1D"]), st.sampled_from(["2h", "4h", "1D", "W", "ME"]),
+           st.lists(st.sampled_from([0.0, 1.0, 2.5, 7.0]), min_size=60, max_size=60))  # fmt: skip
+    def check(frame, length, close_mitigation, range_percent, bar_freq, period, volume):
+        frame = frame.assign(volume=volume[: len(frame)])
+        if len(frame) > 2 * length:  # as above, smartmoneyconcepts needs more bars than the window
+            swings = smc.swing_highs_lows(frame, length)
+            pd.testing.assert_frame_equal(order_blocks(frame, swings, close_mitigation, backend=backend),
+                                          smc.ob(frame, swings, close_mitigation))  # dtypes too  # fmt: skip
+            pd.testing.assert_frame_equal(liquidity(frame, swings, range_percent, backend=backend),
+                                          smc.liquidity(frame, swings, range_percent))  # fmt: skip
+        timed = frame.set_axis(pd.date_range("2024-01-05 22:00", periods=len(frame), freq=bar_freq))
+        pd.testing.assert_frame_equal(previous_high_low(timed, period, backend=backend).reset_index(drop=True),
+                                      smc.previous_high_low(timed, period))  # fmt: skip
+
+    check()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_blocks_pools_and_previous_periods_on_a_generated_day(smc, backend):
+    bars = barsmith_ohlc(4_000)  # tick-grid prices: equal lows and highs pick between candidate bars
+    plain = bars.reset_index(drop=True)
+    for length in (3, 10):
+        swings = smc.swing_highs_lows(plain, length)
+        for close_mitigation in (False, True):
+            pd.testing.assert_frame_equal(order_blocks(bars, swings, close_mitigation, backend=backend).reset_index(drop=True),
+                                          smc.ob(plain, swings, close_mitigation))  # fmt: skip
+        pd.testing.assert_frame_equal(liquidity(bars, swings, 0.02, backend=backend).reset_index(drop=True),
+                                      smc.liquidity(plain, swings, 0.02))  # fmt: skip
+    naive = bars.tz_localize(None)
+    for period in ("4h", "1D", "W"):
+        pd.testing.assert_frame_equal(previous_high_low(naive, period, backend=backend).reset_index(drop=True),
+                                      smc.previous_high_low(naive, period))  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_previous_periods_of_unsorted_bars_equal_smartmoneyconcepts(smc, backend):
+    import barsmith
+
+    shuffled = barsmith.synth.ohlc(500, seed=1).tz_localize(None).sample(frac=1.0, random_state=0)  # resample sorts
+    pd.testing.assert_frame_equal(previous_high_low(shuffled, "4h", backend=backend).reset_index(drop=True),
+                                  smc.previous_high_low(shuffled, "4h"))  # fmt: skip
+
+
+def test_previous_periods_read_the_index_and_refuse_what_is_not_time():
+    import barsmith
+
+    bars = barsmith.synth.ohlc(500, seed=1)
+    before = bars.copy()
+    previous_high_low(bars, "1D")
+    pd.testing.assert_frame_equal(bars, before)  # not modified
+    with pytest.raises(InputError, match="frequency"):
+        previous_high_low(bars, "fortnightly")
+    with pytest.raises(InputError, match="DatetimeIndex"):
+        previous_high_low(bars.reset_index(drop=True).set_axis(list("x" * 500)), "1D")
+    empty = previous_high_low(bars.iloc[:0], "1D")
+    assert list(empty.columns) == ["PreviousHigh", "PreviousLow", "BrokenHigh", "BrokenLow"] and len(empty) == 0

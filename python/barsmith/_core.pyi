@@ -173,6 +173,24 @@ class _Structure(ModuleType):
         """(4, bars): bos, choch, level (float32 values), broken_index."""
     def retracements(self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column) -> npt.NDArray[np.float64]:
         """(3, bars): direction, current, deepest."""
+    def sessions(
+        self, minute: npt.NDArray[np.int64], high: _Column, low: _Column, start: int, end: int
+    ) -> npt.NDArray[np.float64]:
+        """(3, bars): active, high, low (float32 values)."""
+    def order_blocks(
+        self, open: _Column, high: _Column, low: _Column, close: _Column, volume: _Column, swing_kind: _Column,
+        close_mitigation: bool,
+    ) -> npt.NDArray[np.float64]:
+        """(6, bars): ob, top, bottom, ob_volume, mitigated_index, percentage."""
+    def liquidity(
+        self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column, range_percent: float
+    ) -> npt.NDArray[np.float64]:
+        """(4, bars): liquidity, level, end, swept (float32 values)."""
+    def previous_high_low(
+        self, times: npt.NDArray[np.int64], bin: npt.NDArray[np.int64], labels: npt.NDArray[np.int64],
+        open: _Column, high: _Column, low: _Column, close: _Column,
+    ) -> npt.NDArray[np.float64]:
+        """(4, bars): previous_high, previous_low, broken_high, broken_low."""
 
 class _Synth(ModuleType):
     def mbp10(

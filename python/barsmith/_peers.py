@@ -156,4 +156,8 @@ def structure_calls(bars: pd.DataFrame, smc: Any = None) -> dict[str, Any]:
                          peer(lambda: smc.retracements(bars, theirs))),
         "sessions(London)": (lambda b: structure.sessions(bars, "London", backend=b),
                              peer(lambda: smc.sessions(bars.copy(), "London"))),  # it rewrites the index
+        "order_blocks": (lambda b: structure.order_blocks(bars, ours, backend=b), peer(lambda: smc.ob(bars, theirs))),
+        "liquidity": (lambda b: structure.liquidity(bars, ours, backend=b), peer(lambda: smc.liquidity(bars, theirs))),
+        "previous_high_low(1D)": (lambda b: structure.previous_high_low(bars, "1D", backend=b),
+                                  peer(lambda: smc.previous_high_low(bars, "1D"))),
     }  # fmt: skip

@@ -131,6 +131,24 @@ KERNELS: dict[str, Kernel] = {
             lambda: (np.array([0, 420, 500, 960, 961, 1400], dtype=np.int64), _example_series()[0] + 1,
                      _example_series()[0], 420, 960),  # fmt: skip
         ),
+        Kernel(
+            "structure",
+            "order_blocks",
+            lambda: (*(_example_series()[0] + d for d in (0, 1, -1, 0.5, 2)), np.array([np.nan, 1, -1, 1, -1, np.nan]),
+                     False),  # fmt: skip
+        ),
+        Kernel(
+            "structure",
+            "liquidity",
+            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.array([np.nan, 1, -1, 1, -1, np.nan]),
+                     _example_series()[0], 0.5),  # fmt: skip
+        ),
+        Kernel(
+            "structure",
+            "previous_high_low",
+            lambda: (np.arange(6, dtype=np.int64) * 10, np.array([0, 0, 1, 1, 2, 2], dtype=np.int64),
+                     np.array([0, 20, 40], dtype=np.int64), *(_example_series()[0] + d for d in (0, 1, -1, 0))),  # fmt: skip
+        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

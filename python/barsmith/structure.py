@@ -1,4 +1,5 @@
-"""Price structure: swings and fair value gaps, compatible with smartmoneyconcepts.
+"""Price structure compatible with smartmoneyconcepts: swings, fair value gaps, breaks of
+structure, order blocks, liquidity, previous highs and lows, sessions, retracements.
 
 ``mode="smc"`` reproduces smartmoneyconcepts 0.0.27 exactly: the same columns,
 values, NaN-versus-zero conventions and float64 dtypes, quirks included (the
@@ -22,7 +23,18 @@ from ._errors import InputError
 from ._input import frozen
 from ._registry import kernel
 
-__all__ = ["SESSIONS", "bos_choch", "fvg", "retracements", "sessions", "swing_highs_lows"]
+__all__ = [
+    "SESSIONS",
+    "bos_choch",
+    "fvg",
+    "liquidity",
+    "ob",
+    "order_blocks",
+    "previous_high_low",
+    "retracements",
+    "sessions",
+    "swing_highs_lows",
+]
 
 Mode = Literal["smc", "causal"]
 
@@ -122,6 +134,118 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
     )
 
 
+def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_mitigation: bool = False, *,
+                 mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Order blocks: columns ``OB`` (1 bullish, -1 bearish, NaN), ``Top``, ``Bottom``,
+    ``OBVolume`` (float32), ``MitigatedIndex`` and ``Percentage`` (float32), as
+    smartmoneyconcepts' ``ob`` (also available here as :func:`ob`).
+
+    Bullish: the first close above the last swing high before it makes the bar with the
+    lowest low since that swing (the last of equals) a block from its low to its high;
+    ``OBVolume`` is the volume of the closing bar and the two before it and ``Percentage``
+    ``100 * min(a, b) / max(a, b)`` of the newer two bars' volume (a) and the oldest's (b).
+    A later low below the bottom (``min(open, close)`` with ``close_mitigation``) makes it a
+    breaker, ``MitigatedIndex`` the bar before (0 while unmitigated); a breaker whose top a
+    high then passes is removed (NaN). Bearish blocks mirror it from swing lows
+    (``MitigatedIndex`` the mitigating bar itself). smartmoneyconcepts' quirks are kept:
+    float32 prices, the swapped high and low when the close comes right after the swing,
+    a bearish block replacing a bullish one at the same bar and inheriting its breaker
+    flag. It rechecks every open block on every bar; here each block waits for the one bar
+    that changes it: O(n log n).
+
+    Examples
+    --------
+    >>> swings = barsmith.structure.swing_highs_lows(ohlcv, 5)
+    >>> blocks = barsmith.structure.order_blocks(ohlcv, swings)
+    """
+    _mode(mode)
+    (open_, high, low, close, volume), index = _columns(ohlcv, ("open", "high", "low", "close", "volume"))
+    kind, _ = _swings(swing_highs_lows, len(high))
+    out = kernel("order_blocks", backend)(open_, high, low, close, volume, kind, bool(close_mitigation))
+    f32 = np.float32
+    return pd.DataFrame(
+        {"OB": out[0], "Top": out[1].astype(f32), "Bottom": out[2].astype(f32), "OBVolume": out[3].astype(f32),
+         "MitigatedIndex": out[4], "Percentage": out[5].astype(f32)},
+        index=index,
+    )  # fmt: skip
+
+
+ob = order_blocks  # smartmoneyconcepts' name
+
+
+def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent: float = 0.01, *,
+              mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Liquidity pools: columns ``Liquidity`` (1 at swing highs, -1 at swing lows, NaN),
+    ``Level``, ``End`` and ``Swept``, all float32 as smartmoneyconcepts stores them.
+
+    With ``range = (max high - min low) * range_percent`` over the whole frame, each swing
+    high not yet taken, in order, takes the later swing highs not yet taken whose level lies
+    within ``range`` of its own (ends included), up to the bar that sweeps it: the first
+    bar after it whose high reaches ``level + range`` (``Swept``, 0 if none). With any
+    taken it is a pool: ``Level`` the mean of the levels, ``End`` the last one taken. Swing
+    lows mirror it. smartmoneyconcepts tests every later swing for each (quadratic); here
+    each taken swing is found once in a segment tree: O(n log n). The range reads the
+    whole frame, so this has no causal form.
+
+    Examples
+    --------
+    >>> pools = barsmith.structure.liquidity(ohlc, barsmith.structure.swing_highs_lows(ohlc, 5))
+    """
+    _mode(mode)
+    (high, low), index = _columns(ohlc, ("high", "low"))
+    kind, level = _swings(swing_highs_lows, len(high))
+    if isinstance(range_percent, bool) or not isinstance(range_percent, (int, float, np.floating, np.integer)):
+        raise InputError(f"expected a number, got {range_percent!r}", column="range_percent")
+    out = kernel("liquidity", backend)(high, low, kind, level, float(range_percent))
+    columns = ("Liquidity", "Level", "End", "Swept")
+    return pd.DataFrame({c: out[k].astype(np.float32) for k, c in enumerate(columns)}, index=index)
+
+
+def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode = "smc",
+                      backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """The previous period's high and low: columns ``PreviousHigh``, ``PreviousLow``
+    (float32) and ``BrokenHigh``, ``BrokenLow`` (int32, 1 or 0), as smartmoneyconcepts.
+
+    The periods are pandas' ``resample(time_frame)`` bins of the index (``"4h"``, ``"1D"``,
+    ``"W"``, ...: its origin, its closed side and labels), keeping those with an open, high,
+    low and close. A bar with ``p`` kept periods labelled before its time reads period
+    ``p - 2``, as smartmoneyconcepts does (for left-labelled bins that is the period
+    before the previous one once the bar's own period has begun; NaN while ``p < 2``).
+    ``BrokenHigh`` is 1 once a high since the bar began reading that period is above its
+    high (``BrokenLow``: a low below its low). The input is not modified. No causal form
+    yet: whether the bar's own period counts depends on it having prices, which with NaN
+    rows only later bars may give.
+
+    Examples
+    --------
+    >>> daily = barsmith.structure.previous_high_low(ohlc, "1D")
+    """
+    _mode(mode)
+    (open_, high, low, close), index = _columns(ohlc, ("open", "high", "low", "close"))
+    times = _times(index)
+    stamps = np.asarray(times.as_unit("ns").asi8, dtype=np.int64)
+    try:
+        # resample's own bins (origin, closed side, edges): their sizes in time order
+        sizes = pd.Series(np.zeros(len(times), dtype=np.int8), index=times).resample(time_frame).size()
+    except (TypeError, ValueError) as err:
+        raise InputError(f"expected a pandas frequency such as '4h', '1D' or 'W' ({err})",
+                         column="time_frame") from None  # fmt: skip
+    labels = np.asarray(sizes.index.as_unit("ns").asi8, dtype=np.int64)
+    in_order = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes.to_numpy())
+    if times.is_monotonic_increasing:
+        bins = in_order
+    else:
+        bins = np.empty_like(in_order)
+        bins[np.argsort(stamps, kind="stable")] = in_order
+    stamps, bins, labels = (frozen(np.ascontiguousarray(a, dtype=np.int64)) for a in (stamps, bins, labels))
+    out = kernel("previous_high_low", backend)(stamps, bins, labels, open_, high, low, close)
+    return pd.DataFrame(
+        {"PreviousHigh": out[0].astype(np.float32), "PreviousLow": out[1].astype(np.float32),
+         "BrokenHigh": out[2].astype(np.int32), "BrokenLow": out[3].astype(np.int32)},
+        index=index,
+    )  # fmt: skip
+
+
 def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mode = "smc",
                  backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Retracements from the last swing: columns ``Direction`` (int32: 1 up, -1 down, 0),
@@ -190,7 +314,7 @@ def sessions(ohlc: pd.DataFrame, session: str, start_time: str = "", end_time: s
         start, end = (pd.Timestamp(f"2000-01-01 {t}") for t in bounds)
     except ValueError:
         raise InputError(f"times must be 'HH:MM', got {bounds}", column="start_time") from None
-    times = pd.DatetimeIndex(pd.to_datetime(index))
+    times = _times(index)
     if time_zone != "UTC" and times.tz is None:
         zone = time_zone.replace("GMT", "Etc/GMT").replace("UTC", "Etc/GMT")
         times = times.tz_localize(zone).tz_convert("UTC")
@@ -200,6 +324,17 @@ def sessions(ohlc: pd.DataFrame, session: str, start_time: str = "", end_time: s
         {"Active": out[0].astype(np.int32), "High": out[1].astype(np.float32), "Low": out[2].astype(np.float32)},
         index=index,
     )
+
+
+def _times(index: pd.Index) -> pd.DatetimeIndex:
+    """The index as a DatetimeIndex (strings parsed, as smartmoneyconcepts does), without NaT."""
+    try:
+        times = pd.DatetimeIndex(index if isinstance(index, pd.DatetimeIndex) else pd.to_datetime(index))
+    except (TypeError, ValueError) as err:
+        raise InputError(f"expected a DatetimeIndex or dates ({err})", column="index") from None
+    if times.hasnans:
+        raise InputError(f"NaT at row {int(np.argmax(times.isna()))}", column="index")
+    return times
 
 
 def _swings(swing_highs_lows: Any, n_bars: int) -> list[np.ndarray]:

@@ -386,3 +386,333 @@ def sessions(minute, high, low, start, end):
         prev_high = h
         prev_low = lo
     return out
+
+
+@jit
+def _min_tree(values):
+    """A min segment tree over positions, NaN stored as +inf (see the Rust ``MinTree``)."""
+    size = 1
+    while size < len(values):
+        size *= 2
+    node = np.full(2 * size, np.inf)
+    for i in range(len(values)):
+        if not np.isnan(values[i]):
+            node[size + i] = values[i]
+    for i in range(size - 1, 0, -1):
+        node[i] = min(node[2 * i], node[2 * i + 1])
+    return node
+
+
+@jit
+def _tree_remove(node, i):
+    size = len(node) // 2
+    i += size
+    node[i] = np.inf
+    while i > 1:
+        i //= 2
+        node[i] = min(node[2 * i], node[2 * i + 1])
+
+
+@jit
+def _first_below(node, start, bound):
+    """The first position ``>= start`` with a value ``< bound``, else -1."""
+    size = len(node) // 2
+    if start >= size:
+        return -1
+    i = start + size
+    while True:
+        if node[i] < bound:
+            while i < size:
+                i = 2 * i if node[2 * i] < bound else 2 * i + 1
+            return i - size
+        while i & 1:
+            i >>= 1  # a right child: its parent's right neighbour is next
+        if i == 0:
+            return -1
+        i += 1
+
+
+@jit
+def order_blocks(open_, high, low, close, volume, swing_kind, close_mitigation):
+    """See ``rust/core/src/structure.rs``."""
+    n = len(high)
+    kind = np.zeros(n, dtype=np.int8)
+    top = np.zeros(n, dtype=np.float32)
+    bottom = np.zeros(n, dtype=np.float32)
+    ob_volume = np.zeros(n, dtype=np.float32)
+    percentage = np.zeros(n, dtype=np.float32)
+    mitigated = np.zeros(n, dtype=np.int64)
+    breaker = np.zeros(n, dtype=np.bool_)
+    # every test is "a value below a bound": a high above the top is a negated high below -top
+    lows = _min_tree(low)
+    neg_highs = _min_tree(-high)
+    if close_mitigation:
+        body_low = np.empty(n)
+        neg_body_high = np.empty(n)
+        for i in range(n):
+            body_low[i] = close[i] if close[i] < open_[i] else open_[i]  # Python's min
+            neg_body_high[i] = -(close[i] if close[i] > open_[i] else open_[i])
+        bull_mitigation = _min_tree(body_low)
+        bear_mitigation = _min_tree(neg_body_high)
+    else:
+        bull_mitigation = lows
+        bear_mitigation = neg_highs
+    for side in (1, -1):
+        mitigation = bull_mitigation if side == 1 else bear_mitigation
+        reset = neg_highs if side == 1 else lows
+        _block_pass(side, high, low, close, volume, swing_kind, mitigation, reset,
+                    kind, top, bottom, ob_volume, percentage, mitigated, breaker)  # fmt: skip
+    out = np.full((6, n), np.nan)
+    for i in range(n):
+        if kind[i] != 0:
+            out[0, i] = kind[i]
+            out[1, i] = top[i]
+            out[2, i] = bottom[i]
+            out[3, i] = ob_volume[i]
+            out[4, i] = mitigated[i]
+            out[5, i] = percentage[i]
+    return out
+
+
+@jit
+def _block_test(bull, b, top, bottom, breaker, mitigation, reset):
+    """The test that changes block b next: (values, bound), ``values[bar] < bound``."""
+    if bull:
+        if breaker[b]:
+            return reset, -np.float64(top[b])
+        return mitigation, np.float64(bottom[b])
+    if breaker[b]:
+        return reset, np.float64(bottom[b])
+    return mitigation, -np.float64(top[b])
+
+
+@jit
+def _block_pass(side, high, low, close, volume, swing_kind, mitigation, reset,
+                kind, top, bottom, ob_volume, percentage, mitigated, breaker):  # fmt: skip
+    """See ``block_pass`` in ``rust/core/src/structure.rs``."""
+    n = len(high)
+    bull = side == 1
+    size = len(mitigation) // 2
+    listed = np.zeros(n, dtype=np.int64)
+    version = np.zeros(n, dtype=np.int64)
+    head = np.full(n, -1, dtype=np.int64)  # per bar, a linked list of waiting entries
+    entry_block = np.empty(3 * n + 1, dtype=np.int64)
+    entry_version = np.empty(3 * n + 1, dtype=np.int64)
+    entry_next = np.empty(3 * n + 1, dtype=np.int64)
+    n_entries = 0
+    crossed_by = np.full(n, -1, dtype=np.int64)
+    swings = np.flatnonzero(swing_kind == side)
+    for w in range(len(swings)):
+        s = swings[w]
+        until = swings[w + 1] if w + 1 < len(swings) else n - 1
+        for i in range(s + 1, until + 1):
+            if (close[i] > high[s]) if bull else (close[i] < low[s]):
+                crossed_by[i] = s
+                break
+    for bar in range(n):
+        e = head[bar]
+        while e >= 0:
+            b = entry_block[e]
+            ver = entry_version[e]
+            e = entry_next[e]
+            if ver != version[b]:
+                continue
+            for _ in range(listed[b]):
+                values, bound = _block_test(bull, b, top, bottom, breaker, mitigation, reset)
+                if not values[size + bar] < bound:
+                    continue
+                if breaker[b]:
+                    kind[b] = 0
+                    top[b] = 0.0
+                    bottom[b] = 0.0
+                    ob_volume[b] = 0.0
+                    percentage[b] = 0.0
+                    mitigated[b] = 0
+                    listed[b] -= 1
+                else:
+                    breaker[b] = True
+                    mitigated[b] = bar - 1 if bull else bar
+            if listed[b] > 0:
+                values, bound = _block_test(bull, b, top, bottom, breaker, mitigation, reset)
+                nxt = _first_below(values, bar + 1, bound)
+                if 0 <= nxt < n:
+                    n_entries = _push_entry(head, entry_block, entry_version, entry_next, n_entries, nxt, b, version[b])
+        s = crossed_by[bar]
+        if s < 0:
+            continue
+        # the most extreme bar strictly between, the last of equals; NaN anywhere: none
+        extreme = np.inf if bull else -np.inf
+        for k in range(s + 1, bar):
+            v = low[k] if bull else high[k]
+            if np.isnan(v) or np.isnan(extreme):
+                extreme = np.nan
+            elif (v < extreme) if bull else (v > extreme):
+                extreme = v
+        b = -1
+        for k in range(bar - 1, s, -1):
+            if (low[k] if bull else high[k]) == extreme:
+                b = k
+                break
+        if b >= 0:
+            b_top = high[b]
+            b_bottom = low[b]
+        else:  # the bar before the close; the bullish one with high and low swapped
+            b = bar - 1
+            b_top = low[b] if bull else high[b]
+            b_bottom = high[b] if bull else low[b]
+        v0 = volume[bar]
+        v1 = volume[bar - 1]
+        v2 = volume[bar - 2] if bar >= 2 else 0.0
+        newer = np.float32(v0 + v1)
+        older = np.float32(v2)
+        high_volume = newer if bull else older
+        low_volume = older if bull else newer
+        most = low_volume if low_volume > high_volume else high_volume  # Python's max
+        least = low_volume if low_volume < high_volume else high_volume
+        kind[b] = side
+        top[b] = b_top
+        bottom[b] = b_bottom
+        ob_volume[b] = v0 + v1 + v2
+        percentage[b] = least / most * np.float32(100.0) if most != 0 else np.float32(100.0)
+        listed[b] += 1
+        version[b] += 1
+        values, bound = _block_test(bull, b, top, bottom, breaker, mitigation, reset)
+        nxt = _first_below(values, bar + 1, bound)
+        if 0 <= nxt < n:
+            n_entries = _push_entry(head, entry_block, entry_version, entry_next, n_entries, nxt, b, version[b])
+
+
+@jit
+def _push_entry(head, entry_block, entry_version, entry_next, n_entries, bar, b, ver):
+    """Adds (block, version) to the bar's list. A creation or a change (a block turning
+    breaker, once per bar, or a listing removed) makes at most one entry: 3n fit."""
+    entry_block[n_entries] = b
+    entry_version[n_entries] = ver
+    entry_next[n_entries] = head[bar]
+    head[bar] = n_entries
+    return n_entries + 1
+
+
+@jit
+def liquidity(high, low, swing_kind, swing_level, range_percent):
+    """See ``rust/core/src/structure.rs``."""
+    n = len(high)
+    out = np.full((4, n), np.nan)
+    highest = np.nan
+    lowest = np.nan
+    for i in range(n):  # pandas' max / min skip NaN
+        if np.isnan(highest) or high[i] > highest:
+            highest = high[i]
+        if np.isnan(lowest) or low[i] < lowest:
+            lowest = low[i]
+    swing_range = (highest - lowest) * range_percent
+    for side in (1.0, -1.0):
+        swings = np.flatnonzero(swing_kind == side)
+        reach = np.empty(len(swings))
+        for q in range(len(swings)):
+            reach[q] = swing_level[swings[q]] + (swing_range if side == 1.0 else -swing_range)
+        swept = _first_reaching(high, low, swings + 1, reach, np.full(len(swings), side == 1.0), False)
+        with_level = swings[~np.isnan(swing_level[swings])]
+        by_level = with_level[np.argsort(swing_level[with_level], kind="mergesort")]
+        sorted_levels = swing_level[by_level]
+        rank = np.full(n, -1, dtype=np.int64)
+        for r in range(len(by_level)):
+            rank[by_level[r]] = r
+        untaken = _min_tree(by_level.astype(np.float64))
+        taken = np.zeros(n, dtype=np.bool_)
+        group = np.empty(len(swings), dtype=np.int64)
+        for q in range(len(swings)):
+            i = swings[q]
+            if taken[i]:
+                continue
+            if rank[i] >= 0:
+                _tree_remove(untaken, rank[i])  # every swing left now lies after i
+            level = swing_level[i]
+            first = np.searchsorted(sorted_levels, level - swing_range, side="left")
+            end = np.searchsorted(sorted_levels, level + swing_range, side="right")
+            before = np.float64(swept[q]) if swept[q] >= 0 else np.inf
+            size = 0
+            r = _first_below(untaken, first, before)
+            while 0 <= r < end:
+                group[size] = by_level[r]
+                size += 1
+                _tree_remove(untaken, r)
+                r = _first_below(untaken, r + 1, before)
+            if size == 0:
+                continue
+            members = np.sort(group[:size])
+            total = level
+            for j in members:
+                total += swing_level[j]
+                taken[j] = True
+            out[0, i] = side
+            out[1, i] = np.float32(total / (size + 1))
+            out[2, i] = np.float32(members[size - 1])
+            out[3, i] = np.float32(max(swept[q], 0))
+    return out
+
+
+@jit
+def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A002
+    """See ``rust/core/src/structure.rs``."""
+    n = len(high)
+    n_bins = len(labels)
+    has = np.zeros((n_bins, 4), dtype=np.bool_)
+    bin_high = np.full(n_bins, -np.inf)
+    bin_low = np.full(n_bins, np.inf)
+    for i in range(n):
+        k = bin[i]
+        has[k, 0] |= not np.isnan(open_[i])
+        has[k, 1] |= not np.isnan(high[i])
+        has[k, 2] |= not np.isnan(low[i])
+        has[k, 3] |= not np.isnan(close[i])
+        if high[i] > bin_high[k]:
+            bin_high[k] = high[i]
+        if low[i] < bin_low[k]:
+            bin_low[k] = low[i]
+    kept_before = np.zeros(n_bins + 1, dtype=np.int64)
+    kept_high = np.empty(n_bins, dtype=np.float32)
+    kept_low = np.empty(n_bins, dtype=np.float32)
+    kept = 0
+    for k in range(n_bins):
+        if has[k, 0] and has[k, 1] and has[k, 2] and has[k, 3]:
+            kept_high[kept] = bin_high[k]
+            kept_low[kept] = bin_low[k]
+            kept += 1
+        kept_before[k + 1] = kept
+    out = np.empty((4, n))
+    group = -3
+    running_high = np.nan
+    running_low = np.nan
+    labelled_before = 0  # labels before the bar's time: a pointer that moves on while times rise
+    for i in range(n):
+        if i > 0 and times[i] >= times[i - 1]:
+            while labelled_before < n_bins and labels[labelled_before] < times[i]:
+                labelled_before += 1
+        else:
+            labelled_before = np.searchsorted(labels, times[i], side="left")
+        before = kept_before[labelled_before]
+        read = before - 2
+        if i == 0 or read != group:
+            group = read
+            running_high = np.nan
+            running_low = np.nan
+        if np.isnan(running_high) or high[i] > running_high:
+            running_high = high[i]
+        if np.isnan(running_low) or low[i] < running_low:
+            running_low = low[i]
+        row_high = np.nan if np.isnan(high[i]) else running_high
+        row_low = np.nan if np.isnan(low[i]) else running_low
+        if before < 2:
+            out[0, i] = np.nan
+            out[1, i] = np.nan
+            out[2, i] = 0.0
+            out[3, i] = 0.0
+        else:
+            ph = np.float64(kept_high[read])
+            pl = np.float64(kept_low[read])
+            out[0, i] = ph
+            out[1, i] = pl
+            out[2, i] = 1.0 if row_high > ph else 0.0
+            out[3, i] = 1.0 if row_low < pl else 0.0
+    return out

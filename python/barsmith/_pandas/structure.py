@@ -259,3 +259,242 @@ def sessions(minute, high, low, start, end):
             session_high[i] = max(high[i], session_high[i - 1] if i > 0 else 0)
             session_low[i] = min(low[i], session_low[i - 1] if i > 0 and session_low[i - 1] != 0 else float("inf"))
     return np.stack([active.astype(np.float64), session_high.astype(np.float64), session_low.astype(np.float64)])
+
+
+class _MinTree:
+    """A min segment tree over positions (NaN stored as +inf, so it never answers): the first
+    position from ``start`` whose value is below a bound in O(log n); ``remove`` takes a
+    position out. What lets ``order_blocks`` and ``liquidity`` avoid smartmoneyconcepts'
+    per-bar rescans."""
+
+    def __init__(self, values):
+        values = np.asarray(values, dtype=np.float64)
+        self.size = 1 << max(len(values) - 1, 0).bit_length()
+        self.node = np.full(2 * self.size, np.inf)
+        self.node[self.size : self.size + len(values)] = np.where(np.isnan(values), np.inf, values)
+        for i in range(self.size - 1, 0, -1):
+            self.node[i] = min(self.node[2 * i], self.node[2 * i + 1])
+
+    def value(self, i):
+        return self.node[self.size + i]
+
+    def remove(self, i):
+        i += self.size
+        self.node[i] = np.inf
+        while i > 1:
+            i //= 2
+            self.node[i] = min(self.node[2 * i], self.node[2 * i + 1])
+
+    def first_below(self, start, bound):
+        """The first position ``>= start`` with a value ``< bound``, else -1: from the leaf, the
+        next subtree to the right until one holds such a value, then down to its first."""
+        if start >= self.size:
+            return -1
+        node, size = self.node, self.size
+        i = start + size
+        while True:
+            if node[i] < bound:
+                while i < size:
+                    i = 2 * i if node[2 * i] < bound else 2 * i + 1
+                return i - size
+            while i & 1:
+                i >>= 1  # a right child: its parent's right neighbour is next
+            if i == 0:
+                return -1
+            i += 1
+
+
+def _py_min(a, b):
+    """Python's ``min(a, b)``: ``b`` only when ``b < a`` (so NaN as smartmoneyconcepts gets it)."""
+    return b if b < a else a
+
+
+def _py_max(a, b):
+    return b if b > a else a
+
+
+def order_blocks(open_, high, low, close, volume, swing_kind, close_mitigation):
+    """(6, len): ob, top, bottom, ob_volume, mitigated_index, percentage, as smartmoneyconcepts'
+    ``ob`` (float32 state, shared by a bullish pass over all bars and then a bearish one).
+
+    Bullish: the first close above the last swing high before it makes the bar of the lowest
+    low strictly between (the last of equals; with none, or a NaN low there, the bar before
+    the close with high and low swapped) a block from low to high; ``ob_volume`` is the
+    closing bar's volume and the two before, ``percentage = 100 * min(a, b) / max(a, b)`` of
+    the newer two's and the oldest's (100 when both are 0). A low below the bottom
+    (``min(open, close)`` with ``close_mitigation``) makes it a breaker, ``mitigated_index``
+    the bar before; then a high above the top removes it. Bearish mirrors it
+    (``mitigated_index`` the bar itself). Each block waits in a bucket for the bar that
+    changes it, found in a segment tree, where smartmoneyconcepts rechecks every block on
+    every bar."""
+    n = len(high)
+    blocks = {
+        "kind": np.zeros(n, dtype=np.int8),
+        "top": np.zeros(n, dtype=np.float32),
+        "bottom": np.zeros(n, dtype=np.float32),
+        "volume": np.zeros(n, dtype=np.float32),
+        "percentage": np.zeros(n, dtype=np.float32),
+        "mitigated": np.zeros(n, dtype=np.int64),
+        "breaker": np.zeros(n, dtype=bool),
+    }
+    # every test is "a value below a bound": a high above the top is a negated high below -top
+    lows, neg_highs = _MinTree(low), _MinTree(-high)
+    if close_mitigation:
+        bull_mitigation = _MinTree([_py_min(o, c) for o, c in zip(open_, close)])
+        bear_mitigation = _MinTree([-_py_max(o, c) for o, c in zip(open_, close)])
+    else:
+        bull_mitigation, bear_mitigation = _MinTree(low), _MinTree(-high)
+    _block_pass(1, high, low, close, volume, swing_kind, bull_mitigation, neg_highs, blocks)
+    _block_pass(-1, high, low, close, volume, swing_kind, bear_mitigation, lows, blocks)
+    kind = blocks["kind"]
+    columns = (kind, blocks["top"], blocks["bottom"], blocks["volume"], blocks["mitigated"], blocks["percentage"])
+    return np.stack([np.where(kind != 0, c.astype(np.float64), np.nan) for c in columns])
+
+
+def _block_pass(side, high, low, close, volume, swing_kind, mitigation, reset, blocks):
+    """One side of ``order_blocks``: a block can be listed twice (two swings pick one bar), and
+    smartmoneyconcepts checks each listing in turn, so ``listed`` counts them; ``version``
+    drops a bucket entry made stale by a new block at the same bar."""
+    n = len(high)
+    bull = side == 1
+    top, bottom, breaker = blocks["top"], blocks["bottom"], blocks["breaker"]
+
+    def test(b):  # the test that changes block b next: values[bar] < bound
+        if bull:
+            return (reset, -float(top[b])) if breaker[b] else (mitigation, float(bottom[b]))
+        return (reset, float(bottom[b])) if breaker[b] else (mitigation, -float(top[b]))
+
+    listed, version = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    waiting = [[] for _ in range(n)]  # per bar, the (block, version) it may change
+
+    def wait(b, start):
+        values, bound = test(b)
+        bar = values.first_below(start, bound)
+        if 0 <= bar < n:
+            waiting[bar].append((b, version[b]))
+
+    swings = np.flatnonzero(swing_kind == side)
+    crossed_by = np.full(n, -1)  # the swing a bar's close crosses first
+    for w, s in enumerate(swings):
+        until = swings[w + 1] if w + 1 < len(swings) else n - 1  # still the last swing there
+        window = close[s + 1 : until + 1]
+        crossing = np.flatnonzero(window > high[s] if bull else window < low[s])
+        if len(crossing):
+            crossed_by[s + 1 + crossing[0]] = s
+    for bar in range(n):
+        for b, ver in waiting[bar]:
+            if ver != version[b]:
+                continue
+            for _ in range(listed[b]):
+                values, bound = test(b)
+                if not values.value(bar) < bound:
+                    continue
+                if breaker[b]:
+                    for name in ("kind", "top", "bottom", "volume", "percentage", "mitigated"):
+                        blocks[name][b] = 0
+                    listed[b] -= 1
+                else:
+                    breaker[b] = True
+                    blocks["mitigated"][b] = bar - 1 if bull else bar
+            if listed[b]:
+                wait(b, bar + 1)
+        s = crossed_by[bar]
+        if s < 0:
+            continue
+        between = (low if bull else high)[s + 1 : bar]
+        extreme = (between.min() if bull else between.max()) if len(between) else np.nan  # NaN if any is
+        candidates = np.flatnonzero(between == extreme)
+        if len(candidates):
+            b = s + 1 + candidates[-1]
+            b_top, b_bottom = high[b], low[b]
+        else:  # the bar before the close; the bullish one with high and low swapped, as smartmoneyconcepts has it
+            b = bar - 1
+            b_top, b_bottom = (low[b], high[b]) if bull else (high[b], low[b])
+        v0, v1, v2 = volume[bar], volume[bar - 1], volume[bar - 2] if bar >= 2 else 0.0
+        newer, older = np.float32(v0 + v1), np.float32(v2)
+        high_volume, low_volume = (newer, older) if bull else (older, newer)
+        most = _py_max(high_volume, low_volume)
+        blocks["kind"][b] = side
+        top[b], bottom[b] = b_top, b_bottom
+        blocks["volume"][b] = v0 + v1 + v2
+        blocks["percentage"][b] = _py_min(high_volume, low_volume) / most * np.float32(100) if most != 0 else 100
+        listed[b] += 1
+        version[b] += 1
+        wait(b, bar + 1)
+
+
+def liquidity(high, low, swing_kind, swing_level, range_percent):
+    """(4, len): liquidity, level, end, swept (float32 values), as smartmoneyconcepts'
+    ``liquidity``. With ``range = (high.max() - low.min()) * range_percent``, each swing high
+    not yet taken, in order, takes the later swing highs not yet taken within ``range`` of
+    its level (ends included) before the first bar after it whose high reaches
+    ``level + range`` (``swept``, 0 if none); with any taken it is 1 with the mean level
+    (summed in bar order) and ``end`` the last taken. Swing lows mirror it. The untaken
+    swings sorted by level sit in a segment tree of their bars, so each is found once."""
+    n = len(high)
+    out = np.full((4, n), np.nan)
+    span = pd.Series(high).max() - pd.Series(low).min()
+    swing_range = span * range_percent
+    for side in (1.0, -1.0):
+        swings = np.flatnonzero(swing_kind == side)
+        reach = swing_level[swings] + (swing_range if side == 1 else -swing_range)
+        swept = _first_reaching(high, low, swings + 1, reach, np.full(len(swings), side == 1), strict=False)
+        by_level = swings[~np.isnan(swing_level[swings])]
+        by_level = by_level[np.argsort(swing_level[by_level], kind="stable")]
+        sorted_levels = swing_level[by_level]
+        rank = dict(zip(by_level.tolist(), range(len(by_level))))
+        untaken = _MinTree(by_level)
+        taken = np.zeros(n, dtype=bool)
+        for i, sweep in zip(swings, swept):
+            if taken[i]:
+                continue
+            if i in rank:
+                untaken.remove(rank[i])  # every swing left now lies after i
+            level = swing_level[i]
+            first = np.searchsorted(sorted_levels, level - swing_range, side="left")
+            end = np.searchsorted(sorted_levels, level + swing_range, side="right")
+            before = sweep if sweep >= 0 else np.inf
+            group = []
+            r = untaken.first_below(first, before)
+            while 0 <= r < end:
+                group.append(by_level[r])
+                untaken.remove(r)
+                r = untaken.first_below(r + 1, before)
+            if not group:
+                continue
+            group.sort()
+            taken[group] = True
+            total = level
+            for j in group:
+                total += swing_level[j]
+            out[:, i] = np.float32([side, total / (len(group) + 1), group[-1], max(sweep, 0)])
+    return out
+
+
+def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A002
+    """(4, len): previous_high, previous_low (float32 values), broken_high, broken_low, as
+    smartmoneyconcepts' ``previous_high_low``::
+
+        periods = frame.groupby(bin).agg(open="first", high="max", low="min", close="last").dropna()
+        before = searchsorted(labels[periods.index], times, "left")   # periods labelled before the bar
+        previous = periods.iloc[before - 2]                           # NaN where before < 2
+        broken_high = before >= 2 & (high.groupby(runs of before).cummax() > previous.high)
+
+    ``bin`` places each bar in the pandas ``resample`` bins whose labels are ``labels``."""
+    n = len(high)
+    frame = pd.DataFrame({"open": open_, "high": high, "low": low, "close": close})
+    periods = frame.groupby(bin).agg({"open": "first", "high": "max", "low": "min", "close": "last"}).dropna()
+    before = np.searchsorted(labels[periods.index.to_numpy(dtype=np.int64)], times, side="left")
+    valid = before >= 2
+    previous_high, previous_low = np.full(n, np.nan, dtype=np.float32), np.full(n, np.nan, dtype=np.float32)
+    previous_high[valid] = periods["high"].to_numpy()[before[valid] - 2]
+    previous_low[valid] = periods["low"].to_numpy()[before[valid] - 2]
+    runs = np.cumsum(np.concatenate([[True], before[1:] != before[:-1]]))[:n]
+    running_high = frame["high"].groupby(runs).cummax().to_numpy()
+    running_low = frame["low"].groupby(runs).cummin().to_numpy()
+    return np.stack([
+        previous_high.astype(np.float64),
+        previous_low.astype(np.float64),
+        (valid & (running_high > previous_high)).astype(np.float64),
+        (valid & (running_low < previous_low)).astype(np.float64),
+    ])  # fmt: skip

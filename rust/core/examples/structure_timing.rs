@@ -19,11 +19,22 @@ fn main() {
     let high: Vec<f64> = close.iter().map(|c| c + next()).collect();
     let low: Vec<f64> = close.iter().map(|c| c - next()).collect();
     let open: Vec<f64> = std::iter::once(100.0).chain(close[..n - 1].iter().copied()).collect();
+    let mut swings = vec![0.0; 2 * n];
+    structure::swing_highs_lows(&high, &low, 5, &mut swings);
+    let (kind, level) = swings.split_at(n);
+    let volume: Vec<f64> = (0..n).map(|_| (next() * 100.0).floor()).collect();
+    let times: Vec<i64> = (0..n as i64).map(|i| i * 900_000_000_000).collect();
+    let day = 86_400_000_000_000i64;
+    let bin: Vec<i64> = times.iter().map(|t| t / day).collect();
+    let labels: Vec<i64> = (0..=bin[n - 1]).map(|k| k * day).collect();
     for (name, run) in [
         ("swing_highs_lows(50)", Box::new(|out: &mut Vec<f64>| structure::swing_highs_lows(&high, &low, 50, out)) as Box<dyn Fn(&mut Vec<f64>)>),
         ("fvg", Box::new(|out: &mut Vec<f64>| structure::fvg(&open, &high, &low, &close, false, out))),
+        ("order_blocks", Box::new(|out: &mut Vec<f64>| structure::order_blocks(&open, &high, &low, &close, &volume, kind, false, out))),
+        ("liquidity", Box::new(|out: &mut Vec<f64>| structure::liquidity(&high, &low, kind, level, 0.01, out))),
+        ("previous_high_low", Box::new(|out: &mut Vec<f64>| structure::previous_high_low(&times, &bin, &labels, &open, &high, &low, &close, out))),
     ] {
-        let mut out = vec![0.0; 4 * n];
+        let mut out = vec![0.0; 6 * n];
         let mut best = f64::INFINITY;
         for _ in 0..20 {
             let t = Instant::now();

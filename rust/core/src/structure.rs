@@ -265,20 +265,23 @@ struct Query {
 /// for all, where smartmoneyconcepts scans forward from each.
 fn first_reaching(upper: &[f64], lower: &[f64], queries: &[Query]) -> Vec<Option<usize>> {
     let mut found = vec![None; queries.len()];
-    let (mut highs, mut lows): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new()); // nearest bar on top
+    // the chains as (value, bar), nearest bar on top; a chain no query reads is not kept
+    let mut highs: Vec<(f64, usize)> = Vec::new();
+    let mut lows: Vec<(f64, usize)> = Vec::new();
+    let (need_highs, need_lows) = (queries.iter().any(|q| q.up), queries.iter().any(|q| !q.up));
     let mut q = queries.len();
     for s in (0..upper.len()).rev() {
-        if !upper[s].is_nan() {
-            while highs.last().is_some_and(|&j| upper[j] <= upper[s]) {
+        if need_highs && !upper[s].is_nan() {
+            while highs.last().is_some_and(|&(v, _)| v <= upper[s]) {
                 highs.pop();
             }
-            highs.push(s);
+            highs.push((upper[s], s));
         }
-        if !lower[s].is_nan() {
-            while lows.last().is_some_and(|&j| lower[j] >= lower[s]) {
+        if need_lows && !lower[s].is_nan() {
+            while lows.last().is_some_and(|&(v, _)| v >= lower[s]) {
                 lows.pop();
             }
-            lows.push(s);
+            lows.push((lower[s], s));
         }
         while q > 0 && queries[q - 1].start >= s {
             q -= 1;
@@ -288,12 +291,14 @@ fn first_reaching(upper: &[f64], lower: &[f64], queries: &[Query]) -> Vec<Option
             }
             // the chain's values rise (fall) toward its far end: the reaching ones are a
             // prefix from there, and the last of it is the nearest bar
-            let k = if up {
-                highs.partition_point(|&j| if strict { upper[j] > level } else { upper[j] >= level })
-            } else {
-                lows.partition_point(|&j| if strict { lower[j] < level } else { lower[j] <= level })
-            };
-            found[q] = k.checked_sub(1).map(|k| if up { highs[k] } else { lows[k] });
+            let chain = if up { &highs } else { &lows };
+            let k = chain.partition_point(|&(v, _)| match (up, strict) {
+                (true, true) => v > level,
+                (true, false) => v >= level,
+                (false, true) => v < level,
+                (false, false) => v <= level,
+            });
+            found[q] = k.checked_sub(1).map(|k| chain[k].1);
         }
     }
     found
@@ -480,6 +485,439 @@ pub fn sessions(minute: &[i64], high: &[f64], low: &[f64], start: i64, end: i64,
     }
 }
 
+/// A min segment tree over positions (NaN stored as +inf, so it never answers): the first
+/// position from `start` whose value is below a bound, and every position of a range whose
+/// value is below one, each in O(log n) per answer. Point updates remove a position.
+struct MinTree {
+    size: usize,
+    node: Vec<f64>,
+}
+
+impl MinTree {
+    fn new(values: impl ExactSizeIterator<Item = f64>) -> Self {
+        let size = values.len().next_power_of_two();
+        let mut node = vec![f64::INFINITY; 2 * size];
+        for (i, v) in values.enumerate() {
+            node[size + i] = if v.is_nan() { f64::INFINITY } else { v };
+        }
+        for i in (1..size).rev() {
+            node[i] = node[2 * i].min(node[2 * i + 1]);
+        }
+        MinTree { size, node }
+    }
+
+    /// The value at position `i` (+inf for NaN).
+    fn value(&self, i: usize) -> f64 {
+        self.node[self.size + i]
+    }
+
+    fn remove(&mut self, i: usize) {
+        let mut i = i + self.size;
+        self.node[i] = f64::INFINITY;
+        while i > 1 {
+            i /= 2;
+            self.node[i] = self.node[2 * i].min(self.node[2 * i + 1]);
+        }
+    }
+
+    /// The first position `>= start` with a value `< bound`: from the leaf, the next
+    /// subtree to the right until one holds such a value, then down to its first.
+    fn first_below(&self, start: usize, bound: f64) -> Option<usize> {
+        if start >= self.size {
+            return None;
+        }
+        let mut i = start + self.size;
+        loop {
+            if self.node[i] < bound {
+                while i < self.size {
+                    i = if self.node[2 * i] < bound { 2 * i } else { 2 * i + 1 };
+                }
+                return Some(i - self.size);
+            }
+            while i & 1 == 1 {
+                i >>= 1; // a right child: its parent's right neighbour is next
+            }
+            if i == 0 {
+                return None;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Python's `min(a, b)` (`b` only when `b < a`) and `max(a, b)` (`b` only when `b > a`), NaN included.
+fn py_min<T: PartialOrd>(a: T, b: T) -> T {
+    if b < a { b } else { a }
+}
+
+fn py_max<T: PartialOrd>(a: T, b: T) -> T {
+    if b > a { b } else { a }
+}
+
+/// The order blocks' shared state, one entry per bar, as smartmoneyconcepts keeps it (float32
+/// prices and volumes); the bullish pass runs over the whole data before the bearish one and
+/// both write here, so a bearish block can replace a bullish one and inherit its breaker flag.
+struct Blocks {
+    kind: Vec<i8>,
+    top: Vec<f32>,
+    bottom: Vec<f32>,
+    volume: Vec<f32>,
+    percentage: Vec<f32>,
+    mitigated: Vec<usize>,
+    breaker: Vec<bool>,
+}
+
+/// Order blocks, as smartmoneyconcepts' `ob(ohlc, swing_highs_lows, close_mitigation)`:
+/// `(ob, top, bottom, ob_volume, mitigated_index, percentage)`.
+///
+/// Bullish (bearish is the mirror): the first close above the last swing high before it
+/// (each swing once, until the next swing high) makes the bar with the lowest low since the
+/// swing (the last of equals; the bar before the close when none lies between, or when a
+/// low there is NaN, with its high and low swapped) a block from its low to its high, with
+/// `ob_volume` the volume of the closing bar and the two before it, and `percentage` =
+/// `100 * min(a, b) / max(a, b)` of the two newer bars' volume and the oldest one's (100
+/// when both are 0), in float32. A later bar whose low (`min(open, close)` with
+/// `close_mitigation`) is below the bottom turns the block into a breaker with
+/// `mitigated_index` the bar before it (bearish: that bar); a breaker whose top a high
+/// passes is removed. smartmoneyconcepts checks every open block on every bar (quadratic);
+/// here each block waits in a bucket for the one bar that changes it, found in a segment
+/// tree: O(n log n).
+#[allow(clippy::too_many_arguments)]
+pub fn order_blocks(
+    open: &[f64],
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+    swing_kind: &[f64],
+    close_mitigation: bool,
+    out: &mut [f64],
+) {
+    let len = high.len();
+    let mut blocks = Blocks {
+        kind: vec![0; len],
+        top: vec![0.0; len],
+        bottom: vec![0.0; len],
+        volume: vec![0.0; len],
+        percentage: vec![0.0; len],
+        mitigated: vec![0; len],
+        breaker: vec![false; len],
+    };
+    // every test is "a value below a bound": a high above the top is a negated high below -top
+    let lows = MinTree::new(low.iter().copied());
+    let neg_highs = MinTree::new(high.iter().map(|&h| -h));
+    let (bull_mitigation, bear_mitigation) = if close_mitigation {
+        (
+            MinTree::new((0..len).map(|i| py_min(open[i], close[i]))),
+            MinTree::new((0..len).map(|i| -py_max(open[i], close[i]))),
+        )
+    } else {
+        (MinTree::new(low.iter().copied()), MinTree::new(high.iter().map(|&h| -h)))
+    };
+    block_pass(1, high, low, close, volume, swing_kind, &bull_mitigation, &neg_highs, &mut blocks);
+    block_pass(-1, high, low, close, volume, swing_kind, &bear_mitigation, &lows, &mut blocks);
+    let (o_kind, rest) = out.split_at_mut(len);
+    let (o_top, rest) = rest.split_at_mut(len);
+    let (o_bottom, rest) = rest.split_at_mut(len);
+    let (o_volume, rest) = rest.split_at_mut(len);
+    let (o_mitigated, o_percentage) = rest.split_at_mut(len);
+    for i in 0..len {
+        let set = blocks.kind[i] != 0;
+        let or_nan = |v: f64| if set { v } else { f64::NAN };
+        (o_kind[i], o_top[i], o_bottom[i]) =
+            (or_nan(blocks.kind[i] as f64), or_nan(blocks.top[i] as f64), or_nan(blocks.bottom[i] as f64));
+        (o_volume[i], o_mitigated[i], o_percentage[i]) =
+            (or_nan(blocks.volume[i] as f64), or_nan(blocks.mitigated[i] as f64), or_nan(blocks.percentage[i] as f64));
+    }
+}
+
+/// One side's pass of [`order_blocks`] (`side` 1 bullish, -1 bearish). `mitigation` holds
+/// the values a block's edge is tested against (as "below a bound"), `reset` those a
+/// breaker's far edge is. smartmoneyconcepts keeps a list of open blocks where a block can
+/// be listed more than once (two swings can pick one bar); each listing is checked in turn,
+/// so after one turns a block into a breaker the next checks it for removal on the same
+/// bar. `listed[b]` counts them; `version[b]` drops a bucket entry made stale by a new
+/// block at the same bar.
+#[allow(clippy::too_many_arguments)]
+fn block_pass(
+    side: i8,
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+    swing_kind: &[f64],
+    mitigation: &MinTree,
+    reset: &MinTree,
+    blocks: &mut Blocks,
+) {
+    let len = high.len();
+    let bull = side == 1;
+    // the test that changes block b next: (values, bound), "values[bar] < bound"
+    let test = |b: usize, blocks: &Blocks| -> (&MinTree, f64) {
+        let (top, bottom) = (blocks.top[b] as f64, blocks.bottom[b] as f64);
+        match (bull, blocks.breaker[b]) {
+            (true, false) => (mitigation, bottom),
+            (true, true) => (reset, -top),
+            (false, false) => (mitigation, -top),
+            (false, true) => (reset, bottom),
+        }
+    };
+    let (mut listed, mut version) = (vec![0u32; len], vec![0u32; len]);
+    // per bar, a linked list of (block, version, next entry) waiting for that bar
+    let mut head = vec![usize::MAX; len];
+    let mut entries: Vec<(usize, u32, usize)> = Vec::new();
+    let wait = |b: usize, from: usize, blocks: &Blocks, version: u32, head: &mut [usize], entries: &mut Vec<_>| {
+        let (values, bound) = test(b, blocks);
+        if let Some(bar) = values.first_below(from, bound).filter(|&bar| bar < len) {
+            entries.push((b, version, head[bar]));
+            head[bar] = entries.len() - 1;
+        }
+    };
+    let swings: Vec<usize> = (0..len).filter(|&i| swing_kind[i] == side as f64).collect();
+    let mut creations = vec![usize::MAX; len]; // the swing a bar's close crosses first
+    for (w, &s) in swings.iter().enumerate() {
+        // the swing is the last one before bars up to the next swing, which it still is for
+        let until = swings.get(w + 1).map_or(len - 1, |&next| next);
+        let crossing = (s + 1..=until).find(|&i| if bull { close[i] > high[s] } else { close[i] < low[s] });
+        if let Some(i) = crossing {
+            creations[i] = s;
+        }
+    }
+    for bar in 0..len {
+        let mut e = head[bar];
+        while e != usize::MAX {
+            let (b, ver, next) = entries[e];
+            e = next;
+            if ver != version[b] {
+                continue;
+            }
+            for _ in 0..listed[b] {
+                let (values, bound) = test(b, blocks);
+                let fires = values.value(bar) < bound; // a NaN bound (a NaN edge) never does
+                if !fires {
+                    continue;
+                }
+                if blocks.breaker[b] {
+                    blocks.kind[b] = 0;
+                    (blocks.top[b], blocks.bottom[b], blocks.volume[b], blocks.percentage[b]) = (0.0, 0.0, 0.0, 0.0);
+                    blocks.mitigated[b] = 0;
+                    listed[b] -= 1;
+                } else {
+                    blocks.breaker[b] = true;
+                    blocks.mitigated[b] = if bull { bar - 1 } else { bar };
+                }
+            }
+            if listed[b] > 0 {
+                wait(b, bar + 1, blocks, version[b], &mut head, &mut entries);
+            }
+        }
+        let s = creations[bar];
+        if s == usize::MAX {
+            continue;
+        }
+        // the most extreme bar strictly between the swing and the close, the last of equals;
+        // numpy's min / max is NaN when any is, and then no bar is equal to it
+        let between = s + 1..bar;
+        let extreme = if bull {
+            between.clone().map(|k| low[k]).fold(f64::INFINITY, |m, v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.min(v) })
+        } else {
+            between.clone().map(|k| high[k]).fold(f64::NEG_INFINITY, |m, v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) })
+        };
+        let candidate = between.rev().find(|&k| (if bull { low[k] } else { high[k] }) == extreme);
+        let (b, top, bottom) = match candidate {
+            Some(k) => (k, high[k], low[k]),
+            // the bar before the close; the bullish one with high and low swapped, as smartmoneyconcepts has it
+            None if bull => (bar - 1, low[bar - 1], high[bar - 1]),
+            None => (bar - 1, high[bar - 1], low[bar - 1]),
+        };
+        let (v0, v1, v2) = (volume[bar], volume[bar - 1], if bar >= 2 { volume[bar - 2] } else { 0.0 });
+        let (newer, older) = ((v0 + v1) as f32, v2 as f32);
+        let (high_volume, low_volume) = if bull { (newer, older) } else { (older, newer) };
+        let most = py_max(high_volume, low_volume);
+        blocks.kind[b] = side;
+        (blocks.top[b], blocks.bottom[b]) = (top as f32, bottom as f32);
+        blocks.volume[b] = (v0 + v1 + v2) as f32;
+        blocks.percentage[b] = if most != 0.0 { py_min(high_volume, low_volume) / most * 100.0 } else { 100.0 };
+        listed[b] += 1;
+        version[b] += 1;
+        wait(b, bar + 1, blocks, version[b], &mut head, &mut entries);
+    }
+}
+
+/// Liquidity, as smartmoneyconcepts' `liquidity(ohlc, swing_highs_lows, range_percent)`:
+/// `(liquidity, level, end, swept)`, float32 values as it stores them.
+///
+/// With `range = (max high - min low) * range_percent` over the whole data, each swing high
+/// at i not yet taken, in order, collects the later swing highs not yet taken whose level is
+/// within `range` of its own (both ends included), before the bar that sweeps it: the first
+/// bar after i whose high reaches `level + range` (`swept`, 0 if none). Collected swings are
+/// taken. A swing with others collected becomes 1 with the mean of the levels (summed in bar
+/// order), `end` the last one collected. Swing lows are the mirror (-1, lows reaching
+/// `level - range`). smartmoneyconcepts tests every later swing for each (quadratic); here
+/// the swings sorted by level sit in a segment tree of their bars, so each one collected is
+/// found once in O(log n).
+pub fn liquidity(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], range_percent: f64, out: &mut [f64]) {
+    let len = high.len();
+    out.fill(f64::NAN);
+    // pandas' max / min skip NaN (NaN when there is no value)
+    let highest = high.iter().fold(f64::NAN, |a, &v| if a.is_nan() || v > a { v } else { a });
+    let lowest = low.iter().fold(f64::NAN, |a, &v| if a.is_nan() || v < a { v } else { a });
+    let range = (highest - lowest) * range_percent;
+    let (o_kind, rest) = out.split_at_mut(len);
+    let (o_level, rest) = rest.split_at_mut(len);
+    let (o_end, o_swept) = rest.split_at_mut(len);
+    // where each swing is swept: one search for both kinds, queries in bar order
+    let all: Vec<usize> = (0..len).filter(|&i| swing_kind[i] == 1.0 || swing_kind[i] == -1.0).collect();
+    let queries: Vec<Query> = all
+        .iter()
+        .map(|&i| {
+            let up = swing_kind[i] == 1.0;
+            let reach = if up { swing_level[i] + range } else { swing_level[i] - range };
+            Query { start: i + 1, level: reach, up, strict: false }
+        })
+        .collect();
+    let swept_all = first_reaching(high, low, &queries);
+    for side in [1.0, -1.0] {
+        let (swings, swept): (Vec<usize>, Vec<Option<usize>>) =
+            all.iter().zip(&swept_all).filter(|&(&i, _)| swing_kind[i] == side).map(|(&i, &s)| (i, s)).unzip();
+        // the side's swings by level (NaN levels are never in a range), as (level, w) where w
+        // numbers the side's swings in bar order; the tree holds each one's w
+        let mut by_level: Vec<(f64, usize)> =
+            swings.iter().enumerate().filter(|&(_, &i)| !swing_level[i].is_nan()).map(|(w, &i)| (swing_level[i], w)).collect();
+        by_level.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut rank = vec![usize::MAX; swings.len()];
+        for (r, &(_, w)) in by_level.iter().enumerate() {
+            rank[w] = r;
+        }
+        let mut open = MinTree::new(by_level.iter().map(|&(_, w)| w as f64));
+        let mut taken = vec![false; swings.len()];
+        let mut group = Vec::new();
+        for (w, (&i, swept)) in swings.iter().zip(swept).enumerate() {
+            if taken[w] {
+                continue;
+            }
+            if rank[w] != usize::MAX {
+                open.remove(rank[w]); // every swing left in the tree now lies after i
+            }
+            let level = swing_level[i];
+            let (lo, hi) = (level - range, level + range);
+            let from = by_level.partition_point(|&(v, _)| v < lo);
+            let to = by_level.partition_point(|&(v, _)| v <= hi);
+            // the swings before the sweep: those numbered below the first one at or after it
+            let before = swept.map_or(f64::INFINITY, |s| swings.partition_point(|&j| j < s) as f64);
+            group.clear();
+            let mut r = from;
+            while let Some(found) = open.first_below(r, before).filter(|&found| found < to) {
+                group.push(by_level[found].1);
+                open.remove(found);
+                r = found + 1;
+            }
+            if group.is_empty() {
+                continue;
+            }
+            group.sort_unstable();
+            let mut sum = level;
+            for &v in &group {
+                sum += swing_level[swings[v]];
+                taken[v] = true;
+            }
+            let mean = sum / (group.len() + 1) as f64;
+            o_kind[i] = side;
+            o_level[i] = mean as f32 as f64;
+            o_end[i] = swings[group[group.len() - 1]] as f32 as f64;
+            o_swept[i] = swept.unwrap_or(0) as f32 as f64;
+        }
+    }
+}
+
+/// The previous period's high and low, as smartmoneyconcepts' `previous_high_low(ohlc,
+/// time_frame)`: `(previous_high, previous_low, broken_high, broken_low)`.
+///
+/// `bin[i]` is bar i's period among the pandas `resample(time_frame)` bins, whose labels
+/// are `labels` (sorted, nanoseconds, as `times`). A period is kept when it has an open, a
+/// high, a low and a close that are not NaN (pandas' `agg(...).dropna()`). A bar with
+/// `p` kept periods labelled before its time reads the high and low (float32) of kept
+/// period `p - 2` (NaN when `p < 2`), as smartmoneyconcepts has it. `broken_high` is 1
+/// once the highest high since the bars began to read that period is above its high
+/// (`broken_low`: the lowest low below its low).
+#[allow(clippy::too_many_arguments)]
+pub fn previous_high_low(
+    times: &[i64],
+    bin: &[i64],
+    labels: &[i64],
+    open: &[f64],
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    out: &mut [f64],
+) {
+    let len = high.len();
+    let n_bins = labels.len();
+    // per bin: whether each column has a value, and the high's max and low's min
+    let mut has = vec![[false; 4]; n_bins];
+    let (mut bin_high, mut bin_low) = (vec![f64::NEG_INFINITY; n_bins], vec![f64::INFINITY; n_bins]);
+    for i in 0..len {
+        let k = bin[i] as usize;
+        for (c, v) in [open[i], high[i], low[i], close[i]].into_iter().enumerate() {
+            has[k][c] |= !v.is_nan();
+        }
+        if high[i] > bin_high[k] {
+            bin_high[k] = high[i];
+        }
+        if low[i] < bin_low[k] {
+            bin_low[k] = low[i];
+        }
+    }
+    let mut kept_before = Vec::with_capacity(n_bins + 1); // kept bins among the first k
+    let (mut kept_high, mut kept_low) = (Vec::new(), Vec::new());
+    kept_before.push(0usize);
+    for k in 0..n_bins {
+        if has[k].iter().all(|&h| h) {
+            kept_high.push(bin_high[k] as f32);
+            kept_low.push(bin_low[k] as f32);
+        }
+        kept_before.push(kept_high.len());
+    }
+    let (o_high, rest) = out.split_at_mut(len);
+    let (o_low, rest) = rest.split_at_mut(len);
+    let (o_broken_high, o_broken_low) = rest.split_at_mut(len);
+    let (mut group, mut running_high, mut running_low) = (usize::MAX, f64::NAN, f64::NAN);
+    let mut labelled_before = 0; // labels before the bar's time: a pointer that moves on while times rise
+    for i in 0..len {
+        if i > 0 && times[i] >= times[i - 1] {
+            while labelled_before < n_bins && labels[labelled_before] < times[i] {
+                labelled_before += 1;
+            }
+        } else {
+            labelled_before = labels.partition_point(|&t| t < times[i]);
+        }
+        let before = kept_before[labelled_before];
+        // the period read, or (for fewer than two) a group of its own for each count
+        let read = before.wrapping_sub(2);
+        if i == 0 || read != group {
+            (group, running_high, running_low) = (read, f64::NAN, f64::NAN);
+        }
+        // pandas' cummax / cummin skip NaN: a NaN row gives NaN and the run goes on
+        if running_high.is_nan() || high[i] > running_high {
+            running_high = high[i];
+        }
+        if running_low.is_nan() || low[i] < running_low {
+            running_low = low[i];
+        }
+        let row_high = if high[i].is_nan() { f64::NAN } else { running_high };
+        let row_low = if low[i].is_nan() { f64::NAN } else { running_low };
+        if before < 2 {
+            (o_high[i], o_low[i], o_broken_high[i], o_broken_low[i]) = (f64::NAN, f64::NAN, 0.0, 0.0);
+        } else {
+            let (ph, pl) = (kept_high[read] as f64, kept_low[read] as f64);
+            (o_high[i], o_low[i]) = (ph, pl);
+            o_broken_high[i] = (row_high > ph) as i32 as f64;
+            o_broken_low[i] = (row_low < pl) as i32 as f64;
+        }
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +932,17 @@ mod tests {
         let kind = &out[..8];
         assert_eq!(kind[1], 1.0); // 3.0 at bar 1 beats the equal 3.0 at bar 3 (earliest)
         assert!(kind[3].is_nan());
+    }
+
+    #[test]
+    fn the_tree_finds_the_first_value_below_a_bound_from_a_start() {
+        let mut tree = MinTree::new([5.0, f64::NAN, 3.0, 7.0, 1.0].into_iter());
+        assert_eq!(tree.first_below(0, 4.0), Some(2));
+        assert_eq!(tree.first_below(3, 4.0), Some(4));
+        assert_eq!(tree.first_below(0, 1.0), None); // strictly below; NaN never answers
+        tree.remove(2);
+        assert_eq!(tree.first_below(0, 4.0), Some(4));
+        assert_eq!(tree.first_below(9, f64::INFINITY), None);
     }
 
     #[test]

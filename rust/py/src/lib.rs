@@ -696,6 +696,57 @@ fn sessions<'py>(
     rows(py, 3, h.len(), |out| structure::sessions(m, h, l, start, end, out))
 }
 
+/// `(ob, top, bottom, ob_volume, mitigated_index, percentage)`: a (6, len) array.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn order_blocks<'py>(
+    py: Python<'py>,
+    open: PyReadonlyArray1<'py, f64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    close_mitigation: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let (v, k) = (slice("volume", &volume)?, slice("HighLow", &swing_kind)?);
+    rows(py, 6, h.len(), |out| structure::order_blocks(o, h, l, c, v, k, close_mitigation, out))
+}
+
+/// `(liquidity, level, end, swept)`: a (4, len) array.
+#[pyfunction]
+fn liquidity<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+    range_percent: f64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l) = (slice("high", &high)?, slice("low", &low)?);
+    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
+    rows(py, 4, h.len(), |out| structure::liquidity(h, l, k, v, range_percent, out))
+}
+
+/// `(previous_high, previous_low, broken_high, broken_low)`: a (4, len) array.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn previous_high_low<'py>(
+    py: Python<'py>,
+    times: PyReadonlyArray1<'py, i64>,
+    bin: PyReadonlyArray1<'py, i64>,
+    labels: PyReadonlyArray1<'py, i64>,
+    open: PyReadonlyArray1<'py, f64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (t, b, lab) = (slice("times", &times)?, slice("bin", &bin)?, slice("labels", &labels)?);
+    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    rows(py, 4, h.len(), |out| structure::previous_high_low(t, b, lab, o, h, l, c, out))
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -754,6 +805,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(retracements, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(sessions, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(order_blocks, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(liquidity, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(previous_high_low, &structure_mod)?)?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;
