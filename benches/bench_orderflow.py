@@ -1,4 +1,5 @@
-"""Order flow kernels: classification and CVD, every backend x size."""
+"""Order flow kernels: classification, CVD, decayed trade pressure and bar flow imbalance,
+every backend x size."""
 
 from .common import BACKENDS, SIZES, trades, warm
 
@@ -19,6 +20,22 @@ class OrderFlow:
 
     def time_cvd_daily_reset(self, backend, n):
         barsmith.orderflow.cvd(self.df, reset="1D", backend=backend)
+
+    def time_trade_flow(self, backend, n):
+        barsmith.orderflow.trade_flow(self.df, half_life="30s", backend=backend)
+
+
+class FlowImbalance:
+    params = (BACKENDS, SIZES)
+    param_names = ["backend", "n_trades"]
+    timeout = 600
+
+    def setup(self, backend, n):
+        self.bars = barsmith.bars.time_bars(trades(n), "1s")
+        warm(backend)
+
+    def time_flow_imbalance(self, backend, n):
+        barsmith.orderflow.flow_imbalance(self.bars, span=30, backend=backend)
 
 
 class Warmup:

@@ -1,4 +1,5 @@
-"""Trade classification and CVD against the pandas expressions they document."""
+"""Trade classification, CVD, decayed trade pressure and bar flow imbalance against the
+pandas expressions they document."""
 
 import numpy as np
 import pandas as pd
@@ -7,7 +8,7 @@ from conftest import ALL_BACKENDS
 
 import barsmith
 from barsmith import InputError
-from barsmith.orderflow import classify_trades, cvd
+from barsmith.orderflow import classify_trades, cvd, flow_imbalance, trade_flow
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +89,49 @@ def test_arrays_in_give_arrays_out(trades):
     out = classify_trades(ts_event=trades["ts_event"].to_numpy(), price=trades["price"].to_numpy(),
                           size=trades["size"].to_numpy())  # fmt: skip
     assert isinstance(out, np.ndarray) and out.dtype == np.int8
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_trade_pressure_is_pandas_time_ewm_times_the_decayed_count(trades, backend):
+    # pandas' ewm(halflife, times).mean() is sum(w * x) / sum(w); the pressure is sum(w * x)
+    # and sum(w) is the pressure of unit buys, so their quotient is pandas' mean
+    ts = pd.DatetimeIndex(trades["ts_event"])
+    buys = trades["size"].where(trades["side"] == "B", 0.0)
+    flow = trade_flow(trades, half_life="20s", backend=backend)
+    unit = trade_flow(ts_event=ts.asi8, price=np.ones(len(ts)), size=np.ones(len(ts)),
+                      side=np.full(len(ts), "B"), half_life="20s", backend=backend)  # fmt: skip
+    expected = buys.ewm(halflife="20s", times=ts).mean().to_numpy()
+    # rtol 1e-8: pandas differences the timestamps as float64 (256 ns apart at today's epoch
+    # nanoseconds), barsmith as int64, so pandas' exponents carry ~1e-8 relative error
+    np.testing.assert_allclose(flow["buy_pressure"].to_numpy() / unit["buy_pressure"].to_numpy(), expected, rtol=1e-8)
+    assert flow.index.equals(trades.index)
+    both = flow["buy_pressure"] + flow["sell_pressure"]
+    np.testing.assert_allclose(flow["imbalance"], (flow["buy_pressure"] - flow["sell_pressure"]) / both)
+    assert flow["imbalance"].between(-1, 1).all()
+
+
+def test_trade_pressure_halves_every_half_life_and_says_what_it_needs():
+    ts = np.array([0, 10, 10, 40], dtype=np.int64) * 1_000_000_000
+    flow = trade_flow(ts_event=ts, price=np.ones(4), size=np.array([8.0, 0, 2, 1]),
+                      side=np.array(["B", "N", "A", "A"]), half_life="10s")  # fmt: skip
+    assert isinstance(flow.index, pd.DatetimeIndex) and str(flow.index.tz) == "UTC"
+    np.testing.assert_array_equal(flow["buy_pressure"], [8.0, 4.0, 4.0, 0.5])
+    np.testing.assert_array_equal(flow["sell_pressure"], [0.0, 0.0, 2.0, 1.25])
+    assert flow["ratio"].iloc[0] == np.inf and flow["ratio"].iloc[2] == 2.0
+    with pytest.raises(InputError, match="side"):
+        trade_flow(ts_event=ts, price=np.ones(4), size=np.ones(4))
+    with pytest.raises(InputError, match="half_life"):
+        trade_flow(ts_event=ts, price=np.ones(4), size=np.ones(4), side=np.full(4, "B"), half_life="1 month")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_bar_flow_imbalance_equals_its_pandas_expression(trades, backend):
+    bars = barsmith.bars.time_bars(trades, "10s", empty="ffill")
+    bars.iloc[[5, 6, 40], bars.columns.get_loc("buy_volume")] = np.nan  # gaps, as pandas ewm re-weights them
+    net = (bars.buy_volume - bars.sell_volume).ewm(span=12, adjust=False, min_periods=12).mean()
+    total = (bars.buy_volume + bars.sell_volume).ewm(span=12, adjust=False, min_periods=12).mean()
+    got = flow_imbalance(bars, span=12, backend=backend)
+    pd.testing.assert_series_equal(got, (net / total).where(total != 0).rename("flow_imbalance"), rtol=1e-12)
+    with pytest.raises(InputError) as err:
+        flow_imbalance(bars.drop(columns="sell_volume"))
+    assert err.value.column == "sell_volume"

@@ -106,6 +106,9 @@ ARGUMENTS = {
     "dollar_bars": _bars_args(st.tuples(st.sampled_from([1e-9, 10.0, 1e4, 1e9, 1e300]))),
     "trade_signs": _signs_args(),
     "cvd": _cvd_args(),
+    "trade_flow": st.tuples(trade_arrays(), st.sampled_from([1e6, 1e9, 3e10, 1e15])).map(
+        lambda a: (a[0][0], a[0][2], a[0][3] if len(a[0][3]) else np.zeros(len(a[0][2]), np.int8), a[1])
+    ),
     "mbp10_bars": book_events(),
     "sma": _indicator_args(convention=False),
     "wma": _indicator_args(convention=False),

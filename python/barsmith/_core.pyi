@@ -66,6 +66,10 @@ class _Bars(ModuleType):
     ) -> _BarArrays: ...
 
 class _OrderFlow(ModuleType):
+    def trade_flow(
+        self, ts: npt.NDArray[np.int64], size: npt.NDArray[np.float64], sign: npt.NDArray[np.int8], half_life_ns: float
+    ) -> npt.NDArray[np.float64]:
+        """(4, trades): buy, sell, ratio, imbalance."""
     def trade_signs(
         self, price: npt.NDArray[np.float64], mid: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.int8]: ...

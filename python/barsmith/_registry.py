@@ -152,6 +152,12 @@ KERNELS: dict[str, Kernel] = {
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",
+            "trade_flow",
+            lambda: (np.array([0, 5, 5, 20, 21], dtype=np.int64), np.ones(5), np.array([1, -1, 0, 1, 1], dtype=np.int8),
+                     10.0),  # fmt: skip
+        ),
+        Kernel(
+            "orderflow",
             "cvd",
             lambda: (_example_trades()[2], _example_trades()[3], np.empty(0, dtype=np.int64)),
         ),

@@ -1,4 +1,5 @@
-"""Order flow: aggressor classification and cumulative volume delta.
+"""Order flow: aggressor classification, cumulative volume delta, decayed trade pressure and
+bar flow imbalance.
 
 Signs are +1 (buy aggressor), -1 (sell aggressor) and 0 (unknown), the same
 convention the bar functions accept as ``side``, so unclassified trades can be
@@ -19,7 +20,7 @@ from ._errors import InputError
 from ._input import frozen, interval_ns, to_float, to_ns, trades_input
 from ._registry import kernel
 
-__all__ = ["classify_trades", "cvd"]
+__all__ = ["classify_trades", "cvd", "flow_imbalance", "trade_flow"]
 
 QUOTE_COLUMNS = (("bid_px_00", "ask_px_00"), ("bid_px", "ask_px"), ("bid", "ask"))
 
@@ -104,6 +105,72 @@ def cvd(
     if t.index is None:
         return out
     return pd.Series(out, index=t.index, name="cvd")
+
+
+def trade_flow(
+    trades: pd.DataFrame | None = None,
+    half_life: Any = "30s",
+    *,
+    sort: bool = False,
+    backend: str | None = None,
+    **arrays: Any,
+) -> pd.DataFrame:
+    """Buy and sell pressure decayed exponentially in event time, and their balance.
+
+    Each trade's size adds to the buy (side ``"B"``) or sell (``"A"``) pressure, and both
+    halve every ``half_life`` of time between trades (irregular timestamps)::
+
+        buy[i] = buy[i - 1] * 2 ** (-(ts[i] - ts[i - 1]) / half_life) + size[i] * (side[i] == "B")
+
+    Columns ``buy_pressure``, ``sell_pressure``, ``ratio = buy / sell`` (inf with no sell
+    pressure, NaN with neither) and ``imbalance = (buy - sell) / (buy + sell)`` in [-1, 1].
+    Indexed like the trades (a DatetimeIndex of ``ts_event`` for arrays). Needs a ``side``
+    column: classify unlabelled trades with :func:`classify_trades`.
+
+    Examples
+    --------
+    >>> flow = barsmith.orderflow.trade_flow(trades, half_life="30s")
+    """
+    t = trades_input(trades, sort=sort, require_side=True, backend=backend, **arrays)
+    half_life_ns = float(interval_ns(half_life, "half_life"))
+    out = kernel("trade_flow", backend)(t.ts, t.size, t.side, half_life_ns)
+    index = t.index if t.index is not None else pd.DatetimeIndex(pd.to_datetime(t.ts, utc=True), name="ts_event")
+    columns = ("buy_pressure", "sell_pressure", "ratio", "imbalance")
+    return pd.DataFrame(dict(zip(columns, out)), index=index)
+
+
+def flow_imbalance(bars: pd.DataFrame, span: int = 20, *, backend: str | None = None) -> pd.Series:
+    """Exponentially weighted buy-minus-sell imbalance of bars, in [-1, 1].
+
+    The EMA of the net aggressor volume over the EMA of the total, so quiet bars weigh
+    little (pandas)::
+
+        net = (bars.buy_volume - bars.sell_volume).ewm(span=span, adjust=False, min_periods=span).mean()
+        total = (bars.buy_volume + bars.sell_volume).ewm(span=span, adjust=False, min_periods=span).mean()
+        flow_imbalance = net / total
+
+    NaN for the first ``span - 1`` bars and where both EMAs are 0; NaN volumes are handled
+    as pandas' ``ewm`` handles them (the EMA kernels of :func:`barsmith.indicators.ema`).
+    ``bars`` has ``buy_volume`` and ``sell_volume`` columns, as :func:`barsmith.bars.time_bars`
+    makes them.
+
+    Examples
+    --------
+    >>> bars = barsmith.bars.time_bars(trades, "1min")
+    >>> barsmith.orderflow.flow_imbalance(bars, span=30)
+    """
+    from .indicators import ema
+
+    if not isinstance(bars, pd.DataFrame):
+        raise InputError(f"expected a DataFrame of bars with buy_volume and sell_volume, got {type(bars).__name__}")
+    for column in ("buy_volume", "sell_volume"):
+        if column not in bars.columns:
+            raise InputError(f"missing; make bars with barsmith.bars.time_bars(trades with side)", column=column)
+    buy, sell = (to_float(bars[c], c) for c in ("buy_volume", "sell_volume"))
+    net, total = ema(buy - sell, span, backend=backend), ema(buy + sell, span, backend=backend)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        imbalance = np.where(total != 0, net / total, np.nan)
+    return pd.Series(imbalance, index=bars.index, name="flow_imbalance")
 
 
 def _prevailing_mid(quotes: pd.DataFrame, trade_ts: np.ndarray) -> np.ndarray:

@@ -42,3 +42,26 @@ def cvd(size, sign, period):
         running += size[i] * sign[i]
         out[i] = running
     return out
+
+
+@jit
+def trade_flow(ts, size, sign, half_life_ns):
+    """See ``rust/core/src/orderflow.rs``: buy and sell pressure halving every half-life."""
+    n = len(ts)
+    out = np.empty((4, n))
+    buy = 0.0
+    sell = 0.0
+    for i in range(n):
+        if i > 0:
+            decay = np.exp2(-np.float64(ts[i] - ts[i - 1]) / half_life_ns)
+            buy *= decay
+            sell *= decay
+        if sign[i] == 1:
+            buy += size[i]
+        elif sign[i] == -1:
+            sell += size[i]
+        out[0, i] = buy
+        out[1, i] = sell
+        out[2, i] = buy / sell if sell != 0.0 else (np.inf if buy > 0.0 else np.nan)
+        out[3, i] = (buy - sell) / (buy + sell) if buy + sell != 0.0 else np.nan
+    return out

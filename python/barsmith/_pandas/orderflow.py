@@ -25,3 +25,26 @@ def cvd(size, sign, period):
     # groupby().cumsum() would use Kahan summation).
     starts = np.flatnonzero(np.diff(period)) + 1
     return np.concatenate([np.cumsum(part) for part in np.split(signed, starts)])
+
+
+def trade_flow(ts, size, sign, half_life_ns):
+    """(4, len): buy, sell, ratio, imbalance. Pressure decays by half every half-life of event
+    time::
+
+        decay = 2 ** (-ts.diff() / half_life)
+        buy[i] = buy[i - 1] * decay[i] + size[i] * (sign[i] == 1)      # sell: sign == -1
+        ratio = buy / sell;  imbalance = (buy - sell) / (buy + sell)
+
+    The recurrence is a state machine (a loop); the decays are vectorised."""
+    n = len(ts)
+    decay = np.exp2(-np.diff(ts).astype(np.float64) / half_life_ns)
+    buys, sells = np.where(sign == 1, size, 0.0), np.where(sign == -1, size, 0.0)
+    buy, sell = np.empty(n), np.empty(n)
+    b = s = 0.0
+    for i in range(n):
+        if i > 0:
+            b, s = b * decay[i - 1], s * decay[i - 1]
+        b, s = b + buys[i], s + sells[i]
+        buy[i], sell[i] = b, s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.stack([buy, sell, buy / sell, (buy - sell) / (buy + sell)])

@@ -1,4 +1,4 @@
-//! Order flow: trade classification and cumulative volume delta.
+//! Order flow: trade classification, cumulative volume delta, decayed trade pressure.
 //!
 //! Read beside `python/barsmith/_pandas/orderflow.py` (the oracle) and
 //! `python/barsmith/_numba/orderflow.py`.
@@ -52,6 +52,33 @@ pub fn cvd(size: &[f64], sign: &[i8], period: &[i64]) -> Vec<f64> {
     out
 }
 
+/// Buy and sell pressure decayed exponentially in event time: `(buy, sell, ratio, imbalance)`,
+/// each `len` values, into `out`.
+///
+/// `buy[i] = buy[i-1] * 2^(-(ts[i] - ts[i-1]) / half_life_ns) + size[i]` for a buy (sign
+/// +1), likewise `sell` for a sell (-1); unknown signs (0) only decay both. `ratio = buy /
+/// sell` (inf with no sell pressure, NaN with neither); `imbalance = (buy - sell) / (buy + sell)`.
+pub fn trade_flow(ts: &[i64], size: &[f64], sign: &[i8], half_life_ns: f64, out: &mut [f64]) {
+    let len = ts.len();
+    let (o_buy, rest) = out.split_at_mut(len);
+    let (o_sell, rest) = rest.split_at_mut(len);
+    let (o_ratio, o_imbalance) = rest.split_at_mut(len);
+    let (mut buy, mut sell) = (0.0f64, 0.0f64);
+    for i in 0..len {
+        if i > 0 {
+            let decay = (-((ts[i] - ts[i - 1]) as f64) / half_life_ns).exp2();
+            (buy, sell) = (buy * decay, sell * decay);
+        }
+        match sign[i] {
+            1 => buy += size[i],
+            -1 => sell += size[i],
+            _ => {}
+        }
+        (o_buy[i], o_sell[i]) = (buy, sell);
+        (o_ratio[i], o_imbalance[i]) = (buy / sell, (buy - sell) / (buy + sell));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +94,16 @@ mod tests {
         let price = [10.0, 10.5, 10.5, 10.25];
         let mid = [f64::NAN, 10.25, 10.5, 10.5];
         assert_eq!(trade_signs(&price, &mid), vec![0, 1, 1, -1]);
+    }
+
+    #[test]
+    fn pressure_halves_every_half_life() {
+        let mut out = vec![0.0; 12];
+        trade_flow(&[0, 10, 30], &[4.0, 2.0, 1.0], &[1, -1, 0], 10.0, &mut out);
+        assert_eq!(&out[..3], &[4.0, 2.0, 0.5]); // buy
+        assert_eq!(&out[3..6], &[0.0, 2.0, 0.5]); // sell
+        assert_eq!(out[6], f64::INFINITY);
+        assert_eq!(out[9..], [1.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -131,6 +131,19 @@ fn cvd<'py>(
     Ok(out.into_pyarray(py))
 }
 
+/// `(buy, sell, ratio, imbalance)`: a (4, len) array.
+#[pyfunction]
+fn trade_flow<'py>(
+    py: Python<'py>,
+    ts: PyReadonlyArray1<'py, i64>,
+    size: PyReadonlyArray1<'py, f64>,
+    sign: PyReadonlyArray1<'py, i8>,
+    half_life_ns: f64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (ts, size, sign) = (slice("ts_event", &ts)?, slice("size", &size)?, slice("sign", &sign)?);
+    rows(py, 4, ts.len(), |out| orderflow::trade_flow(ts, size, sign, half_life_ns, out))
+}
+
 /// Ten borrowed level columns (a sequence of ten 1-D arrays).
 fn levels<'a, T: numpy::Element>(name: &str, cols: &'a [PyReadonlyArray1<'_, T>]) -> PyResult<[&'a [T]; LEVELS]> {
     if cols.len() != LEVELS {
@@ -766,6 +779,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let flow_mod = submodule(m, "orderflow")?;
     flow_mod.add_function(wrap_pyfunction!(trade_signs, &flow_mod)?)?;
     flow_mod.add_function(wrap_pyfunction!(cvd, &flow_mod)?)?;
+    flow_mod.add_function(wrap_pyfunction!(trade_flow, &flow_mod)?)?;
 
     let book_mod = submodule(m, "book")?;
     book_mod.add_function(wrap_pyfunction!(mbp10_bars, &book_mod)?)?;
