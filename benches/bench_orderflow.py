@@ -1,4 +1,5 @@
-"""Order flow kernels: classification, CVD, decayed trade pressure and bar flow imbalance,
+"""Order flow kernels: classification, CVD, decayed trade pressure, volume profile and bar flow
+imbalance,
 every backend x size."""
 
 from .common import BACKENDS, SIZES, trades, warm
@@ -23,6 +24,9 @@ class OrderFlow:
 
     def time_trade_flow(self, backend, n):
         barsmith.orderflow.trade_flow(self.df, half_life="30s", backend=backend)
+
+    def time_volume_profile_daily(self, backend, n):
+        barsmith.orderflow.volume_profile(self.df, bin_size=0.25, by="1D", backend=backend)
 
 
 class FlowImbalance:

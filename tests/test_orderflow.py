@@ -8,7 +8,7 @@ from conftest import ALL_BACKENDS
 
 import barsmith
 from barsmith import InputError
-from barsmith.orderflow import classify_trades, cvd, flow_imbalance, trade_flow
+from barsmith.orderflow import classify_trades, cvd, flow_imbalance, trade_flow, volume_profile
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,43 @@ def test_bar_flow_imbalance_equals_its_pandas_expression(trades, backend):
     with pytest.raises(InputError) as err:
         flow_imbalance(bars.drop(columns="sell_volume"))
     assert err.value.column == "sell_volume"
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_volume_profile_equals_a_pandas_groupby(backend):
+    trades = barsmith.synth.trades(30_000, seed=11, duration="3D")
+    profile = volume_profile(trades, bin_size=0.5, by="1D", backend=backend)
+    day = pd.DatetimeIndex(trades["ts_event"]).floor("1D")
+    expected = trades.groupby([day.rename("period"), (np.floor(trades["price"] / 0.5) * 0.5).rename("price")])["size"].sum()
+    pd.testing.assert_series_equal(profile["volume"], expected.rename("volume"), check_exact=False, rtol=1e-12)
+    per_day = profile["volume"].groupby(level="period")
+    poc = profile.index[profile["poc"]]
+    assert list(poc) == list(per_day.idxmax())  # one per day, the lowest of equals
+    for _, day_profile in profile.groupby(level="period"):
+        area = day_profile["value_area"].to_numpy()
+        inside = np.flatnonzero(area)
+        assert (np.diff(inside) == 1).all() and day_profile["poc"].to_numpy()[inside].any()  # contiguous, holds the POC
+        held = day_profile["volume"].to_numpy()[inside].sum()
+        total = day_profile["volume"].sum()
+        assert held >= 0.7 * total
+        edges = day_profile["volume"].to_numpy()[[inside[0], inside[-1]]]
+        assert held - edges.max() < 0.7 * total  # the last level added (an edge) was needed
+        vol = day_profile["volume"]
+        assert (vol[day_profile["hvn"]] > vol.mean()).all() and (vol[day_profile["lvn"]] < vol.mean()).all()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_volume_profile_of_bars_and_bad_parameters(backend):
+    trades = barsmith.synth.trades(5_000, seed=3, duration="2h")
+    bars = barsmith.bars.time_bars(trades, "1min", empty="nan")
+    profile = volume_profile(bars, bin_size=0.25, by=None, backend=backend)
+    assert profile["volume"].sum() == pytest.approx(bars["volume"].sum()) and profile["poc"].sum() == 1
+    before = bars.copy()
+    with pytest.raises(InputError) as err:
+        volume_profile(bars, bin_size=0)
+    assert err.value.column == "bin_size"
+    with pytest.raises(InputError, match="value_area"):
+        volume_profile(bars, 0.25, value_area=1.5)
+    pd.testing.assert_frame_equal(bars, before)
+    empty = volume_profile(trades.iloc[:0], 0.25)
+    assert len(empty) == 0 and list(empty.columns) == ["volume", "poc", "value_area", "hvn", "lvn"]

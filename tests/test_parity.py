@@ -106,6 +106,14 @@ ARGUMENTS = {
     "dollar_bars": _bars_args(st.tuples(st.sampled_from([1e-9, 10.0, 1e4, 1e9, 1e300]))),
     "trade_signs": _signs_args(),
     "cvd": _cvd_args(),
+    # levels far apart now and then: the kernels' sorting path beside their histogram
+    "volume_profile": st.tuples(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.integers(-3, 6),
+                                                                                st.sampled_from([-7_000, 5_000])),
+                                                   st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0])), max_size=40),
+                                st.sampled_from([0.5, 0.7, 1.0]), st.integers(0, 3)).map(
+        lambda a: (np.array(sorted(r[0] for r in a[0]), dtype=np.int64), np.array([r[1] for r in a[0]], dtype=np.int64),
+                   np.array([r[2] for r in a[0]], dtype=np.float64), a[1], a[2])
+    ),  # fmt: skip
     "trade_flow": st.tuples(trade_arrays(), st.sampled_from([1e6, 1e9, 3e10, 1e15])).map(
         lambda a: (a[0][0], a[0][2], a[0][3] if len(a[0][3]) else np.zeros(len(a[0][2]), np.int8), a[1])
     ),

@@ -70,6 +70,11 @@ class _OrderFlow(ModuleType):
         self, ts: npt.NDArray[np.int64], size: npt.NDArray[np.float64], sign: npt.NDArray[np.int8], half_life_ns: float
     ) -> npt.NDArray[np.float64]:
         """(4, trades): buy, sell, ratio, imbalance."""
+    def volume_profile(
+        self, period: npt.NDArray[np.int64], level: npt.NDArray[np.int64], volume: npt.NDArray[np.float64],
+        value_area: float, node_window: int,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8]]:
+        """One row per (period, level): period, level, volume, flags (1 poc, 2 value area, 4 hvn, 8 lvn)."""
     def trade_signs(
         self, price: npt.NDArray[np.float64], mid: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.int8]: ...

@@ -158,6 +158,12 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "orderflow",
+            "volume_profile",
+            lambda: (np.array([0, 0, 0, 1, 1], dtype=np.int64), np.array([3, 1, 3, 2, 2], dtype=np.int64), np.ones(5),
+                     0.7, 1),  # fmt: skip
+        ),
+        Kernel(
+            "orderflow",
             "cvd",
             lambda: (_example_trades()[2], _example_trades()[3], np.empty(0, dtype=np.int64)),
         ),

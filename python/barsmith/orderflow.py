@@ -20,7 +20,7 @@ from ._errors import InputError
 from ._input import frozen, interval_ns, to_float, to_ns, trades_input
 from ._registry import kernel
 
-__all__ = ["classify_trades", "cvd", "flow_imbalance", "trade_flow"]
+__all__ = ["classify_trades", "cvd", "flow_imbalance", "trade_flow", "volume_profile"]
 
 QUOTE_COLUMNS = (("bid_px_00", "ask_px_00"), ("bid_px", "ask_px"), ("bid", "ask"))
 
@@ -171,6 +171,86 @@ def flow_imbalance(bars: pd.DataFrame, span: int = 20, *, backend: str | None = 
     with np.errstate(divide="ignore", invalid="ignore"):
         imbalance = np.where(total != 0, net / total, np.nan)
     return pd.Series(imbalance, index=bars.index, name="flow_imbalance")
+
+
+def volume_profile(
+    data: pd.DataFrame,
+    bin_size: float,
+    by: Any = "1D",
+    *,
+    value_area: float = 0.7,
+    node_window: int = 3,
+    backend: str | None = None,
+) -> pd.DataFrame:
+    """Volume at price per period, with its point of control, value area and volume nodes.
+
+    ``data`` is trades (``price`` and ``size``; ``ts_event`` or a DatetimeIndex) or bars
+    (``close`` and ``volume`` with a DatetimeIndex: each bar's volume at its close; rows
+    without a close or volume, such as empty bars, carry nothing). Prices fall in bins of
+    ``bin_size`` (``floor(round(price / bin_size, 9))``, so a tick grid is exact); ``by``
+    is a fixed period such as ``"1D"`` (epoch-aligned, UTC, as ``cvd``'s reset), or None
+    for one profile. Returns one row per traded price level, indexed by ``(period, price)``
+    (the bin's lower edge), levels rising, with columns:
+
+    - ``volume``: the level's volume (summed in row order);
+    - ``poc``: the level with the most volume (the lowest of equals);
+    - ``value_area``: grown from the POC one level at a time toward the larger neighbouring
+      volume (up on ties) until it holds ``value_area`` (70%) of the period's volume;
+    - ``hvn`` / ``lvn``: high- and low-volume nodes, levels whose volume is the largest
+      (smallest) of the ``node_window`` traded levels each side and above (below) the
+      period's mean level volume.
+
+    As pandas: ``frame.groupby([period, level]).volume.sum()``, then per period ``idxmax``
+    and ``rolling(2 * node_window + 1, center=True, min_periods=1)`` max and min.
+
+    Examples
+    --------
+    >>> profile = barsmith.orderflow.volume_profile(trades, bin_size=0.25, by="1D")
+    >>> profile[profile.poc]                       # each day's point of control
+    >>> area = profile[profile.value_area].reset_index("price").groupby(level=0).price.agg(["min", "max"])
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"expected trades (price, size) or bars (close, volume) in a DataFrame, got {type(data).__name__}")
+    if "price" in data.columns and "size" in data.columns:
+        t = trades_input(data, backend=backend)
+        ts, price, volume = t.ts, t.price, t.size
+    elif "close" in data.columns and "volume" in data.columns:
+        if not isinstance(data.index, pd.DatetimeIndex):
+            raise InputError("bars need a DatetimeIndex", column="index")
+        ts = to_ns(data.index, "index")
+        price, volume = to_float(data["close"], "close"), to_float(data["volume"], "volume")
+        bad = np.flatnonzero(volume < 0)
+        if len(bad):
+            raise InputError(f"negative volume {volume[bad[0]]}", column="volume", row=int(bad[0]))
+        carried = ~(np.isnan(price) | np.isnan(volume))
+        ts, price, volume = ts[carried], price[carried], volume[carried]
+    else:
+        raise InputError(f"expected trades (price, size) or bars (close, volume); got {list(data.columns)}")
+    if isinstance(bin_size, bool) or not isinstance(bin_size, (int, float, np.integer, np.floating)) or not (
+        np.isfinite(bin_size) and bin_size > 0
+    ):
+        raise InputError(f"expected a positive price step such as 0.25, got {bin_size!r}", column="bin_size")
+    if not 0 < value_area <= 1:
+        raise InputError(f"expected a fraction in (0, 1], got {value_area!r}", column="value_area")
+    if isinstance(node_window, bool) or not isinstance(node_window, (int, np.integer)) or node_window < 0:
+        raise InputError(f"expected an integer >= 0, got {node_window!r}", column="node_window")
+    width = interval_ns(by, "by") if by is not None else None
+    period = ts // width if width is not None else np.zeros(len(ts), dtype=np.int64)
+    level = np.floor(np.round(price / float(bin_size), 9)).astype(np.int64)
+    if len(period) > 1 and (period[1:] < period[:-1]).any():
+        order = np.argsort(period, kind="stable")
+        period, level, volume = period[order], level[order], volume[order]
+    args = (frozen(np.ascontiguousarray(a)) for a in (period, level, volume))
+    p, lv, vol, flags = kernel("volume_profile", backend)(*args, float(value_area), int(node_window))
+    start = pd.to_datetime(p * (width or 0), utc=True) if width is not None else pd.to_datetime(
+        np.full(len(p), ts.min() if len(ts) else 0), utc=True
+    )
+    index = pd.MultiIndex.from_arrays([pd.DatetimeIndex(start), lv * float(bin_size)], names=["period", "price"])
+    return pd.DataFrame(
+        {"volume": vol, "poc": (flags & 1) > 0, "value_area": (flags & 2) > 0, "hvn": (flags & 4) > 0,
+         "lvn": (flags & 8) > 0},
+        index=index,
+    )  # fmt: skip
 
 
 def _prevailing_mid(quotes: pd.DataFrame, trade_ts: np.ndarray) -> np.ndarray:

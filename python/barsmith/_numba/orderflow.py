@@ -65,3 +65,88 @@ def trade_flow(ts, size, sign, half_life_ns):
         out[2, i] = buy / sell if sell != 0.0 else (np.inf if buy > 0.0 else np.nan)
         out[3, i] = (buy - sell) / (buy + sell) if buy + sell != 0.0 else np.nan
     return out
+
+
+@jit
+def volume_profile(period, level, volume, value_area, node_window):
+    """See ``rust/core/src/orderflow.rs``: per period (rows grouped), the volume at each level
+    (rising), and flags 1 point of control, 2 value area, 4 high- and 8 low-volume node."""
+    n = len(period)
+    out_period = np.empty(n, dtype=np.int64)
+    out_level = np.empty(n, dtype=np.int64)
+    out_volume = np.empty(n)
+    out_flags = np.zeros(n, dtype=np.int8)
+    m = 0
+    start = 0
+    while start < n:
+        end = start
+        while end < n and period[end] == period[start]:
+            end += 1
+        first = m
+        lo = level[start:end].min()
+        hi = level[start:end].max()
+        span = hi - lo + 1
+        if span <= 4 * (end - start) + 1024:  # a histogram: each level's rows add in row order
+            dense = np.zeros(span)
+            seen = np.zeros(span, dtype=np.bool_)
+            for i in range(start, end):
+                dense[level[i] - lo] += volume[i]
+                seen[level[i] - lo] = True
+            for k in range(span):
+                if seen[k]:
+                    out_period[m] = period[start]
+                    out_level[m] = lo + k
+                    out_volume[m] = dense[k]
+                    m += 1
+        else:  # a few far-apart prices: a stable sort, equal levels in row order
+            order = np.argsort(level[start:end], kind="mergesort")
+            for k in order:
+                i = start + k
+                if m > first and out_level[m - 1] == level[i]:
+                    out_volume[m - 1] += volume[i]
+                else:
+                    out_period[m] = period[start]
+                    out_level[m] = level[i]
+                    out_volume[m] = volume[i]
+                    m += 1
+        _profile_flags(out_volume[first:m], value_area, node_window, out_flags[first:m])
+        start = end
+    return out_period[:m], out_level[:m], out_volume[:m], out_flags[:m]
+
+
+@jit
+def _profile_flags(volume, value_area, node_window, flags):
+    m = len(volume)
+    poc = 0
+    for k in range(m):
+        if volume[k] > volume[poc]:
+            poc = k
+    total = 0.0
+    for k in range(m):
+        total += volume[k]
+    target = value_area * total
+    lo = poc
+    hi = poc
+    held = volume[poc]
+    while held < target and (lo > 0 or hi + 1 < m):
+        up = volume[hi + 1] if hi + 1 < m else -1.0
+        down = volume[lo - 1] if lo > 0 else -1.0
+        if up >= down:
+            hi += 1
+            held += up
+        else:
+            lo -= 1
+            held += down
+    mean = total / m
+    for k in range(m):
+        largest = True
+        smallest = True
+        for j in range(max(k - node_window, 0), min(k + node_window + 1, m)):
+            largest = largest and volume[j] <= volume[k]
+            smallest = smallest and volume[j] >= volume[k]
+        flags[k] = (
+            (1 if k == poc else 0)
+            | (2 if lo <= k <= hi else 0)
+            | (4 if largest and volume[k] > mean else 0)
+            | (8 if smallest and volume[k] < mean else 0)
+        )

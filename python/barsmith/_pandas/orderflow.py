@@ -48,3 +48,45 @@ def trade_flow(ts, size, sign, half_life_ns):
         buy[i], sell[i] = b, s
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.stack([buy, sell, buy / sell, (buy - sell) / (buy + sell)])
+
+
+def volume_profile(period, level, volume, value_area, node_window):
+    """(period, level, volume, flags): per period, the volume at each traded level::
+
+        profile = frame.groupby(["period", "level"]).volume.sum()    # summed in row order here
+        poc = profile.groupby("period").idxmax()                        # the lowest of equals
+        high_node = (profile == profile.rolling(2w + 1, center=True, min_periods=1).max()) & (profile > mean)
+
+    flags: 1 point of control, 2 value area (grown from the POC toward the larger
+    neighbour, up on ties, until it holds ``value_area`` of the volume: a loop), 4 high-
+    and 8 low-volume node. Sums run in row order (``np.bincount``), as the other backends
+    add; pandas' groupby sum compensates (Kahan) and would differ in the last bits."""
+    order = np.lexsort((level, period))  # stable: by period, then level, then row
+    p, lv, v = period[order], level[order], volume[order]
+    new = np.concatenate([[True], (p[1:] != p[:-1]) | (lv[1:] != lv[:-1])])[: len(p)]
+    group = np.cumsum(new) - 1
+    out_period, out_level = p[new], lv[new]
+    out_volume = np.bincount(group, weights=v, minlength=int(new.sum())) if len(v) else np.empty(0)
+    profile = pd.Series(out_volume)
+    window = 2 * node_window + 1
+    flags = np.zeros(len(out_volume), dtype=np.int8)
+    starts = np.flatnonzero(np.concatenate([[True], out_period[1:] != out_period[:-1]])[: len(out_period)])
+    for a, b in zip(starts, [*starts[1:], len(out_period)]):
+        vol = profile.iloc[a:b]
+        poc = int(np.argmax(vol.to_numpy()))
+        total = np.cumsum(vol.to_numpy())[-1]  # sequential, as the loops add
+        lo, hi, held = poc, poc, vol.iloc[poc]
+        while held < value_area * total and (lo > 0 or hi + 1 < len(vol)):  # grows level by level: a loop
+            up = vol.iloc[hi + 1] if hi + 1 < len(vol) else -1.0
+            down = vol.iloc[lo - 1] if lo > 0 else -1.0
+            if up >= down:
+                hi, held = hi + 1, held + up
+            else:
+                lo, held = lo - 1, held + down
+        mean = total / len(vol)
+        largest = vol == vol.rolling(window, center=True, min_periods=1).max()
+        smallest = vol == vol.rolling(window, center=True, min_periods=1).min()
+        position = np.arange(len(vol))
+        flags[a:b] = ((position == poc) * 1 + ((lo <= position) & (position <= hi)) * 2
+                      + (largest & (vol > mean)).to_numpy() * 4 + (smallest & (vol < mean)).to_numpy() * 8)  # fmt: skip
+    return out_period, out_level, out_volume, flags

@@ -79,6 +79,109 @@ pub fn trade_flow(ts: &[i64], size: &[f64], sign: &[i8], half_life_ns: f64, out:
     }
 }
 
+/// The rows of [`volume_profile`]: one per price level traded in a period.
+pub struct Profile {
+    pub period: Vec<i64>,
+    pub level: Vec<i64>,
+    pub volume: Vec<f64>,
+    pub flags: Vec<i8>,
+}
+
+/// A volume profile per period: `(period, level, volume, flags)`, one row per price level
+/// traded in each period, periods in order and levels rising.
+///
+/// Rows come grouped by `period` (contiguous); `level` is each row's price bin. Per period:
+/// the volume at each level; the point of control (flag 1) is the level of most volume
+/// (the lowest of equals); the value area (flag 2) grows from it one level at a time
+/// toward the larger neighbouring volume (up on ties) until it holds `value_area` of the
+/// period's volume; a high-volume node (flag 4) is a level whose volume is the largest of
+/// the `node_window` levels each side of it and above the period's mean level volume, a
+/// low-volume node (flag 8) the smallest and below the mean.
+pub fn volume_profile(period: &[i64], level: &[i64], volume: &[f64], value_area: f64, node_window: usize) -> Profile {
+    let mut out = Profile { period: Vec::new(), level: Vec::new(), volume: Vec::new(), flags: Vec::new() };
+    let mut start = 0;
+    let mut rows: Vec<(i64, f64)> = Vec::new();
+    let (mut dense, mut seen): (Vec<f64>, Vec<bool>) = (Vec::new(), Vec::new());
+    while start < period.len() {
+        let end = start + period[start..].iter().position(|&p| p != period[start]).unwrap_or(period.len() - start);
+        let first = out.level.len();
+        let (lo, hi) = level[start..end].iter().fold((i64::MAX, i64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
+        let span = hi.abs_diff(lo) as usize + 1;
+        let mut emit = |l: i64, v: f64| {
+            out.period.push(period[start]);
+            out.level.push(l);
+            out.volume.push(v);
+            out.flags.push(0);
+        };
+        if span <= 4 * (end - start) + 1024 {
+            // a histogram over the period's price range: each level's rows add in row order
+            dense.clear();
+            seen.clear();
+            dense.resize(span, 0.0);
+            seen.resize(span, false);
+            for i in start..end {
+                let k = (level[i] - lo) as usize;
+                dense[k] += volume[i];
+                seen[k] = true;
+            }
+            for k in (0..span).filter(|&k| seen[k]) {
+                emit(lo + k as i64, dense[k]);
+            }
+        } else {
+            // a few far-apart prices: sort the rows (stable, so equal levels add in row order)
+            rows.clear();
+            rows.extend((start..end).map(|i| (level[i], volume[i])));
+            rows.sort_by_key(|&(l, _)| l);
+            let mut k = 0;
+            while k < rows.len() {
+                let (l, mut v) = rows[k];
+                k += 1;
+                while k < rows.len() && rows[k].0 == l {
+                    v += rows[k].1;
+                    k += 1;
+                }
+                emit(l, v);
+            }
+        }
+        profile_flags(&out.volume[first..], value_area, node_window, &mut out.flags[first..]);
+        start = end;
+    }
+    out
+}
+
+/// The point of control, value area and nodes of one period's profile (levels rising).
+fn profile_flags(volume: &[f64], value_area: f64, node_window: usize, flags: &mut [i8]) {
+    let m = volume.len();
+    if m == 0 {
+        return;
+    }
+    let poc = (0..m).fold(0, |best, k| if volume[k] > volume[best] { k } else { best });
+    let total: f64 = volume.iter().sum();
+    let target = value_area * total;
+    let (mut lo, mut hi, mut held) = (poc, poc, volume[poc]);
+    while held < target && (lo > 0 || hi + 1 < m) {
+        let up = if hi + 1 < m { volume[hi + 1] } else { -1.0 };
+        let down = if lo > 0 { volume[lo - 1] } else { -1.0 };
+        if up >= down {
+            hi += 1;
+            held += up;
+        } else {
+            lo -= 1;
+            held += down;
+        }
+    }
+    let mean = total / m as f64;
+    for k in 0..m {
+        let window = &volume[k.saturating_sub(node_window)..(k + node_window + 1).min(m)];
+        let largest = window.iter().all(|&v| v <= volume[k]);
+        let smallest = window.iter().all(|&v| v >= volume[k]);
+        flags[k] = (k == poc) as i8
+            | ((lo <= k && k <= hi) as i8) << 1
+            | ((largest && volume[k] > mean) as i8) << 2
+            | ((smallest && volume[k] < mean) as i8) << 3;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +207,18 @@ mod tests {
         assert_eq!(&out[3..6], &[0.0, 2.0, 0.5]); // sell
         assert_eq!(out[6], f64::INFINITY);
         assert_eq!(out[9..], [1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn the_value_area_grows_from_the_point_of_control_toward_more_volume() {
+        // levels 0..5 with volumes 1, 5, 10, 3, 1 (level 2 split over two rows)
+        let p = volume_profile(&[7; 6], &[2, 0, 1, 2, 3, 4], &[4.0, 1.0, 5.0, 6.0, 3.0, 1.0], 0.7, 1);
+        assert_eq!(p.level, vec![0, 1, 2, 3, 4]);
+        assert_eq!(p.volume, vec![1.0, 5.0, 10.0, 3.0, 1.0]);
+        // 70% of 20 = 14: POC 10, then 5 below (15)
+        assert_eq!(p.flags.iter().map(|f| f & 3).collect::<Vec<_>>(), vec![0, 2, 3, 0, 0]);
+        assert_eq!(p.flags[2] & 4, 4); // the largest of its window, above the mean of 4
+        assert_eq!(p.flags[0] & 8, 8);
     }
 
     #[test]

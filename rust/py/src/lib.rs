@@ -144,6 +144,22 @@ fn trade_flow<'py>(
     rows(py, 4, ts.len(), |out| orderflow::trade_flow(ts, size, sign, half_life_ns, out))
 }
 
+/// `(period, level, volume, flags)`: one row per price level traded in each period.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn volume_profile<'py>(
+    py: Python<'py>,
+    period: PyReadonlyArray1<'py, i64>,
+    level: PyReadonlyArray1<'py, i64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    value_area: f64,
+    node_window: usize,
+) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<i8>>)> {
+    let (period, level, volume) = (slice("period", &period)?, slice("level", &level)?, slice("volume", &volume)?);
+    let p = py.detach(|| orderflow::volume_profile(period, level, volume, value_area, node_window));
+    Ok((p.period.into_pyarray(py), p.level.into_pyarray(py), p.volume.into_pyarray(py), p.flags.into_pyarray(py)))
+}
+
 /// Ten borrowed level columns (a sequence of ten 1-D arrays).
 fn levels<'a, T: numpy::Element>(name: &str, cols: &'a [PyReadonlyArray1<'_, T>]) -> PyResult<[&'a [T]; LEVELS]> {
     if cols.len() != LEVELS {
@@ -780,6 +796,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     flow_mod.add_function(wrap_pyfunction!(trade_signs, &flow_mod)?)?;
     flow_mod.add_function(wrap_pyfunction!(cvd, &flow_mod)?)?;
     flow_mod.add_function(wrap_pyfunction!(trade_flow, &flow_mod)?)?;
+    flow_mod.add_function(wrap_pyfunction!(volume_profile, &flow_mod)?)?;
 
     let book_mod = submodule(m, "book")?;
     book_mod.add_function(wrap_pyfunction!(mbp10_bars, &book_mod)?)?;
