@@ -158,6 +158,9 @@ ARGUMENTS = {
     "previous_high_low": _ohlc_args(st.tuples(st.sampled_from([5, 20, 50]), st.booleans())).map(
         lambda a: (*_period_bins(len(a[1]), a[4], shuffled=a[5]), *a[:4])
     ),
+    "market_structure": _ohlc_args(st.tuples(st.integers(1, 4))).map(
+        lambda a: tuple(kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4])[:2])
+    ),
     "dmi": _indicator_args(3),
     "cci": _indicator_args(3),
     "bbands": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([1.0, 2.0]), st.sampled_from([1.5, 2.0]),

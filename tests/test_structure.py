@@ -17,6 +17,7 @@ from barsmith.structure import (
     bos_choch,
     fvg,
     liquidity,
+    market_structure,
     order_blocks,
     previous_high_low,
     retracements,
@@ -282,3 +283,30 @@ def test_previous_periods_read_the_index_and_refuse_what_is_not_time():
         previous_high_low(bars.reset_index(drop=True).set_axis(list("x" * 500)), "1D")
     empty = previous_high_low(bars.iloc[:0], "1D")
     assert list(empty.columns) == ["PreviousHigh", "PreviousLow", "BrokenHigh", "BrokenLow"] and len(empty) == 0
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_market_structure_labels_each_swing_against_the_last_of_its_kind_without_lookahead(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(1_200, seed=6)
+    whole = market_structure(bars, 3, backend=backend)
+    for end in range(0, len(bars) + 1, 53):  # the replay test
+        pd.testing.assert_frame_equal(market_structure(bars.iloc[:end], 3, backend=backend), whole.iloc[:end])
+    reports = whole.dropna(subset=["SwingIndex"])
+    highs, lows = reports[reports["Label"].isin(["HH", "LH"])], reports[reports["Label"].isin(["HL", "LL"])]
+    assert len(highs) > 10 and len(lows) > 10
+    # a swing's level against the last swing of its kind from an earlier run decides its label
+    kinds = swing_highs_lows(bars, 3, mode="causal", backend=backend)["HighLow"].dropna()
+    run = (kinds != kinds.shift()).cumsum()
+    last_of_run = reports["Level"].groupby(run).last()
+    for position, row in reports.iterrows():
+        r = run[position]
+        previous = last_of_run.get(r - 2, np.nan)
+        if np.isnan(previous):
+            assert pd.isna(row["Label"])
+        elif kinds[position] == 1:
+            assert row["Label"] == ("HH" if row["Level"] > previous else "LH")
+        else:
+            assert row["Label"] == ("LL" if row["Level"] < previous else "HL")
+    assert set(whole["Trend"].unique()) <= {-1, 0, 1} and (whole["Trend"] != 0).any()

@@ -200,6 +200,8 @@ class _Structure(ModuleType):
         open: _Column, high: _Column, low: _Column, close: _Column,
     ) -> npt.NDArray[np.float64]:
         """(4, bars): previous_high, previous_low, broken_high, broken_low."""
+    def market_structure(self, swing_kind: _Column, swing_level: _Column) -> npt.NDArray[np.float64]:
+        """(2, bars): label (2 HH, 1 LH, -1 HL, -2 LL, 0), trend."""
 
 class _Synth(ModuleType):
     def mbp10(

@@ -149,6 +149,11 @@ KERNELS: dict[str, Kernel] = {
             lambda: (np.arange(6, dtype=np.int64) * 10, np.array([0, 0, 1, 1, 2, 2], dtype=np.int64),
                      np.array([0, 20, 40], dtype=np.int64), *(_example_series()[0] + d for d in (0, 1, -1, 0))),  # fmt: skip
         ),
+        Kernel(
+            "structure",
+            "market_structure",
+            lambda: (np.array([np.nan, 1, -1, 1, 1, -1]), _example_series()[0]),
+        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

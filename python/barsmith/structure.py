@@ -28,6 +28,7 @@ __all__ = [
     "bos_choch",
     "fvg",
     "liquidity",
+    "market_structure",
     "ob",
     "order_blocks",
     "previous_high_low",
@@ -243,6 +244,40 @@ def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode 
         {"PreviousHigh": out[0].astype(np.float32), "PreviousLow": out[1].astype(np.float32),
          "BrokenHigh": out[2].astype(np.int32), "BrokenLow": out[3].astype(np.int32)},
         index=index,
+    )  # fmt: skip
+
+
+LABELS = ("LL", "HL", "LH", "HH")  # market_structure's labels, by code -2, -1, 1, 2
+
+
+def market_structure(ohlc: pd.DataFrame, swing_length: int = 5, *, backend: str | None = None) -> pd.DataFrame:
+    """Higher highs, higher lows, lower highs and lower lows, and the trend they make, without
+    lookahead: columns ``Label`` (categorical HH / LH / HL / LL, NaN on other bars),
+    ``Level``, ``SwingIndex`` (of the swing, reported on the bar that confirms it) and
+    ``Trend`` (1 up, -1 down, 0).
+
+    Built on ``swing_highs_lows(ohlc, swing_length, mode="causal")``: a report of the kind
+    last reported replaces the pending swing (it is more extreme, and is labelled again); one
+    of the other kind makes the pending swing of its kind the previous one. A high above the
+    previous high is HH, else LH; a low below the previous low is LL, else HL (the first
+    swing of each kind has no label). ``Trend`` is 1 while the latest high is HH and the
+    latest low HL, -1 while they are LH and LL, else 0, carried forward. Nothing after a
+    bar is used for it.
+
+    Examples
+    --------
+    >>> structure = barsmith.structure.market_structure(ohlc, swing_length=5)
+    >>> ohlc[structure["Trend"] == 1]                 # bars in an up-trend
+    """
+    swings = swing_highs_lows(ohlc, swing_length, mode="causal", backend=backend)
+    kind = frozen(np.ascontiguousarray(swings["HighLow"].to_numpy(), dtype=np.float64))
+    level = frozen(np.ascontiguousarray(swings["Level"].to_numpy(), dtype=np.float64))
+    label, trend = kernel("market_structure", backend)(kind, level)
+    codes = np.select([label == -2, label == -1, label == 1, label == 2], [0, 1, 2, 3], default=-1)
+    return pd.DataFrame(
+        {"Label": pd.Categorical.from_codes(codes, categories=list(LABELS)), "Level": swings["Level"].to_numpy(),
+         "SwingIndex": swings["SwingIndex"].to_numpy(), "Trend": trend.astype(np.int8)},
+        index=swings.index,
     )  # fmt: skip
 
 

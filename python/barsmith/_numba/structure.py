@@ -716,3 +716,38 @@ def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A00
             out[2, i] = 1.0 if row_high > ph else 0.0
             out[3, i] = 1.0 if row_low < pl else 0.0
     return out
+
+
+@jit
+def market_structure(swing_kind, swing_level):
+    """See ``rust/core/src/structure.rs``: labels 2 HH, 1 LH, -1 HL, -2 LL and the trend."""
+    n = len(swing_kind)
+    out = np.zeros((2, n))
+    last_kind = 0.0
+    trend = 0.0
+    previous = np.full(2, np.nan)
+    pending = np.full(2, np.nan)
+    label = np.zeros(2)
+    for i in range(n):
+        k = swing_kind[i]
+        if k == 1.0 or k == -1.0:
+            s = 1 if k == -1.0 else 0
+            if k != last_kind:
+                previous[s] = pending[s]
+            pending[s] = swing_level[i]
+            last_kind = k
+            if np.isnan(previous[s]):
+                label[s] = 0.0
+            elif k == 1.0:
+                label[s] = 2.0 if pending[s] > previous[s] else 1.0
+            else:
+                label[s] = -2.0 if pending[s] < previous[s] else -1.0
+            out[0, i] = label[s]
+            if label[0] == 2.0 and label[1] == -1.0:
+                trend = 1.0
+            elif label[0] == 1.0 and label[1] == -2.0:
+                trend = -1.0
+            else:
+                trend = 0.0
+        out[1, i] = trend
+    return out

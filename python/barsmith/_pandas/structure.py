@@ -498,3 +498,29 @@ def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A00
         (valid & (running_high > previous_high)).astype(np.float64),
         (valid & (running_low < previous_low)).astype(np.float64),
     ])  # fmt: skip
+
+
+def market_structure(swing_kind, swing_level):
+    """(2, len): label (2 HH, 1 LH, -1 HL, -2 LL, 0), trend. On causal swing reports: a report
+    of the kind last reported replaces the pending swing, one of the other kind makes the
+    pending swing of its kind the previous one; highs compare with the previous high, lows
+    with the previous low (a state machine: a loop). ``trend``: 1 while the latest labels are
+    HH and HL, -1 while LH and LL, else 0, forward-filled."""
+    n = len(swing_kind)
+    label, trend = np.zeros(n), np.full(n, np.nan)
+    previous, pending, latest = {1.0: np.nan, -1.0: np.nan}, {1.0: np.nan, -1.0: np.nan}, {1.0: 0.0, -1.0: 0.0}
+    last_kind = 0.0
+    for i in np.flatnonzero((swing_kind == 1) | (swing_kind == -1)):
+        k = swing_kind[i]
+        if k != last_kind:
+            previous[k] = pending[k]
+        pending[k], last_kind = swing_level[i], k
+        if np.isnan(previous[k]):
+            latest[k] = 0.0
+        elif k == 1:
+            latest[k] = 2.0 if pending[k] > previous[k] else 1.0
+        else:
+            latest[k] = -2.0 if pending[k] < previous[k] else -1.0
+        label[i] = latest[k]
+        trend[i] = {(2.0, -1.0): 1.0, (1.0, -2.0): -1.0}.get((latest[1.0], latest[-1.0]), 0.0)
+    return np.stack([label, pd.Series(trend).ffill().fillna(0.0).to_numpy()])

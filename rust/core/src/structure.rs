@@ -113,6 +113,51 @@ pub fn swing_highs_lows_causal(high: &[f64], low: &[f64], swing_length: usize, o
     }
 }
 
+/// Market structure from causal swings (the output of [`swing_highs_lows_causal`]):
+/// `(label, trend)`, each `len` values.
+///
+/// A swing report of the kind last reported replaces the pending swing (it is more
+/// extreme); one of the other kind starts a new swing, and the pending swing of its kind
+/// becomes the previous one. A high is labelled 2 (HH) when above the previous high, else
+/// 1 (LH); a low -2 (LL) when below the previous low, else -1 (HL); 0 without a previous
+/// swing of its kind or on bars without a report. `trend` is 1 while the latest high is
+/// HH and the latest low HL, -1 while they are LH and LL, else 0, carried to every bar.
+pub fn market_structure(swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]) {
+    let len = swing_kind.len();
+    let (o_label, o_trend) = out.split_at_mut(len);
+    let (mut last_kind, mut trend) = (0.0, 0.0);
+    // per kind (0 highs, 1 lows): the previous and the pending swing's level, the latest label
+    let (mut previous, mut pending, mut label) = ([f64::NAN; 2], [f64::NAN; 2], [0.0; 2]);
+    for i in 0..len {
+        let k = swing_kind[i];
+        o_label[i] = 0.0;
+        if k == 1.0 || k == -1.0 {
+            let s = (k == -1.0) as usize;
+            if k != last_kind {
+                previous[s] = pending[s];
+            }
+            pending[s] = swing_level[i];
+            last_kind = k;
+            label[s] = if previous[s].is_nan() {
+                0.0
+            } else if k == 1.0 {
+                if pending[s] > previous[s] { 2.0 } else { 1.0 }
+            } else if pending[s] < previous[s] {
+                -2.0
+            } else {
+                -1.0
+            };
+            o_label[i] = label[s];
+            trend = match (label[0], label[1]) {
+                (2.0, -1.0) => 1.0,
+                (1.0, -2.0) => -1.0,
+                _ => 0.0,
+            };
+        }
+        o_trend[i] = trend;
+    }
+}
+
 /// Whether `x[i]` is the largest (`sign` 1) or smallest (-1) of the 2L values
 /// `x[i - L + 1 ..= i + L]`, none NaN, for `2L - 1 <= i < len - L`, as
 /// `x == x.shift(-L).rolling(2L).max()` (or `.min()`): `rolling(2L)` runs over the

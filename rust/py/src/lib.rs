@@ -776,6 +776,17 @@ fn previous_high_low<'py>(
     rows(py, 4, h.len(), |out| structure::previous_high_low(t, b, lab, o, h, l, c, out))
 }
 
+/// `(label, trend)`: a (2, len) array.
+#[pyfunction]
+fn market_structure<'py>(
+    py: Python<'py>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
+    rows(py, 2, k.len(), |out| structure::market_structure(k, v, out))
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -839,6 +850,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(order_blocks, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(liquidity, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(previous_high_low, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(market_structure, &structure_mod)?)?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;
