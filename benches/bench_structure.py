@@ -18,6 +18,7 @@ CAUSAL = {
     "swing_highs_lows": lambda df, b: structure.swing_highs_lows(df, 50, mode="causal", backend=b),
     "fvg": lambda df, b: structure.fvg(df, mode="causal", backend=b),
     "market_structure": lambda df, b: structure.market_structure(df, 5, backend=b),
+    "ranges": lambda df, b: structure.ranges(df, 20, 3.0, backend=b),
 }
 PEER_BARS = min(STRUCTURE_BARS)
 

@@ -161,6 +161,9 @@ ARGUMENTS = {
     "market_structure": _ohlc_args(st.tuples(st.integers(1, 4))).map(
         lambda a: tuple(kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4])[:2])
     ),
+    "ranges": _ohlc_args(st.tuples(st.integers(1, 6), st.sampled_from([0.5, 2.0, 4.0]))).map(
+        lambda a: (a[1], a[2], kernel("atr", "pandas")(a[1][None], a[2][None], a[3][None], 3, 0)[0], a[4], a[5])
+    ),
     "dmi": _indicator_args(3),
     "cci": _indicator_args(3),
     "bbands": st.tuples(_panel(), st.integers(1, 20), st.sampled_from([1.0, 2.0]), st.sampled_from([1.5, 2.0]),

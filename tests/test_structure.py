@@ -20,6 +20,7 @@ from barsmith.structure import (
     market_structure,
     order_blocks,
     previous_high_low,
+    ranges,
     retracements,
     sessions,
     swing_highs_lows,
@@ -310,3 +311,27 @@ def test_market_structure_labels_each_swing_against_the_last_of_its_kind_without
         else:
             assert row["Label"] == ("LL" if row["Level"] < previous else "HL")
     assert set(whole["Trend"].unique()) <= {-1, 0, 1} and (whole["Trend"] != 0).any()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_ranges_equal_their_pandas_expression_and_never_look_ahead(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(2_000, seed=12)
+    bars.iloc[[300, 301, 900], bars.columns.get_loc("high")] = np.nan
+    got = ranges(bars, 12, 2.5, backend=backend)
+    atr = barsmith.indicators.atr(bars["high"], bars["low"], bars["close"], 14, backend="pandas")
+    highest, lowest = bars["high"].rolling(12).max(), bars["low"].rolling(12).min()
+    ratio = (highest - lowest) / atr
+    tight = ratio <= 2.5
+    run = (~tight).cumsum()
+    top = highest.where(tight).groupby(run).cummax()
+    bars_so_far = (tight.groupby(run).cumsum() + 11).where(tight, 0)
+    pd.testing.assert_series_equal(got["Ratio"], ratio, check_names=False, rtol=1e-12)
+    pd.testing.assert_series_equal(got["Top"], top, check_names=False)
+    assert (got["InRange"] == tight).all() and (got["Bars"] == bars_so_far).all() and tight.sum() > 50
+    for end in range(0, len(bars) + 1, 97):  # the replay test
+        pd.testing.assert_frame_equal(ranges(bars.iloc[:end], 12, 2.5, backend=backend), got.iloc[:end])
+    with pytest.raises(InputError) as err:
+        ranges(bars, 0)
+    assert err.value.column == "length"

@@ -202,6 +202,8 @@ class _Structure(ModuleType):
         """(4, bars): previous_high, previous_low, broken_high, broken_low."""
     def market_structure(self, swing_kind: _Column, swing_level: _Column) -> npt.NDArray[np.float64]:
         """(2, bars): label (2 HH, 1 LH, -1 HL, -2 LL, 0), trend."""
+    def ranges(self, high: _Column, low: _Column, atr: _Column, length: int, threshold: float) -> npt.NDArray[np.float64]:
+        """(6, bars): ratio, in_range, top, bottom, bars, strength."""
 
 class _Synth(ModuleType):
     def mbp10(

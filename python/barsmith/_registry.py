@@ -154,6 +154,11 @@ KERNELS: dict[str, Kernel] = {
             "market_structure",
             lambda: (np.array([np.nan, 1, -1, 1, 1, -1]), _example_series()[0]),
         ),
+        Kernel(
+            "structure",
+            "ranges",
+            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.full(6, 1.5), 2, 2.0),
+        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
         Kernel(
             "orderflow",

@@ -32,6 +32,7 @@ __all__ = [
     "ob",
     "order_blocks",
     "previous_high_low",
+    "ranges",
     "retracements",
     "sessions",
     "swing_highs_lows",
@@ -281,6 +282,42 @@ def market_structure(ohlc: pd.DataFrame, swing_length: int = 5, *, backend: str 
     )  # fmt: skip
 
 
+def ranges(ohlc: pd.DataFrame, length: int = 20, threshold: float = 3.0, atr_length: int = 14, *,
+           backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Consolidation ranges, without lookahead: columns ``Ratio``, ``InRange`` (bool), ``Top``,
+    ``Bottom``, ``Bars`` (int64) and ``Strength``.
+
+    ``Ratio`` is the height of the last ``length`` bars (highest high minus lowest low) in
+    ATRs (:func:`barsmith.indicators.atr` over ``atr_length``, pandas convention). A bar is
+    in a range when ``Ratio <= threshold``; consecutive such bars are one range, begun
+    ``length - 1`` bars before its first: ``Top`` and ``Bottom`` are its highest high and
+    lowest low so far, ``Bars`` its length so far, and ``Strength = Bars * atr / (Top -
+    Bottom)``, bars per ATR of height (long, tight ranges score high). As pandas::
+
+        ratio = (high.rolling(length).max() - low.rolling(length).min()) / atr
+        tight = ratio <= threshold;  run = (~tight).cumsum()
+        top = high.rolling(length).max().where(tight).groupby(run).cummax()
+
+    Examples
+    --------
+    >>> boxes = barsmith.structure.ranges(ohlc, length=20, threshold=2.5)
+    >>> ohlc[boxes["InRange"] & (boxes["Bars"] >= 40)]
+    """
+    from .indicators import atr
+
+    (high, low, close), index = _columns(ohlc, ("high", "low", "close"))
+    length = _length(length, "length")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise InputError(f"expected a number of ATRs, got {threshold!r}", column="threshold")
+    average_range = frozen(atr(high, low, close, _length(atr_length, "atr_length"), backend=backend))
+    out = kernel("ranges", backend)(high, low, average_range, length, float(threshold))
+    return pd.DataFrame(
+        {"Ratio": out[0], "InRange": out[1] > 0, "Top": out[2], "Bottom": out[3], "Bars": out[4].astype(np.int64),
+         "Strength": out[5]},
+        index=index,
+    )  # fmt: skip
+
+
 def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mode = "smc",
                  backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Retracements from the last swing: columns ``Direction`` (int32: 1 up, -1 down, 0),
@@ -390,9 +427,9 @@ def _mode(mode: str, causal: bool = False) -> str:
     return mode
 
 
-def _length(n: Any) -> int:
+def _length(n: Any, name: str = "swing_length") -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"the swing length must be an integer >= 1, got {n!r}", column="swing_length")
+        raise InputError(f"the {name.replace('_', ' ')} must be an integer >= 1, got {n!r}", column=name)
     return int(n)
 
 

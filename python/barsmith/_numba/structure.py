@@ -751,3 +751,46 @@ def market_structure(swing_kind, swing_level):
                 trend = 0.0
         out[1, i] = trend
     return out
+
+
+@jit
+def ranges(high, low, atr, length, threshold):
+    """See ``rust/core/src/structure.rs``."""
+    n = len(high)
+    out = np.empty((6, n))
+    top = np.nan
+    bottom = np.nan
+    bars = 0.0
+    for i in range(n):
+        hh = np.nan
+        ll = np.nan
+        if i + 1 >= length:
+            hh = -np.inf
+            ll = np.inf
+            for j in range(i + 1 - length, i + 1):  # NaN anywhere in the window makes it NaN, as rolling()
+                hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
+                ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+        ratio = (hh - ll) / atr[i]
+        out[0, i] = ratio
+        if ratio <= threshold:
+            if bars == 0.0:
+                top = hh
+                bottom = ll
+                bars = np.float64(length)
+            else:
+                top = max(top, hh)
+                bottom = min(bottom, ll)
+                bars += 1.0
+            out[1, i] = 1.0
+            out[2, i] = top
+            out[3, i] = bottom
+            out[4, i] = bars
+            out[5, i] = bars * atr[i] / (top - bottom)
+        else:
+            bars = 0.0
+            out[1, i] = 0.0
+            out[2, i] = np.nan
+            out[3, i] = np.nan
+            out[4, i] = 0.0
+            out[5, i] = np.nan
+    return out

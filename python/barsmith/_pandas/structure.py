@@ -524,3 +524,25 @@ def market_structure(swing_kind, swing_level):
         label[i] = latest[k]
         trend[i] = {(2.0, -1.0): 1.0, (1.0, -2.0): -1.0}.get((latest[1.0], latest[-1.0]), 0.0)
     return np.stack([label, pd.Series(trend).ffill().fillna(0.0).to_numpy()])
+
+
+def ranges(high, low, atr, length, threshold):
+    """(6, len): ratio, in_range, top, bottom, bars, strength::
+
+        ratio = (high.rolling(length).max() - low.rolling(length).min()) / atr
+        tight = ratio <= threshold;  run = (~tight).cumsum()        # a run of tight bars: one range
+        top = high.rolling(length).max().where(tight).groupby(run).cummax()   # bottom: cummin
+        bars = tight.groupby(run).cumsum() + length - 1;  strength = bars * atr / (top - bottom)
+
+    (0, NaN, NaN, 0, NaN outside a range.)"""
+    h, lo, a = pd.Series(high), pd.Series(low), pd.Series(atr)
+    highest, lowest = h.rolling(length).max(), lo.rolling(length).min()
+    ratio = (highest - lowest) / a
+    tight = ratio <= threshold
+    run = (~tight).cumsum()
+    top = highest.where(tight).groupby(run).cummax()
+    bottom = lowest.where(tight).groupby(run).cummin()
+    bars = (tight.groupby(run).cumsum() + length - 1).where(tight, 0).astype(np.float64)
+    strength = (bars * a / (top - bottom)).where(tight)
+    return np.stack([ratio.to_numpy(), tight.to_numpy(dtype=np.float64), top.to_numpy(), bottom.to_numpy(),
+                     bars.to_numpy(), strength.to_numpy()])  # fmt: skip

@@ -1096,27 +1096,52 @@ stream!(Natr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
 /// The highest high and lowest low of the last `n` bars, NaN while fewer than `n`
 /// have been seen or if the window holds a NaN (as `rolling(n).max()` / `.min()`).
-struct HighLow {
-    highs: Ring,
-    lows: Ring,
+/// Monotonic queues (a high is dropped once a later one is at least as high), so each
+/// bar costs O(1) amortised whatever `n`. Also the window of `structure::ranges`.
+pub(crate) struct HighLow {
+    n: usize,
+    seen: usize,
+    last_nan: Option<usize>, // the last bar with a NaN high or low
+    highs: std::collections::VecDeque<(usize, f64)>,
+    lows: std::collections::VecDeque<(usize, f64)>,
 }
 
 impl HighLow {
-    fn new(n: usize) -> Self {
-        HighLow { highs: Ring::new(n), lows: Ring::new(n) }
+    pub(crate) fn new(n: usize) -> Self {
+        let queue = || std::collections::VecDeque::with_capacity(n + 1);
+        HighLow { n, seen: 0, last_nan: None, highs: queue(), lows: queue() }
     }
 
     #[inline]
-    fn update(&mut self, h: f64, l: f64) -> Option<(f64, f64)> {
-        self.highs.push(h);
-        self.lows.push(l);
-        if !self.highs.is_full() {
-            return None;
+    pub(crate) fn update(&mut self, h: f64, l: f64) -> Option<(f64, f64)> {
+        let i = self.seen;
+        self.seen += 1;
+        if h.is_nan() || l.is_nan() {
+            self.last_nan = Some(i);
         }
-        let nan_max = |m: f64, v: f64| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) };
-        let hh = self.highs.iter().fold(f64::NEG_INFINITY, |m, &v| nan_max(m, v));
-        let ll = -self.lows.iter().fold(f64::NEG_INFINITY, |m, &v| nan_max(m, -v));
-        Some((hh, ll))
+        if !h.is_nan() {
+            while self.highs.back().is_some_and(|&(_, v)| v <= h) {
+                self.highs.pop_back();
+            }
+            self.highs.push_back((i, h));
+        }
+        if !l.is_nan() {
+            while self.lows.back().is_some_and(|&(_, v)| v >= l) {
+                self.lows.pop_back();
+            }
+            self.lows.push_back((i, l));
+        }
+        let first = (i + 1).checked_sub(self.n)?; // the window's first bar
+        while self.highs.front().is_some_and(|&(j, _)| j < first) {
+            self.highs.pop_front();
+        }
+        while self.lows.front().is_some_and(|&(j, _)| j < first) {
+            self.lows.pop_front();
+        }
+        if self.last_nan.is_some_and(|j| j >= first) {
+            return Some((f64::NAN, f64::NAN));
+        }
+        Some((self.highs.front().map_or(f64::NAN, |q| q.1), self.lows.front().map_or(f64::NAN, |q| q.1)))
     }
 }
 

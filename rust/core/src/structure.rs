@@ -158,6 +158,42 @@ pub fn market_structure(swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]
     }
 }
 
+/// Consolidation ranges, causal: `(ratio, in_range, top, bottom, bars, strength)`.
+///
+/// `ratio` is the width of the last `length` bars (highest high minus lowest low, NaN
+/// while fewer or with a NaN, as `rolling(length)`) over `atr` (the ATR the caller
+/// computed). A bar is in a range when `ratio <= threshold`; a run of such bars is one
+/// range, begun `length - 1` bars before its first: `top` / `bottom` its highest high and
+/// lowest low so far, `bars` its length so far, `strength = bars * atr / (top - bottom)`
+/// (bars per ATR of height). Outside a range: 0, NaN, NaN, 0, NaN.
+pub fn ranges(high: &[f64], low: &[f64], atr: &[f64], length: usize, threshold: f64, out: &mut [f64]) {
+    let len = high.len();
+    let (o_ratio, rest) = out.split_at_mut(len);
+    let (o_in, rest) = rest.split_at_mut(len);
+    let (o_top, rest) = rest.split_at_mut(len);
+    let (o_bottom, rest) = rest.split_at_mut(len);
+    let (o_bars, o_strength) = rest.split_at_mut(len);
+    let mut window = crate::indicators::HighLow::new(length.max(1));
+    let (mut top, mut bottom, mut bars) = (f64::NAN, f64::NAN, 0.0);
+    for i in 0..len {
+        let (hh, ll) = window.update(high[i], low[i]).unwrap_or((f64::NAN, f64::NAN));
+        let ratio = (hh - ll) / atr[i];
+        o_ratio[i] = ratio;
+        if ratio <= threshold {
+            if bars == 0.0 {
+                (top, bottom, bars) = (hh, ll, length as f64);
+            } else {
+                (top, bottom, bars) = (top.max(hh), bottom.min(ll), bars + 1.0);
+            }
+            (o_in[i], o_top[i], o_bottom[i], o_bars[i]) = (1.0, top, bottom, bars);
+            o_strength[i] = bars * atr[i] / (top - bottom);
+        } else {
+            bars = 0.0;
+            (o_in[i], o_top[i], o_bottom[i], o_bars[i], o_strength[i]) = (0.0, f64::NAN, f64::NAN, 0.0, f64::NAN);
+        }
+    }
+}
+
 /// Whether `x[i]` is the largest (`sign` 1) or smallest (-1) of the 2L values
 /// `x[i - L + 1 ..= i + L]`, none NaN, for `2L - 1 <= i < len - L`, as
 /// `x == x.shift(-L).rolling(2L).max()` (or `.min()`): `rolling(2L)` runs over the

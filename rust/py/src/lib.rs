@@ -787,6 +787,20 @@ fn market_structure<'py>(
     rows(py, 2, k.len(), |out| structure::market_structure(k, v, out))
 }
 
+/// `(ratio, in_range, top, bottom, bars, strength)`: a (6, len) array.
+#[pyfunction]
+fn ranges<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    atr: PyReadonlyArray1<'py, f64>,
+    length: usize,
+    threshold: f64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l, a) = (slice("high", &high)?, slice("low", &low)?, slice("atr", &atr)?);
+    rows(py, 6, h.len(), |out| structure::ranges(h, l, a, length, threshold, out))
+}
+
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(parent.py(), name)?;
     parent.add_submodule(&m)?;
@@ -851,6 +865,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(liquidity, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(previous_high_low, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(market_structure, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(ranges, &structure_mod)?)?;
 
     let synth_mod = submodule(m, "synth")?;
     synth_mod.add_function(wrap_pyfunction!(mbp10, &synth_mod)?)?;
