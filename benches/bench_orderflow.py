@@ -25,6 +25,9 @@ class OrderFlow:
     def time_trade_flow(self, backend, n):
         barsmith.orderflow.trade_flow(self.df, half_life="30s", backend=backend)
 
+    def time_multi_timeframe_flow(self, backend, n):
+        barsmith.orderflow.multi_timeframe_flow(self.df, ("5s", "1min", "5min"), backend=backend)
+
     def time_volume_profile_daily(self, backend, n):
         barsmith.orderflow.volume_profile(self.df, bin_size=0.25, by="1D", backend=backend)
 

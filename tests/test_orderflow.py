@@ -8,7 +8,14 @@ from conftest import ALL_BACKENDS
 
 import barsmith
 from barsmith import InputError
-from barsmith.orderflow import classify_trades, cvd, flow_imbalance, trade_flow, volume_profile
+from barsmith.orderflow import (
+    classify_trades,
+    cvd,
+    flow_imbalance,
+    multi_timeframe_flow,
+    trade_flow,
+    volume_profile,
+)
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +182,19 @@ def test_volume_profile_of_bars_and_bad_parameters(backend):
     pd.testing.assert_frame_equal(bars, before)
     empty = volume_profile(trades.iloc[:0], 0.25)
     assert len(empty) == 0 and list(empty.columns) == ["volume", "poc", "value_area", "hvn", "lvn"]
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_multi_timeframe_flow_uses_only_trades_up_to_each_bar(trades, backend):
+    flow = multi_timeframe_flow(trades, ("5s", "1min"), backend=backend)
+    bars = barsmith.bars.time_bars(trades, "5s", empty="ffill")
+    net, total = bars.buy_volume - bars.sell_volume, bars.buy_volume + bars.sell_volume
+    expected = net.rolling(12).mean() / total.rolling(12).mean()
+    pd.testing.assert_series_equal(flow["flow_1min"], expected.where(total.rolling(12).mean() != 0),
+                                   check_names=False, rtol=1e-12)  # fmt: skip
+    # no lookahead: the flow on a bar is the same when later trades are cut off
+    cut = pd.DatetimeIndex(trades["ts_event"]) < flow.index[200] + pd.Timedelta("5s")
+    early = multi_timeframe_flow(trades[cut], ("5s", "1min"), backend=backend)
+    pd.testing.assert_frame_equal(early, flow.iloc[: len(early)])
+    with pytest.raises(InputError, match="whole number"):
+        multi_timeframe_flow(trades, ("5s", "7s"))

@@ -20,7 +20,7 @@ from ._errors import InputError
 from ._input import frozen, interval_ns, to_float, to_ns, trades_input
 from ._registry import kernel
 
-__all__ = ["classify_trades", "cvd", "flow_imbalance", "trade_flow", "volume_profile"]
+__all__ = ["classify_trades", "cvd", "flow_imbalance", "multi_timeframe_flow", "trade_flow", "volume_profile"]
 
 QUOTE_COLUMNS = (("bid_px_00", "ask_px_00"), ("bid_px", "ask_px"), ("bid", "ask"))
 
@@ -171,6 +171,53 @@ def flow_imbalance(bars: pd.DataFrame, span: int = 20, *, backend: str | None = 
     with np.errstate(divide="ignore", invalid="ignore"):
         imbalance = np.where(total != 0, net / total, np.nan)
     return pd.Series(imbalance, index=bars.index, name="flow_imbalance")
+
+
+def multi_timeframe_flow(
+    trades: pd.DataFrame,
+    horizons: tuple[Any, ...] = ("5s", "1min", "5min"),
+    *,
+    base: Any = None,
+    backend: str | None = None,
+) -> pd.DataFrame:
+    """Buy-minus-sell flow over several trailing horizons, on base bars, without lookahead.
+
+    Base bars are ``barsmith.bars.time_bars(trades, base, empty="ffill")`` (``base``
+    defaults to the shortest horizon; every horizon must be a whole number of base bars).
+    For each horizon ``h`` of ``k`` base bars, on the bar ending at ``t``: the net
+    aggressor volume over the total in ``(t - h, t]``, in [-1, 1]. As pandas::
+
+        net, total = bars.buy_volume - bars.sell_volume, bars.buy_volume + bars.sell_volume
+        flow_h = net.rolling(k).mean() / total.rolling(k).mean()
+
+    through the ``sma`` kernels. NaN until ``k`` bars have passed and where no volume
+    traded in the horizon. Only trades up to a bar's end are used for it. Columns
+    ``flow_<h>``, indexed like the base bars. Needs a ``side`` column.
+
+    Examples
+    --------
+    >>> barsmith.orderflow.multi_timeframe_flow(trades, ("5s", "1min", "5min"))
+    """
+    from .bars import time_bars
+    from .indicators import sma
+
+    if not horizons:
+        raise InputError("give at least one horizon, e.g. ('5s', '1min')", column="horizons")
+    widths = [interval_ns(h, "horizons") for h in horizons]
+    base_ns = interval_ns(base, "base") if base is not None else min(widths)
+    for h, width in zip(horizons, widths):
+        if width % base_ns:
+            raise InputError(f"{h!r} is not a whole number of base bars ({base_ns} ns)", column="horizons")
+    trades_input(trades, require_side=True, backend=backend)  # the side is needed, say so before barring
+    bars = time_bars(trades, pd.Timedelta(base_ns, unit="ns"), empty="ffill", backend=backend)
+    buy, sell = (to_float(bars[c], c) for c in ("buy_volume", "sell_volume"))
+    out = {}
+    for h, width in zip(horizons, widths):
+        k = width // base_ns
+        net, total = sma(buy - sell, k, backend=backend), sma(buy + sell, k, backend=backend)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"flow_{h}"] = np.where(total != 0, net / total, np.nan)
+    return pd.DataFrame(out, index=bars.index)
 
 
 def volume_profile(
