@@ -168,9 +168,13 @@ def flow_imbalance(bars: pd.DataFrame, span: int = 20, *, backend: str | None = 
             raise InputError(f"missing; make bars with barsmith.bars.time_bars(trades with side)", column=column)
     buy, sell = (to_float(bars[c], c) for c in ("buy_volume", "sell_volume"))
     net, total = ema(buy - sell, span, backend=backend), ema(buy + sell, span, backend=backend)
+    return pd.Series(_share(net, total), index=bars.index, name="flow_imbalance")
+
+
+def _share(net: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """``net / total``, NaN where the total is 0 (no volume) instead of a warning and inf."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        imbalance = np.where(total != 0, net / total, np.nan)
-    return pd.Series(imbalance, index=bars.index, name="flow_imbalance")
+        return np.where(total != 0, net / total, np.nan)
 
 
 def multi_timeframe_flow(
@@ -208,15 +212,14 @@ def multi_timeframe_flow(
     for h, width in zip(horizons, widths):
         if width % base_ns:
             raise InputError(f"{h!r} is not a whole number of base bars ({base_ns} ns)", column="horizons")
-    trades_input(trades, require_side=True, backend=backend)  # the side is needed, say so before barring
+    # without a side the bars' buy and sell volumes are 0: say so first (time_bars scans the rows)
+    trades_input(trades, require_side=True, scan=False, backend=backend)
     bars = time_bars(trades, pd.Timedelta(base_ns, unit="ns"), empty="ffill", backend=backend)
     buy, sell = (to_float(bars[c], c) for c in ("buy_volume", "sell_volume"))
     out = {}
     for h, width in zip(horizons, widths):
         k = width // base_ns
-        net, total = sma(buy - sell, k, backend=backend), sma(buy + sell, k, backend=backend)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"flow_{h}"] = np.where(total != 0, net / total, np.nan)
+        out[f"flow_{h}"] = _share(sma(buy - sell, k, backend=backend), sma(buy + sell, k, backend=backend))
     return pd.DataFrame(out, index=bars.index)
 
 

@@ -393,16 +393,24 @@ def _natr(high, low, close, n, convention, out):
 
 
 @jit
+def window_high_low(high, low, i, n):
+    """The highest high and lowest low of the ``n`` bars ending at ``i``; NaN if the window
+    holds a NaN, as ``rolling(n).max()`` / ``.min()``. Also the window of ``structure.ranges``."""
+    hh = -np.inf
+    ll = np.inf
+    for j in range(i + 1 - n, i + 1):
+        hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
+        ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+    return hh, ll
+
+
+@jit
 def _willr(high, low, close, n, convention, out):
     for i in range(len(high)):
         if i + 1 < n:
             out[i] = np.nan
             continue
-        hh = -np.inf
-        ll = np.inf
-        for j in range(i + 1 - n, i + 1):  # NaN anywhere in the window makes it NaN, as rolling().max()
-            hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
-            ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+        hh, ll = window_high_low(high, low, i, n)
         if convention == PANDAS:
             out[i] = -100.0 * (hh - close[i]) / (hh - ll)
         else:
@@ -415,11 +423,7 @@ def _stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention, slowk, slowd
     m = len(high)
     fastk = np.full(m, np.nan)
     for i in range(min(fastk_n - 1, m), m):
-        hh = -np.inf
-        ll = np.inf
-        for j in range(i + 1 - fastk_n, i + 1):  # NaN anywhere in the window makes it NaN
-            hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
-            ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+        hh, ll = window_high_low(high, low, i, fastk_n)
         if convention == PANDAS:
             fastk[i] = 100.0 * (close[i] - ll) / (hh - ll)
         else:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .indicators import window_high_low
+
 jit = njit(cache=True, nogil=True, error_model="numpy")
 
 
@@ -762,14 +764,7 @@ def ranges(high, low, atr, length, threshold):
     bottom = np.nan
     bars = 0.0
     for i in range(n):
-        hh = np.nan
-        ll = np.nan
-        if i + 1 >= length:
-            hh = -np.inf
-            ll = np.inf
-            for j in range(i + 1 - length, i + 1):  # NaN anywhere in the window makes it NaN, as rolling()
-                hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
-                ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+        hh, ll = window_high_low(high, low, i, length) if i + 1 >= length else (np.nan, np.nan)
         ratio = (hh - ll) / atr[i]
         out[0, i] = ratio
         if ratio <= threshold:

@@ -46,7 +46,7 @@ def trade_flow(ts, size, sign, half_life_ns):
             b, s = b * decay[i - 1], s * decay[i - 1]
         b, s = b + buys[i], s + sells[i]
         buy[i], sell[i] = b, s
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and NaN are the answers
         return np.stack([buy, sell, buy / sell, (buy - sell) / (buy + sell)])
 
 

@@ -342,8 +342,8 @@ def order_blocks(open_, high, low, close, volume, swing_kind, close_mitigation):
     if close_mitigation:
         bull_mitigation = _MinTree([_py_min(o, c) for o, c in zip(open_, close)])
         bear_mitigation = _MinTree([-_py_max(o, c) for o, c in zip(open_, close)])
-    else:
-        bull_mitigation, bear_mitigation = _MinTree(low), _MinTree(-high)
+    else:  # the edges are tested against the lows and highs themselves
+        bull_mitigation, bear_mitigation = lows, neg_highs
     _block_pass(1, high, low, close, volume, swing_kind, bull_mitigation, neg_highs, blocks)
     _block_pass(-1, high, low, close, volume, swing_kind, bear_mitigation, lows, blocks)
     kind = blocks["kind"]

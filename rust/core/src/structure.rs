@@ -687,16 +687,16 @@ pub fn order_blocks(
     // every test is "a value below a bound": a high above the top is a negated high below -top
     let lows = MinTree::new(low.iter().copied());
     let neg_highs = MinTree::new(high.iter().map(|&h| -h));
-    let (bull_mitigation, bear_mitigation) = if close_mitigation {
+    // with close_mitigation the block edges are tested against the bodies; else the same trees
+    let bodies = close_mitigation.then(|| {
         (
             MinTree::new((0..len).map(|i| py_min(open[i], close[i]))),
             MinTree::new((0..len).map(|i| -py_max(open[i], close[i]))),
         )
-    } else {
-        (MinTree::new(low.iter().copied()), MinTree::new(high.iter().map(|&h| -h)))
-    };
-    block_pass(1, high, low, close, volume, swing_kind, &bull_mitigation, &neg_highs, &mut blocks);
-    block_pass(-1, high, low, close, volume, swing_kind, &bear_mitigation, &lows, &mut blocks);
+    });
+    let (bull_mitigation, bear_mitigation) = bodies.as_ref().map_or((&lows, &neg_highs), |(b, n)| (b, n));
+    block_pass(1, high, low, close, volume, swing_kind, bull_mitigation, &neg_highs, &mut blocks);
+    block_pass(-1, high, low, close, volume, swing_kind, bear_mitigation, &lows, &mut blocks);
     let (o_kind, rest) = out.split_at_mut(len);
     let (o_top, rest) = rest.split_at_mut(len);
     let (o_bottom, rest) = rest.split_at_mut(len);
