@@ -149,6 +149,9 @@ ARGUMENTS = {
     "bos_choch": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
         lambda a: (a[1], a[2], a[3], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
     ),
+    "bos_choch_causal": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
+        lambda a: (a[1], a[2], a[3], *kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4]), a[5])
+    ),
     "order_blocks": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
         lambda a: (*a[:4], np.abs(a[0]), kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4])[0], a[5])
     ),

@@ -125,7 +125,7 @@ def test_bad_input_is_refused():
     with pytest.raises(InputError, match="numbers"):
         swing_highs_lows(frame.assign(High=["x"]), 1)
     with pytest.raises(InputError, match="no causal form"):
-        bos_choch(frame, swing_highs_lows(frame, 1), mode="causal")
+        order_blocks(frame.assign(Volume=1.0), swing_highs_lows(frame, 1), mode="causal")
     with pytest.raises(InputError, match="mode"):
         swing_highs_lows(frame, 1, mode="future")
 
@@ -284,6 +284,35 @@ def test_previous_periods_read_the_index_and_refuse_what_is_not_time():
         previous_high_low(bars.reset_index(drop=True).set_axis(list("x" * 500)), "1D")
     empty = previous_high_low(bars.iloc[:0], "1D")
     assert list(empty.columns) == ["PreviousHigh", "PreviousLow", "BrokenHigh", "BrokenLow"] and len(empty) == 0
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_causal_breaks_of_structure_are_reported_on_the_breaking_bar_and_never_change(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(1_500, seed=10).reset_index(drop=True)
+    for close_break in (True, False):
+        swings = swing_highs_lows(bars, 3, mode="causal", backend=backend)
+        whole = bos_choch(bars, swings, close_break, mode="causal", backend=backend)
+        for end in range(0, len(bars) + 1, 43):  # the replay test
+            part = bars.iloc[:end]
+            prefix = bos_choch(part, swing_highs_lows(part, 3, mode="causal", backend=backend), close_break,
+                               mode="causal", backend=backend)  # fmt: skip
+            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+        breaks = whole.dropna(subset=["Level"])
+        assert whole["BOS"].notna().sum() > 10 and whole["CHOCH"].notna().sum() > 5
+        assert (breaks["BOS"].isna() != breaks["CHOCH"].isna()).all()  # one kind per break
+        up = (breaks["BOS"] == 1) | (breaks["CHOCH"] == 1)
+        upper, lower = (bars["close"], bars["close"]) if close_break else (bars["high"], bars["low"])
+        # the breaking bar passes the broken swing's level, which the swing report carried
+        assert (upper[breaks.index[up]].to_numpy() > breaks["Level"][up]).all()
+        assert (lower[breaks.index[~up]].to_numpy() < breaks["Level"][~up]).all()
+        reported = swings.dropna().set_index("SwingIndex")["Level"]
+        for bar, row in breaks.iterrows():
+            assert row["Level"] in set(reported.loc[[row["SwingIndex"]]])
+            assert bar > row["SwingIndex"] + 3  # after the swing was known
+    with pytest.raises(InputError, match="causal swings"):
+        bos_choch(bars, swing_highs_lows(bars, 3), mode="causal")
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)

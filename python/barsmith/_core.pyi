@@ -180,6 +180,11 @@ class _Structure(ModuleType):
         self, high: _Column, low: _Column, close: _Column, swing_kind: _Column, swing_level: _Column, close_break: bool
     ) -> npt.NDArray[np.float64]:
         """(4, bars): bos, choch, level (float32 values), broken_index."""
+    def bos_choch_causal(
+        self, high: _Column, low: _Column, close: _Column, swing_kind: _Column, swing_level: _Column,
+        swing_index: _Column, close_break: bool,
+    ) -> npt.NDArray[np.float64]:
+        """(4, bars): bos, choch, level, swing_index on the breaking bar."""
     def retracements(self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column) -> npt.NDArray[np.float64]:
         """(3, bars): direction, current, deepest."""
     def sessions(

@@ -121,6 +121,12 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "structure",
+            "bos_choch_causal",
+            lambda: (*(_example_series()[0] + d for d in (1, -1, 0)), np.array([np.nan, 1, -1, 1, -1, np.nan]),
+                     _example_series()[0], np.arange(6.0), True),  # fmt: skip
+        ),
+        Kernel(
+            "structure",
             "retracements",
             lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.array([np.nan, 1, -1, 1, -1, np.nan]),
                      _example_series()[0]),  # fmt: skip

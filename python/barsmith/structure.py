@@ -122,13 +122,28 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
     (smartmoneyconcepts leaves those marks' ``BrokenIndex``), and marks never broken
     are cleared. Linear, where smartmoneyconcepts is quadratic.
 
+    ``mode="causal"`` (with the output of ``swing_highs_lows(ohlc, L, mode="causal")``):
+    nothing after a row is used for it, and each break is reported on the bar that breaks,
+    with ``Level`` (float64) and ``SwingIndex`` (the broken swing's position). After each
+    swing report (one of the kind last reported replaces that swing) the last three swings
+    (l3, l2, l1, oldest first) arm the middle one: low, high, low with ``l3 < l1 < l2`` a
+    bullish BOS, with ``l1 < l3 < l2`` a bullish CHoCH; high, low, high with
+    ``l3 > l1 > l2`` a bearish BOS, with ``l1 > l3 > l2`` a bearish CHoCH; the breaking
+    close plays smc mode's fourth swing. It breaks at the first bar from its arming whose
+    close (high / low without ``close_break``) passes l2, unless a report re-arms it
+    first; a break clears the older marks still waiting (smc mode's rule, as events).
+
     Examples
     --------
     >>> swings = barsmith.structure.swing_highs_lows(ohlc, 5)
     >>> structure = barsmith.structure.bos_choch(ohlc, swings)
+    >>> live = barsmith.structure.bos_choch(ohlc, swing_highs_lows(ohlc, 5, mode="causal"), mode="causal")
     """
-    _mode(mode)
     (high, low, close), index = _columns(ohlc, ("high", "low", "close"))
+    if _mode(mode, causal=True) == "causal":
+        kind, level, swing_index = _causal_swings(swing_highs_lows, len(high))
+        out = kernel("bos_choch_causal", backend)(high, low, close, kind, level, swing_index, bool(close_break))
+        return pd.DataFrame(dict(zip(("BOS", "CHOCH", "Level", "SwingIndex"), out)), index=index)
     kind, level = _swings(swing_highs_lows, len(high))
     out = kernel("bos_choch", backend)(high, low, close, kind, level, bool(close_break))
     return pd.DataFrame(
@@ -416,6 +431,18 @@ def _swings(swing_highs_lows: Any, n_bars: int) -> list[np.ndarray]:
         raise InputError(f"{len(kind)} rows for {n_bars} bars: pass swing_highs_lows(ohlc) of the same bars",
                          column="swing_highs_lows")  # fmt: skip
     return [kind, level]
+
+
+def _causal_swings(swing_highs_lows: Any, n_bars: int) -> list[np.ndarray]:
+    """``HighLow``, ``Level`` and ``SwingIndex`` of ``swing_highs_lows(..., mode="causal")``."""
+    if isinstance(swing_highs_lows, pd.DataFrame) and "SwingIndex" not in swing_highs_lows.columns:
+        raise InputError("causal mode needs causal swings (no SwingIndex column): pass "
+                         "swing_highs_lows(ohlc, swing_length, mode='causal')", column="swing_highs_lows")  # fmt: skip
+    (kind, level, swing_index), _ = _columns(swing_highs_lows, ("highlow", "level", "swingindex"))
+    if len(kind) != n_bars:
+        raise InputError(f"{len(kind)} rows for {n_bars} bars: pass swing_highs_lows(ohlc) of the same bars",
+                         column="swing_highs_lows")  # fmt: skip
+    return [kind, level, swing_index]
 
 
 def _mode(mode: str, causal: bool = False) -> str:

@@ -316,6 +316,75 @@ def bos_choch(high, low, close, swing_kind, swing_level, close_break):
 
 
 @jit
+def bos_choch_causal(high, low, close, swing_kind, swing_level, swing_index, close_break):
+    """See ``_pandas/structure.py``: an arming per causal swing report on its middle one of
+    the last three swings, each waiting for its first break until re-armed; a mark is
+    reported iff every newer mark breaks later."""
+    n = len(high)
+    reports = np.flatnonzero(~np.isnan(swing_kind))
+    kinds = np.empty(len(reports))
+    levels = np.empty(len(reports))
+    bars = np.empty(len(reports))
+    marks = np.empty(len(reports), dtype=np.int64)
+    armed = np.empty(len(reports), dtype=np.int64)
+    codes = np.empty(len(reports), dtype=np.int64)
+    mark_levels = np.empty(len(reports))
+    n_swings = 0
+    n_armings = 0
+    for t in reports:
+        if n_swings == 0 or kinds[n_swings - 1] != swing_kind[t]:
+            n_swings += 1
+        kinds[n_swings - 1] = swing_kind[t]
+        levels[n_swings - 1] = swing_level[t]
+        bars[n_swings - 1] = swing_index[t]
+        if n_swings >= 3:
+            l3 = levels[n_swings - 3]
+            l2 = levels[n_swings - 2]
+            l1 = levels[n_swings - 1]
+            up = kinds[n_swings - 1] == -1.0
+            code = 0
+            if (up and l3 < l1 and l1 < l2) or (not up and l3 > l1 and l1 > l2):
+                code = 1
+            elif (up and l1 < l3 and l3 < l2) or (not up and l1 > l3 and l3 > l2):
+                code = 2
+            marks[n_armings] = n_swings - 2
+            armed[n_armings] = t
+            codes[n_armings] = code if up else -code
+            mark_levels[n_armings] = l2
+            n_armings += 1
+    live = np.flatnonzero(codes[:n_armings] != 0)
+    if close_break:
+        found_live = _first_reaching(close, close, armed[live], mark_levels[live], codes[live] > 0, True)
+    else:
+        found_live = _first_reaching(high, low, armed[live], mark_levels[live], codes[live] > 0, True)
+    found = np.full(n_armings, -1, dtype=np.int64)
+    for q in range(len(live)):
+        found[live[q]] = found_live[q]
+    # each mark's first arming that breaks before the next arming of the mark
+    first = np.empty(n_armings, dtype=np.int64)
+    n_first = 0
+    for a in range(n_armings):
+        until = armed[a + 1] if a + 1 < n_armings and marks[a + 1] == marks[a] else n
+        if found[a] >= 0 and found[a] < until and (n_first == 0 or marks[first[n_first - 1]] != marks[a]):
+            first[n_first] = a
+            n_first += 1
+    out = np.full((4, n), np.nan)
+    later = n  # the earliest break of the newer marks
+    for f in range(n_first - 1, -1, -1):
+        a = first[f]
+        j = found[a]
+        if j < later:
+            if abs(codes[a]) == 1:
+                out[0, j] = np.sign(codes[a])
+            else:
+                out[1, j] = np.sign(codes[a])
+            out[2, j] = mark_levels[a]
+            out[3, j] = bars[marks[a]]
+            later = j
+    return out
+
+
+@jit
 def retracements(high, low, swing_kind, swing_level):
     """See ``rust/core/src/structure.rs``."""
     n = len(high)

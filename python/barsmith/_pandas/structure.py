@@ -209,6 +209,54 @@ def bos_choch(high, low, close, swing_kind, swing_level, close_break):
     return np.stack([nan_if_zero(bos), nan_if_zero(choch), nan_if_zero(level), nan_if_zero(broken)])
 
 
+def bos_choch_causal(high, low, close, swing_kind, swing_level, swing_index, close_break):
+    """(4, len): bos, choch, level, swing_index, each on the bar that breaks, without lookahead.
+
+    The swings are causal reports (``swing_highs_lows_causal``): a report of the kind last
+    reported replaces that swing. After each report the last three swings (l3, l2, l1,
+    oldest first) arm a mark on the middle one, level l2: low, high, low with
+    ``l3 < l1 < l2`` a bullish BOS and with ``l1 < l3 < l2`` a bullish CHoCH; high, low,
+    high with ``l3 > l1 > l2`` a bearish BOS and with ``l1 > l3 > l2`` a bearish CHoCH (the
+    breaking close takes the place of smc mode's fourth swing). A mark breaks at the first
+    bar from its arming whose close (high / low without ``close_break``) passes the level,
+    unless a later report re-arms it first; a break clears the older marks still waiting
+    (smc mode's rule, as events): a mark is reported iff every newer mark breaks later."""
+    n = len(high)
+    kinds, levels, bars = [], [], []  # the swings so far
+    marks, armed, codes, mark_levels = [], [], [], []  # one row per arming
+    for t in np.flatnonzero(~np.isnan(swing_kind)):  # each arming depends on the swings so far: a loop
+        if kinds and kinds[-1] == swing_kind[t]:
+            levels[-1], bars[-1] = swing_level[t], swing_index[t]
+        else:
+            kinds.append(swing_kind[t]), levels.append(swing_level[t]), bars.append(swing_index[t])
+        if len(kinds) >= 3:
+            l3, l2, l1 = levels[-3:]
+            up = kinds[-1] == -1
+            bos = l3 < l1 < l2 if up else l3 > l1 > l2
+            choch = l1 < l3 < l2 if up else l1 > l3 > l2
+            marks.append(len(kinds) - 2), armed.append(t), mark_levels.append(l2)
+            codes.append((1 if bos else 2 if choch else 0) * (1 if up else -1))
+    marks, armed, codes, mark_levels = (np.asarray(a) for a in (marks, armed, codes, mark_levels))
+    # an arming waits until the next arming of its mark
+    until = np.where(np.append(marks[1:] == marks[:-1], False), np.append(armed[1:], n), n) if len(marks) else armed
+    upper, lower = (close, close) if close_break else (high, low)
+    live = np.flatnonzero(codes != 0)
+    found = np.full(len(marks), -1)
+    found[live] = _first_reaching(upper, lower, armed[live], mark_levels[live], codes[live] > 0, strict=True)
+    broken = (found >= 0) & (found < until)
+    # each mark's first arming that breaks, then only marks that break before every newer one
+    first = pd.Series(np.flatnonzero(broken)).groupby(marks[broken]).first().to_numpy()
+    later = np.minimum.accumulate(np.append(found[first], n)[::-1])[::-1][1:]
+    shown = first[found[first] < later]
+    out = np.full((4, n), np.nan)
+    j, code = found[shown], codes[shown]
+    out[0, j] = np.where(np.abs(code) == 1, np.sign(code), np.nan)
+    out[1, j] = np.where(np.abs(code) == 2, np.sign(code), np.nan)
+    out[2, j] = mark_levels[shown]
+    out[3, j] = np.asarray(bars, dtype=np.float64)[marks[shown]] if len(shown) else []
+    return out
+
+
 def retracements(high, low, swing_kind, swing_level):
     """(3, len): direction, current, deepest retracement in percent, as smartmoneyconcepts'
     ``retracements`` (a sequential state machine: a loop, in its own arithmetic). A swing high

@@ -475,6 +475,94 @@ pub fn bos_choch(
     }
 }
 
+/// Breaks of structure and changes of character without lookahead, from causal swing
+/// reports ([`swing_highs_lows_causal`]): `(bos, choch, level, swing_index)` on the
+/// breaking bar, NaN elsewhere.
+///
+/// A report of the kind last reported replaces that swing. After each report the last
+/// three swings (l3, l2, l1, oldest first) arm a mark on the middle one, level l2: low,
+/// high, low with `l3 < l1 < l2` a bullish BOS, with `l1 < l3 < l2` a bullish CHoCH; high,
+/// low, high with `l3 > l1 > l2` a bearish BOS, with `l1 > l3 > l2` a bearish CHoCH. A
+/// mark breaks at the first bar from its arming whose close (high / low without
+/// `close_break`) passes the level, unless re-armed first; a break clears the older marks
+/// still waiting, so a mark is reported iff every newer mark breaks later.
+#[allow(clippy::too_many_arguments)]
+pub fn bos_choch_causal(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    swing_kind: &[f64],
+    swing_level: &[f64],
+    swing_index: &[f64],
+    close_break: bool,
+    out: &mut [f64],
+) {
+    let len = high.len();
+    let mut swings: Vec<(f64, f64, f64)> = Vec::new(); // (kind, level, bar)
+    struct Arming {
+        mark: usize,
+        armed: usize,
+        code: i8, // 1 BOS, 2 CHoCH, negative bearish, 0 none
+        level: f64,
+    }
+    let mut armings: Vec<Arming> = Vec::new();
+    for t in 0..len {
+        if swing_kind[t].is_nan() {
+            continue;
+        }
+        let report = (swing_kind[t], swing_level[t], swing_index[t]);
+        match swings.last_mut() {
+            Some(last) if last.0 == report.0 => *last = report, // more extreme: replaces it
+            _ => swings.push(report),
+        }
+        let m = swings.len();
+        if m >= 3 {
+            let (l3, l2, l1) = (swings[m - 3].1, swings[m - 2].1, swings[m - 1].1);
+            let up = swings[m - 1].0 == -1.0;
+            let code = if (up && l3 < l1 && l1 < l2) || (!up && l3 > l1 && l1 > l2) {
+                1
+            } else if (up && l1 < l3 && l3 < l2) || (!up && l1 > l3 && l3 > l2) {
+                2
+            } else {
+                0
+            };
+            armings.push(Arming { mark: m - 2, armed: t, code: if up { code } else { -code }, level: l2 });
+        }
+    }
+    let live: Vec<usize> = (0..armings.len()).filter(|&a| armings[a].code != 0).collect();
+    let queries: Vec<Query> = live
+        .iter()
+        .map(|&a| Query { start: armings[a].armed, level: armings[a].level, up: armings[a].code > 0, strict: true })
+        .collect();
+    let (upper, lower) = if close_break { (close, close) } else { (high, low) };
+    let mut found = vec![None; armings.len()];
+    for (&a, j) in live.iter().zip(first_reaching(upper, lower, &queries)) {
+        found[a] = j;
+    }
+    // each mark's first arming that breaks before the next arming of the mark
+    let mut first: Vec<(usize, usize)> = Vec::new(); // (arming, break bar)
+    for (a, arming) in armings.iter().enumerate() {
+        let until = armings.get(a + 1).filter(|next| next.mark == arming.mark).map_or(len, |next| next.armed);
+        if let Some(j) = found[a].filter(|&j| j < until) {
+            if first.last().is_none_or(|&(f, _)| armings[f].mark != arming.mark) {
+                first.push((a, j));
+            }
+        }
+    }
+    out.fill(f64::NAN);
+    let mut later = len; // the earliest break of the newer marks
+    for &(a, j) in first.iter().rev() {
+        if j < later {
+            let Arming { mark, code, level, .. } = armings[a];
+            let row = if code.abs() == 1 { 0 } else { 1 };
+            out[row * len + j] = code.signum() as f64;
+            out[2 * len + j] = level;
+            out[3 * len + j] = swings[mark].2;
+            later = j;
+        }
+    }
+}
+
 /// Retracements, as smartmoneyconcepts' `retracements(ohlc, swing_highs_lows)`:
 /// `(direction, current, deepest)` in percent of the last swing range, rounded as numpy
 /// rounds to one decimal (`rint(x * 10) / 10`).

@@ -697,6 +697,24 @@ fn bos_choch<'py>(
     rows(py, 4, h.len(), |out| structure::bos_choch(h, l, c, k, v, close_break, out))
 }
 
+/// `(bos, choch, level, swing_index)` on the breaking bar, without lookahead: a (4, len) array.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn bos_choch_causal<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+    swing_index: PyReadonlyArray1<'py, f64>,
+    close_break: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l, c) = (slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let (k, v, b) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?, slice("SwingIndex", &swing_index)?);
+    rows(py, 4, h.len(), |out| structure::bos_choch_causal(h, l, c, k, v, b, close_break, out))
+}
+
 /// `(direction, current, deepest)`: a (3, len) array.
 #[pyfunction]
 fn retracements<'py>(
@@ -859,6 +877,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(fvg, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(fvg_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(bos_choch_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(retracements, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(sessions, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(order_blocks, &structure_mod)?)?;
