@@ -158,6 +158,9 @@ ARGUMENTS = {
     "liquidity": _ohlc_args(st.tuples(st.integers(1, 4), st.sampled_from([0.0, 0.01, 0.1, 0.5]))).map(
         lambda a: (a[1], a[2], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
     ),
+    "liquidity_causal": _ohlc_args(st.tuples(st.integers(1, 4), st.sampled_from([0.0, 0.01, 0.1, 0.5]))).map(
+        lambda a: (a[1], a[2], *kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4]), a[5])
+    ),
     "previous_high_low": _ohlc_args(st.tuples(st.sampled_from([5, 20, 50]), st.booleans())).map(
         lambda a: (*_period_bins(len(a[1]), a[4], shuffled=a[5]), *a[:4])
     ),

@@ -316,6 +316,33 @@ def test_causal_breaks_of_structure_are_reported_on_the_breaking_bar_and_never_c
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_causal_liquidity_pools_equal_swings_within_the_range_so_far_and_never_change(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(2_000, seed=11).reset_index(drop=True)
+    swings = swing_highs_lows(bars, 3, mode="causal", backend=backend)
+    whole = liquidity(bars, swings, 0.02, mode="causal", backend=backend)
+    for end in range(0, len(bars) + 1, 59):  # the replay test
+        part = bars.iloc[:end]
+        prefix = liquidity(part, swing_highs_lows(part, 3, mode="causal", backend=backend), 0.02, mode="causal",
+                           backend=backend)  # fmt: skip
+        pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+    joins = whole.dropna(subset=["Liquidity"])
+    assert len(joins) > 10 and whole["SweptHighs"].sum() > 0 and whole["SweptLows"].sum() > 0
+    span = (bars["high"].cummax() - bars["low"].cummin()) * 0.02
+    reports = swings.dropna()
+    for bar, row in joins.iterrows():
+        first = reports[reports["SwingIndex"] == row["PoolIndex"]].iloc[0]
+        assert first["HighLow"] == row["Liquidity"] == reports.loc[bar, "HighLow"]
+        assert abs(reports.loc[bar, "Level"] - first["Level"]) <= span[bar] + 1e-12  # within the range so far
+    # a pool's Count rises by one per join until its sweep
+    counts = joins.groupby("PoolIndex")["Count"].apply(list)
+    assert all(c == list(range(2, len(c) + 2)) for c in counts)
+    with pytest.raises(InputError, match="causal swings"):
+        liquidity(bars, swing_highs_lows(bars, 3), mode="causal")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_market_structure_labels_each_swing_against_the_last_of_its_kind_without_lookahead(backend):
     import barsmith
 

@@ -200,6 +200,11 @@ class _Structure(ModuleType):
         self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column, range_percent: float
     ) -> npt.NDArray[np.float64]:
         """(4, bars): liquidity, level, end, swept (float32 values)."""
+    def liquidity_causal(
+        self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column, swing_index: _Column,
+        range_percent: float,
+    ) -> npt.NDArray[np.float64]:
+        """(6, bars): liquidity, level, count, pool_index, swept_highs, swept_lows."""
     def previous_high_low(
         self, times: npt.NDArray[np.int64], bin: npt.NDArray[np.int64], labels: npt.NDArray[np.int64],
         open: _Column, high: _Column, low: _Column, close: _Column,

@@ -151,6 +151,12 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "structure",
+            "liquidity_causal",
+            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.array([np.nan, 1, -1, 1, -1, np.nan]),
+                     _example_series()[0], np.arange(6.0), 0.5),  # fmt: skip
+        ),
+        Kernel(
+            "structure",
             "previous_high_low",
             lambda: (np.arange(6, dtype=np.int64) * 10, np.array([0, 0, 1, 1, 2, 2], dtype=np.int64),
                      np.array([0, 20, 40], dtype=np.int64), *(_example_series()[0] + d for d in (0, 1, -1, 0))),  # fmt: skip

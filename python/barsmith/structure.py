@@ -201,18 +201,33 @@ def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent:
     bar after it whose high reaches ``level + range`` (``Swept``, 0 if none). With any
     taken it is a pool: ``Level`` the mean of the levels, ``End`` the last one taken. Swing
     lows mirror it. smartmoneyconcepts tests every later swing for each (quadratic); here
-    each taken swing is found once in a segment tree: O(n log n). The range reads the
-    whole frame, so this has no causal form.
+    each taken swing is found once in a segment tree: O(n log n).
+
+    ``mode="causal"`` (with the output of ``swing_highs_lows(ohlc, L, mode="causal")``):
+    columns ``Liquidity``, ``Level``, ``Count``, ``PoolIndex`` on each bar where a swing
+    joins a pool, and ``SweptHighs``, ``SweptLows`` (int64) on each bar that sweeps pools.
+    The range is ``range_percent`` of the highest high minus the lowest low *so far*. A
+    swing reported at t joins the oldest open pool of its kind whose first level f has
+    ``f - range <= level <= f + range``, else it opens one; a pool is open until its
+    sweep, the first bar after its first swing whose high reaches ``f + range`` (the range
+    when it opened; lows mirror it). On a join: the kind, the pool's mean ``Level``, its
+    ``Count`` of swings and ``PoolIndex`` (its first swing's position); on a sweep bar
+    the number of pools of two or more swings it sweeps, per kind.
 
     Examples
     --------
     >>> pools = barsmith.structure.liquidity(ohlc, barsmith.structure.swing_highs_lows(ohlc, 5))
+    >>> live = barsmith.structure.liquidity(ohlc, swing_highs_lows(ohlc, 5, mode="causal"), mode="causal")
     """
-    _mode(mode)
     (high, low), index = _columns(ohlc, ("high", "low"))
-    kind, level = _swings(swing_highs_lows, len(high))
     if isinstance(range_percent, bool) or not isinstance(range_percent, (int, float, np.floating, np.integer)):
         raise InputError(f"expected a number, got {range_percent!r}", column="range_percent")
+    if _mode(mode, causal=True) == "causal":
+        kind, level, swing_index = _causal_swings(swing_highs_lows, len(high))
+        out = kernel("liquidity_causal", backend)(high, low, kind, level, swing_index, float(range_percent))
+        frame = pd.DataFrame(dict(zip(("Liquidity", "Level", "Count", "PoolIndex"), out[:4])), index=index)
+        return frame.assign(SweptHighs=out[4].astype(np.int64), SweptLows=out[5].astype(np.int64))
+    kind, level = _swings(swing_highs_lows, len(high))
     out = kernel("liquidity", backend)(high, low, kind, level, float(range_percent))
     columns = ("Liquidity", "Level", "End", "Swept")
     return pd.DataFrame({c: out[k].astype(np.float32) for k, c in enumerate(columns)}, index=index)

@@ -475,13 +475,37 @@ def _min_tree(values):
 
 
 @jit
-def _tree_remove(node, i):
+def _tree_set(node, i, value):
     size = len(node) // 2
     i += size
-    node[i] = np.inf
+    node[i] = value
     while i > 1:
         i //= 2
         node[i] = min(node[2 * i], node[2 * i + 1])
+
+
+@jit
+def _tree_remove(node, i):
+    _tree_set(node, i, np.inf)
+
+
+@jit
+def _tree_min(node, lo, hi):
+    """The smallest value at positions ``lo <= i < hi`` (+inf for none)."""
+    size = len(node) // 2
+    best = np.inf
+    lo += size
+    hi += size
+    while lo < hi:
+        if lo & 1:
+            best = min(best, node[lo])
+            lo += 1
+        if hi & 1:
+            hi -= 1
+            best = min(best, node[hi])
+        lo //= 2
+        hi //= 2
+    return best
 
 
 @jit
@@ -720,6 +744,99 @@ def liquidity(high, low, swing_kind, swing_level, range_percent):
             out[1, i] = np.float32(total / (size + 1))
             out[2, i] = np.float32(members[size - 1])
             out[3, i] = np.float32(max(swept[q], 0))
+    return out
+
+
+@jit
+def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_percent):
+    """See ``_pandas/structure.py``: pools by level in a segment tree (their number as value,
+    so the oldest in range is the minimum), swept in order of their sweep bars."""
+    n = len(high)
+    out = np.full((6, n), np.nan)
+    out[4:] = 0.0
+    reports = np.flatnonzero(~np.isnan(swing_kind))
+    m = len(reports)
+    kind = swing_kind[reports]
+    level = swing_level[reports]
+    bar = np.empty(m, dtype=np.int64)
+    reach = np.empty(m)
+    sweep_level = np.empty(m)
+    highest = np.nan
+    lowest = np.nan
+    w = 0
+    for i in range(n):  # the range so far, NaN skipped
+        if np.isnan(highest) or high[i] > highest:
+            highest = high[i]
+        if np.isnan(lowest) or low[i] < lowest:
+            lowest = low[i]
+        if w < m and reports[w] == i:
+            bar[w] = np.int64(swing_index[i])
+            reach[w] = (highest - lowest) * range_percent
+            sweep_level[w] = level[w] + reach[w] if kind[w] == 1.0 else level[w] - reach[w]
+            w += 1
+    sweep = _first_reaching(high, low, bar + 1, sweep_level, kind == 1.0, False)
+    for w in range(m):
+        if sweep[w] < 0:
+            sweep[w] = n
+    by_sweep = np.argsort(sweep, kind="mergesort")
+    order = np.argsort(level, kind="mergesort")
+    order = order[np.argsort(kind[order], kind="mergesort")]  # by kind, then level
+    rank = np.empty(m, dtype=np.int64)
+    for r in range(m):
+        rank[order[r]] = r
+    sorted_level = level[order]
+    n_lows = 0
+    for w in range(m):
+        if kind[w] == -1.0:
+            n_lows += 1
+    pools = _min_tree(np.full(m, np.nan))
+    count = np.zeros(m, dtype=np.int64)
+    total = np.zeros(m)
+    s = 0
+    for w in range(m + 1):
+        t = reports[w] if w < m else n - 1
+        while s < m and sweep[by_sweep[s]] <= t:  # pools swept by bar t leave the tree
+            p = by_sweep[s]
+            s += 1
+            if pools[len(pools) // 2 + rank[p]] == p:
+                _tree_remove(pools, rank[p])
+                if count[p] >= 2:
+                    out[4 if kind[p] == 1.0 else 5, sweep[p]] += 1.0
+        if w == m:
+            break
+        r = reach[w]
+        v = level[w]
+        lo, end = (0, n_lows) if kind[w] == -1.0 else (n_lows, m)
+        hi = lo
+        a, b = lo, end  # the first pool level f with f + r >= v
+        while a < b:
+            c = (a + b) // 2
+            if sorted_level[c] + r < v:
+                a = c + 1
+            else:
+                b = c
+        lo = a
+        a, b = lo, end  # past the last with f - r <= v
+        while a < b:
+            c = (a + b) // 2
+            if sorted_level[c] - r <= v:
+                a = c + 1
+            else:
+                b = c
+        hi = a
+        first = _tree_min(pools, lo, hi)
+        if first < np.inf:
+            p = np.int64(first)
+            count[p] += 1
+            total[p] += v
+            out[0, t] = kind[w]
+            out[1, t] = total[p] / count[p]
+            out[2, t] = count[p]
+            out[3, t] = bar[p]
+        elif sweep[w] > t:
+            _tree_set(pools, rank[w], np.float64(w))
+            count[w] = 1
+            total[w] = v
     return out
 
 

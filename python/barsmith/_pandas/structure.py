@@ -8,6 +8,8 @@ kernels compute what those loops end with, in O(n log n).
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 import pandas as pd
 
@@ -311,8 +313,8 @@ def sessions(minute, high, low, start, end):
 
 class _MinTree:
     """A min segment tree over positions (NaN stored as +inf, so it never answers): the first
-    position from ``start`` whose value is below a bound in O(log n); ``remove`` takes a
-    position out. What lets ``order_blocks`` and ``liquidity`` avoid smartmoneyconcepts'
+    position from ``start`` whose value is below a bound, and the smallest value in a range,
+    in O(log n); ``set`` and ``remove`` change a position. What lets ``order_blocks`` and ``liquidity`` avoid smartmoneyconcepts'
     per-bar rescans."""
 
     def __init__(self, values):
@@ -326,12 +328,28 @@ class _MinTree:
     def value(self, i):
         return self.node[self.size + i]
 
-    def remove(self, i):
+    def set(self, i, value):
         i += self.size
-        self.node[i] = np.inf
+        self.node[i] = value
         while i > 1:
             i //= 2
             self.node[i] = min(self.node[2 * i], self.node[2 * i + 1])
+
+    def remove(self, i):
+        self.set(i, np.inf)
+
+    def min_in(self, lo, hi):
+        """The smallest value at positions ``lo <= i < hi`` (+inf for none)."""
+        best = np.inf
+        lo, hi = lo + self.size, hi + self.size
+        while lo < hi:
+            if lo & 1:
+                best, lo = min(best, self.node[lo]), lo + 1
+            if hi & 1:
+                hi -= 1
+                best = min(best, self.node[hi])
+            lo, hi = lo // 2, hi // 2
+        return best
 
     def first_below(self, start, bound):
         """The first position ``>= start`` with a value ``< bound``, else -1: from the leaf, the
@@ -516,6 +534,66 @@ def liquidity(high, low, swing_kind, swing_level, range_percent):
             for j in group:
                 total += swing_level[j]
             out[:, i] = np.float32([side, total / (len(group) + 1), group[-1], max(sweep, 0)])
+    return out
+
+
+def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_percent):
+    """(6, len): liquidity, level, count, pool_index, swept_highs, swept_lows without lookahead.
+
+    Every causal swing report is a swing; ``range`` at bar t is ``range_percent`` of the
+    highest high minus the lowest low up to t. A swing reported at t joins the oldest open
+    pool of its kind whose first level f has ``f - range <= level <= f + range``; else it
+    opens one, open until its sweep: the first bar after its swing whose high reaches
+    ``f + range`` (range at the opening; lows: low reaches ``f - range``). On a join:
+    liquidity (1 highs, -1 lows), level (the pool's mean), count and pool_index (the first
+    swing's bar); on a sweep bar, how many pools of two or more swings of each kind it
+    sweeps. Pools wait in a segment tree by level (their number as value): the oldest in
+    range is its minimum, O(log n) per swing."""
+    n = len(high)
+    out = np.full((6, n), np.nan)
+    out[4:] = 0.0
+    reports = np.flatnonzero(~np.isnan(swing_kind))
+    kind, level, bar = swing_kind[reports], swing_level[reports], swing_index[reports].astype(np.int64)
+    span = np.fmax.accumulate(high) - np.fmin.accumulate(low)  # NaN skipped, as pandas' max
+    reach = span[reports] * range_percent
+    up = kind == 1
+    sweep = _first_reaching(high, low, bar + 1, np.where(up, level + reach, level - reach), up, strict=False)
+    sweep = np.where(sweep >= 0, sweep, n)
+    by_sweep = np.argsort(sweep, kind="stable")
+    order = np.lexsort((level, kind))  # by kind, then level
+    sorted_kind, sorted_level = kind[order], level[order]
+    rank = np.empty(len(reports), dtype=np.int64)
+    rank[order] = np.arange(len(reports))
+    pools = _MinTree(np.full(len(reports), np.nan))
+    count, total = np.zeros(len(reports), dtype=np.int64), np.zeros(len(reports))
+    s = 0
+
+    def sweep_until(t):  # pools swept by bar t leave the tree
+        nonlocal s
+        while s < len(by_sweep) and sweep[by_sweep[s]] <= t:
+            p = by_sweep[s]
+            s += 1
+            if pools.value(rank[p]) == p:
+                pools.remove(rank[p])
+                if count[p] >= 2:
+                    out[4 if kind[p] == 1 else 5, sweep[p]] += 1
+
+    for w, t in enumerate(reports):  # each swing's pool depends on the pools so far: a loop
+        sweep_until(t)
+        r, v = reach[w], level[w]
+        side = (np.searchsorted(sorted_kind, kind[w], "left"), np.searchsorted(sorted_kind, kind[w], "right"))
+        lo = bisect.bisect_left(sorted_level, v, *side, key=lambda f: f + r)
+        hi = bisect.bisect_right(sorted_level, v, *side, key=lambda f: f - r)
+        first = pools.min_in(lo, hi)
+        if first < np.inf:
+            p = int(first)
+            count[p] += 1
+            total[p] += v
+            out[:4, t] = kind[w], total[p] / count[p], count[p], bar[p]
+        elif sweep[w] > t:
+            pools.set(rank[w], w)
+            count[w], total[w] = 1, v
+    sweep_until(n - 1)
     return out
 
 

@@ -655,8 +655,8 @@ pub fn sessions(minute: &[i64], high: &[f64], low: &[f64], start: i64, end: i64,
 }
 
 /// A min segment tree over positions (NaN stored as +inf, so it never answers): the first
-/// position from `start` whose value is below a bound, and every position of a range whose
-/// value is below one, each in O(log n) per answer. Point updates remove a position.
+/// position from `start` whose value is below a bound, and the smallest value in a range,
+/// each in O(log n). Point updates set or remove a position.
 struct MinTree {
     size: usize,
     node: Vec<f64>,
@@ -680,13 +680,34 @@ impl MinTree {
         self.node[self.size + i]
     }
 
-    fn remove(&mut self, i: usize) {
+    fn set(&mut self, i: usize, value: f64) {
         let mut i = i + self.size;
-        self.node[i] = f64::INFINITY;
+        self.node[i] = value;
         while i > 1 {
             i /= 2;
             self.node[i] = self.node[2 * i].min(self.node[2 * i + 1]);
         }
+    }
+
+    fn remove(&mut self, i: usize) {
+        self.set(i, f64::INFINITY);
+    }
+
+    /// The smallest value at positions `lo..hi` (+inf for none).
+    fn min_in(&self, lo: usize, hi: usize) -> f64 {
+        let (mut lo, mut hi, mut best) = (lo + self.size, hi + self.size, f64::INFINITY);
+        while lo < hi {
+            if lo & 1 == 1 {
+                best = best.min(self.node[lo]);
+                lo += 1;
+            }
+            if hi & 1 == 1 {
+                hi -= 1;
+                best = best.min(self.node[hi]);
+            }
+            (lo, hi) = (lo / 2, hi / 2);
+        }
+        best
     }
 
     /// The first position `>= start` with a value `< bound`: from the leaf, the next
@@ -995,6 +1016,108 @@ pub fn liquidity(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f
             o_level[i] = mean as f32 as f64;
             o_end[i] = swings[group[group.len() - 1]] as f32 as f64;
             o_swept[i] = swept.unwrap_or(0) as f32 as f64;
+        }
+    }
+}
+
+/// Liquidity pools without lookahead, from causal swing reports
+/// ([`swing_highs_lows_causal`]): `(liquidity, level, count, pool_index, swept_highs,
+/// swept_lows)`.
+///
+/// `range` at bar t is `range_percent` of the highest high minus the lowest low so far.
+/// A swing reported at t joins the oldest open pool of its kind whose first level f has
+/// `f - range <= level <= f + range`; else it opens one, open until its sweep: the first
+/// bar after its swing whose high reaches `f + range` (the range at the opening; lows:
+/// low reaches `f - range`). On a join: the kind, the pool's mean level, its count and
+/// its first swing's bar; on a sweep bar, how many pools of two or more of each kind it
+/// sweeps (0 elsewhere). Pools wait in a segment tree by level holding their number, so
+/// the oldest in range is the minimum: O(log n) per swing.
+pub fn liquidity_causal(
+    high: &[f64],
+    low: &[f64],
+    swing_kind: &[f64],
+    swing_level: &[f64],
+    swing_index: &[f64],
+    range_percent: f64,
+    out: &mut [f64],
+) {
+    let len = high.len();
+    let (o_pool, o_swept) = out.split_at_mut(4 * len);
+    o_pool.fill(f64::NAN);
+    o_swept.fill(0.0);
+    let reports: Vec<usize> = (0..len).filter(|&i| !swing_kind[i].is_nan()).collect();
+    let m = reports.len();
+    // the range so far at each report, NaN skipped as pandas' max / min skip it
+    let mut reach = Vec::with_capacity(m);
+    let (mut highest, mut lowest, mut w) = (f64::NAN, f64::NAN, 0);
+    for i in 0..len {
+        if highest.is_nan() || high[i] > highest {
+            highest = high[i];
+        }
+        if lowest.is_nan() || low[i] < lowest {
+            lowest = low[i];
+        }
+        if w < m && reports[w] == i {
+            reach.push((highest - lowest) * range_percent);
+            w += 1;
+        }
+    }
+    let kind: Vec<f64> = reports.iter().map(|&i| swing_kind[i]).collect();
+    let level: Vec<f64> = reports.iter().map(|&i| swing_level[i]).collect();
+    let bar: Vec<usize> = reports.iter().map(|&i| swing_index[i] as usize).collect();
+    let queries: Vec<Query> = (0..m)
+        .map(|w| {
+            let up = kind[w] == 1.0;
+            let reaches = if up { level[w] + reach[w] } else { level[w] - reach[w] };
+            Query { start: bar[w] + 1, level: reaches, up, strict: false }
+        })
+        .collect();
+    let sweep: Vec<usize> = first_reaching(high, low, &queries).into_iter().map(|s| s.unwrap_or(len)).collect();
+    let mut by_sweep: Vec<usize> = (0..m).collect();
+    by_sweep.sort_by_key(|&w| sweep[w]);
+    let mut order: Vec<usize> = (0..m).collect(); // by kind (lows first), then level
+    order.sort_by(|&a, &b| kind[a].total_cmp(&kind[b]).then(level[a].total_cmp(&level[b])));
+    let mut rank = vec![0; m];
+    for (r, &w) in order.iter().enumerate() {
+        rank[w] = r;
+    }
+    let sorted_level: Vec<f64> = order.iter().map(|&w| level[w]).collect();
+    let n_lows = kind.iter().filter(|&&k| k == -1.0).count();
+    let mut pools = MinTree::new(std::iter::repeat_n(f64::NAN, m));
+    let (mut count, mut total) = (vec![0usize; m], vec![0f64; m]);
+    let mut s = 0;
+    for w in 0..=m {
+        let t = if w < m { reports[w] } else { len.saturating_sub(1) };
+        while s < m && sweep[by_sweep[s]] <= t {
+            // pools swept by bar t leave the tree
+            let p = by_sweep[s];
+            s += 1;
+            if pools.value(rank[p]) == p as f64 {
+                pools.remove(rank[p]);
+                if count[p] >= 2 {
+                    o_swept[if kind[p] == 1.0 { 0 } else { len } + sweep[p]] += 1.0;
+                }
+            }
+        }
+        if w == m {
+            break;
+        }
+        let (r, v) = (reach[w], level[w]);
+        let side = if kind[w] == -1.0 { 0..n_lows } else { n_lows..m };
+        let levels = &sorted_level[side.clone()];
+        let lo = side.start + levels.partition_point(|&f| f + r < v);
+        let hi = side.start + levels.partition_point(|&f| f - r <= v);
+        let first = pools.min_in(lo, hi);
+        if first < f64::INFINITY {
+            let p = first as usize;
+            count[p] += 1;
+            total[p] += v;
+            for (row, value) in [kind[w], total[p] / count[p] as f64, count[p] as f64, bar[p] as f64].into_iter().enumerate() {
+                o_pool[row * len + t] = value;
+            }
+        } else if sweep[w] > t {
+            pools.set(rank[w], w as f64);
+            (count[w], total[w]) = (1, v);
         }
     }
 }

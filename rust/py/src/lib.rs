@@ -776,6 +776,22 @@ fn liquidity<'py>(
     rows(py, 4, h.len(), |out| structure::liquidity(h, l, k, v, range_percent, out))
 }
 
+/// `(liquidity, level, count, pool_index, swept_highs, swept_lows)` without lookahead: a (6, len) array.
+#[pyfunction]
+fn liquidity_causal<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+    swing_index: PyReadonlyArray1<'py, f64>,
+    range_percent: f64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l) = (slice("high", &high)?, slice("low", &low)?);
+    let (k, v, b) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?, slice("SwingIndex", &swing_index)?);
+    rows(py, 6, h.len(), |out| structure::liquidity_causal(h, l, k, v, b, range_percent, out))
+}
+
 /// `(previous_high, previous_low, broken_high, broken_low)`: a (4, len) array.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
@@ -882,6 +898,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(sessions, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(order_blocks, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(liquidity, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(liquidity_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(previous_high_low, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(market_structure, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(ranges, &structure_mod)?)?;
