@@ -19,6 +19,16 @@ CAUSAL = {
     "fvg": lambda df, b: structure.fvg(df, mode="causal", backend=b),
     "market_structure": lambda df, b: structure.market_structure(df, 5, backend=b),
     "ranges": lambda df, b: structure.ranges(df, 20, 3.0, backend=b),
+    # the causal swings are made inside: the pipeline a backtest runs
+    "bos_choch": lambda df, b: structure.bos_choch(
+        df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
+    ),
+    "liquidity": lambda df, b: structure.liquidity(
+        df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
+    ),
+    "support_resistance(4 lookbacks)": lambda df, b: structure.support_resistance(
+        df, (20, 50, 100, 200), 0.0005, backend=b
+    ),
 }
 PEER_BARS = min(STRUCTURE_BARS)
 

@@ -161,6 +161,11 @@ ARGUMENTS = {
     "liquidity_causal": _ohlc_args(st.tuples(st.integers(1, 4), st.sampled_from([0.0, 0.01, 0.1, 0.5]))).map(
         lambda a: (a[1], a[2], *kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4]), a[5])
     ),
+    # volumes: the opens' magnitudes (NaN included); tolerances from one tick to the whole range
+    "support_resistance": _ohlc_args(
+        st.tuples(st.integers(1, 3), st.sampled_from([(4,), (5, 9), (30, 6, 12)]), st.sampled_from([0.01, 0.5, 5.0]),
+                  st.integers(1, 3))  # fmt: skip
+    ).map(lambda a: (a[1], a[2], a[3], np.abs(a[0]), a[4], np.array(a[5], dtype=np.int64), a[6], a[7])),
     "previous_high_low": _ohlc_args(st.tuples(st.sampled_from([5, 20, 50]), st.booleans())).map(
         lambda a: (*_period_bins(len(a[1]), a[4], shuffled=a[5]), *a[:4])
     ),

@@ -16,6 +16,7 @@ from barsmith import InputError
 from barsmith.structure import (
     bos_choch,
     fvg,
+    level_proximity,
     liquidity,
     market_structure,
     order_blocks,
@@ -23,6 +24,7 @@ from barsmith.structure import (
     ranges,
     retracements,
     sessions,
+    support_resistance,
     swing_highs_lows,
 )
 
@@ -340,6 +342,82 @@ def test_causal_liquidity_pools_equal_swings_within_the_range_so_far_and_never_c
     assert all(c == list(range(2, len(c) + 2)) for c in counts)
     with pytest.raises(InputError, match="causal swings"):
         liquidity(bars, swing_highs_lows(bars, 3), mode="causal")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_support_and_resistance_are_the_nearest_pivot_clusters_of_each_lookback_without_lookahead(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(3_000, seed=13).reset_index(drop=True)
+    bars.loc[[40, 41, 700], "volume"] = np.nan
+    bars.loc[1_000, "close"] = np.nan
+    tick, length = 0.0004, 3
+    got = support_resistance(bars, (20, 60), tick, pivot_length=length, min_touches=2, backend=backend)
+    # the definition, bar by bar: pivots of the window swing_highs_lows uses, counted once confirmed
+    high, low = bars["high"], bars["low"]
+    is_high = high == high.shift(-length).rolling(2 * length).max()
+    is_low = low == low.shift(-length).rolling(2 * length).min()
+    pivots = pd.concat([pd.DataFrame({"bar": bars.index[is_high], "price": high[is_high]}),
+                        pd.DataFrame({"bar": bars.index[is_low], "price": low[is_low]})])  # fmt: skip
+    pivots["volume"] = bars["volume"].fillna(0).to_numpy()[pivots["bar"]]
+    pivots["bin"] = np.floor(pivots["price"] / tick)
+    checked = 0
+    for t in range(0, len(bars), 7):
+        for window in (20, 60):
+            counted = pivots[(pivots["bar"] > t - window) & (pivots["bar"] + length <= t)]
+            levels = counted.groupby("bin").agg(price=("price", "mean"), touches=("price", "size"),
+                                                volume=("volume", "sum"))  # fmt: skip
+            levels = levels[levels["touches"] >= 2]
+            strength = levels["volume"] * len(counted) / counted["volume"].sum()  # no levels when none count
+            close = bars["close"][t]
+            below, above = levels["price"] <= close, levels["price"] > close
+            expect = [np.nan] * 4
+            if not np.isnan(close) and below.any():
+                b = levels["price"][below].idxmax()
+                expect[:2] = levels["price"][b], strength[b]
+            if not np.isnan(close) and above.any():
+                b = levels["price"][above].idxmin()
+                expect[2:] = levels["price"][b], strength[b]
+            row = got.loc[t, [f"Support_{window}", f"SupportStrength_{window}", f"Resistance_{window}",
+                              f"ResistanceStrength_{window}"]]  # fmt: skip
+            np.testing.assert_allclose(row.to_numpy(dtype=float), expect, rtol=1e-9, err_msg=f"bar {t}, W {window}")
+            checked += not np.isnan(expect[0]) and not np.isnan(expect[2])
+    assert checked > 150
+    for end in range(0, len(bars) + 1, 211):  # the replay test
+        prefix = support_resistance(bars.iloc[:end], (20, 60), tick, pivot_length=length, min_touches=2,
+                                    backend=backend)  # fmt: skip
+        pd.testing.assert_frame_equal(prefix, got.iloc[:end])
+    with pytest.raises(InputError, match="lookbacks longer"):
+        support_resistance(bars, (3,), tick, pivot_length=3)
+    with pytest.raises(InputError) as err:
+        support_resistance(bars, (20,), -1.0)
+    assert err.value.column == "tolerance"
+
+
+def test_level_proximity_weighs_each_level_within_the_band_by_its_strength():
+    import barsmith
+
+    bars = barsmith.synth.ohlc(2_000, seed=14)
+    close = bars["close"]
+    fixed = pd.DataFrame({"Level": [1.095, 1.1, 1.1003, 1.104, np.nan], "Strength": [1.0, 2.0, 0.5, 3.0, 9.0]})
+    got = level_proximity(close, fixed, band=0.002)
+    level, strength = fixed["Level"].to_numpy()[:4], fixed["Strength"].to_numpy()[:4]
+    weight = strength * np.clip(1 - np.abs(close.to_numpy()[:, None] - level) / 0.002, 0, None)
+    below = level <= close.to_numpy()[:, None]
+    np.testing.assert_allclose(got["Support"], (weight * below).sum(axis=1), atol=1e-9)
+    np.testing.assert_allclose(got["Resistance"], (weight * ~below).sum(axis=1), atol=1e-9)
+    assert (got.index == close.index).all() and got["Proximity"].max() > 1
+    # support_resistance's per-bar levels: each lookback's support and resistance, by strength
+    levels = support_resistance(bars, (20, 50), 0.0005)
+    per_bar = level_proximity(close, levels, band=0.001)
+    expect = sum(
+        (levels[f"{side}Strength_{w}"] * (1 - (close - levels[f"{side}_{w}"]).abs() / 0.001).clip(lower=0)).fillna(0)
+        for side in ("Support", "Resistance") for w in (20, 50)
+    )  # fmt: skip
+    np.testing.assert_allclose(per_bar["Proximity"], expect, rtol=1e-12)
+    assert level_proximity(close.to_numpy(), {"PDH": 1.1}, band=0.001)["Proximity"].max() == pytest.approx(1, abs=1e-3)
+    with pytest.raises(InputError):
+        level_proximity(close, levels.iloc[:10])
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)

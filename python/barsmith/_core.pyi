@@ -205,6 +205,11 @@ class _Structure(ModuleType):
         range_percent: float,
     ) -> npt.NDArray[np.float64]:
         """(6, bars): liquidity, level, count, pool_index, swept_highs, swept_lows."""
+    def support_resistance(
+        self, high: _Column, low: _Column, close: _Column, volume: _Column, pivot_length: int,
+        lookbacks: npt.NDArray[np.int64], tolerance: float, min_touches: int,
+    ) -> npt.NDArray[np.float64]:
+        """(4 * lookbacks, bars): per lookback support, support_strength, resistance, resistance_strength."""
     def previous_high_low(
         self, times: npt.NDArray[np.int64], bin: npt.NDArray[np.int64], labels: npt.NDArray[np.int64],
         open: _Column, high: _Column, low: _Column, close: _Column,

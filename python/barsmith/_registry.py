@@ -157,6 +157,12 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "structure",
+            "support_resistance",
+            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, _example_series()[0], np.ones(6), 1,
+                     np.array([2, 3], dtype=np.int64), 0.5, 1),  # fmt: skip
+        ),
+        Kernel(
+            "structure",
             "previous_high_low",
             lambda: (np.arange(6, dtype=np.int64) * 10, np.array([0, 0, 1, 1, 2, 2], dtype=np.int64),
                      np.array([0, 20, 40], dtype=np.int64), *(_example_series()[0] + d for d in (0, 1, -1, 0))),  # fmt: skip

@@ -14,6 +14,7 @@ mitigate a swing or gap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "SESSIONS",
     "bos_choch",
     "fvg",
+    "level_proximity",
     "liquidity",
     "market_structure",
     "ob",
@@ -35,6 +37,7 @@ __all__ = [
     "ranges",
     "retracements",
     "sessions",
+    "support_resistance",
     "swing_highs_lows",
 ]
 
@@ -346,6 +349,137 @@ def ranges(ohlc: pd.DataFrame, length: int = 20, threshold: float = 3.0, atr_len
          "Strength": out[5]},
         index=index,
     )  # fmt: skip
+
+
+def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 100, 200),
+                       tolerance: float | None = None, *, pivot_length: int = 5, min_touches: int = 1,
+                       backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Support and resistance levels from clustered pivots, without lookahead: for each
+    lookback W, columns ``Support_W``, ``SupportStrength_W``, ``Resistance_W``,
+    ``ResistanceStrength_W`` (the lookbacks are computed in parallel).
+
+    Pivots are the bars whose high (low) is the largest (smallest) of the window
+    :func:`swing_highs_lows` uses (``pivot_length`` bars), each counted from the bar that
+    confirms it, ``pivot_length`` later; highs and lows are both touches. At each bar the
+    pivots of the last W bars count: pivots in one ``tolerance``-wide price bin
+    (``floor(price / tolerance)``) make a level when there are at least ``min_touches``,
+    priced at their mean. ``Support`` is the highest level at or below the close,
+    ``Resistance`` the lowest above it (NaN when there is none). Strength weighs touches by
+    volume::
+
+        strength = touches * (mean volume of the level's pivot bars) / (mean volume of all counted pivot bars)
+
+    (NaN volume counts as 0; with no volume at all, strength is the touch count).
+    ``tolerance`` is in price units; by default 0.1% of the first close. O(n log n) per
+    lookback: the occupied bins sit in segment trees.
+
+    Examples
+    --------
+    >>> levels = barsmith.structure.support_resistance(ohlcv, lookbacks=(50, 200), tolerance=0.25)
+    >>> ohlcv["close"] - levels["Support_50"]            # distance to the nearest support
+    """
+    (high, low, close, volume), index = _columns(ohlcv, ("high", "low", "close", "volume"))
+    pivot_length = _length(pivot_length, "pivot_length")
+    min_touches = _length(min_touches, "min_touches")
+    if isinstance(lookbacks, (int, np.integer)):
+        lookbacks = (lookbacks,)
+    windows = [_length(w, "lookbacks") for w in lookbacks]
+    if not windows or min(windows) <= pivot_length:
+        raise InputError(f"need lookbacks longer than pivot_length={pivot_length}, got {list(lookbacks)}",
+                         column="lookbacks")  # fmt: skip
+    if tolerance is None:
+        valid = close[~np.isnan(close)]
+        tolerance = 0.001 * abs(valid[0]) if len(valid) else 1.0
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(tolerance) or tolerance <= 0:  # fmt: skip
+        raise InputError(f"expected a positive price distance, got {tolerance!r}", column="tolerance")
+    out = kernel("support_resistance", backend)(
+        high, low, close, volume, pivot_length, frozen(np.asarray(windows, dtype=np.int64)), float(tolerance),
+        min_touches,
+    )
+    names = ("Support", "SupportStrength", "Resistance", "ResistanceStrength")
+    return pd.DataFrame({f"{name}_{w}": out[4 * k + j] for k, w in enumerate(windows) for j, name in enumerate(names)},
+                        index=index)  # fmt: skip
+
+
+def level_proximity(close: Any, levels: Any, band: float | None = None) -> pd.DataFrame:
+    """How close each close is to strong levels: columns ``Support`` (levels at or below the
+    close), ``Resistance`` (above it) and ``Proximity`` (their sum), each::
+
+        sum over levels of  strength * max(0, 1 - |close - level| / band)
+
+    ``levels`` is the output of :func:`support_resistance` (per-bar levels and strengths,
+    aligned with ``close``), or fixed levels: a mapping or Series of name to price, a
+    sequence of prices (strength 1 each), or a DataFrame with ``Level`` and ``Strength``
+    columns. ``band`` (price units) is where a level stops counting; by default 0.2% of
+    the close. Fixed levels are sorted once and summed by prefix sums: O((n + m) log m).
+
+    Examples
+    --------
+    >>> levels = barsmith.structure.support_resistance(ohlcv, (50, 200), tolerance=0.25)
+    >>> score = barsmith.structure.level_proximity(ohlcv["close"], levels, band=1.0)
+    >>> pivots = barsmith.structure.level_proximity(ohlcv["close"], {"PDH": 4512.25, "PDL": 4488.0}, band=2.0)
+    """
+    values = close["close"] if isinstance(close, pd.DataFrame) and "close" in close.columns else close
+    index = values.index if isinstance(values, pd.Series) else pd.RangeIndex(len(values))
+    c = np.asarray(values, dtype=np.float64)
+    if c.ndim != 1:
+        raise InputError(f"expected one close per bar, got shape {c.shape}", column="close")
+    if band is None:
+        width = 0.002 * np.abs(c)
+    elif isinstance(band, bool) or not isinstance(band, (int, float, np.integer, np.floating)) or not band > 0:
+        raise InputError(f"expected a positive price distance, got {band!r}", column="band")
+    else:
+        width = np.full(len(c), float(band))
+    if isinstance(levels, pd.DataFrame) and any(str(col).startswith("Support_") for col in levels.columns):
+        if len(levels) != len(c):
+            raise InputError(f"{len(levels)} rows of levels for {len(c)} closes: pass support_resistance() of the "
+                             "same bars", column="levels")  # fmt: skip
+        support = resistance = np.zeros(len(c))
+        for col in levels.columns:
+            name, _, window = str(col).partition("_")
+            if name in ("Support", "Resistance"):
+                level = levels[col].to_numpy(dtype=np.float64)
+                strength = levels[f"{name}Strength_{window}"].to_numpy(dtype=np.float64)
+                score = np.nan_to_num(strength * np.clip(1 - np.abs(c - level) / width, 0, None))
+                if name == "Support":
+                    support = support + score
+                else:
+                    resistance = resistance + score
+    else:
+        price, strength = _fixed_levels(levels)
+        order = np.argsort(price, kind="stable")
+        price, strength = price[order], strength[order]
+        weight = np.concatenate([[0.0], np.cumsum(strength)])
+        moment = np.concatenate([[0.0], np.cumsum(strength * price)])
+        lo, mid, hi = (np.searchsorted(price, x, side=s) for x, s in ((c - width, "left"), (c, "right"),
+                                                                      (c + width, "right")))  # fmt: skip
+        # strength * (1 - (c - level) / band) summed over [c - band, c], and its mirror above
+        s_low, m_low = weight[mid] - weight[lo], moment[mid] - moment[lo]
+        s_high, m_high = weight[hi] - weight[mid], moment[hi] - moment[mid]
+        support = np.nan_to_num(s_low - (c * s_low - m_low) / width)
+        resistance = np.nan_to_num(s_high - (m_high - c * s_high) / width)
+    return pd.DataFrame({"Support": support, "Resistance": resistance, "Proximity": support + resistance}, index=index)
+
+
+def _fixed_levels(levels: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(prices, strengths) of fixed levels, NaN prices dropped."""
+    if isinstance(levels, pd.DataFrame):
+        if "Level" not in levels.columns:
+            raise InputError("expected support_resistance() output or a frame with Level (and Strength) columns",
+                             column="levels")  # fmt: skip
+        price = levels["Level"].to_numpy(dtype=np.float64)
+        strength = levels["Strength"].to_numpy(dtype=np.float64) if "Strength" in levels else np.ones(len(price))
+    else:
+        if isinstance(levels, dict):
+            levels = list(levels.values())
+        try:
+            price = np.asarray(levels, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise InputError(f"expected prices, got {type(levels).__name__}", column="levels") from None
+        strength = np.ones(len(price))
+    keep = ~np.isnan(price)
+    return price[keep], strength[keep]
 
 
 def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mode = "smc",

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .indicators import window_high_low
 
@@ -838,6 +838,98 @@ def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_perc
             count[w] = 1
             total[w] = v
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+def support_resistance(high, low, close, volume, pivot_length, lookbacks, tolerance, min_touches):
+    """See ``_pandas/structure.py``: the lookbacks run in parallel (``prange``)."""
+    n = len(close)
+    is_high = _window_extreme(high, pivot_length, 1.0)
+    is_low = _window_extreme(low, pivot_length, -1.0)
+    m = 0
+    for i in range(n):
+        m += is_high[i] + is_low[i]
+    bars = np.empty(m, dtype=np.int64)
+    prices = np.empty(m)
+    p = 0
+    for i in range(n):  # in bar order, a bar's high before its low
+        if is_high[i]:
+            bars[p] = i
+            prices[p] = high[i]
+            p += 1
+        if is_low[i]:
+            bars[p] = i
+            prices[p] = low[i]
+            p += 1
+    weights = np.empty(m)
+    for p in range(m):
+        w = volume[bars[p]]
+        weights[p] = 0.0 if np.isnan(w) else w
+    grid = np.unique(np.floor(prices / tolerance))
+    cell = np.searchsorted(grid, np.floor(prices / tolerance))
+    close_bin = np.floor(close / tolerance)
+    below = np.searchsorted(grid, close_bin, side="right") - 1
+    above = np.searchsorted(grid, close_bin, side="left")
+    out = np.full((4 * len(lookbacks), n), np.nan)
+    for k in prange(len(lookbacks)):
+        _levels(out[4 * k : 4 * k + 4], bars, prices, weights, cell, len(grid), close, below, above,
+                pivot_length, lookbacks[k], min_touches)  # fmt: skip
+    return out
+
+
+@jit
+def _levels(out, bars, prices, weights, cell, n_bins, close, below, above, pivot_length, window, min_touches):
+    """One lookback (see ``_pandas/structure.py``), into ``out`` (4, n)."""
+    n = len(close)
+    touches = np.zeros(n_bins, dtype=np.int64)
+    total = np.zeros(n_bins)
+    volume = np.zeros(n_bins)
+    ahead = _min_tree(np.full(n_bins, np.nan))
+    behind = _min_tree(np.full(n_bins, np.nan))
+    counted = 0
+    counted_volume = 0.0
+    enter = 0
+    leave = 0
+    for t in range(n):
+        while enter < len(bars) and bars[enter] + pivot_length <= t:
+            counted, counted_volume = _touch(enter, 1, cell, prices, weights, touches, total, volume, ahead, behind,
+                                             counted, counted_volume, min_touches)  # fmt: skip
+            enter += 1
+        while leave < len(bars) and bars[leave] <= t - window:
+            counted, counted_volume = _touch(leave, -1, cell, prices, weights, touches, total, volume, ahead, behind,
+                                             counted, counted_volume, min_touches)  # fmt: skip
+            leave += 1
+        if np.isnan(close[t]):
+            continue
+        r = _first_below(behind, n_bins - 1 - below[t], 1.0)
+        b = n_bins - 1 - r if r >= 0 else -1
+        if b >= 0 and total[b] / touches[b] > close[t]:  # the close's own bin, its level above
+            r = _first_below(behind, n_bins - b, 1.0)
+            b = n_bins - 1 - r if r >= 0 else -1
+        if b >= 0:
+            out[0, t] = total[b] / touches[b]
+            out[1, t] = volume[b] * counted / counted_volume if counted_volume > 0 else np.float64(touches[b])
+        b = _first_below(ahead, above[t], 1.0)
+        if b >= 0 and total[b] / touches[b] <= close[t]:  # the close's own bin, its level at or below
+            b = _first_below(ahead, b + 1, 1.0)
+        if b >= 0:
+            out[2, t] = total[b] / touches[b]
+            out[3, t] = volume[b] * counted / counted_volume if counted_volume > 0 else np.float64(touches[b])
+
+
+@jit
+def _touch(p, step, cell, prices, weights, touches, total, volume, ahead, behind, counted, counted_volume,
+           min_touches):  # fmt: skip
+    """A pivot enters (``step`` 1) or leaves (-1) its bin; the trees mark the bins that are levels."""
+    b = cell[p]
+    n_bins = len(touches)
+    touches[b] += step
+    total[b] += step * prices[p]
+    volume[b] += step * weights[p]
+    is_level = touches[b] >= min_touches
+    _tree_set(ahead, b, 0.0 if is_level else np.inf)
+    _tree_set(behind, n_bins - 1 - b, 0.0 if is_level else np.inf)
+    return counted + step, counted_volume + step * weights[p]
 
 
 @jit

@@ -49,12 +49,17 @@ def swing_highs_lows(high, low, swing_length):
 def _swing_candidates(high, low, length):
     """1 where ``high == high.shift(-L).rolling(2 * L).max()``, else -1 where
     ``low == low.shift(-L).rolling(2 * L).min()``, else NaN (smartmoneyconcepts' expressions)."""
-    h, lo = pd.Series(high), pd.Series(low)
     return np.where(
-        h == h.shift(-length).rolling(2 * length).max(),
-        1.0,
-        np.where(lo == lo.shift(-length).rolling(2 * length).min(), -1.0, np.nan),
+        _window_extreme(high, length, 1), 1.0, np.where(_window_extreme(low, length, -1), -1.0, np.nan)
     )
+
+
+def _window_extreme(x, length, sign):
+    """``x == x.shift(-L).rolling(2 * L).max()`` (``sign`` 1) or ``.min()`` (-1): the largest
+    (smallest) of the 2L values from ``L - 1`` before to ``L`` after, none NaN."""
+    x = pd.Series(x)
+    window = x.shift(-length).rolling(2 * length)
+    return (x == (window.max() if sign == 1 else window.min())).to_numpy()
 
 
 def swing_highs_lows_causal(high, low, swing_length):
@@ -594,6 +599,87 @@ def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_perc
             pools.set(rank[w], w)
             count[w], total[w] = 1, v
     sweep_until(n - 1)
+    return out
+
+
+def support_resistance(high, low, close, volume, pivot_length, lookbacks, tolerance, min_touches):
+    """(4 * len(lookbacks), len): per lookback W, support, support_strength, resistance,
+    resistance_strength, without lookahead.
+
+    Pivots are the bars whose high (low) is the largest (smallest) of the window
+    ``swing_highs_lows`` uses, confirmed ``L = pivot_length`` bars later; both kinds are
+    touches. At bar t the pivots confirmed by t from the last W bars count: a level is
+    the touches in one ``tolerance``-wide price bin (``floor(price / tolerance)``) when
+    there are at least ``min_touches``, at their mean price (running sums). Support is the
+    highest level at or below the close, resistance the lowest above it; strength is
+    ``touches * level's mean pivot volume / all counted pivots' mean volume`` (NaN volume as
+    0; touches when every volume is 0). The window moves one bar at a time: a loop, with
+    the occupied bins in segment trees (next and previous level in O(log n))."""
+    n = len(close)
+    is_high, is_low = _window_extreme(high, pivot_length, 1), _window_extreme(low, pivot_length, -1)
+    bars = np.concatenate([np.flatnonzero(is_high), np.flatnonzero(is_low)])
+    prices = np.concatenate([high[is_high], low[is_low]])
+    order = np.argsort(bars, kind="stable")
+    bars, prices = bars[order], prices[order]
+    weights = np.nan_to_num(volume[bars], nan=0.0)
+    grid = np.unique(np.floor(prices / tolerance))  # the occupied bins
+    cell = np.searchsorted(grid, np.floor(prices / tolerance))
+    close_bin = np.floor(close / tolerance)
+    below = np.searchsorted(grid, close_bin, side="right") - 1  # the last bin at or below the close's
+    above = np.searchsorted(grid, close_bin, side="left")  # the first at or above it
+    out = np.full((4 * len(lookbacks), n), np.nan)
+    for k, window in enumerate(lookbacks):
+        out[4 * k : 4 * k + 4] = _levels(n, bars, prices, weights, cell, len(grid), close, below, above,
+                                         pivot_length, window, min_touches)  # fmt: skip
+    return out
+
+
+def _levels(n, bars, prices, weights, cell, n_bins, close, below, above, pivot_length, window, min_touches):
+    """One lookback of ``support_resistance``: the pivots enter when confirmed and leave W
+    bars after their own; ``ahead`` finds the next level at or after a bin, ``behind`` (bins
+    reversed) the previous one."""
+    out = np.full((4, n), np.nan)
+    touches, total, volume = np.zeros(n_bins, dtype=np.int64), np.zeros(n_bins), np.zeros(n_bins)
+    ahead, behind = _MinTree(np.full(n_bins, np.nan)), _MinTree(np.full(n_bins, np.nan))
+    counted, counted_volume = 0, 0.0
+    enter = leave = 0
+
+    def touch(p, step):
+        nonlocal counted, counted_volume
+        b = cell[p]
+        touches[b] += step
+        total[b] += step * prices[p]
+        volume[b] += step * weights[p]
+        counted += step
+        counted_volume += step * weights[p]
+        is_level = touches[b] >= min_touches
+        ahead.set(b, 0.0 if is_level else np.inf)
+        behind.set(n_bins - 1 - b, 0.0 if is_level else np.inf)
+
+    def strength(b):
+        return volume[b] * counted / counted_volume if counted_volume > 0 else float(touches[b])
+
+    for t in range(n):
+        while enter < len(bars) and bars[enter] + pivot_length <= t:
+            touch(enter, 1)
+            enter += 1
+        while leave < len(bars) and bars[leave] <= t - window:
+            touch(leave, -1)
+            leave += 1
+        if close[t] != close[t]:
+            continue
+        r = behind.first_below(n_bins - 1 - below[t], 1.0)
+        b = n_bins - 1 - r if r >= 0 else -1
+        if b >= 0 and total[b] / touches[b] > close[t]:  # the close's own bin, its level above
+            r = behind.first_below(n_bins - b, 1.0)
+            b = n_bins - 1 - r if r >= 0 else -1
+        if b >= 0:
+            out[0, t], out[1, t] = total[b] / touches[b], strength(b)
+        b = ahead.first_below(above[t], 1.0)
+        if b >= 0 and total[b] / touches[b] <= close[t]:  # the close's own bin, its level at or below
+            b = ahead.first_below(b + 1, 1.0)
+        if b >= 0:
+            out[2, t], out[3, t] = total[b] / touches[b], strength(b)
     return out
 
 

@@ -6,6 +6,8 @@
 //! (quadratic in places); these kernels give its exact outputs in one or two
 //! linear passes. Outputs are float64 with NaN where smartmoneyconcepts has NaN.
 
+use rayon::prelude::*;
+
 /// Swing highs and lows, as smartmoneyconcepts' `swing_highs_lows(ohlc, swing_length)`:
 /// `(high_low, level)`, each `len` values.
 ///
@@ -1118,6 +1120,188 @@ pub fn liquidity_causal(
         } else if sweep[w] > t {
             pools.set(rank[w], w as f64);
             (count[w], total[w]) = (1, v);
+        }
+    }
+}
+
+/// Support and resistance from clustered pivots, without lookahead: for each lookback W, 4
+/// rows `(support, support_strength, resistance, resistance_strength)`; the lookbacks run
+/// in parallel.
+///
+/// Pivots are the bars whose high (low) is the largest (smallest) of the swing window
+/// ([`window_extreme`]), confirmed `pivot_length` bars later; both kinds are touches. At bar
+/// t the pivots confirmed by t from the last W bars count: a level is the touches in one
+/// `tolerance`-wide price bin (`floor(price / tolerance)`) when there are at least
+/// `min_touches`, at their mean price (running sums). Support is the highest level at or
+/// below the close, resistance the lowest above it; strength is `touches * level's mean
+/// pivot volume / all counted pivots' mean volume` (NaN volume as 0; touches when all are 0).
+/// Two segment trees over the occupied bins find the next and previous level in O(log n).
+#[allow(clippy::too_many_arguments)]
+pub fn support_resistance(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+    pivot_length: usize,
+    lookbacks: &[usize],
+    tolerance: f64,
+    min_touches: usize,
+    out: &mut [f64],
+) {
+    let len = close.len();
+    let (is_high, is_low) = (window_extreme(high, pivot_length, 1.0), window_extreme(low, pivot_length, -1.0));
+    let mut pivots: Vec<Pivot> = Vec::new(); // in bar order, a bar's high before its low
+    for i in 0..len {
+        for (is, price) in [(is_high[i], high[i]), (is_low[i], low[i])] {
+            if is {
+                let weight = if volume[i].is_nan() { 0.0 } else { volume[i] };
+                pivots.push(Pivot { bar: i, price, weight, cell: 0 });
+            }
+        }
+    }
+    let mut grid: Vec<f64> = pivots.iter().map(|p| (p.price / tolerance).floor()).collect();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    for p in &mut pivots {
+        let bin = (p.price / tolerance).floor();
+        p.cell = grid.partition_point(|&g| g < bin);
+    }
+    // the last bin at or below the close's, the first at or above it
+    let bounds: Vec<(isize, usize)> = close
+        .iter()
+        .map(|&c| {
+            let bin = (c / tolerance).floor();
+            (grid.partition_point(|&g| g <= bin) as isize - 1, grid.partition_point(|&g| g < bin))
+        })
+        .collect();
+    let run = |(k, rows): (usize, &mut [f64])| {
+        levels(rows, &pivots, grid.len(), close, &bounds, pivot_length, lookbacks[k], min_touches)
+    };
+    if lookbacks.len() > 1 {
+        out.par_chunks_mut(4 * len.max(1)).enumerate().for_each(run);
+    } else {
+        out.chunks_mut(4 * len.max(1)).enumerate().for_each(run);
+    }
+}
+
+struct Pivot {
+    bar: usize,
+    price: f64,
+    weight: f64,
+    cell: usize,
+}
+
+/// The pivots counted in one lookback, per occupied price bin; `ahead` holds 0 at each
+/// level's bin, `behind` the same with the bins reversed, so the next and the previous
+/// level are each one `first_below`.
+struct BinLevels {
+    touches: Vec<usize>,
+    total: Vec<f64>,
+    volume: Vec<f64>,
+    counted: usize,
+    counted_volume: f64,
+    ahead: MinTree,
+    behind: MinTree,
+    min_touches: usize,
+}
+
+impl BinLevels {
+    fn new(n_bins: usize, min_touches: usize) -> Self {
+        let empty = || MinTree::new(std::iter::repeat_n(f64::NAN, n_bins));
+        BinLevels {
+            touches: vec![0; n_bins],
+            total: vec![0.0; n_bins],
+            volume: vec![0.0; n_bins],
+            counted: 0,
+            counted_volume: 0.0,
+            ahead: empty(),
+            behind: empty(),
+            min_touches,
+        }
+    }
+
+    /// A pivot enters (`step` 1) or leaves (-1) its bin.
+    fn touch(&mut self, p: &Pivot, step: f64) {
+        let (b, n_bins) = (p.cell, self.touches.len());
+        if step > 0.0 {
+            (self.touches[b], self.counted) = (self.touches[b] + 1, self.counted + 1);
+        } else {
+            (self.touches[b], self.counted) = (self.touches[b] - 1, self.counted - 1);
+        }
+        self.total[b] += step * p.price;
+        self.volume[b] += step * p.weight;
+        self.counted_volume += step * p.weight;
+        let mark = if self.touches[b] >= self.min_touches { 0.0 } else { f64::INFINITY };
+        self.ahead.set(b, mark);
+        self.behind.set(n_bins - 1 - b, mark);
+    }
+
+    fn price(&self, b: usize) -> f64 {
+        self.total[b] / self.touches[b] as f64
+    }
+
+    fn strength(&self, b: usize) -> f64 {
+        if self.counted_volume > 0.0 {
+            self.volume[b] * self.counted as f64 / self.counted_volume
+        } else {
+            self.touches[b] as f64
+        }
+    }
+
+    /// The last level at or below bin `b` (`b` may be -1: none).
+    fn previous(&self, b: isize) -> Option<usize> {
+        let n_bins = self.touches.len() as isize;
+        self.behind.first_below((n_bins - 1 - b) as usize, 1.0).map(|r| self.touches.len() - 1 - r)
+    }
+
+    fn next(&self, b: usize) -> Option<usize> {
+        self.ahead.first_below(b, 1.0)
+    }
+}
+
+/// One lookback of [`support_resistance`] into `out` (4 rows): pivots enter when confirmed
+/// and leave `window` bars after their own.
+#[allow(clippy::too_many_arguments)]
+fn levels(
+    out: &mut [f64],
+    pivots: &[Pivot],
+    n_bins: usize,
+    close: &[f64],
+    bounds: &[(isize, usize)],
+    pivot_length: usize,
+    window: usize,
+    min_touches: usize,
+) {
+    let len = close.len();
+    out.fill(f64::NAN);
+    let mut bins = BinLevels::new(n_bins, min_touches);
+    let (mut enter, mut leave) = (0, 0);
+    for t in 0..len {
+        while enter < pivots.len() && pivots[enter].bar + pivot_length <= t {
+            bins.touch(&pivots[enter], 1.0);
+            enter += 1;
+        }
+        while leave < pivots.len() && pivots[leave].bar + window <= t {
+            bins.touch(&pivots[leave], -1.0);
+            leave += 1;
+        }
+        if close[t].is_nan() {
+            continue;
+        }
+        let (below, above) = bounds[t];
+        let mut support = bins.previous(below);
+        if let Some(b) = support.filter(|&b| bins.price(b) > close[t]) {
+            support = bins.previous(b as isize - 1); // the close's own bin, its level above
+        }
+        if let Some(b) = support {
+            (out[t], out[len + t]) = (bins.price(b), bins.strength(b));
+        }
+        let mut resistance = bins.next(above);
+        if let Some(b) = resistance.filter(|&b| bins.price(b) <= close[t]) {
+            resistance = bins.next(b + 1); // the close's own bin, its level at or below
+        }
+        if let Some(b) = resistance {
+            (out[2 * len + t], out[3 * len + t]) = (bins.price(b), bins.strength(b));
         }
     }
 }

@@ -792,6 +792,27 @@ fn liquidity_causal<'py>(
     rows(py, 6, h.len(), |out| structure::liquidity_causal(h, l, k, v, b, range_percent, out))
 }
 
+/// Per lookback `(support, support_strength, resistance, resistance_strength)`: a (4 * lookbacks, len) array.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn support_resistance<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    pivot_length: usize,
+    lookbacks: PyReadonlyArray1<'py, i64>,
+    tolerance: f64,
+    min_touches: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l, c, v) = (slice("high", &high)?, slice("low", &low)?, slice("close", &close)?, slice("volume", &volume)?);
+    let lookbacks: Vec<usize> = lookbacks.as_array().iter().map(|&w| w.max(0) as usize).collect();
+    rows(py, 4 * lookbacks.len(), c.len(), |out| {
+        structure::support_resistance(h, l, c, v, pivot_length, &lookbacks, tolerance, min_touches, out)
+    })
+}
+
 /// `(previous_high, previous_low, broken_high, broken_low)`: a (4, len) array.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
@@ -899,6 +920,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(order_blocks, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(liquidity, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(liquidity_causal, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(support_resistance, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(previous_high_low, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(market_structure, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(ranges, &structure_mod)?)?;
