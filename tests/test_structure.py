@@ -421,6 +421,21 @@ def test_level_proximity_weighs_each_level_within_the_band_by_its_strength():
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_order_blocks_confirmed_by_volume_compare_the_block_bar_with_the_usual_volume_before_it(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(3_000, seed=15)
+    swings = swing_highs_lows(bars, 5, backend=backend)
+    plain = order_blocks(bars, swings, backend=backend)
+    heavy = order_blocks(bars, swings, volume_factor=1.2, volume_window=10, backend=backend)
+    pd.testing.assert_frame_equal(heavy[plain.columns], plain)  # smartmoneyconcepts' columns unchanged
+    ratio = (bars["volume"] / bars["volume"].rolling(10).mean().shift(1)).where(plain["OB"].notna())
+    pd.testing.assert_series_equal(heavy["VolumeRatio"], ratio, check_names=False, rtol=1e-12)
+    assert (heavy["Confirmed"] == (ratio >= 1.2)).all()
+    assert 0 < heavy["Confirmed"].sum() < plain["OB"].notna().sum()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_market_structure_labels_each_swing_against_the_last_of_its_kind_without_lookahead(backend):
     import barsmith
 

@@ -155,7 +155,8 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
 
 
 def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_mitigation: bool = False, *,
-                 mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
+                 volume_factor: float | None = None, volume_window: int = 20, mode: Mode = "smc",
+                 backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Order blocks: columns ``OB`` (1 bullish, -1 bearish, NaN), ``Top``, ``Bottom``,
     ``OBVolume`` (float32), ``MitigatedIndex`` and ``Percentage`` (float32), as
     smartmoneyconcepts' ``ob`` (also available here as :func:`ob`).
@@ -173,21 +174,40 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
     flag. It rechecks every open block on every bar; here each block waits for the one bar
     that changes it: O(n log n).
 
+    Confirmation by volume (beyond smartmoneyconcepts; its columns are unchanged): with
+    ``volume_factor``, two more columns, ``VolumeRatio``, the block bar's volume over the
+    mean volume of the ``volume_window`` bars before it (``volume / volume.rolling(W).mean()
+    .shift(1)``, NaN off blocks), and ``Confirmed``, ``VolumeRatio >= volume_factor``:
+    blocks built on heavy volume.
+
     Examples
     --------
     >>> swings = barsmith.structure.swing_highs_lows(ohlcv, 5)
     >>> blocks = barsmith.structure.order_blocks(ohlcv, swings)
+    >>> heavy = barsmith.structure.order_blocks(ohlcv, swings, volume_factor=1.5)
+    >>> heavy[heavy["Confirmed"]]
     """
+    from .indicators import sma
+
     _mode(mode)
     (open_, high, low, close, volume), index = _columns(ohlcv, ("open", "high", "low", "close", "volume"))
     kind, _ = _swings(swing_highs_lows, len(high))
     out = kernel("order_blocks", backend)(open_, high, low, close, volume, kind, bool(close_mitigation))
     f32 = np.float32
-    return pd.DataFrame(
+    blocks = pd.DataFrame(
         {"OB": out[0], "Top": out[1].astype(f32), "Bottom": out[2].astype(f32), "OBVolume": out[3].astype(f32),
          "MitigatedIndex": out[4], "Percentage": out[5].astype(f32)},
         index=index,
     )  # fmt: skip
+    if volume_factor is None:
+        return blocks
+    if isinstance(volume_factor, bool) or not isinstance(volume_factor, (int, float, np.integer, np.floating)):
+        raise InputError(f"expected a number (1.5: half as heavy again as usual), got {volume_factor!r}",
+                         column="volume_factor")  # fmt: skip
+    usual = np.concatenate([[np.nan], sma(volume, _length(volume_window, "volume_window"), backend=backend)[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.isnan(out[0]), np.nan, volume / usual)
+    return blocks.assign(VolumeRatio=ratio, Confirmed=ratio >= volume_factor)
 
 
 ob = order_blocks  # smartmoneyconcepts' name
