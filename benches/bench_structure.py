@@ -26,6 +26,9 @@ CAUSAL = {
     "liquidity": lambda df, b: structure.liquidity(
         df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
     ),
+    "retracements": lambda df, b: structure.retracements(
+        df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
+    ),
     "support_resistance(4 lookbacks)": lambda df, b: structure.support_resistance(
         df, (20, 50, 100, 200), 0.0005, backend=b
     ),

@@ -146,6 +146,9 @@ ARGUMENTS = {
     "retracements": _ohlc_args(st.tuples(st.integers(1, 4))).map(
         lambda a: (a[1], a[2], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]))
     ),
+    "retracements_causal": _ohlc_args(st.tuples(st.integers(1, 4))).map(
+        lambda a: (a[1], a[2], *kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4])[:2])
+    ),
     "bos_choch": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
         lambda a: (a[1], a[2], a[3], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
     ),

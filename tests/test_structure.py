@@ -436,6 +436,30 @@ def test_order_blocks_confirmed_by_volume_compare_the_block_bar_with_the_usual_v
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_causal_retracements_measure_each_bar_against_the_swings_known_so_far(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(2_000, seed=16)
+    bars.iloc[[100, 500], bars.columns.get_loc("low")] = np.nan
+    swings = swing_highs_lows(bars, 4, mode="causal", backend=backend)
+    got = retracements(bars, swings, mode="causal", backend=backend)
+    for end in range(0, len(bars) + 1, 67):  # the replay test
+        part = bars.iloc[:end]
+        prefix = retracements(part, swing_highs_lows(part, 4, mode="causal", backend=backend), mode="causal",
+                              backend=backend)  # fmt: skip
+        pd.testing.assert_frame_equal(prefix, got.iloc[:end])
+    kind = swings["HighLow"]
+    direction = kind.ffill().fillna(0)
+    top, bottom = swings["Level"].where(kind == 1).ffill(), swings["Level"].where(kind == -1).ffill()
+    up = direction == 1
+    expected = (100 - (bars["low"] - bottom) / (top - bottom) * 100).where(up)
+    expected = expected.fillna((100 - (bars["high"] - top) / (bottom - top) * 100).where(direction == -1))
+    pd.testing.assert_series_equal(got["CurrentRetracement%"], expected, check_names=False, rtol=1e-12)
+    assert (got["Direction"] == direction).all() and got["DeepestRetracement%"].notna().sum() > 1_500
+    assert (got["DeepestRetracement%"].fillna(-np.inf) >= got["CurrentRetracement%"].fillna(-np.inf)).all()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_market_structure_labels_each_swing_against_the_last_of_its_kind_without_lookahead(backend):
     import barsmith
 

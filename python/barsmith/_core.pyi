@@ -187,6 +187,10 @@ class _Structure(ModuleType):
         """(4, bars): bos, choch, level, swing_index on the breaking bar."""
     def retracements(self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column) -> npt.NDArray[np.float64]:
         """(3, bars): direction, current, deepest."""
+    def retracements_causal(
+        self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column
+    ) -> npt.NDArray[np.float64]:
+        """(3, bars): direction, current, deepest without lookahead."""
     def sessions(
         self, minute: npt.NDArray[np.int64], high: _Column, low: _Column, start: int, end: int
     ) -> npt.NDArray[np.float64]:

@@ -133,6 +133,12 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "structure",
+            "retracements_causal",
+            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.array([np.nan, 1, -1, 1, -1, np.nan]),
+                     _example_series()[0]),  # fmt: skip
+        ),
+        Kernel(
+            "structure",
             "sessions",
             lambda: (np.array([0, 420, 500, 960, 961, 1400], dtype=np.int64), _example_series()[0] + 1,
                      _example_series()[0], 420, 960),  # fmt: skip

@@ -514,11 +514,23 @@ def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mo
     since the direction began. As in smartmoneyconcepts, the values then move one bar
     later (the last bar's wrap to bar 0) and the bars through the third change of
     direction are zeroed.
+
+    ``mode="causal"`` (with ``swing_highs_lows(ohlc, L, mode="causal")``): the same
+    formulas on each bar from the report that confirms the swing, unrounded and
+    unshifted, NaN before a top and a bottom are known (or for an empty range); nothing
+    after a row is used for it.
+
+    Examples
+    --------
+    >>> pullback = barsmith.structure.retracements(ohlc, swing_highs_lows(ohlc, 5, mode="causal"), mode="causal")
     """
-    _mode(mode)
     (high, low), index = _columns(ohlc, ("high", "low"))
-    kind, level = _swings(swing_highs_lows, len(high))
-    out = kernel("retracements", backend)(high, low, kind, level)
+    if _mode(mode, causal=True) == "causal":
+        kind, level, _ = _causal_swings(swing_highs_lows, len(high))
+        out = kernel("retracements_causal", backend)(high, low, kind, level)
+    else:
+        kind, level = _swings(swing_highs_lows, len(high))
+        out = kernel("retracements", backend)(high, low, kind, level)
     return pd.DataFrame(
         {"Direction": out[0].astype(np.int32), "CurrentRetracement%": out[1], "DeepestRetracement%": out[2]},
         index=index,

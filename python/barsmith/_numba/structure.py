@@ -435,6 +435,38 @@ def retracements(high, low, swing_kind, swing_level):
 
 
 @jit
+def retracements_causal(high, low, swing_kind, swing_level):
+    """See ``_pandas/structure.py``: smc mode's formulas on causal swings, on the bar itself."""
+    n = len(high)
+    out = np.full((3, n), np.nan)
+    direction = 0.0
+    top = np.nan
+    bottom = np.nan
+    deepest = np.nan
+    for i in range(n):
+        if swing_kind[i] == 1.0 or swing_kind[i] == -1.0:
+            if swing_kind[i] != direction:
+                deepest = np.nan  # a new direction
+            direction = swing_kind[i]
+            if direction == 1.0:
+                top = swing_level[i]
+            else:
+                bottom = swing_level[i]
+        current = np.nan
+        if top != bottom:  # NaN before both are known: the formulas give it
+            if direction == 1.0:
+                current = 100 - (low[i] - bottom) / (top - bottom) * 100
+            elif direction == -1.0:
+                current = 100 - (high[i] - top) / (bottom - top) * 100
+        if not np.isnan(current) and (np.isnan(deepest) or current > deepest):
+            deepest = current
+        out[0, i] = direction
+        out[1, i] = current
+        out[2, i] = deepest if not np.isnan(current) else np.nan
+    return out
+
+
+@jit
 def sessions(minute, high, low, start, end):
     """See ``rust/core/src/structure.rs``."""
     n = len(high)

@@ -299,6 +299,29 @@ def retracements(high, low, swing_kind, swing_level):
     return np.stack([direction.astype(np.float64), current, deepest])
 
 
+def retracements_causal(high, low, swing_kind, swing_level):
+    """(3, len): direction, current, deepest retracement in percent, without lookahead::
+
+        direction = kind.ffill().fillna(0);  top = level.where(kind == 1).ffill();  bottom = level.where(kind == -1).ffill()
+        current = where(direction == 1, 100 - (low - bottom) / (top - bottom) * 100,
+                        100 - (high - top) / (bottom - top) * 100)      # NaN before both, or for an empty range
+        deepest = current.groupby((direction != direction.shift()).cumsum()).cummax()
+
+    with ``kind``/``level`` the causal swing reports: smc mode's formulas on the bar itself,
+    unrounded and unshifted."""
+    kind, level = pd.Series(swing_kind), pd.Series(swing_level)
+    direction = kind.ffill().fillna(0.0).to_numpy()
+    top = level.where(kind == 1).ffill().to_numpy()
+    bottom = level.where(kind == -1).ffill().to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(top != bottom, 100 - (low - bottom) / (top - bottom) * 100, np.nan)
+        down = np.where(top != bottom, 100 - (high - top) / (bottom - top) * 100, np.nan)
+    current = np.where(direction == 1, up, np.where(direction == -1, down, np.nan))
+    run = np.cumsum(np.diff(direction, prepend=np.nan) != 0)  # a new run at each change of direction
+    deepest = pd.Series(current).groupby(run).cummax().to_numpy()
+    return np.stack([direction, current, deepest])
+
+
 def sessions(minute, high, low, start, end):
     """(3, len): active, high, low, as smartmoneyconcepts' ``sessions`` (a loop, in its own
     arithmetic: the running high and low are stored as float32 and compared with Python's

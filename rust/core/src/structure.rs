@@ -629,6 +629,42 @@ pub fn retracements(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: 
     }
 }
 
+/// Retracements without lookahead, from causal swing reports: `(direction, current,
+/// deepest)`. A high report sets the direction to 1 and the top, a low report -1 and the
+/// bottom; on every bar from then, smc mode's formulas on the bar itself, unrounded:
+/// `100 - (low - bottom) / (top - bottom) * 100` going up, `100 - (high - top) / (bottom -
+/// top) * 100` going down (NaN before both are known or for an empty range); `deepest`
+/// the running maximum since the direction began (NaN where `current` is).
+pub fn retracements_causal(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]) {
+    let len = high.len();
+    let (mut direction, mut top, mut bottom, mut deepest) = (0.0, f64::NAN, f64::NAN, f64::NAN);
+    for i in 0..len {
+        let kind = swing_kind[i];
+        if kind == 1.0 || kind == -1.0 {
+            if kind != direction {
+                deepest = f64::NAN; // a new direction
+            }
+            direction = kind;
+            if kind == 1.0 { top = swing_level[i] } else { bottom = swing_level[i] }
+        }
+        let mut current = f64::NAN;
+        if top != bottom {
+            // NaN before both are known: the formulas give it
+            if direction == 1.0 {
+                current = 100.0 - (low[i] - bottom) / (top - bottom) * 100.0;
+            } else if direction == -1.0 {
+                current = 100.0 - (high[i] - top) / (bottom - top) * 100.0;
+            }
+        }
+        if !current.is_nan() && (deepest.is_nan() || current > deepest) {
+            deepest = current;
+        }
+        out[i] = direction;
+        out[len + i] = current;
+        out[2 * len + i] = if current.is_nan() { f64::NAN } else { deepest };
+    }
+}
+
 /// Trading sessions, as smartmoneyconcepts' `sessions(ohlc, session)`: `(active, high, low)`.
 /// A bar is active when its minute of the day lies in `[start, end]` (or, when
 /// `start >= end`, at or after `start` or at or before `end`); an active bar carries the

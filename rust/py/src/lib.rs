@@ -729,6 +729,20 @@ fn retracements<'py>(
     rows(py, 3, h.len(), |out| structure::retracements(h, l, k, v, out))
 }
 
+/// `(direction, current, deepest)` without lookahead: a (3, len) array.
+#[pyfunction]
+fn retracements_causal<'py>(
+    py: Python<'py>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (h, l) = (slice("high", &high)?, slice("low", &low)?);
+    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
+    rows(py, 3, h.len(), |out| structure::retracements_causal(h, l, k, v, out))
+}
+
 /// `(active, high, low)`: a (3, len) array.
 #[pyfunction]
 fn sessions<'py>(
@@ -916,6 +930,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(bos_choch, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(bos_choch_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(retracements, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(retracements_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(sessions, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(order_blocks, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(liquidity, &structure_mod)?)?;
