@@ -940,13 +940,19 @@ def _levels(out, bars, prices, weights, cell, n_bins, close, below, above, pivot
             b = n_bins - 1 - r if r >= 0 else -1
         if b >= 0:
             out[0, t] = total[b] / touches[b]
-            out[1, t] = volume[b] * counted / counted_volume if counted_volume > 0 else np.float64(touches[b])
+            out[1, t] = _strength(b, touches, volume, counted, counted_volume)
         b = _first_below(ahead, above[t], 1.0)
         if b >= 0 and total[b] / touches[b] <= close[t]:  # the close's own bin, its level at or below
             b = _first_below(ahead, b + 1, 1.0)
         if b >= 0:
             out[2, t] = total[b] / touches[b]
-            out[3, t] = volume[b] * counted / counted_volume if counted_volume > 0 else np.float64(touches[b])
+            out[3, t] = _strength(b, touches, volume, counted, counted_volume)
+
+
+@jit
+def _strength(b, touches, volume, counted, counted_volume):
+    """Touches weighted by the level's mean pivot volume over all counted pivots' mean."""
+    return volume[b] * counted / counted_volume if counted_volume > 0 else np.float64(touches[b])
 
 
 @jit

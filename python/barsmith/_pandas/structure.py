@@ -589,9 +589,10 @@ def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_perc
     sweep = np.where(sweep >= 0, sweep, n)
     by_sweep = np.argsort(sweep, kind="stable")
     order = np.lexsort((level, kind))  # by kind, then level
-    sorted_kind, sorted_level = kind[order], level[order]
+    sorted_level = level[order]
     rank = np.empty(len(reports), dtype=np.int64)
     rank[order] = np.arange(len(reports))
+    n_lows = int(np.count_nonzero(kind == -1))  # the lows come first in the level order
     pools = _MinTree(np.full(len(reports), np.nan))
     count, total = np.zeros(len(reports), dtype=np.int64), np.zeros(len(reports))
     s = 0
@@ -609,7 +610,7 @@ def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_perc
     for w, t in enumerate(reports):  # each swing's pool depends on the pools so far: a loop
         sweep_until(t)
         r, v = reach[w], level[w]
-        side = (np.searchsorted(sorted_kind, kind[w], "left"), np.searchsorted(sorted_kind, kind[w], "right"))
+        side = (0, n_lows) if kind[w] == -1 else (n_lows, len(reports))
         lo = bisect.bisect_left(sorted_level, v, *side, key=lambda f: f + r)
         hi = bisect.bisect_right(sorted_level, v, *side, key=lambda f: f - r)
         first = pools.min_in(lo, hi)
