@@ -1,6 +1,5 @@
-"""Order flow kernels: classification, CVD, decayed trade pressure, volume profile and bar flow
-imbalance,
-every backend x size."""
+"""Order flow kernels: classification, CVD, decayed trade pressure, aggressive trades, volume
+profile and bar flow imbalance, every backend x size."""
 
 from .common import BACKENDS, SIZES, trades, warm
 
@@ -27,6 +26,12 @@ class OrderFlow:
 
     def time_multi_timeframe_flow(self, backend, n):
         barsmith.orderflow.multi_timeframe_flow(self.df, ("5s", "1min", "5min"), backend=backend)
+
+    def time_aggressive_trades_by_count(self, backend, n):
+        barsmith.orderflow.aggressive_trades(self.df, size_quantile=0.99, window=1000, backend=backend)
+
+    def time_aggressive_trades_by_time(self, backend, n):
+        barsmith.orderflow.aggressive_trades(self.df, size_quantile=0.99, window="5min", backend=backend)
 
     def time_volume_profile_daily(self, backend, n):
         barsmith.orderflow.volume_profile(self.df, bin_size=0.25, by="1D", backend=backend)

@@ -9,6 +9,7 @@ from conftest import ALL_BACKENDS
 import barsmith
 from barsmith import InputError
 from barsmith.orderflow import (
+    aggressive_trades,
     classify_trades,
     cvd,
     flow_imbalance,
@@ -117,6 +118,13 @@ def test_trade_pressure_is_pandas_time_ewm_times_the_decayed_count(trades, backe
     assert flow["imbalance"].between(-1, 1).all()
 
 
+def test_trade_pressure_agrees_to_the_bit_across_backends(trades):
+    # the imbalance cancels (buy - sell); an ulp apart in one decay once showed as 5e-9
+    frames = [trade_flow(trades, half_life="30s", backend=b) for b in ALL_BACKENDS]
+    for frame in frames[1:]:
+        pd.testing.assert_frame_equal(frame, frames[0], check_exact=True)
+
+
 def test_trade_pressure_halves_every_half_life_and_says_what_it_needs():
     ts = np.array([0, 10, 10, 40], dtype=np.int64) * 1_000_000_000
     flow = trade_flow(ts_event=ts, price=np.ones(4), size=np.array([8.0, 0, 2, 1]),
@@ -198,3 +206,104 @@ def test_multi_timeframe_flow_uses_only_trades_up_to_each_bar(trades, backend):
     pd.testing.assert_frame_equal(early, flow.iloc[: len(early)])
     with pytest.raises(InputError, match="whole number"):
         multi_timeframe_flow(trades, ("5s", "7s"))
+
+
+@pytest.fixture(scope="module")
+def book_trades():
+    """Trade records of a generated MBP-10 day: each carries the book just before it."""
+    events = barsmith.synth.mbp10(150_000, seed=4)
+    return events[events["action"] == "T"]
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_large_trades_use_the_pandas_rolling_quantile_of_earlier_trades(book_trades, backend):
+    size = book_trades["size"].astype(float).reset_index(drop=True)
+    by_count = aggressive_trades(book_trades, size_quantile=0.9, window=300, backend=backend)
+    expected = size.rolling(300).quantile(0.9).shift(1)
+    np.testing.assert_array_equal(by_count["size_threshold"].to_numpy(), expected.to_numpy())
+    np.testing.assert_array_equal(by_count["large"].to_numpy(), (size > expected).to_numpy())
+    assert by_count["large"].sum() > 0
+
+    timed = size.set_axis(pd.DatetimeIndex(book_trades["ts_event"]))
+    by_time = aggressive_trades(book_trades, size_quantile=0.99, window="2min", min_periods=20, backend=backend)
+    expected = timed.rolling("2min", closed="left", min_periods=20).quantile(0.99)
+    np.testing.assert_array_equal(by_time["size_threshold"].to_numpy(), expected.to_numpy())
+    assert by_time.index.equals(book_trades.index)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_a_sweep_is_one_order_taking_several_price_levels(book_trades, backend):
+    got = aggressive_trades(book_trades, backend=backend)
+    frame = book_trades.reset_index(drop=True)
+    event = ((frame.ts_event != frame.ts_event.shift()) | (frame.side != frame.side.shift())).cumsum()
+    levels = frame.groupby(event).price.transform("nunique")
+    np.testing.assert_array_equal(got["event_levels"].to_numpy(), levels.to_numpy())
+    np.testing.assert_allclose(got["event_size"].to_numpy(), frame.groupby(event)["size"].transform("sum"), rtol=1e-12)
+    np.testing.assert_array_equal(got["sweep"].to_numpy(), levels.to_numpy() >= 2)
+    assert 0 < got["sweep"].sum() < len(got) // 10
+    # a sweep's later prints go beyond the touch it found
+    assert got.loc[got["through"].to_numpy(dtype=bool, na_value=False), "sweep"].all()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_touch_against_the_trades_quotes_or_a_book(backend):
+    ts = pd.to_datetime([10, 20, 20, 30, 40, 50], unit="s", utc=True)
+    trades = pd.DataFrame({
+        "ts_event": ts, "price": [100.0, 100.25, 100.5, 99.75, 100.0, 100.0], "size": [1.0, 2, 3, 4, 5, 6],
+        "side": ["B", "B", "B", "A", "A", "N"],
+    })  # fmt: skip
+    quotes = {"bid": [np.nan, 100.0, 100.0, 100.0, 99.75, 99.75], "ask": [np.nan, 100.25, 100.25, 100.25, 100.0, 100.25]}
+    got = aggressive_trades(trades.assign(bid_px=quotes["bid"], ask_px=quotes["ask"]), backend=backend)
+    # unknown touch; at the ask; through the ask; through the bid; inside (a sell at the ask); N inside
+    assert got["at_touch"].tolist() == [pd.NA, True, True, True, False, False]
+    assert got["through"].tolist() == [pd.NA, False, True, True, False, False]
+    assert got["sweep"].tolist() == [False, True, True, False, False, False]
+
+    book = pd.DataFrame({"ts_event": pd.to_datetime([5, 20, 25], unit="s", utc=True),
+                         "bid_px_00": [99.75, 99.0, 99.75], "ask_px_00": [100.0, 101.0, 100.0]})  # fmt: skip
+    merged = pd.merge_asof(trades, book, on="ts_event", allow_exact_matches=False)
+    from_book = aggressive_trades(trades, book=book, backend=backend)
+    from_columns = aggressive_trades(merged, backend=backend)
+    pd.testing.assert_frame_equal(from_book, from_columns)
+    # the quote at 20 s comes too late for the trades at 20 s; the sell at 40 s is above the bid
+    assert from_book["at_touch"].tolist() == [True, True, True, True, False, True]
+    no_quotes = aggressive_trades(trades, backend=backend)
+    assert no_quotes["at_touch"].isna().all()
+
+
+def test_aggressive_trades_sorts_quotes_with_the_trades_and_leaves_the_input_alone():
+    trades = pd.DataFrame({"ts_event": pd.to_datetime([30, 10, 20], unit="s", utc=True), "price": [101.0, 100.0, 99.0],
+                           "size": [1.0, 2.0, 3.0], "side": ["B", "B", "A"], "bid": [100.0, 99.0, 99.0],
+                           "ask": [101.0, 100.5, 100.0]})  # fmt: skip
+    before = trades.copy()
+    got = aggressive_trades(trades, sort=True, window=1, min_periods=1)
+    pd.testing.assert_frame_equal(trades, before)
+    assert got.index.tolist() == [1, 2, 0]
+    assert got["at_touch"].tolist() == [False, True, True]
+    assert got["size_threshold"].tolist()[1:] == [2.0, 3.0]
+    arrays = aggressive_trades(ts_event=trades["ts_event"].to_numpy(), price=trades["price"].to_numpy(),
+                               size=trades["size"].to_numpy(), bid=trades["bid"], ask=trades["ask"], sort=True)  # fmt: skip
+    assert arrays["at_touch"].tolist() == [False, True, True]  # no side: either touch counts
+    assert isinstance(arrays.index, pd.DatetimeIndex)
+    with pytest.raises(InputError, match="not sorted"):
+        aggressive_trades(trades)
+
+
+def test_aggressive_trades_bad_parameters_name_what_to_fix(book_trades):
+    few = book_trades.iloc[:50]
+    with pytest.raises(InputError, match="size_quantile"):
+        aggressive_trades(few, size_quantile=1.5)
+    with pytest.raises(InputError, match="window"):
+        aggressive_trades(few, window=0)
+    with pytest.raises(InputError, match="window"):
+        aggressive_trades(few, window="1 month")
+    with pytest.raises(InputError, match="min_periods"):
+        aggressive_trades(few, min_periods=0)
+    with pytest.raises(InputError, match="book"):
+        aggressive_trades(few, book=few)
+    plain = few[["ts_event", "price", "size"]]
+    with pytest.raises(InputError, match="ask"):
+        aggressive_trades(plain, bid=few["bid_px_00"])
+    with pytest.raises(InputError, match="bid"):
+        aggressive_trades(plain, bid=few["bid_px_00"][:3], ask=few["ask_px_00"][:3])
+    assert aggressive_trades(plain.iloc[:0]).empty

@@ -55,6 +55,25 @@ def _cvd_args():
     return trade_arrays().flatmap(build)
 
 
+def _rolling_quantile_args():
+    """Sizes (NaN now and then, ties) over windows of earlier trades: a count or a duration."""
+
+    def build(args):
+        ts, _, size, _ = args
+        nan_at = st.lists(st.integers(0, max(len(size) - 1, 0)), max_size=3 if len(size) else 0)
+        count = st.integers(1, 8).map(lambda w: (np.maximum(np.arange(len(ts)) - w, 0), np.arange(len(ts))))
+        duration = st.sampled_from([1, SECOND, 60 * SECOND]).map(
+            lambda w: (np.searchsorted(ts, ts - w, side="left"), np.searchsorted(ts, ts, side="left"))
+        )
+        return st.tuples(nan_at, st.one_of(count, duration), st.sampled_from([0.0, 0.25, 0.5, 0.99, 1.0]),
+                         st.integers(1, 4)).map(
+            lambda a: (np.where(np.isin(np.arange(len(size)), a[0]), np.nan, size),
+                       *(np.ascontiguousarray(b, dtype=np.int64) for b in a[1]), a[2], a[3])
+        )  # fmt: skip
+
+    return trade_arrays().flatmap(build)
+
+
 @st.composite
 def _panel(draw, n_inputs=1):
     """(series, points) float arrays: empty, one point, NaN runs, flat stretches, steps."""
@@ -115,8 +134,11 @@ ARGUMENTS = {
                    np.array([r[2] for r in a[0]], dtype=np.float64), a[1], a[2])
     ),  # fmt: skip
     "trade_flow": st.tuples(trade_arrays(), st.sampled_from([1e6, 1e9, 3e10, 1e15])).map(
-        lambda a: (a[0][0], a[0][2], a[0][3] if len(a[0][3]) else np.zeros(len(a[0][2]), np.int8), a[1])
+        lambda a: (np.exp2(-np.diff(a[0][0], prepend=a[0][0][:1]).astype(np.float64) / a[1]), a[0][2],
+                   a[0][3] if len(a[0][3]) else np.zeros(len(a[0][2]), np.int8))
     ),
+    "rolling_quantile": _rolling_quantile_args(),
+    "trade_events": trade_arrays().map(lambda a: (*a[:3], a[3] if len(a[3]) else np.zeros(len(a[0]), np.int8))),
     "mbp10_bars": book_events(),
     "sma": _indicator_args(convention=False),
     "wma": _indicator_args(convention=False),

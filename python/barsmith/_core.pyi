@@ -67,14 +67,24 @@ class _Bars(ModuleType):
 
 class _OrderFlow(ModuleType):
     def trade_flow(
-        self, ts: npt.NDArray[np.int64], size: npt.NDArray[np.float64], sign: npt.NDArray[np.int8], half_life_ns: float
+        self, decay: npt.NDArray[np.float64], size: npt.NDArray[np.float64], sign: npt.NDArray[np.int8]
     ) -> npt.NDArray[np.float64]:
-        """(4, trades): buy, sell, ratio, imbalance."""
+        """(4, trades): buy, sell, ratio, imbalance; ``decay[i]`` multiplies the pressure before trade i."""
     def volume_profile(
         self, period: npt.NDArray[np.int64], level: npt.NDArray[np.int64], volume: npt.NDArray[np.float64],
         value_area: float, node_window: int,
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8]]:
         """One row per (period, level): period, level, volume, flags (1 poc, 2 value area, 4 hvn, 8 lvn)."""
+    def rolling_quantile(
+        self, x: npt.NDArray[np.float64], start: npt.NDArray[np.int64], end: npt.NDArray[np.int64], quantile: float,
+        min_periods: int,
+    ) -> npt.NDArray[np.float64]:
+        """The linear-interpolated quantile of each window ``[start[i], end[i])``, NaN skipped."""
+    def trade_events(
+        self, ts: npt.NDArray[np.int64], price: npt.NDArray[np.float64], size: npt.NDArray[np.float64],
+        sign: npt.NDArray[np.int8],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Per trade: its event's distinct prices and total size (same ts and sign, consecutive)."""
     def trade_signs(
         self, price: npt.NDArray[np.float64], mid: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.int8]: ...

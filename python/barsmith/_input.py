@@ -49,6 +49,7 @@ class Trades:
     side: np.ndarray  # empty when the input has no side
     index: pd.Index | None  # the caller's index (None for array input)
     original_side: Any = None  # the caller's side values, to quote them in errors
+    order: np.ndarray | None = None  # the rows sort=True reordered (None: as given)
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -275,13 +276,14 @@ def trades_input(
         raise InputError("expected 1-D columns", column="ts_event")
     if len(ts_arr) and ts_arr[0] == _NAT:
         raise InputError("missing timestamp (NaT)", column="ts_event", row=0)
+    order = None
     if sort and len(ts_arr) > 1 and np.any(ts_arr[1:] < ts_arr[:-1]):
         order = np.argsort(ts_arr, kind="stable")
         ts_arr, price_arr, size_arr = ts_arr[order], price_arr[order], size_arr[order]
         side_arr = side_arr[order] if len(side_arr) else side_arr
         index = index[order] if index is not None else None
         side = None  # quote the mapped sign in errors: positions no longer match
-    out = Trades(frozen(ts_arr), frozen(price_arr), frozen(size_arr), frozen(side_arr), index, side)
+    out = Trades(frozen(ts_arr), frozen(price_arr), frozen(size_arr), frozen(side_arr), index, side, order)
     if scan:
         raise_bad_rows(out, kernel("scan_trades", backend)(out.ts, out.price, out.size, out.side))
     return out

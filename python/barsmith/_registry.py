@@ -187,14 +187,25 @@ KERNELS: dict[str, Kernel] = {
         Kernel(
             "orderflow",
             "trade_flow",
-            lambda: (np.array([0, 5, 5, 20, 21], dtype=np.int64), np.ones(5), np.array([1, -1, 0, 1, 1], dtype=np.int8),
-                     10.0),  # fmt: skip
+            lambda: (np.array([1.0, 0.5, 1.0, 0.25, 0.9]), np.ones(5), np.array([1, -1, 0, 1, 1], dtype=np.int8)),
         ),
         Kernel(
             "orderflow",
             "volume_profile",
             lambda: (np.array([0, 0, 0, 1, 1], dtype=np.int64), np.array([3, 1, 3, 2, 2], dtype=np.int64), np.ones(5),
                      0.7, 1),  # fmt: skip
+        ),
+        Kernel(
+            "orderflow",
+            "rolling_quantile",
+            lambda: (np.array([1.0, 5.0, 3.0, np.nan, 8.0, 8.0]), np.array([0, 0, 0, 1, 2, 3], dtype=np.int64),
+                     np.arange(6, dtype=np.int64), 0.9, 1),  # fmt: skip
+        ),
+        Kernel(
+            "orderflow",
+            "trade_events",
+            lambda: (np.array([0, 1, 1, 1, 2], dtype=np.int64), np.array([1.0, 1.0, 1.25, 1.25, 1.0]), np.ones(5),
+                     np.array([1, 1, 1, 1, -1], dtype=np.int8)),  # fmt: skip
         ),
         Kernel(
             "orderflow",

@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                             "when installed")  # fmt: skip
     bench.add_argument("--indicators", default=None, metavar="POINTS",
                        help="also the indicators on this many points (e.g. 1e6), beside TA-Lib when installed")
+    bench.add_argument("--orderflow", default=None, metavar="TRADES",
+                       help="also the order-flow functions on this many trades (e.g. 1e6)")
     bench.add_argument("--book", default=None, metavar="SIZES",
                        help="also MBP-10 book bars, reading and peak memory for these event counts (e.g. 1.9e6)")
 
@@ -156,6 +158,8 @@ def _bench(args: argparse.Namespace) -> int:
         _indicator_tables(int(float(args.indicators)), args.repeat)
     if args.structure:
         _structure_tables(int(float(args.structure)), args.repeat)
+    if args.orderflow:
+        _orderflow_tables(int(float(args.orderflow)), args.repeat)
     for n in [int(float(s)) for s in args.book.split(",")] if args.book else []:
         _book_section(n, "5s", 1, args.repeat)
         print(f"peak memory for a day (read + bars, fresh process): {_book_peak_memory(n)}")
@@ -216,6 +220,30 @@ def _structure_tables(n_bars: int, repeat: int) -> None:
             rows = compare(lambda b, f=ours: f(b).reset_index(drop=True).astype(float), peers, 1, progress)
         print(f"\n{name}, smc mode, {n_bars:,} bars")
         print(table(rows, n_bars, "bars"))
+
+
+def _orderflow_tables(n_trades: int, repeat: int) -> None:
+    """Each order-flow function: every backend, on one generated day of trades."""
+    import barsmith
+
+    from ._timing import compare, table
+
+    trades = barsmith.synth.trades(n_trades, seed=1)
+    flow = barsmith.orderflow
+    calls = {
+        "classify_trades tick": lambda b: flow.classify_trades(trades, "tick", backend=b).to_frame(),
+        "cvd reset=1D": lambda b: flow.cvd(trades, reset="1D", backend=b).to_frame(),
+        "trade_flow 30s": lambda b: flow.trade_flow(trades, "30s", backend=b),
+        "aggressive_trades window=1000": lambda b: flow.aggressive_trades(trades, window=1000, backend=b),
+        "aggressive_trades window=5min": lambda b: flow.aggressive_trades(trades, window="5min", backend=b),
+        "volume_profile 1D": lambda b: flow.volume_profile(trades, 0.25, "1D", backend=b).reset_index(drop=True),
+        "multi_timeframe_flow": lambda b: flow.multi_timeframe_flow(trades, backend=b),
+    }
+    for name, call in calls.items():
+        with tqdm(total=3, desc=name, leave=False) as progress:
+            rows = compare(lambda b, f=call: f(b).reset_index(drop=True).astype(float), {}, repeat, progress)
+        print(f"\n{name}, {n_trades:,} trades")
+        print(table(rows, n_trades, "trades"))
 
 
 def _book_peak_memory(n_events: int) -> str:

@@ -20,7 +20,7 @@ from ._errors import InputError
 from ._input import frozen, interval_ns, to_float, to_ns, trades_input
 from ._registry import kernel
 
-__all__ = ["classify_trades", "cvd", "flow_imbalance", "multi_timeframe_flow", "trade_flow", "volume_profile"]
+__all__ = ["aggressive_trades", "classify_trades", "cvd", "flow_imbalance", "multi_timeframe_flow", "trade_flow", "volume_profile"]
 
 QUOTE_COLUMNS = (("bid_px_00", "ask_px_00"), ("bid_px", "ask_px"), ("bid", "ask"))
 
@@ -62,7 +62,8 @@ def classify_trades(
     elif method == "lee_ready":
         if quotes is None:
             raise InputError("method='lee_ready' needs quotes=DataFrame(ts_event, bid_px, ask_px)", column="quotes")
-        mid = _prevailing_mid(quotes, t.ts)
+        bid, ask = _prevailing_quotes(quotes, t.ts, strict=False)
+        mid = (bid + ask) / 2.0
     else:
         raise InputError(f"method must be 'tick' or 'lee_ready', got {method!r}", column="method")
     signs = kernel("trade_signs", backend)(t.price, frozen(mid))
@@ -133,7 +134,9 @@ def trade_flow(
     """
     t = trades_input(trades, sort=sort, require_side=True, backend=backend, **arrays)
     half_life_ns = float(interval_ns(half_life, "half_life"))
-    out = kernel("trade_flow", backend)(t.ts, t.size, t.side, half_life_ns)
+    # the decays in NumPy, once for every backend (libm's exp2 can differ by an ulp)
+    decay = np.exp2(-np.diff(t.ts, prepend=t.ts[:1]).astype(np.float64) / half_life_ns)
+    out = kernel("trade_flow", backend)(decay, t.size, t.side)
     index = t.index if t.index is not None else pd.DatetimeIndex(pd.to_datetime(t.ts, utc=True), name="ts_event")
     columns = ("buy_pressure", "sell_pressure", "ratio", "imbalance")
     return pd.DataFrame(dict(zip(columns, out)), index=index)
@@ -223,6 +226,123 @@ def multi_timeframe_flow(
     return pd.DataFrame(out, index=bars.index)
 
 
+def aggressive_trades(
+    trades: pd.DataFrame | None = None,
+    book: pd.DataFrame | None = None,
+    size_quantile: float = 0.99,
+    window: Any = 1000,
+    *,
+    min_periods: int | None = None,
+    sort: bool = False,
+    backend: str | None = None,
+    **arrays: Any,
+) -> pd.DataFrame:
+    """Aggressive trades: at or through the touch, larger than usual, or sweeping the book.
+
+    One row per trade (indexed like the trades), with columns:
+
+    - ``at_touch`` / ``through``: a buy (side ``"B"``) at or above the best ask, strictly
+      above it; a sell (``"A"``) at or below the best bid, strictly below it; a trade of
+      unknown side (``"N"`` or no side column) against either touch. Nullable booleans,
+      ``<NA>`` where the touch is unknown. The touch is the trades' own best bid and ask
+      when they carry them (``bid_px_00``/``ask_px_00`` as in Databento MBP-10, MBP-1 and
+      TBBO trade records, which show the book just before the trade; or ``bid_px``/``ask_px``,
+      ``bid``/``ask``, or ``bid=``/``ask=`` arrays), else the last quote of ``book`` stamped
+      strictly before the trade (``merge_asof(allow_exact_matches=False)``: a quote at the
+      trade's own nanosecond may already include it).
+    - ``size_threshold`` and ``large``: the ``size_quantile`` quantile (linear
+      interpolation) of the sizes of the trades before this one in the ``window``, and
+      ``size > size_threshold``. ``window`` is a trade count or a duration. As pandas::
+
+          size.rolling(window, min_periods=min_periods).quantile(q).shift(1)        # window=1000
+          size.rolling("5min", closed="left", min_periods=min_periods).quantile(q)  # ts index
+
+      ``min_periods`` defaults as in pandas (the window for a count, 1 for a duration); below
+      it the threshold is NaN and ``large`` False.
+    - ``event_levels``, ``event_size`` and ``sweep``: an event is a run of consecutive trades
+      with the same ``ts_event`` and side, one aggressive order printing a trade per price
+      level it takes; its distinct prices, its total size, and ``event_levels >= 2``.
+
+    Examples
+    --------
+    >>> events = barsmith.synth.mbp10(200_000, seed=1)
+    >>> flagged = barsmith.orderflow.aggressive_trades(events[events.action == "T"], window="5min")
+    >>> flagged[flagged.sweep & flagged.large]
+    """
+    quote_arrays = {k: arrays.pop(k) for k in ("bid", "ask") if k in arrays}
+    t = trades_input(trades, sort=sort, backend=backend, **arrays)
+    if not 0 <= size_quantile <= 1:
+        raise InputError(f"expected a quantile in [0, 1], got {size_quantile!r}", column="size_quantile")
+    start, end, default_min = _prior_windows(t.ts, window)
+    if min_periods is None:
+        min_periods = default_min
+    elif isinstance(min_periods, bool) or not isinstance(min_periods, (int, np.integer)) or min_periods < 1:
+        raise InputError(f"expected an integer >= 1, got {min_periods!r}", column="min_periods")
+    bid, ask = _touch(trades, book, quote_arrays, t)
+    sign = t.side if len(t.side) else np.zeros(len(t), dtype=np.int8)
+    threshold = kernel("rolling_quantile", backend)(t.size, start, end, float(size_quantile), int(min_periods))
+    levels, event_size = kernel("trade_events", backend)(t.ts, t.price, t.size, frozen(sign))
+    price = t.price
+    with np.errstate(invalid="ignore"):  # NaN quotes compare False and are masked below
+        buy_side, sell_side = sign != -1, sign != 1  # an unknown side may hit either touch
+        at_touch = (buy_side & (price >= ask)) | (sell_side & (price <= bid))
+        through = (buy_side & (price > ask)) | (sell_side & (price < bid))
+        known = np.where(sign == 1, ~np.isnan(ask), np.where(sign == -1, ~np.isnan(bid), ~np.isnan(bid + ask)))
+    index = t.index if t.index is not None else pd.DatetimeIndex(pd.to_datetime(t.ts, utc=True), name="ts_event")
+    return pd.DataFrame(
+        {
+            "at_touch": pd.arrays.BooleanArray(at_touch, ~known),
+            "through": pd.arrays.BooleanArray(through, ~known),
+            "size_threshold": threshold,
+            "large": t.size > threshold,
+            "event_levels": levels,
+            "event_size": event_size,
+            "sweep": levels >= 2,
+        },
+        index=index,
+    )
+
+
+def _touch(trades: Any, book: Any, quote_arrays: dict[str, Any], t: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Best bid and ask per trade (in ``t``'s row order): the trades' own quote columns or
+    ``bid=``/``ask=`` arrays, else ``book``'s last quote strictly before each trade; NaN
+    where unknown."""
+    columns = _quote_columns(trades) if isinstance(trades, pd.DataFrame) else None
+    if book is not None:
+        if quote_arrays or columns is not None:
+            raise InputError("the trades carry bid/ask already; pass book=None or drop them", column="book")
+        return _prevailing_quotes(book, t.ts, strict=True)
+    if columns is not None:
+        quote_arrays = {"bid": trades[columns[0]], "ask": trades[columns[1]]}
+    elif not quote_arrays:
+        return np.full(len(t), np.nan), np.full(len(t), np.nan)
+    elif set(quote_arrays) != {"bid", "ask"}:
+        raise InputError("pass both bid= and ask=", column="bid" if "bid" not in quote_arrays else "ask")
+    quotes = []
+    for name, values in zip(columns or ("bid", "ask"), quote_arrays.values()):
+        arr = to_float(values, name)
+        if len(arr) != len(t):
+            raise InputError(f"expected one value per trade ({len(t)}), got {len(arr)}", column=name)
+        quotes.append(arr[t.order] if t.order is not None else arr)
+    return quotes[0], quotes[1]
+
+
+def _prior_windows(ts: np.ndarray, window: Any) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each trade's window of earlier trades as ``[start, end)`` rows, and pandas' default
+    ``min_periods``: the ``window`` trades before it for a count, else those in
+    ``[ts - window, ts)`` (pandas' ``closed="left"``)."""
+    n = len(ts)
+    if isinstance(window, (int, np.integer)) and not isinstance(window, bool):
+        if window < 1:
+            raise InputError(f"expected a trade count >= 1 or a duration, got {window!r}", column="window")
+        end = np.arange(n, dtype=np.int64)
+        return np.maximum(end - int(window), 0), end, int(window)
+    width = interval_ns(window, "window")
+    start = np.searchsorted(ts, ts - width, side="left").astype(np.int64)
+    run_start = np.flatnonzero(np.concatenate([[True], ts[1:] != ts[:-1]])[:n])  # each trade's first equal ts
+    return start, np.repeat(run_start, np.diff(np.append(run_start, n))).astype(np.int64), 1
+
+
 def volume_profile(
     data: pd.DataFrame,
     bin_size: float,
@@ -303,8 +423,9 @@ def volume_profile(
     )  # fmt: skip
 
 
-def _prevailing_mid(quotes: pd.DataFrame, trade_ts: np.ndarray) -> np.ndarray:
-    """Mid of the last quote at or before each trade; NaN before the first quote."""
+def _prevailing_quotes(quotes: pd.DataFrame, trade_ts: np.ndarray, *, strict: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Best bid and ask of the last quote at or before each trade (strictly before with
+    ``strict``); NaN before the first quote."""
     if not isinstance(quotes, pd.DataFrame):
         raise InputError(f"expected a DataFrame, got {type(quotes).__name__}", column="quotes")
     if "ts_event" in quotes.columns:
@@ -313,10 +434,8 @@ def _prevailing_mid(quotes: pd.DataFrame, trade_ts: np.ndarray) -> np.ndarray:
         quote_ts = to_ns(quotes.index, "quotes.ts_event")
     else:
         raise InputError("quotes need a ts_event column or a DatetimeIndex", column="quotes.ts_event")
-    for bid_col, ask_col in QUOTE_COLUMNS:
-        if bid_col in quotes.columns and ask_col in quotes.columns:
-            break
-    else:
+    columns = _quote_columns(quotes)
+    if columns is None:
         raise InputError(
             f"quotes need bid/ask columns, one of {QUOTE_COLUMNS}; got {list(quotes.columns)}",
             column="quotes",
@@ -325,7 +444,18 @@ def _prevailing_mid(quotes: pd.DataFrame, trade_ts: np.ndarray) -> np.ndarray:
         bad = np.flatnonzero(quote_ts[1:] < quote_ts[:-1])
         if len(bad):
             raise InputError("quote timestamps are not sorted", column="quotes.ts_event", row=int(bad[0]) + 1)
-    mid_all = (to_float(quotes[bid_col], bid_col) + to_float(quotes[ask_col], ask_col)) / 2.0
-    pos = np.searchsorted(quote_ts, trade_ts, side="right") - 1
-    mid = mid_all[np.maximum(pos, 0)] if len(mid_all) else np.full(len(trade_ts), np.nan)
-    return np.where(pos >= 0, mid, np.nan)
+    pos = np.searchsorted(quote_ts, trade_ts, side="left" if strict else "right") - 1
+    out = []
+    for column in columns:
+        values = to_float(quotes[column], column)
+        known = values[np.maximum(pos, 0)] if len(values) else np.full(len(trade_ts), np.nan)
+        out.append(np.where(pos >= 0, known, np.nan))
+    return out[0], out[1]
+
+
+def _quote_columns(frame: pd.DataFrame) -> tuple[str, str] | None:
+    """The first (bid, ask) column pair of :data:`QUOTE_COLUMNS` the frame has."""
+    for bid_col, ask_col in QUOTE_COLUMNS:
+        if bid_col in frame.columns and ask_col in frame.columns:
+            return bid_col, ask_col
+    return None

@@ -45,17 +45,15 @@ def cvd(size, sign, period):
 
 
 @jit
-def trade_flow(ts, size, sign, half_life_ns):
-    """See ``rust/core/src/orderflow.rs``: buy and sell pressure halving every half-life."""
-    n = len(ts)
+def trade_flow(decay, size, sign):
+    """See ``rust/core/src/orderflow.rs``: buy and sell pressure decayed by ``decay`` per trade."""
+    n = len(decay)
     out = np.empty((4, n))
     buy = 0.0
     sell = 0.0
     for i in range(n):
-        if i > 0:
-            decay = np.exp2(-np.float64(ts[i] - ts[i - 1]) / half_life_ns)
-            buy *= decay
-            sell *= decay
+        buy *= decay[i]
+        sell *= decay[i]
         if sign[i] == 1:
             buy += size[i]
         elif sign[i] == -1:
@@ -150,3 +148,114 @@ def _profile_flags(volume, value_area, node_window, flags):
             | (4 if largest and volume[k] > mean else 0)
             | (8 if smallest and volume[k] < mean else 0)
         )
+
+
+@jit
+def rolling_quantile(x, start, end, quantile, min_periods):
+    """See ``rust/core/src/orderflow.rs``: the linear-interpolated quantile of each window
+    ``[start[i], end[i])``, NaN values skipped; window counts per distinct value in a Fenwick
+    tree."""
+    values, slot = _distinct_values(x)
+    tree = np.zeros(len(values) + 1, dtype=np.int32)
+    top = 1
+    while top < len(values):
+        top *= 2
+    out = np.empty(len(x))
+    lo = 0
+    hi = 0
+    nobs = 0
+    for i in range(len(x)):
+        while hi < end[i] and lo < start[i]:
+            if slot[hi] != slot[lo]:  # a row in, a row out: nothing changes on the same value
+                nobs += _count_value(tree, slot[hi], 1) - _count_value(tree, slot[lo], -1)
+            hi += 1
+            lo += 1
+        while hi < end[i]:
+            nobs += _count_value(tree, slot[hi], 1)
+            hi += 1
+        while lo < start[i]:
+            nobs -= _count_value(tree, slot[lo], -1)
+            lo += 1
+        if nobs < min_periods or nobs == 0:
+            out[i] = np.nan
+            continue
+        f = quantile * (nobs - 1)
+        k = int(f)
+        low = values[_kth_value(tree, top, k)]
+        if f == k:
+            out[i] = low
+        else:
+            out[i] = low + (values[_kth_value(tree, top, k + 1)] - low) * (f - k)
+    return out
+
+
+@jit
+def _distinct_values(x):
+    """The distinct non-NaN values of ``x``, rising, and each row's slot among them (-1: NaN)."""
+    by_value = np.argsort(x)  # NaN sort last
+    values = np.empty(len(x))
+    slot = np.full(len(x), -1, dtype=np.int64)
+    m = 0
+    for i in by_value:
+        v = x[i]
+        if np.isnan(v):
+            break
+        if m == 0 or values[m - 1] != v:
+            values[m] = v
+            m += 1
+        slot[i] = m - 1
+    return values[:m], slot
+
+
+@jit
+def _count_value(tree, slot, by):
+    """Adds ``by`` to the count of ``slot``; returns 1 if counted (NaN rows have slot -1)."""
+    if slot < 0:
+        return 0
+    k = slot + 1
+    while k < len(tree):
+        tree[k] += by
+        k += k & -k
+    return 1
+
+
+@jit
+def _kth_value(tree, top, k):
+    """The slot of the k-th smallest counted value (k from 0): binary lifting."""
+    at = 0
+    left = k + 1
+    step = top
+    while step > 0:
+        nxt = at + step
+        if nxt < len(tree) and tree[nxt] < left:
+            at = nxt
+            left -= tree[nxt]
+        step //= 2
+    return at
+
+
+@jit
+def trade_events(ts, price, size, sign):
+    """See ``rust/core/src/orderflow.rs``: per trade, the distinct prices and total size of its
+    event (consecutive trades with the same timestamp and sign)."""
+    n = len(ts)
+    levels = np.empty(n, dtype=np.int64)
+    event_size = np.empty(n)
+    a = 0
+    while a < n:
+        b = a + 1
+        while b < n and ts[b] == ts[a] and sign[b] == sign[a]:
+            b += 1
+        total = 0.0
+        for i in range(a, b):
+            total += size[i]
+        distinct = 1
+        if b - a > 1:
+            prices = np.sort(price[a:b])
+            for i in range(1, b - a):
+                if prices[i] != prices[i - 1]:
+                    distinct += 1
+        levels[a:b] = distinct
+        event_size[a:b] = total
+        a = b
+    return levels, event_size

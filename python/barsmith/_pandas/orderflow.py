@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 
 def trade_signs(price, mid):
@@ -27,24 +28,20 @@ def cvd(size, sign, period):
     return np.concatenate([np.cumsum(part) for part in np.split(signed, starts)])
 
 
-def trade_flow(ts, size, sign, half_life_ns):
-    """(4, len): buy, sell, ratio, imbalance. Pressure decays by half every half-life of event
-    time::
+def trade_flow(decay, size, sign):
+    """(4, len): buy, sell, ratio, imbalance, with ``decay[i]`` the factor since the previous
+    trade (``2 ** (-ts.diff() / half_life)``, from the front)::
 
-        decay = 2 ** (-ts.diff() / half_life)
         buy[i] = buy[i - 1] * decay[i] + size[i] * (sign[i] == 1)      # sell: sign == -1
         ratio = buy / sell;  imbalance = (buy - sell) / (buy + sell)
 
-    The recurrence is a state machine (a loop); the decays are vectorised."""
-    n = len(ts)
-    decay = np.exp2(-np.diff(ts).astype(np.float64) / half_life_ns)
+    The recurrence is a state machine (a loop)."""
+    n = len(decay)
     buys, sells = np.where(sign == 1, size, 0.0), np.where(sign == -1, size, 0.0)
     buy, sell = np.empty(n), np.empty(n)
     b = s = 0.0
     for i in range(n):
-        if i > 0:
-            b, s = b * decay[i - 1], s * decay[i - 1]
-        b, s = b + buys[i], s + sells[i]
+        b, s = b * decay[i] + buys[i], s * decay[i] + sells[i]
         buy[i], sell[i] = b, s
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and NaN are the answers
         return np.stack([buy, sell, buy / sell, (buy - sell) / (buy + sell)])
@@ -90,3 +87,34 @@ def volume_profile(period, level, volume, value_area, node_window):
         flags[a:b] = ((position == poc) * 1 + ((lo <= position) & (position <= hi)) * 2
                       + (largest & (vol > mean)).to_numpy() * 4 + (smallest & (vol < mean)).to_numpy() * 8)  # fmt: skip
     return out_period, out_level, out_volume, flags
+
+
+class _Bounds(BaseIndexer):
+    """pandas' custom windows: row ``i`` aggregates rows ``[start[i], end[i])``."""
+
+    def get_window_bounds(self, num_values=0, min_periods=None, center=None, closed=None, step=None):
+        return self.start, self.end
+
+
+def rolling_quantile(x, start, end, quantile, min_periods):
+    """The quantile (linear interpolation) of each window ``[start[i], end[i])``::
+
+        pd.Series(x).rolling(window_of(start, end), min_periods=min_periods).quantile(quantile)
+    """
+    windows = _Bounds(start=start, end=end)
+    return pd.Series(x).rolling(windows, min_periods=min_periods).quantile(quantile).to_numpy()
+
+
+def trade_events(ts, price, size, sign):
+    """Per trade, the distinct prices and total size of its event (consecutive trades with
+    the same timestamp and sign)::
+
+        event = ((ts.diff() != 0) | (sign.diff() != 0)).cumsum()
+        levels = price.groupby(event).transform("nunique")
+
+    The size sums run in row order (``np.bincount``), as the loops add."""
+    new = np.concatenate([[True], (ts[1:] != ts[:-1]) | (sign[1:] != sign[:-1])])[: len(ts)]
+    event = np.cumsum(new) - 1
+    levels = pd.Series(price).groupby(event).transform("nunique").to_numpy(np.int64)
+    event_size = np.bincount(event, weights=size)[event] if len(ts) else np.empty(0)
+    return levels, event_size

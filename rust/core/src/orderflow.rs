@@ -55,20 +55,20 @@ pub fn cvd(size: &[f64], sign: &[i8], period: &[i64]) -> Vec<f64> {
 /// Buy and sell pressure decayed exponentially in event time: `(buy, sell, ratio, imbalance)`,
 /// each `len` values, into `out`.
 ///
-/// `buy[i] = buy[i-1] * 2^(-(ts[i] - ts[i-1]) / half_life_ns) + size[i]` for a buy (sign
-/// +1), likewise `sell` for a sell (-1); unknown signs (0) only decay both. `ratio = buy /
-/// sell` (inf with no sell pressure, NaN with neither); `imbalance = (buy - sell) / (buy + sell)`.
-pub fn trade_flow(ts: &[i64], size: &[f64], sign: &[i8], half_life_ns: f64, out: &mut [f64]) {
-    let len = ts.len();
+/// `buy[i] = buy[i-1] * decay[i] + size[i]` for a buy (sign +1), likewise `sell` for a sell
+/// (-1); unknown signs (0) only decay both. `decay[i] = 2^(-(ts[i] - ts[i-1]) / half_life)`
+/// comes from the caller (NumPy's `exp2`, so every backend decays by the same numbers:
+/// libm's `exp2` differs from NumPy's by an ulp now and then, and `imbalance` cancels).
+/// `ratio = buy / sell` (inf with no sell pressure, NaN with neither); `imbalance = (buy -
+/// sell) / (buy + sell)`.
+pub fn trade_flow(decay: &[f64], size: &[f64], sign: &[i8], out: &mut [f64]) {
+    let len = decay.len();
     let (o_buy, rest) = out.split_at_mut(len);
     let (o_sell, rest) = rest.split_at_mut(len);
     let (o_ratio, o_imbalance) = rest.split_at_mut(len);
     let (mut buy, mut sell) = (0.0f64, 0.0f64);
     for i in 0..len {
-        if i > 0 {
-            let decay = (-((ts[i] - ts[i - 1]) as f64) / half_life_ns).exp2();
-            (buy, sell) = (buy * decay, sell * decay);
-        }
+        (buy, sell) = (buy * decay[i], sell * decay[i]);
         match sign[i] {
             1 => buy += size[i],
             -1 => sell += size[i],
@@ -182,6 +182,136 @@ fn profile_flags(volume: &[f64], value_area: f64, node_window: usize, flags: &mu
     }
 }
 
+/// A rolling quantile over per-row windows `[start[i], end[i])` (both non-decreasing), as
+/// pandas' `rolling(...).quantile(q)` with linear interpolation: with `m` non-NaN values in
+/// the window sorted `v[0] <= .. <= v[m-1]` and `f = q * (m - 1)`, `v[⌊f⌋] + (v[⌊f⌋+1] -
+/// v[⌊f⌋]) * (f - ⌊f⌋)` (`v[f]` when `f` is whole); NaN below `min_periods` values.
+///
+/// The distinct values are sorted once; the window is a Fenwick tree of counts per
+/// distinct value, so adding, removing and finding the k-th value cost O(log distinct)
+/// (sizes on a lot grid have few distinct values, and the tree stays in L1).
+pub fn rolling_quantile(x: &[f64], start: &[i64], end: &[i64], quantile: f64, min_periods: usize, out: &mut [f64]) {
+    let (values, slot) = distinct_values(x);
+    let mut window = ValueCounts::new(values.len());
+    let (mut lo, mut hi) = (0usize, 0usize);
+    for i in 0..x.len() {
+        let (s, e) = (start[i] as usize, end[i] as usize);
+        while hi < e && lo < s {
+            // a row in, a row out: nothing changes when both hold the same value
+            if slot[hi] != slot[lo] {
+                window.add(slot[hi], 1);
+                window.add(slot[lo], -1);
+            }
+            (hi, lo) = (hi + 1, lo + 1);
+        }
+        while hi < e {
+            window.add(slot[hi], 1);
+            hi += 1;
+        }
+        while lo < s {
+            window.add(slot[lo], -1);
+            lo += 1;
+        }
+        let nobs = window.total as usize;
+        out[i] = if nobs < min_periods || nobs == 0 {
+            f64::NAN
+        } else {
+            let f = quantile * (nobs - 1) as f64;
+            let k = f as usize;
+            let low = values[window.kth(k)];
+            if f == k as f64 {
+                low
+            } else {
+                low + (values[window.kth(k + 1)] - low) * (f - k as f64)
+            }
+        };
+    }
+}
+
+/// The distinct non-NaN values of `x`, rising, and each row's slot among them (`u32::MAX`
+/// for NaN).
+fn distinct_values(x: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    let mut by_value: Vec<(f64, u32)> = (0..x.len() as u32).map(|i| (x[i as usize], i)).filter(|p| !p.0.is_nan()).collect();
+    by_value.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut values: Vec<f64> = Vec::new();
+    let mut slot = vec![u32::MAX; x.len()];
+    for &(v, i) in &by_value {
+        if values.last() != Some(&v) {
+            values.push(v);
+        }
+        slot[i as usize] = values.len() as u32 - 1;
+    }
+    (values, slot)
+}
+
+/// How many window values fall on each distinct value, in a Fenwick tree.
+struct ValueCounts {
+    tree: Vec<i32>,
+    top: usize,
+    total: i64,
+}
+
+impl ValueCounts {
+    fn new(len: usize) -> Self {
+        ValueCounts { tree: vec![0; len + 1], top: len.checked_next_power_of_two().unwrap_or(1), total: 0 }
+    }
+
+    /// Adds `by` to the count of `slot` (NaN rows have no slot and are skipped).
+    fn add(&mut self, slot: u32, by: i32) {
+        if slot == u32::MAX {
+            return;
+        }
+        self.total += by as i64;
+        let mut k = slot as usize + 1;
+        while k < self.tree.len() {
+            self.tree[k] += by;
+            k += k & k.wrapping_neg();
+        }
+    }
+
+    /// The slot of the k-th smallest value in the window (k from 0): binary lifting.
+    fn kth(&self, k: usize) -> usize {
+        let (mut at, mut left) = (0usize, k as i32 + 1);
+        let mut step = self.top;
+        while step > 0 {
+            let next = at + step;
+            if next < self.tree.len() && self.tree[next] < left {
+                at = next;
+                left -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        at // the 1-based position `at + 1` holds it, which is slot `at`
+    }
+}
+
+/// Trade events: runs of consecutive trades with the same `ts` and `sign` (one aggressive
+/// order printing a trade per price level it takes). Per trade, into `levels` and
+/// `event_size`: the number of distinct prices in its event and the event's total size
+/// (summed in row order).
+pub fn trade_events(ts: &[i64], price: &[f64], size: &[f64], sign: &[i8], levels: &mut [i64], event_size: &mut [f64]) {
+    let mut prices: Vec<f64> = Vec::new();
+    let mut a = 0;
+    while a < ts.len() {
+        let mut b = a + 1;
+        while b < ts.len() && ts[b] == ts[a] && sign[b] == sign[a] {
+            b += 1;
+        }
+        let total = size[a..b].iter().fold(0.0, |sum, &s| sum + s);
+        let distinct = if b - a == 1 {
+            1
+        } else {
+            prices.clear();
+            prices.extend_from_slice(&price[a..b]);
+            prices.sort_unstable_by(f64::total_cmp);
+            1 + prices.windows(2).filter(|w| w[1] != w[0]).count() as i64
+        };
+        levels[a..b].fill(distinct);
+        event_size[a..b].fill(total);
+        a = b;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,9 +330,9 @@ mod tests {
     }
 
     #[test]
-    fn pressure_halves_every_half_life() {
+    fn pressure_decays_then_adds_each_trade() {
         let mut out = vec![0.0; 12];
-        trade_flow(&[0, 10, 30], &[4.0, 2.0, 1.0], &[1, -1, 0], 10.0, &mut out);
+        trade_flow(&[1.0, 0.5, 0.25], &[4.0, 2.0, 1.0], &[1, -1, 0], &mut out);
         assert_eq!(&out[..3], &[4.0, 2.0, 0.5]); // buy
         assert_eq!(&out[3..6], &[0.0, 2.0, 0.5]); // sell
         assert_eq!(out[6], f64::INFINITY);
@@ -219,6 +349,32 @@ mod tests {
         assert_eq!(p.flags.iter().map(|f| f & 3).collect::<Vec<_>>(), vec![0, 2, 3, 0, 0]);
         assert_eq!(p.flags[2] & 4, 4); // the largest of its window, above the mean of 4
         assert_eq!(p.flags[0] & 8, 8);
+    }
+
+    #[test]
+    fn the_rolling_quantile_interpolates_between_order_statistics_and_skips_nan() {
+        let x = [1.0, 5.0, 3.0, f64::NAN, 8.0, 8.0, 1.0];
+        let start = [0, 0, 0, 1, 2, 3, 4];
+        let end = [0, 1, 2, 3, 4, 5, 6];
+        let mut out = vec![0.0; 7];
+        rolling_quantile(&x, &start, &end, 0.5, 1, &mut out);
+        // windows: {}, {1}, {1,5}, {5,3}, {3,NaN}, {NaN,8}, {8,8}
+        assert!(out[0].is_nan());
+        assert_eq!(&out[1..], &[1.0, 3.0, 4.0, 3.0, 8.0, 8.0]);
+        rolling_quantile(&x, &start, &end, 0.5, 2, &mut out);
+        assert!(out[4].is_nan() && out[5].is_nan() && out[6] == 8.0);
+    }
+
+    #[test]
+    fn a_sweep_is_one_event_over_several_prices() {
+        let ts = [1, 2, 2, 2, 2, 3];
+        let price = [10.0, 10.0, 10.25, 10.25, 9.75, 9.75];
+        let size = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let sign = [1, 1, 1, 1, -1, -1];
+        let (mut levels, mut event_size) = (vec![0; 6], vec![0.0; 6]);
+        trade_events(&ts, &price, &size, &sign, &mut levels, &mut event_size);
+        assert_eq!(levels, vec![1, 2, 2, 2, 1, 1]);
+        assert_eq!(event_size, vec![1.0, 9.0, 9.0, 9.0, 5.0, 6.0]);
     }
 
     #[test]

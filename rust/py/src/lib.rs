@@ -135,13 +135,12 @@ fn cvd<'py>(
 #[pyfunction]
 fn trade_flow<'py>(
     py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
+    decay: PyReadonlyArray1<'py, f64>,
     size: PyReadonlyArray1<'py, f64>,
     sign: PyReadonlyArray1<'py, i8>,
-    half_life_ns: f64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (ts, size, sign) = (slice("ts_event", &ts)?, slice("size", &size)?, slice("sign", &sign)?);
-    rows(py, 4, ts.len(), |out| orderflow::trade_flow(ts, size, sign, half_life_ns, out))
+    let (decay, size, sign) = (slice("decay", &decay)?, slice("size", &size)?, slice("sign", &sign)?);
+    rows(py, 4, decay.len(), |out| orderflow::trade_flow(decay, size, sign, out))
 }
 
 /// `(period, level, volume, flags)`: one row per price level traded in each period.
@@ -158,6 +157,37 @@ fn volume_profile<'py>(
     let (period, level, volume) = (slice("period", &period)?, slice("level", &level)?, slice("volume", &volume)?);
     let p = py.detach(|| orderflow::volume_profile(period, level, volume, value_area, node_window));
     Ok((p.period.into_pyarray(py), p.level.into_pyarray(py), p.volume.into_pyarray(py), p.flags.into_pyarray(py)))
+}
+
+/// The quantile of each row's window `[start, end)`, NaN below `min_periods` values.
+#[pyfunction]
+fn rolling_quantile<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray1<'py, f64>,
+    start: PyReadonlyArray1<'py, i64>,
+    end: PyReadonlyArray1<'py, i64>,
+    quantile: f64,
+    min_periods: usize,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (x, start, end) = (slice("x", &x)?, slice("start", &start)?, slice("end", &end)?);
+    let mut out = vec![0.0; x.len()];
+    py.detach(|| orderflow::rolling_quantile(x, start, end, quantile, min_periods, &mut out));
+    Ok(out.into_pyarray(py))
+}
+
+/// `(levels, event_size)` per trade: its event's distinct prices and total size.
+#[pyfunction]
+fn trade_events<'py>(
+    py: Python<'py>,
+    ts: PyReadonlyArray1<'py, i64>,
+    price: PyReadonlyArray1<'py, f64>,
+    size: PyReadonlyArray1<'py, f64>,
+    sign: PyReadonlyArray1<'py, i8>,
+) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>)> {
+    let (ts, price, size, sign) = trade_slices!(ts, price, size, sign);
+    let (mut levels, mut event_size) = (vec![0i64; ts.len()], vec![0.0; ts.len()]);
+    py.detach(|| orderflow::trade_events(ts, price, size, sign, &mut levels, &mut event_size));
+    Ok((levels.into_pyarray(py), event_size.into_pyarray(py)))
 }
 
 /// Ten borrowed level columns (a sequence of ten 1-D arrays).
@@ -891,6 +921,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     flow_mod.add_function(wrap_pyfunction!(cvd, &flow_mod)?)?;
     flow_mod.add_function(wrap_pyfunction!(trade_flow, &flow_mod)?)?;
     flow_mod.add_function(wrap_pyfunction!(volume_profile, &flow_mod)?)?;
+    flow_mod.add_function(wrap_pyfunction!(rolling_quantile, &flow_mod)?)?;
+    flow_mod.add_function(wrap_pyfunction!(trade_events, &flow_mod)?)?;
 
     let book_mod = submodule(m, "book")?;
     book_mod.add_function(wrap_pyfunction!(mbp10_bars, &book_mod)?)?;
