@@ -26,6 +26,9 @@ CAUSAL = {
     "liquidity": lambda df, b: structure.liquidity(
         df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
     ),
+    "order_blocks": lambda df, b: structure.order_blocks(
+        df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
+    ),
     "retracements": lambda df, b: structure.retracements(
         df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
     ),

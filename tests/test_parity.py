@@ -180,6 +180,9 @@ ARGUMENTS = {
     "order_blocks": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
         lambda a: (*a[:4], np.abs(a[0]), kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4])[0], a[5])
     ),
+    "order_blocks_causal": _ohlc_args(st.tuples(st.integers(1, 4), st.booleans())).map(
+        lambda a: (*a[:4], np.abs(a[0]), *kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4]), a[5])
+    ),
     "liquidity": _ohlc_args(st.tuples(st.integers(1, 4), st.sampled_from([0.0, 0.01, 0.1, 0.5]))).map(
         lambda a: (a[1], a[2], *kernel("swing_highs_lows", "pandas")(a[1], a[2], a[4]), a[5])
     ),

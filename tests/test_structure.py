@@ -127,7 +127,7 @@ def test_bad_input_is_refused():
     with pytest.raises(InputError, match="numbers"):
         swing_highs_lows(frame.assign(High=["x"]), 1)
     with pytest.raises(InputError, match="no causal form"):
-        order_blocks(frame.assign(Volume=1.0), swing_highs_lows(frame, 1), mode="causal")
+        previous_high_low(frame.set_axis(pd.DatetimeIndex(["2024-01-02"], tz="UTC")), "1D", mode="causal")
     with pytest.raises(InputError, match="mode"):
         swing_highs_lows(frame, 1, mode="future")
 
@@ -433,6 +433,54 @@ def test_order_blocks_confirmed_by_volume_compare_the_block_bar_with_the_usual_v
     pd.testing.assert_series_equal(heavy["VolumeRatio"], ratio, check_names=False, rtol=1e-12)
     assert (heavy["Confirmed"] == (ratio >= 1.2)).all()
     assert 0 < heavy["Confirmed"].sum() < plain["OB"].notna().sum()
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_causal_order_blocks_form_on_the_crossing_close_and_never_change(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(2_000, seed=12).reset_index(drop=True)
+    for close_mitigation in (False, True):
+        swings = swing_highs_lows(bars, 4, mode="causal", backend=backend)
+        whole = order_blocks(bars, swings, close_mitigation, mode="causal", backend=backend)
+        for end in range(0, len(bars) + 1, 61):  # the replay test
+            part = bars.iloc[:end]
+            prefix = order_blocks(part, swing_highs_lows(part, 4, mode="causal", backend=backend), close_mitigation,
+                                  mode="causal", backend=backend)  # fmt: skip
+            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+        blocks = whole.dropna(subset=["OB"])
+        assert (blocks["OB"] == 1).sum() > 10 and (blocks["OB"] == -1).sum() > 10
+        reports = swings.dropna()
+        high, low, close = (bars[c].to_numpy() for c in ("high", "low", "close"))
+        lower = np.minimum(bars["open"], bars["close"]).to_numpy() if close_mitigation else low
+        upper = np.maximum(bars["open"], bars["close"]).to_numpy() if close_mitigation else high
+        expected = np.zeros((4, len(bars)), dtype=np.int64)
+        for t, row in blocks.iterrows():
+            s, k, bull = int(row["SwingIndex"]), int(row["OBIndex"]), row["OB"] == 1
+            known = reports[(reports["SwingIndex"] == s) & (reports.index <= t)]
+            assert len(known) and known["HighLow"].iloc[-1] == row["OB"]  # the swing was reported by then
+            level = known["Level"].iloc[-1]
+            assert close[t] > level if bull else close[t] < level
+            between = low[s + 1 : t] if bull else -high[s + 1 : t]
+            assert s < k < t and k == s + 1 + len(between) - 1 - np.argmin(between[::-1])  # the last extreme
+            assert (row["Top"], row["Bottom"]) == (high[k], low[k])
+            # brute force: mitigated at the first later pass of the near edge, removed at the far one after
+            near = np.flatnonzero(lower[t + 1 :] < row["Bottom"]) if bull else np.flatnonzero(upper[t + 1 :] > row["Top"])
+            if len(near):
+                j = t + 1 + near[0]
+                expected[0 if bull else 1, j] += 1
+                far = np.flatnonzero(high[j + 1 :] > row["Top"]) if bull else np.flatnonzero(low[j + 1 :] < row["Bottom"])
+                if len(far):
+                    expected[2 if bull else 3, j + 1 + far[0]] += 1
+        counts = ["BullishMitigated", "BearishMitigated", "BullishRemoved", "BearishRemoved"]
+        np.testing.assert_array_equal(whole[counts].to_numpy().T, expected)
+        assert expected[2:].sum() > 0
+    heavy = order_blocks(bars, swings, mode="causal", volume_factor=1.2, volume_window=10, backend=backend)
+    usual = bars["volume"].rolling(10).mean().shift(1)
+    k = heavy["OBIndex"].dropna().astype(int)
+    np.testing.assert_allclose(heavy["VolumeRatio"].dropna(), (bars["volume"] / usual)[k].to_numpy(), rtol=1e-12)
+    with pytest.raises(InputError, match="causal swings"):
+        order_blocks(bars, swing_highs_lows(bars, 3), mode="causal")
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)

@@ -210,6 +210,12 @@ class _Structure(ModuleType):
         close_mitigation: bool,
     ) -> npt.NDArray[np.float64]:
         """(6, bars): ob, top, bottom, ob_volume, mitigated_index, percentage."""
+    def order_blocks_causal(
+        self, open: _Column, high: _Column, low: _Column, close: _Column, volume: _Column, swing_kind: _Column,
+        swing_level: _Column, swing_index: _Column, close_mitigation: bool,
+    ) -> npt.NDArray[np.float64]:
+        """(11, bars): ob, top, bottom, ob_index, swing_index, ob_volume, percentage on the forming bar;
+        bullish/bearish mitigated and removed counts."""
     def liquidity(
         self, high: _Column, low: _Column, swing_kind: _Column, swing_level: _Column, range_percent: float
     ) -> npt.NDArray[np.float64]:

@@ -151,6 +151,12 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "structure",
+            "order_blocks_causal",
+            lambda: (*(_example_series()[0] + d for d in (0, 1, -1, 0.5, 2)), np.array([np.nan, np.nan, 1, np.nan, -1, np.nan]),
+                     _example_series()[0] + 1, np.array([np.nan, np.nan, 1, np.nan, 3, np.nan]), False),  # fmt: skip
+        ),
+        Kernel(
+            "structure",
             "liquidity",
             lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.array([np.nan, 1, -1, 1, -1, np.nan]),
                      _example_series()[0], 0.5),  # fmt: skip

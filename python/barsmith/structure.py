@@ -174,11 +174,25 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
     flag. It rechecks every open block on every bar; here each block waits for the one bar
     that changes it: O(n log n).
 
+    ``mode="causal"`` (with the output of ``swing_highs_lows(ohlcv, L, mode="causal")``):
+    each block is reported on the bar whose close forms it, from the swings reported so
+    far. Bullish: the first close above the last swing high reported, before the next swing
+    high is reported, makes the bar with the lowest low strictly between the swing and that
+    close (the last of equals, NaN skipped) a block. Columns ``OB``, ``Top``, ``Bottom``
+    (the block bar's high and low), ``OBIndex`` (its position), ``SwingIndex`` (the crossed
+    swing's), ``OBVolume`` and ``Percentage`` (as smc mode, float64) on the forming bar,
+    NaN elsewhere; and counts (int64) on every bar, ``BullishMitigated`` /
+    ``BearishMitigated`` (blocks whose bottom a low, or top a high, passes after they form;
+    bodies with ``close_mitigation``) and ``BullishRemoved`` / ``BearishRemoved`` (mitigated
+    blocks whose far edge a later bar passes). On a bar where both kinds would form, the
+    bearish block does and the swing high waits for a later close.
+
     Confirmation by volume (beyond smartmoneyconcepts; its columns are unchanged): with
     ``volume_factor``, two more columns, ``VolumeRatio``, the block bar's volume over the
     mean volume of the ``volume_window`` bars before it (``volume / volume.rolling(W).mean()
     .shift(1)``, NaN off blocks), and ``Confirmed``, ``VolumeRatio >= volume_factor``:
-    blocks built on heavy volume.
+    blocks built on heavy volume. In causal mode the ratio is the block bar's, on the
+    forming bar.
 
     Examples
     --------
@@ -186,19 +200,29 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
     >>> blocks = barsmith.structure.order_blocks(ohlcv, swings)
     >>> heavy = barsmith.structure.order_blocks(ohlcv, swings, volume_factor=1.5)
     >>> heavy[heavy["Confirmed"]]
+    >>> live = barsmith.structure.order_blocks(ohlcv, swing_highs_lows(ohlcv, 5, mode="causal"), mode="causal")
     """
     from .indicators import sma
 
-    _mode(mode)
     (open_, high, low, close, volume), index = _columns(ohlcv, ("open", "high", "low", "close", "volume"))
-    kind, _ = _swings(swing_highs_lows, len(high))
-    out = kernel("order_blocks", backend)(open_, high, low, close, volume, kind, bool(close_mitigation))
-    f32 = np.float32
-    blocks = pd.DataFrame(
-        {"OB": out[0], "Top": out[1].astype(f32), "Bottom": out[2].astype(f32), "OBVolume": out[3].astype(f32),
-         "MitigatedIndex": out[4], "Percentage": out[5].astype(f32)},
-        index=index,
-    )  # fmt: skip
+    if _mode(mode, causal=True) == "causal":
+        swings = _causal_swings(swing_highs_lows, len(high))
+        out = kernel("order_blocks_causal", backend)(open_, high, low, close, volume, *swings, bool(close_mitigation))
+        columns = ("OB", "Top", "Bottom", "OBIndex", "SwingIndex", "OBVolume", "Percentage")
+        blocks = pd.DataFrame(dict(zip(columns, out[:7])), index=index)
+        counts = ("BullishMitigated", "BearishMitigated", "BullishRemoved", "BearishRemoved")
+        blocks = blocks.assign(**{c: out[7 + k].astype(np.int64) for k, c in enumerate(counts)})
+        block_bar = np.where(np.isnan(out[0]), 0, out[3]).astype(np.int64)
+    else:
+        kind, _ = _swings(swing_highs_lows, len(high))
+        out = kernel("order_blocks", backend)(open_, high, low, close, volume, kind, bool(close_mitigation))
+        f32 = np.float32
+        blocks = pd.DataFrame(
+            {"OB": out[0], "Top": out[1].astype(f32), "Bottom": out[2].astype(f32), "OBVolume": out[3].astype(f32),
+             "MitigatedIndex": out[4], "Percentage": out[5].astype(f32)},
+            index=index,
+        )  # fmt: skip
+        block_bar = np.arange(len(high))
     if volume_factor is None:
         return blocks
     if isinstance(volume_factor, bool) or not isinstance(volume_factor, (int, float, np.integer, np.floating)):
@@ -206,7 +230,7 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
                          column="volume_factor")  # fmt: skip
     usual = np.concatenate([[np.nan], sma(volume, _length(volume_window, "volume_window"), backend=backend)[:-1]])
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(np.isnan(out[0]), np.nan, volume / usual)
+        ratio = np.where(np.isnan(out[0]), np.nan, volume[block_bar] / usual[block_bar])
     return blocks.assign(VolumeRatio=ratio, Confirmed=ratio >= volume_factor)
 
 

@@ -721,6 +721,76 @@ def _push_entry(head, entry_block, entry_version, entry_next, n_entries, bar, b,
 
 
 @jit
+def order_blocks_causal(open_, high, low, close, volume, swing_kind, swing_level, swing_index, close_mitigation):
+    """See ``rust/core/src/structure.rs``: blocks formed on the closing bar from the swings
+    reported so far, then mitigation and removal counts from segment-tree searches."""
+    n = len(high)
+    out = np.full((11, n), np.nan)
+    high_level, high_bar, high_open = np.nan, -1.0, False  # the last swing high, not crossed yet
+    low_level, low_bar, low_open = np.nan, -1.0, False
+    formed = np.empty(n, dtype=np.int64)
+    n_formed = 0
+    for t in range(n):
+        if swing_kind[t] == 1.0:
+            high_level, high_bar, high_open = swing_level[t], swing_index[t], True
+        elif swing_kind[t] == -1.0:
+            low_level, low_bar, low_open = swing_level[t], swing_index[t], True
+        bear = low_open and close[t] < low_level
+        bull = high_open and close[t] > high_level and not bear
+        if not (bull or bear):
+            continue
+        side = 1.0 if bull else -1.0
+        swing_bar = high_bar if bull else low_bar
+        if bull:
+            high_open = False
+        else:
+            low_open = False
+        k = -1  # the most extreme bar strictly between the swing and t, the last of equals
+        for j in range(int(swing_bar) + 1, t):
+            v = low[j] if bull else -high[j]
+            if not np.isnan(v) and (k < 0 or v <= (low[k] if bull else -high[k])):
+                k = j
+        if k < 0:
+            continue
+        newer = volume[t] + (volume[t - 1] if t >= 1 else 0.0)
+        older = volume[t - 2] if t >= 2 else 0.0
+        most = np.maximum(newer, older)
+        out[0, t] = side
+        out[1, t] = high[k]
+        out[2, t] = low[k]
+        out[3, t] = k
+        out[4, t] = swing_bar
+        out[5, t] = newer + older
+        out[6, t] = np.minimum(newer, older) / most * 100.0 if most != 0.0 else 100.0
+        formed[n_formed] = t
+        n_formed += 1
+    # mitigation: the near edge passed; removal: then the far edge ("below a bound" in trees)
+    lows = _min_tree(low)
+    neg_highs = _min_tree(-high)
+    if close_mitigation:
+        bull_mitigation, bear_mitigation = _min_tree(np.minimum(open_, close)), _min_tree(-np.maximum(open_, close))
+    else:
+        bull_mitigation, bear_mitigation = lows, neg_highs
+    out[7:] = 0.0
+    for q in range(n_formed):
+        t = formed[q]
+        top, bottom = out[1, t], out[2, t]
+        if out[0, t] == 1.0:
+            j = _first_below(bull_mitigation, t + 1, bottom)
+            m = _first_below(neg_highs, j + 1, -top) if 0 <= j < n else -1
+            rows = (7, 9)
+        else:
+            j = _first_below(bear_mitigation, t + 1, -top)
+            m = _first_below(lows, j + 1, bottom) if 0 <= j < n else -1
+            rows = (8, 10)
+        if 0 <= j < n:
+            out[rows[0], j] += 1.0
+        if 0 <= m < n:
+            out[rows[1], m] += 1.0
+    return out
+
+
+@jit
 def liquidity(high, low, swing_kind, swing_level, range_percent):
     """See ``rust/core/src/structure.rs``."""
     n = len(high)

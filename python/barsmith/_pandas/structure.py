@@ -517,6 +517,75 @@ def _block_pass(side, high, low, close, volume, swing_kind, mitigation, reset, b
         wait(b, bar + 1)
 
 
+def order_blocks_causal(open_, high, low, close, volume, swing_kind, swing_level, swing_index, close_mitigation):
+    """(11, len): ob, top, bottom, ob_index, swing_index, ob_volume, percentage on the bar that
+    forms a block, and the counts bullish_mitigated, bearish_mitigated, bullish_removed,
+    bearish_removed on the bars where blocks change, without lookahead.
+
+    Bullish (bearish mirrors it): the first close above the last swing high reported so far,
+    before the next swing high report, forms a block from the bar with the lowest low strictly
+    between the swing and the close (the last of equals, NaN skipped; none: no block). Where
+    both kinds would form on one bar the bearish one does, and the swing high waits. Volumes
+    as smc mode. Mitigated: the first later low (``min(open, close)`` with
+    ``close_mitigation``) below the bottom; removed: then the first high above the top. The
+    blocks do not interact: each event is one search in a segment tree."""
+    n = len(high)
+    out = np.full((11, n), np.nan)
+    reports = np.flatnonzero(~np.isnan(swing_kind))
+
+    def crossings(side, blocked):
+        """Each swing of ``side`` and the first bar from its report, before the next report of
+        its kind, whose close passes its level (not a bar in ``blocked``); -1 if none."""
+        mine = reports[swing_kind[reports] == side]
+        until = np.append(mine[1:], n)
+        found = []
+        for r, u in zip(mine, until):  # the spans are disjoint: O(n) in all
+            passes = close[r:u] > swing_level[r] if side == 1 else close[r:u] < swing_level[r]
+            passes &= ~blocked[r:u]
+            found.append(r + int(np.argmax(passes)) if passes.any() else -1)
+        return mine, np.asarray(found, dtype=np.int64)
+
+    bear_swings, bear_bars = crossings(-1, np.zeros(n, dtype=bool))
+    blocked = np.zeros(n, dtype=bool)
+    blocked[bear_bars[bear_bars >= 0]] = True
+    bull_swings, bull_bars = crossings(1, blocked)
+    formed = []
+    for side, swings, bars in ((1, bull_swings, bull_bars), (-1, bear_swings, bear_bars)):
+        for r, t in zip(swings[bars >= 0], bars[bars >= 0]):
+            s = int(swing_index[r])
+            between = low[s + 1 : t] if side == 1 else -high[s + 1 : t]
+            if np.isnan(between).all():
+                continue  # no bar between (or only NaN): no block
+            k = t - 1 - int(np.nanargmin(between[::-1]))  # the last of equals
+            newer = volume[t] + (volume[t - 1] if t >= 1 else 0.0)
+            older = volume[t - 2] if t >= 2 else 0.0
+            most = np.maximum(newer, older)
+            percentage = np.minimum(newer, older) / most * 100.0 if most != 0 else 100.0
+            out[:7, t] = side, high[k], low[k], k, swing_index[r], newer + older, percentage
+            formed.append(t)
+    # mitigation: the near edge passed; removal: then the far edge, each the first position
+    # below a bound in a segment tree (a high above the top is -high below -top)
+    lows, neg_highs = _MinTree(low), _MinTree(-high)
+    if close_mitigation:
+        bull_mitigation, bear_mitigation = _MinTree(np.minimum(open_, close)), _MinTree(-np.maximum(open_, close))
+    else:
+        bull_mitigation, bear_mitigation = lows, neg_highs
+    out[7:] = 0.0
+    for t in formed:
+        side, top, bottom = out[0, t], out[1, t], out[2, t]
+        if side == 1:
+            j = bull_mitigation.first_below(t + 1, bottom)
+            m = neg_highs.first_below(j + 1, -top) if 0 <= j < n else -1
+        else:
+            j = bear_mitigation.first_below(t + 1, -top)
+            m = lows.first_below(j + 1, bottom) if 0 <= j < n else -1
+        rows = (7, 9) if side == 1 else (8, 10)
+        for row, bar in zip(rows, (j, m)):
+            if 0 <= bar < n:
+                out[row, bar] += 1
+    return out
+
+
 def liquidity(high, low, swing_kind, swing_level, range_percent):
     """(4, len): liquidity, level, end, swept (float32 values), as smartmoneyconcepts'
     ``liquidity``. With ``range = (high.max() - low.min()) * range_percent``, each swing high

@@ -334,6 +334,7 @@ pub fn fvg_causal(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_c
 
 /// A search for the first bar from `start` whose value reaches `level`: upward (a value
 /// above it, or at it unless `strict`) or downward (below, or at it).
+#[derive(Clone, Copy)]
 struct Query {
     start: usize,
     level: f64,
@@ -782,6 +783,38 @@ fn py_max<T: PartialOrd>(a: T, b: T) -> T {
     if b > a { b } else { a }
 }
 
+/// The segment trees order blocks search. Every test is "a value below a bound": a high
+/// above a top is a negated high below -top. With `bodies` (the body's low and high of an
+/// open and a close) the block edges are mitigated by the bodies, else by the lows and highs.
+struct EdgeTrees {
+    lows: MinTree,
+    neg_highs: MinTree,
+    bodies: Option<(MinTree, MinTree)>,
+}
+
+type BodyEdges = (fn(f64, f64) -> f64, fn(f64, f64) -> f64);
+
+impl EdgeTrees {
+    fn new(open: &[f64], high: &[f64], low: &[f64], close: &[f64], bodies: Option<BodyEdges>) -> Self {
+        let len = high.len();
+        EdgeTrees {
+            lows: MinTree::new(low.iter().copied()),
+            neg_highs: MinTree::new(high.iter().map(|&h| -h)),
+            bodies: bodies.map(|(body_low, body_high)| {
+                (
+                    MinTree::new((0..len).map(|i| body_low(open[i], close[i]))),
+                    MinTree::new((0..len).map(|i| -body_high(open[i], close[i]))),
+                )
+            }),
+        }
+    }
+
+    /// The trees a bullish block's bottom and a bearish block's top are mitigated in.
+    fn mitigation(&self) -> (&MinTree, &MinTree) {
+        self.bodies.as_ref().map_or((&self.lows, &self.neg_highs), |(low, neg_high)| (low, neg_high))
+    }
+}
+
 /// The order blocks' shared state, one entry per bar, as smartmoneyconcepts keeps it (float32
 /// prices and volumes); the bullish pass runs over the whole data before the bearish one and
 /// both write here, so a bearish block can replace a bullish one and inherit its breaker flag.
@@ -831,19 +864,10 @@ pub fn order_blocks(
         mitigated: vec![0; len],
         breaker: vec![false; len],
     };
-    // every test is "a value below a bound": a high above the top is a negated high below -top
-    let lows = MinTree::new(low.iter().copied());
-    let neg_highs = MinTree::new(high.iter().map(|&h| -h));
-    // with close_mitigation the block edges are tested against the bodies; else the same trees
-    let bodies = close_mitigation.then(|| {
-        (
-            MinTree::new((0..len).map(|i| py_min(open[i], close[i]))),
-            MinTree::new((0..len).map(|i| -py_max(open[i], close[i]))),
-        )
-    });
-    let (bull_mitigation, bear_mitigation) = bodies.as_ref().map_or((&lows, &neg_highs), |(b, n)| (b, n));
-    block_pass(1, high, low, close, volume, swing_kind, bull_mitigation, &neg_highs, &mut blocks);
-    block_pass(-1, high, low, close, volume, swing_kind, bear_mitigation, &lows, &mut blocks);
+    let trees = EdgeTrees::new(open, high, low, close, close_mitigation.then_some((py_min, py_max)));
+    let (bull_mitigation, bear_mitigation) = trees.mitigation();
+    block_pass(1, high, low, close, volume, swing_kind, bull_mitigation, &trees.neg_highs, &mut blocks);
+    block_pass(-1, high, low, close, volume, swing_kind, bear_mitigation, &trees.lows, &mut blocks);
     let (o_kind, rest) = out.split_at_mut(len);
     let (o_top, rest) = rest.split_at_mut(len);
     let (o_bottom, rest) = rest.split_at_mut(len);
@@ -970,6 +994,106 @@ fn block_pass(
         version[b] += 1;
         wait(b, bar + 1, blocks, version[b], &mut head, &mut entries);
     }
+}
+
+/// Order blocks without lookahead, from causal swing reports ([`swing_highs_lows_causal`]):
+/// 11 rows `(ob, top, bottom, ob_index, swing_index, ob_volume, percentage, bullish_mitigated,
+/// bearish_mitigated, bullish_removed, bearish_removed)`, each on the bar where it happens.
+///
+/// Bullish (bearish mirrors it): the first close above the last swing high reported so far,
+/// before the next swing high is reported, forms a block on that bar t from the bar k with
+/// the lowest low strictly between the swing and t (the last of equals, NaN skipped; none:
+/// no block), `top = high[k]`, `bottom = low[k]`, with `ob_volume` and `percentage` as smc
+/// mode (the volumes of t, t-1 and t-2). On a bar where both kinds would form, the bearish
+/// one does (smc mode keeps it) and the swing high waits for a later close. A block is
+/// mitigated at the first bar after t whose low (`min(open, close)` with
+/// `close_mitigation`) is below its bottom, and removed at the first bar after that whose
+/// high passes its top: each adds one to that bar's count. The blocks do not interact, so
+/// each event is one search in a segment tree: O(n log n).
+#[allow(clippy::too_many_arguments)]
+pub fn order_blocks_causal(
+    open: &[f64],
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+    swing_kind: &[f64],
+    swing_level: &[f64],
+    swing_index: &[f64],
+    close_mitigation: bool,
+    out: &mut [f64],
+) {
+    let len = high.len();
+    out[..7 * len].fill(f64::NAN);
+    // the last swing of each kind: (level, bar, crossed)
+    type LastSwing = Option<(f64, f64, bool)>;
+    let (mut last_high, mut last_low): (LastSwing, LastSwing) = (None, None);
+    let mut formed: Vec<usize> = Vec::new(); // the bars that form a block
+    let at = |row: usize, t: usize| row * len + t;
+    for t in 0..len {
+        if swing_kind[t] == 1.0 {
+            last_high = Some((swing_level[t], swing_index[t], false));
+        } else if swing_kind[t] == -1.0 {
+            last_low = Some((swing_level[t], swing_index[t], false));
+        }
+        let bear = last_low.filter(|&(level, _, crossed)| !crossed && close[t] < level);
+        let bull = last_high.filter(|&(level, _, crossed)| !crossed && close[t] > level && bear.is_none());
+        let (side, swing) = match (bull, bear) {
+            (Some(swing), _) => (1.0, swing),
+            (None, Some(swing)) => (-1.0, swing),
+            (None, None) => continue,
+        };
+        let swing_bar = swing.1 as usize;
+        if side == 1.0 {
+            last_high = last_high.map(|(level, bar, _)| (level, bar, true));
+        } else {
+            last_low = last_low.map(|(level, bar, _)| (level, bar, true));
+        }
+        // the most extreme bar strictly between the swing and t, the last of equals
+        let mut block: Option<usize> = None;
+        for k in swing_bar + 1..t {
+            let (v, best) = if side == 1.0 { (low[k], block.map(|b| low[b])) } else { (-high[k], block.map(|b| -high[b])) };
+            if !v.is_nan() && best.is_none_or(|best| v <= best) {
+                block = Some(k);
+            }
+        }
+        let Some(k) = block else { continue };
+        // before the data's start the volumes count as 0
+        let (newer, older) = (volume[t] + if t >= 1 { volume[t - 1] } else { 0.0 }, if t >= 2 { volume[t - 2] } else { 0.0 });
+        let (least, most) = (nan_min(newer, older), nan_max(newer, older));
+        out[at(0, t)] = side;
+        (out[at(1, t)], out[at(2, t)]) = (high[k], low[k]);
+        (out[at(3, t)], out[at(4, t)]) = (k as f64, swing.1);
+        out[at(5, t)] = newer + older;
+        out[at(6, t)] = if most != 0.0 { least / most * 100.0 } else { 100.0 };
+        formed.push(t);
+    }
+    // mitigation: the block's near edge passed; removal: then its far edge
+    let trees = EdgeTrees::new(open, high, low, close, close_mitigation.then_some((nan_min, nan_max)));
+    let ((bull_mitigation, bear_mitigation), (lows, neg_highs)) = (trees.mitigation(), (&trees.lows, &trees.neg_highs));
+    out[7 * len..].fill(0.0);
+    for t in formed {
+        let (top, bottom) = (out[at(1, t)], out[at(2, t)]);
+        let (mitigated, removed) = if out[at(0, t)] == 1.0 {
+            let j = bull_mitigation.first_below(t + 1, bottom);
+            (j.map(|j| (7, j)), j.and_then(|j| neg_highs.first_below(j + 1, -top)).map(|m| (9, m)))
+        } else {
+            let j = bear_mitigation.first_below(t + 1, -top);
+            (j.map(|j| (8, j)), j.and_then(|j| lows.first_below(j + 1, bottom)).map(|m| (10, m)))
+        };
+        for (row, bar) in [mitigated, removed].into_iter().flatten().filter(|&(_, bar)| bar < len) {
+            out[at(row, bar)] += 1.0;
+        }
+    }
+}
+
+/// `min(a, b)` and `max(a, b)`, NaN when either is (numpy's `minimum` and `maximum`).
+fn nan_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
+}
+
+fn nan_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
 }
 
 /// Liquidity, as smartmoneyconcepts' `liquidity(ohlc, swing_highs_lows, range_percent)`:

@@ -805,6 +805,28 @@ fn order_blocks<'py>(
     rows(py, 6, h.len(), |out| structure::order_blocks(o, h, l, c, v, k, close_mitigation, out))
 }
 
+/// `(ob, top, bottom, ob_index, swing_index, ob_volume, percentage, bullish_mitigated,
+/// bearish_mitigated, bullish_removed, bearish_removed)`: an (11, len) array.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn order_blocks_causal<'py>(
+    py: Python<'py>,
+    open: PyReadonlyArray1<'py, f64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+    volume: PyReadonlyArray1<'py, f64>,
+    swing_kind: PyReadonlyArray1<'py, f64>,
+    swing_level: PyReadonlyArray1<'py, f64>,
+    swing_index: PyReadonlyArray1<'py, f64>,
+    close_mitigation: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let (v, k) = (slice("volume", &volume)?, slice("HighLow", &swing_kind)?);
+    let (level, index) = (slice("Level", &swing_level)?, slice("SwingIndex", &swing_index)?);
+    rows(py, 11, h.len(), |out| structure::order_blocks_causal(o, h, l, c, v, k, level, index, close_mitigation, out))
+}
+
 /// `(liquidity, level, end, swept)`: a (4, len) array.
 #[pyfunction]
 fn liquidity<'py>(
@@ -965,6 +987,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(retracements_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(sessions, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(order_blocks, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(order_blocks_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(liquidity, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(liquidity_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(support_resistance, &structure_mod)?)?;
