@@ -29,6 +29,7 @@ CAUSAL = {
     "order_blocks": lambda df, b: structure.order_blocks(
         df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
     ),
+    "previous_high_low": lambda df, b: structure.previous_high_low(df, "1D", mode="causal", backend=b),
     "retracements": lambda df, b: structure.retracements(
         df, structure.swing_highs_lows(df, 5, mode="causal", backend=b), mode="causal", backend=b
     ),

@@ -197,6 +197,9 @@ ARGUMENTS = {
     "previous_high_low": _ohlc_args(st.tuples(st.sampled_from([5, 20, 50]), st.booleans())).map(
         lambda a: (*_period_bins(len(a[1]), a[4], shuffled=a[5]), *a[:4])
     ),
+    "previous_high_low_causal": _ohlc_args(st.tuples(st.sampled_from([5, 20, 50]))).map(
+        lambda a: (_period_bins(len(a[1]), a[4], shuffled=False)[1], *a[:4])
+    ),
     "market_structure": _ohlc_args(st.tuples(st.integers(1, 4))).map(
         lambda a: tuple(kernel("swing_highs_lows_causal", "pandas")(a[1], a[2], a[4])[:2])
     ),

@@ -126,8 +126,6 @@ def test_bad_input_is_refused():
         swing_highs_lows(frame, 0)
     with pytest.raises(InputError, match="numbers"):
         swing_highs_lows(frame.assign(High=["x"]), 1)
-    with pytest.raises(InputError, match="no causal form"):
-        previous_high_low(frame.set_axis(pd.DatetimeIndex(["2024-01-02"], tz="UTC")), "1D", mode="causal")
     with pytest.raises(InputError, match="mode"):
         swing_highs_lows(frame, 1, mode="future")
 
@@ -481,6 +479,30 @@ def test_causal_order_blocks_form_on_the_crossing_close_and_never_change(backend
     np.testing.assert_allclose(heavy["VolumeRatio"].dropna(), (bars["volume"] / usual)[k].to_numpy(), rtol=1e-12)
     with pytest.raises(InputError, match="causal swings"):
         order_blocks(bars, swing_highs_lows(bars, 3), mode="causal")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_causal_previous_high_low_reads_the_last_finished_period_with_prices(backend):
+    import barsmith
+
+    bars = barsmith.synth.ohlc(3_000, seed=13)
+    bars.iloc[400:700] = np.nan  # a gap of whole periods, and NaN rows inside others
+    bars.iloc[[5, 1_000, 1_001, 2_500], 1] = np.nan
+    for time_frame in ("4h", "1D"):
+        got = previous_high_low(bars, time_frame, mode="causal", backend=backend)
+        own = bars.index.floor(time_frame)
+        periods = bars.resample(time_frame).agg({"open": "first", "high": "max", "low": "min", "close": "last"}).dropna()
+        before = periods.index.searchsorted(own, "left") - 1
+        expected_high = np.where(before >= 0, periods["high"].to_numpy()[before], np.nan)
+        np.testing.assert_array_equal(got["PreviousHigh"].to_numpy(), expected_high)
+        running = bars["high"].fillna(-np.inf).groupby(own).cummax().to_numpy()
+        np.testing.assert_array_equal(got["BrokenHigh"].to_numpy(), (running > expected_high).astype(np.int32))
+        assert got["BrokenHigh"].sum() > 0 and got["BrokenLow"].sum() > 0
+        for end in range(0, len(bars) + 1, 97):  # the replay test
+            prefix = previous_high_low(bars.iloc[:end], time_frame, mode="causal", backend=backend)
+            pd.testing.assert_frame_equal(prefix, got.iloc[:end], obj=f"prefix {end}")
+    with pytest.raises(InputError, match="time order"):
+        previous_high_low(bars.iloc[::-1], "1D", mode="causal")
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)

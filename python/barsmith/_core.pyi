@@ -235,6 +235,10 @@ class _Structure(ModuleType):
         open: _Column, high: _Column, low: _Column, close: _Column,
     ) -> npt.NDArray[np.float64]:
         """(4, bars): previous_high, previous_low, broken_high, broken_low."""
+    def previous_high_low_causal(
+        self, bin: npt.NDArray[np.int64], open: _Column, high: _Column, low: _Column, close: _Column
+    ) -> npt.NDArray[np.float64]:
+        """(4, bars): the last finished period's high and low, broken_high, broken_low."""
     def market_structure(self, swing_kind: _Column, swing_level: _Column) -> npt.NDArray[np.float64]:
         """(2, bars): label (2 HH, 1 LH, -1 HL, -2 LL, 0), trend."""
     def ranges(self, high: _Column, low: _Column, atr: _Column, length: int, threshold: float) -> npt.NDArray[np.float64]:

@@ -181,6 +181,11 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel(
             "structure",
+            "previous_high_low_causal",
+            lambda: (np.array([0, 0, 1, 1, 2, 2], dtype=np.int64), *(_example_series()[0] + d for d in (0, 1, -1, 0))),
+        ),
+        Kernel(
+            "structure",
             "market_structure",
             lambda: (np.array([np.nan, 1, -1, 1, 1, -1]), _example_series()[0]),
         ),

@@ -68,7 +68,7 @@ def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode =
     >>> live = barsmith.structure.swing_highs_lows(ohlc, swing_length=5, mode="causal")
     """
     (high, low), index = _columns(ohlc, ("high", "low"))
-    if _mode(mode, causal=True) == "causal":
+    if _mode(mode) == "causal":
         out = kernel("swing_highs_lows_causal", backend)(high, low, _length(swing_length))
         return pd.DataFrame({"HighLow": out[0], "Level": out[1], "SwingIndex": out[2]}, index=index)
     out = kernel("swing_highs_lows", backend)(high, low, _length(swing_length))
@@ -101,7 +101,7 @@ def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc
     replaced by a joining one.
     """
     (open_, high, low, close), index = _columns(ohlc, ("open", "high", "low", "close"))
-    if _mode(mode, causal=True) == "causal":
+    if _mode(mode) == "causal":
         out = kernel("fvg_causal", backend)(open_, high, low, close, bool(join_consecutive))
         columns = ("FVG", "Top", "Bottom", "GapIndex", "MitigatedCount")
         return pd.DataFrame(dict(zip(columns, out)), index=index)
@@ -143,7 +143,7 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
     >>> live = barsmith.structure.bos_choch(ohlc, swing_highs_lows(ohlc, 5, mode="causal"), mode="causal")
     """
     (high, low, close), index = _columns(ohlc, ("high", "low", "close"))
-    if _mode(mode, causal=True) == "causal":
+    if _mode(mode) == "causal":
         kind, level, swing_index = _causal_swings(swing_highs_lows, len(high))
         out = kernel("bos_choch_causal", backend)(high, low, close, kind, level, swing_index, bool(close_break))
         return pd.DataFrame(dict(zip(("BOS", "CHOCH", "Level", "SwingIndex"), out)), index=index)
@@ -205,7 +205,7 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
     from .indicators import sma
 
     (open_, high, low, close, volume), index = _columns(ohlcv, ("open", "high", "low", "close", "volume"))
-    if _mode(mode, causal=True) == "causal":
+    if _mode(mode) == "causal":
         swings = _causal_swings(swing_highs_lows, len(high))
         out = kernel("order_blocks_causal", backend)(open_, high, low, close, volume, *swings, bool(close_mitigation))
         columns = ("OB", "Top", "Bottom", "OBIndex", "SwingIndex", "OBVolume", "Percentage")
@@ -269,7 +269,7 @@ def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent:
     (high, low), index = _columns(ohlc, ("high", "low"))
     if isinstance(range_percent, bool) or not isinstance(range_percent, (int, float, np.floating, np.integer)):
         raise InputError(f"expected a number, got {range_percent!r}", column="range_percent")
-    if _mode(mode, causal=True) == "causal":
+    if _mode(mode) == "causal":
         kind, level, swing_index = _causal_swings(swing_highs_lows, len(high))
         out = kernel("liquidity_causal", backend)(high, low, kind, level, swing_index, float(range_percent))
         frame = pd.DataFrame(dict(zip(("Liquidity", "Level", "Count", "PoolIndex"), out[:4])), index=index)
@@ -291,17 +291,29 @@ def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode 
     ``p - 2``, as smartmoneyconcepts does (for left-labelled bins that is the period
     before the previous one once the bar's own period has begun; NaN while ``p < 2``).
     ``BrokenHigh`` is 1 once a high since the bar began reading that period is above its
-    high (``BrokenLow``: a low below its low). The input is not modified. No causal form
-    yet: whether the bar's own period counts depends on it having prices, which with NaN
-    rows only later bars may give.
+    high (``BrokenLow``: a low below its low). The input is not modified.
+
+    ``mode="causal"``: each bar reads the last period *before its own* with an open, high,
+    low and close (it has ended, so nothing later is used), as float64 (NaN before any);
+    ``BrokenHigh`` is 1 once a high of the bar's own period so far is above it (NaN highs
+    skipped; ``BrokenLow`` likewise). The bars must be in time order. As pandas::
+
+        periods = ohlc.resample(time_frame).agg({"open": "first", "high": "max", "low": "min", "close": "last"}).dropna()
+        before = periods.index.searchsorted(own_label, "left") - 1     # own_label: the bar's resample bin
+        previous_high = periods.high.to_numpy()[before]                 # NaN where before < 0
+        broken_high = ohlc.high.fillna(-inf).groupby(own_label).cummax() > previous_high
 
     Examples
     --------
     >>> daily = barsmith.structure.previous_high_low(ohlc, "1D")
+    >>> live = barsmith.structure.previous_high_low(ohlc, "1D", mode="causal")
     """
-    _mode(mode)
+    causal = _mode(mode) == "causal"
     (open_, high, low, close), index = _columns(ohlc, ("open", "high", "low", "close"))
     times = _times(index)
+    if causal and not times.is_monotonic_increasing:
+        bad = int(np.flatnonzero(np.diff(times.as_unit("ns").asi8) < 0)[0]) + 1
+        raise InputError("causal mode reads the bars in time order: sort the index first", column="index", row=bad)
     stamps = np.asarray(times.as_unit("ns").asi8, dtype=np.int64)
     try:
         # resample's own bins (origin, closed side, edges): their sizes in time order
@@ -317,6 +329,13 @@ def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode 
         bins = np.empty_like(in_order)
         bins[np.argsort(stamps, kind="stable")] = in_order
     stamps, bins, labels = (frozen(np.ascontiguousarray(a, dtype=np.int64)) for a in (stamps, bins, labels))
+    if causal:
+        out = kernel("previous_high_low_causal", backend)(bins, open_, high, low, close)
+        return pd.DataFrame(
+            {"PreviousHigh": out[0], "PreviousLow": out[1], "BrokenHigh": out[2].astype(np.int32),
+             "BrokenLow": out[3].astype(np.int32)},
+            index=index,
+        )  # fmt: skip
     out = kernel("previous_high_low", backend)(stamps, bins, labels, open_, high, low, close)
     return pd.DataFrame(
         {"PreviousHigh": out[0].astype(np.float32), "PreviousLow": out[1].astype(np.float32),
@@ -549,7 +568,7 @@ def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mo
     >>> pullback = barsmith.structure.retracements(ohlc, swing_highs_lows(ohlc, 5, mode="causal"), mode="causal")
     """
     (high, low), index = _columns(ohlc, ("high", "low"))
-    if _mode(mode, causal=True) == "causal":
+    if _mode(mode) == "causal":
         kind, level, _ = _causal_swings(swing_highs_lows, len(high))
         out = kernel("retracements_causal", backend)(high, low, kind, level)
     else:
@@ -592,7 +611,7 @@ def sessions(ohlc: pd.DataFrame, session: str, start_time: str = "", end_time: s
     --------
     >>> london = barsmith.structure.sessions(ohlc, "London")
     """
-    _mode(mode, causal=True)
+    _mode(mode)
     (high, low), index = _columns(ohlc, ("high", "low"))
     if session == "Custom":
         if not start_time or not end_time:
@@ -650,12 +669,10 @@ def _causal_swings(swing_highs_lows: Any, n_bars: int) -> list[np.ndarray]:
     return [kind, level, swing_index]
 
 
-def _mode(mode: str, causal: bool = False) -> str:
-    """The mode, checked: every function has "smc"; those with a causal form also "causal"."""
-    modes = ("smc", "causal") if causal else ("smc",)
-    if mode not in modes:
-        also = "" if causal else " (this function has no causal form yet)"
-        raise InputError(f"must be {' or '.join(map(repr, modes))}, got {mode!r}{also}", column="mode")
+def _mode(mode: str) -> str:
+    """The mode, checked: "smc" (smartmoneyconcepts' answers) or "causal" (no lookahead)."""
+    if mode not in ("smc", "causal"):
+        raise InputError(f"must be 'smc' or 'causal', got {mode!r}", column="mode")
     return mode
 
 

@@ -1107,6 +1107,38 @@ def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A00
 
 
 @jit
+def previous_high_low_causal(bin, open_, high, low, close):  # noqa: A002
+    """See ``rust/core/src/structure.rs``: the last finished period with prices, and whether
+    the bar's own period has passed it so far."""
+    n = len(high)
+    out = np.empty((4, n))
+    previous_high = np.nan
+    previous_low = np.nan
+    has = np.zeros(4, dtype=np.bool_)
+    period_high = -np.inf
+    period_low = np.inf
+    for i in range(n):
+        if i > 0 and bin[i] != bin[i - 1]:
+            if has.all():
+                previous_high, previous_low = period_high, period_low
+            has[:] = False
+            period_high, period_low = -np.inf, np.inf
+        has[0] |= not np.isnan(open_[i])
+        has[1] |= not np.isnan(high[i])
+        has[2] |= not np.isnan(low[i])
+        has[3] |= not np.isnan(close[i])
+        if high[i] > period_high:
+            period_high = high[i]
+        if low[i] < period_low:
+            period_low = low[i]
+        out[0, i] = previous_high
+        out[1, i] = previous_low
+        out[2, i] = 1.0 if period_high > previous_high else 0.0
+        out[3, i] = 1.0 if period_low < previous_low else 0.0
+    return out
+
+
+@jit
 def market_structure(swing_kind, swing_level):
     """See ``rust/core/src/structure.rs``: labels 2 HH, 1 LH, -1 HL, -2 LL and the trend."""
     n = len(swing_kind)

@@ -805,6 +805,26 @@ def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A00
     ])  # fmt: skip
 
 
+def previous_high_low_causal(bin, open_, high, low, close):  # noqa: A002
+    """(4, len): previous_high, previous_low, broken_high, broken_low, without lookahead::
+
+        periods = frame.groupby(bin).agg(open="first", high="max", low="min", close="last").dropna()
+        previous = periods.iloc[searchsorted(periods.index, bin, "left") - 1]   # NaN before any
+        broken_high = high.fillna(-inf).groupby(bin).cummax() > previous.high
+
+    ``bin`` rises with the bars: every period before a bar's own has ended by then."""
+    n = len(high)
+    frame = pd.DataFrame({"open": open_, "high": high, "low": low, "close": close})
+    periods = frame.groupby(bin).agg({"open": "first", "high": "max", "low": "min", "close": "last"}).dropna()
+    last = np.searchsorted(periods.index.to_numpy(dtype=np.int64), bin, side="left") - 1
+    previous_high = np.where(last >= 0, np.append(periods["high"].to_numpy(), np.nan)[last], np.nan)
+    previous_low = np.where(last >= 0, np.append(periods["low"].to_numpy(), np.nan)[last], np.nan)
+    period_high = frame["high"].fillna(-np.inf).groupby(bin).cummax().to_numpy()
+    period_low = frame["low"].fillna(np.inf).groupby(bin).cummin().to_numpy()
+    return np.stack([previous_high, previous_low, (period_high > previous_high).astype(np.float64),
+                     (period_low < previous_low).astype(np.float64)])[:, :n]  # fmt: skip
+
+
 def market_structure(swing_kind, swing_level):
     """(2, len): label (2 HH, 1 LH, -1 HL, -2 LL, 0), trend. On causal swing reports: a report
     of the kind last reported replaces the pending swing, one of the other kind makes the

@@ -1553,6 +1553,44 @@ pub fn previous_high_low(
     }
 }
 
+/// The last finished period's high and low, without lookahead: `(previous_high,
+/// previous_low, broken_high, broken_low)`.
+///
+/// `bin[i]` is bar i's period (rising with the bars). A period counts when it has an open, a
+/// high, a low and a close that are not NaN (as smc mode keeps them); a bar reads the last
+/// such period before its own, which has ended by then (NaN before any). `broken_high` is 1
+/// once a high of the bar's period so far is above the previous high (`broken_low`: a low
+/// below the previous low), NaN skipped.
+pub fn previous_high_low_causal(bin: &[i64], open: &[f64], high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) {
+    let len = high.len();
+    let (o_high, rest) = out.split_at_mut(len);
+    let (o_low, rest) = rest.split_at_mut(len);
+    let (o_broken_high, o_broken_low) = rest.split_at_mut(len);
+    let (mut previous_high, mut previous_low) = (f64::NAN, f64::NAN);
+    // the bar's own period so far: whether each column has a value, its highest high and lowest low
+    let (mut has, mut period_high, mut period_low) = ([false; 4], f64::NEG_INFINITY, f64::INFINITY);
+    for i in 0..len {
+        if i > 0 && bin[i] != bin[i - 1] {
+            if has.iter().all(|&h| h) {
+                (previous_high, previous_low) = (period_high, period_low);
+            }
+            (has, period_high, period_low) = ([false; 4], f64::NEG_INFINITY, f64::INFINITY);
+        }
+        for (c, v) in [open[i], high[i], low[i], close[i]].into_iter().enumerate() {
+            has[c] |= !v.is_nan();
+        }
+        if high[i] > period_high {
+            period_high = high[i];
+        }
+        if low[i] < period_low {
+            period_low = low[i];
+        }
+        (o_high[i], o_low[i]) = (previous_high, previous_low);
+        o_broken_high[i] = (period_high > previous_high) as i32 as f64;
+        o_broken_low[i] = (period_low < previous_low) as i32 as f64;
+    }
+}
+
 
 #[cfg(test)]
 mod tests {

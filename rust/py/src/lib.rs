@@ -897,6 +897,21 @@ fn previous_high_low<'py>(
     rows(py, 4, h.len(), |out| structure::previous_high_low(t, b, lab, o, h, l, c, out))
 }
 
+/// `(previous_high, previous_low, broken_high, broken_low)` without lookahead: a (4, len) array.
+#[pyfunction]
+fn previous_high_low_causal<'py>(
+    py: Python<'py>,
+    bin: PyReadonlyArray1<'py, i64>,
+    open: PyReadonlyArray1<'py, f64>,
+    high: PyReadonlyArray1<'py, f64>,
+    low: PyReadonlyArray1<'py, f64>,
+    close: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let bin = slice("bin", &bin)?;
+    rows(py, 4, h.len(), |out| structure::previous_high_low_causal(bin, o, h, l, c, out))
+}
+
 /// `(label, trend)`: a (2, len) array.
 #[pyfunction]
 fn market_structure<'py>(
@@ -992,6 +1007,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure_mod.add_function(wrap_pyfunction!(liquidity_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(support_resistance, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(previous_high_low, &structure_mod)?)?;
+    structure_mod.add_function(wrap_pyfunction!(previous_high_low_causal, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(market_structure, &structure_mod)?)?;
     structure_mod.add_function(wrap_pyfunction!(ranges, &structure_mod)?)?;
 
