@@ -30,8 +30,7 @@ pub fn swing_highs_lows(high: &[f64], low: &[f64], swing_length: usize, out: &mu
     if l == 0 || len < 2 * l {
         return;
     }
-    let is_high = window_extreme(high, l, 1.0);
-    let is_low = window_extreme(low, l, -1.0);
+    let (is_high, is_low) = window_extremes(high, low, l);
     // runs of one kind: keep the earliest extreme of each
     let mut run: Option<(f64, usize)> = None; // (kind, index of the kept swing)
     for i in 0..len {
@@ -96,8 +95,7 @@ pub fn swing_highs_lows_causal(high: &[f64], low: &[f64], swing_length: usize, o
     }
     let (kind, rest) = out.split_at_mut(len);
     let (level, index) = rest.split_at_mut(len);
-    let is_high = window_extreme(high, l, 1.0);
-    let is_low = window_extreme(low, l, -1.0);
+    let (is_high, is_low) = window_extremes(high, low, l);
     let (mut last_kind, mut last_level) = (0.0, f64::NAN);
     for i in 0..len {
         let (k, v) = if is_high[i] {
@@ -196,47 +194,70 @@ pub fn ranges(high: &[f64], low: &[f64], atr: &[f64], length: usize, threshold: 
     }
 }
 
-/// Whether `x[i]` is the largest (`sign` 1) or smallest (-1) of the 2L values
-/// `x[i - L + 1 ..= i + L]`, none NaN, for `2L - 1 <= i < len - L`, as
+/// Whether `high[i]` is the largest of the 2L highs `high[i - L + 1 ..= i + L]`, none NaN,
+/// and whether `low[i]` is the smallest of the lows there, for `2L - 1 <= i < len - L`, as
 /// `x == x.shift(-L).rolling(2L).max()` (or `.min()`): `rolling(2L)` runs over the
 /// shifted series, which starts at bar 0, so the window exists from bar 2L - 1 on.
 /// Branch-free (van Herk / Gil-Werman): in blocks of 2L, running maxima from each
 /// block's start and from its end; a window of 2L spans at most two blocks, so its
-/// maximum is `max(from_end[a], from_start[b])`. NaN are counted with prefix sums.
-fn window_extreme(x: &[f64], l: usize, sign: f64) -> Vec<bool> {
-    let (len, w) = (x.len(), 2 * l);
-    let mut out = vec![false; len];
+/// maximum is `max(from_end[a], from_start[b])`. A window holds a NaN when the last NaN
+/// up to its end is at or after its start.
+fn window_extremes(high: &[f64], low: &[f64], l: usize) -> (Vec<bool>, Vec<bool>) {
+    let (len, w) = (high.len(), 2 * l);
+    let (mut is_high, mut is_low) = (vec![false; len], vec![false; len]);
     if len < w + l {
-        return out;
+        return (is_high, is_low);
     }
-    // the signed values (the smallest becomes the largest), NaN lowest
-    let y: Vec<f64> = x.iter().map(|&v| if v.is_nan() { f64::NEG_INFINITY } else { sign * v }).collect();
-    // y holds no NaN: a plain select is one `maxsd` on the running maximum's chain,
-    // where f64::max adds a NaN fix-up to every step
+    // the signed values (a low's negation, so the smallest becomes the largest), NaN lowest;
+    // a plain select is one `maxsd` on the running maximum's chain, where f64::max adds a
+    // NaN fix-up to every step
+    let value = |x: &[f64], sign: f64, i: usize| if x[i].is_nan() { f64::NEG_INFINITY } else { sign * x[i] };
     let larger = |m: f64, v: f64| if v > m { v } else { m };
-    let (mut from_start, mut from_end) = (vec![0.0; len], vec![0.0; len]);
-    for start in (0..len).step_by(w) {
-        let end = (start + w).min(len);
-        let mut m = f64::NEG_INFINITY;
-        for i in start..end {
-            m = larger(m, y[i]);
-            from_start[i] = m;
+    // windows start at a = i + 1 - l; those starting in block k end in block k (only the
+    // window that is block k) or block k + 1: the running maxima from block k's end and
+    // from block k + 1's start, in two buffers of w that stay in L1. The highs' and lows'
+    // chains run side by side so their latencies overlap.
+    let (mut from_end, mut from_start) = (vec![[0.0f64; 2]; w], vec![[0.0f64; 2]; w]);
+    // the last NaN high and low at or before the window's end (+1; 0: none yet)
+    let (mut nan_high_end, mut nan_low_end, mut scanned) = (0usize, 0usize, 0usize);
+    for block in (0..len).step_by(w) {
+        let end = (block + w).min(len);
+        let (mut mh, mut ml) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for i in (block..end).rev() {
+            (mh, ml) = (larger(mh, value(high, 1.0, i)), larger(ml, value(low, -1.0, i)));
+            from_end[i - block] = [mh, ml];
         }
-        m = f64::NEG_INFINITY;
-        for i in (start..end).rev() {
-            m = larger(m, y[i]);
-            from_end[i] = m;
+        let next_end = (end + w).min(len);
+        (mh, ml) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for i in end..next_end {
+            (mh, ml) = (larger(mh, value(high, 1.0, i)), larger(ml, value(low, -1.0, i)));
+            from_start[i - end] = [mh, ml];
+        }
+        for a in block..end {
+            let i = a + l - 1;
+            let b = i + l;
+            if i + 1 < w || b >= len {
+                continue;
+            }
+            while scanned <= b {
+                scanned += 1;
+                if high[scanned - 1].is_nan() {
+                    nan_high_end = scanned;
+                }
+                if low[scanned - 1].is_nan() {
+                    nan_low_end = scanned;
+                }
+            }
+            let [mut top_high, mut top_low] = from_end[a - block];
+            if b >= end {
+                let [h, lw] = from_start[b - end];
+                (top_high, top_low) = (larger(top_high, h), larger(top_low, lw));
+            }
+            is_high[i] = nan_high_end <= a && value(high, 1.0, i) == top_high;
+            is_low[i] = nan_low_end <= a && value(low, -1.0, i) == top_low;
         }
     }
-    let mut nans = vec![0u32; len + 1];
-    for i in 0..len {
-        nans[i + 1] = nans[i] + x[i].is_nan() as u32;
-    }
-    for i in w - 1..len - l {
-        let (a, b) = (i + 1 - l, i + l);
-        out[i] = nans[b + 1] == nans[a] && y[i] == larger(from_end[a], from_start[b]);
-    }
-    out
+    (is_high, is_low)
 }
 
 /// Fair value gaps, as smartmoneyconcepts' `fvg(ohlc, join_consecutive)`:
@@ -1096,6 +1117,31 @@ fn nan_max(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
 }
 
+/// pandas' `max()`: the largest value, NaN skipped, NaN when there is none.
+fn nan_skipping_max(x: &[f64]) -> f64 {
+    nan_skipping_max_of(x, 1.0)
+}
+
+/// The largest of `sign * x`, NaN skipped (NaN when there is none): `-min(x)` for `sign` -1.
+/// Eight running maxima side by side, so the compares vectorise instead of waiting on one
+/// chain; a select (`v > m`) skips NaN by itself.
+fn nan_skipping_max_of(x: &[f64], sign: f64) -> f64 {
+    let mut lanes = [f64::NEG_INFINITY; 8];
+    let mut chunks = x.chunks_exact(8);
+    for chunk in &mut chunks {
+        for k in 0..8 {
+            let v = sign * chunk[k];
+            lanes[k] = if v > lanes[k] { v } else { lanes[k] };
+        }
+    }
+    let mut best = chunks.remainder().iter().fold(f64::NEG_INFINITY, |m, &v| if sign * v > m { sign * v } else { m });
+    for lane in lanes {
+        best = if lane > best { lane } else { best };
+    }
+    // -inf: all NaN (or empty), unless a value is -inf itself
+    if best == f64::NEG_INFINITY && !x.iter().any(|&v| sign * v == f64::NEG_INFINITY) { f64::NAN } else { best }
+}
+
 /// Liquidity, as smartmoneyconcepts' `liquidity(ohlc, swing_highs_lows, range_percent)`:
 /// `(liquidity, level, end, swept)`, float32 values as it stores them.
 ///
@@ -1111,10 +1157,7 @@ fn nan_max(a: f64, b: f64) -> f64 {
 pub fn liquidity(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], range_percent: f64, out: &mut [f64]) {
     let len = high.len();
     out.fill(f64::NAN);
-    // pandas' max / min skip NaN (NaN when there is no value)
-    let highest = high.iter().fold(f64::NAN, |a, &v| if a.is_nan() || v > a { v } else { a });
-    let lowest = low.iter().fold(f64::NAN, |a, &v| if a.is_nan() || v < a { v } else { a });
-    let range = (highest - lowest) * range_percent;
+    let range = (nan_skipping_max(high) + nan_skipping_max_of(low, -1.0)) * range_percent;
     let (o_kind, rest) = out.split_at_mut(len);
     let (o_level, rest) = rest.split_at_mut(len);
     let (o_end, o_swept) = rest.split_at_mut(len);
@@ -1309,7 +1352,7 @@ pub fn support_resistance(
     out: &mut [f64],
 ) {
     let len = close.len();
-    let (is_high, is_low) = (window_extreme(high, pivot_length, 1.0), window_extreme(low, pivot_length, -1.0));
+    let (is_high, is_low) = window_extremes(high, low, pivot_length);
     let mut pivots: Vec<Pivot> = Vec::new(); // in bar order, a bar's high before its low
     for i in 0..len {
         for (is, price) in [(is_high[i], high[i]), (is_low[i], low[i])] {
