@@ -31,12 +31,15 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def compare(
-    run: Callable[[str], pd.DataFrame],
+    run: Callable[[str], Any],
     peers: dict[str, tuple[Callable[[], Any], Callable[[Any], pd.DataFrame] | None]],
     repeat: int,
     progress: Any = None,
+    to_frame: Callable[[Any], pd.DataFrame] | None = None,
 ) -> list[Row]:
-    """Time ``run(backend)`` for each loadable backend and each peer (fn, to_frame)."""
+    """Time ``run(backend)`` for each loadable backend and each peer (fn, to_frame). Only the
+    calls are timed: ``to_frame`` (for barsmith's outputs) and the peers' converters turn the
+    results into frames for the parity column afterwards, as a user's call returns them."""
     rows: list[Row] = []
     oracle: pd.DataFrame | None = None
     for backend in ("pandas", *[b for b in BACKENDS if b != "pandas"]):
@@ -44,6 +47,7 @@ def compare(
             continue
         warmup(backend)
         seconds, out = best_of(lambda: run(backend), 1 if backend == "pandas" else repeat)
+        out = to_frame(out) if to_frame is not None else out
         if backend == "pandas":
             oracle = out
         rows.append(Row(f"barsmith[{backend}]", seconds, max_relative_difference(out, oracle[out.columns])))

@@ -189,7 +189,7 @@ def _indicator_tables(n_points: int, repeat: int) -> None:
                 as_frame = (lambda out: pd.DataFrame({"x": out})) if conv == "talib" or len(conventions) == 1 else None
                 peers[f"TA-Lib {talib.__version__} {ta_name}"] = (lambda f=ta_fn: f(talib), as_frame)
             with tqdm(total=3 + len(peers), desc=f"{name} {conv}", leave=False) as progress:
-                rows = compare(lambda b: pd.DataFrame({"x": fn(conv, b)}), peers, repeat, progress)
+                rows = compare(lambda b: fn(conv, b), peers, repeat, progress, lambda out: pd.DataFrame({"x": out}))
             print(f"\n{name}, convention={conv}, {n_points:,} points, one series")
             print(table(rows, n_points, "points"))
     one, every = panel_seconds(1), panel_seconds(None)
@@ -217,7 +217,7 @@ def _structure_tables(n_bars: int, repeat: int) -> None:
         if theirs is not None:
             peers[f"smartmoneyconcepts {smc.__version__}"] = (theirs, None)
         with tqdm(total=3 + len(peers), desc=name, leave=False) as progress:
-            rows = compare(lambda b, f=ours: f(b).reset_index(drop=True).astype(float), peers, 1, progress)
+            rows = compare(ours, peers, 1, progress, lambda out: out.reset_index(drop=True).astype(float))
         print(f"\n{name}, smc mode, {n_bars:,} bars")
         print(table(rows, n_bars, "bars"))
 
@@ -241,7 +241,7 @@ def _orderflow_tables(n_trades: int, repeat: int) -> None:
     }
     for name, call in calls.items():
         with tqdm(total=3, desc=name, leave=False) as progress:
-            rows = compare(lambda b, f=call: f(b).reset_index(drop=True).astype(float), {}, repeat, progress)
+            rows = compare(call, {}, repeat, progress, lambda out: out.reset_index(drop=True).astype(float))
         print(f"\n{name}, {n_trades:,} trades")
         print(table(rows, n_trades, "trades"))
 

@@ -335,13 +335,24 @@ impl<W: Window> Windowed<W> {
     #[inline]
     fn push(&mut self, v: f64) {
         if self.ring.len == 0 || self.n == 1 {
-            self.w = W::starting_at(v);
             self.ring.clear();
-        } else if self.ring.is_full() {
-            self.w.remove_oldest(&self.ring);
         }
-        self.w.add(v);
+        let (ring, fed) = (&self.ring, self.ring.len);
+        Windowed::step(&mut self.w, self.n, v, fed, |w| w.remove_oldest(ring));
         self.ring.push(v);
+    }
+
+    /// pandas' window move for the `fed`-th value `v` (0-based since the window's run began):
+    /// a fresh state for a window disjoint from the last (the first value, or `n == 1`);
+    /// else, once `n` values are in, `remove_oldest` first; then `v` is added.
+    #[inline(always)]
+    fn step(w: &mut W, n: usize, v: f64, fed: usize, remove_oldest: impl FnOnce(&mut W)) {
+        if fed == 0 || n == 1 {
+            *w = W::starting_at(v);
+        } else if fed >= n {
+            remove_oldest(w);
+        }
+        w.add(v);
     }
 
     /// Whether the window holds `n` values (pandas' rows from `n - 1` on).
@@ -574,8 +585,13 @@ fn split_outputs<const K: usize>(out: &mut [f64]) -> [&mut [f64]; K] {
 /// Both conventions: TA-Lib's SMA agrees on NaN-free input, and on NaN a
 /// window holding one is NaN, after which the average recovers.
 pub fn sma(x: &[f64], n: usize, out: &mut [f64]) {
-    let mut s = Sma::new(n);
-    drive1(x, out, |v| s.update(v));
+    // the batch reads the leaving value from `x` itself, where the stream keeps a ring: the
+    // same steps (`Windowed::step`) without the ring's bookkeeping
+    let mut w = RollingSum::default();
+    for i in 0..x.len() {
+        Windowed::step(&mut w, n, x[i], i, |w| w.remove(x[i - n]));
+        out[i] = w.mean(n);
+    }
 }
 
 pub struct Sma(Windowed<RollingSum>);
@@ -825,7 +841,18 @@ impl TalibMacd {
 /// `100 * g / (g + l)` (0 when `g + l` is zero).
 pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     let mut s = Rsi::new(n, convention);
-    drive1(x, out, |v| s.update(v));
+    // the averages are a recursion; the finishing divisions are not: averages for a block
+    // into L1 buffers, then the block's divisions in a loop the compiler vectorises
+    const BLOCK: usize = 512;
+    let mut losses = [0.0; BLOCK];
+    for (xs, outs) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
+        for ((o, l), &v) in outs.iter_mut().zip(losses.iter_mut()).zip(xs) {
+            (*o, *l) = s.averages(v);
+        }
+        for (o, &l) in outs.iter_mut().zip(losses.iter()) {
+            *o = s.finish(*o, l);
+        }
+    }
 }
 
 pub struct Rsi {
@@ -850,18 +877,24 @@ impl Rsi {
 
     #[inline]
     pub fn update(&mut self, v: f64) -> f64 {
+        let (gain, loss) = self.averages(v);
+        self.finish(gain, loss)
+    }
+
+    /// The average gain and loss after `v` (NaN while warming up).
+    #[inline]
+    fn averages(&mut self, v: f64) -> (f64, f64) {
         let d = self.prev.map_or(f64::NAN, |p| v - p);
         self.prev = Some(v);
         if self.convention == PANDAS {
             // clip keeps NaN
             let (gain, loss) = if d.is_nan() { (d, d) } else { (d.max(0.0), (-d).max(0.0)) };
-            let (ga, la) = (self.gain.update(gain), self.loss.update(loss));
-            return 100.0 - 100.0 / (1.0 + ga / la);
+            return (self.gain.update(gain), self.loss.update(loss));
         }
         // TA-Lib: a NaN value (or change) restarts
         if d.is_nan() {
             (self.seen, self.avg_gain, self.avg_loss) = (0, 0.0, 0.0);
-            return f64::NAN;
+            return (f64::NAN, f64::NAN);
         }
         let nf = self.n as f64;
         // TA-Lib adds a rise to the gains and a fall to the losses; adding the other's +0.0
@@ -872,7 +905,7 @@ impl Rsi {
             self.avg_gain += gain;
             self.seen += 1;
             if self.seen < self.n {
-                return f64::NAN;
+                return (f64::NAN, f64::NAN);
             }
             self.avg_loss /= nf;
             self.avg_gain /= nf;
@@ -880,12 +913,18 @@ impl Rsi {
             self.avg_loss = (self.avg_loss * (nf - 1.0) + loss) / nf;
             self.avg_gain = (self.avg_gain * (nf - 1.0) + gain) / nf;
         }
-        let total = self.avg_gain + self.avg_loss;
-        if talib_is_zero(total) {
-            0.0
-        } else {
-            100.0 * (self.avg_gain / total)
+        (self.avg_gain, self.avg_loss)
+    }
+
+    /// The index from the averages: pandas' `100 - 100 / (1 + g / l)`, TA-Lib's
+    /// `100 * g / (g + l)` (0 when `g + l` is zero). NaN averages give NaN.
+    #[inline]
+    fn finish(&self, gain: f64, loss: f64) -> f64 {
+        if self.convention == PANDAS {
+            return 100.0 - 100.0 / (1.0 + gain / loss);
         }
+        let total = gain + loss;
+        if talib_is_zero(total) { 0.0 } else { 100.0 * (gain / total) }
     }
 }
 stream!(Rsi, |s, r, o| o[0] = s.update(r[0]));
@@ -1017,13 +1056,10 @@ stream!(TrueRange, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 /// Largest of three, ignoring NaN (NaN if all are), as pandas' `max(axis=1)`.
 #[inline]
 fn nan_max3(a: f64, b: f64, c: f64) -> f64 {
-    let mut m = f64::NAN;
-    for v in [a, b, c] {
-        if !v.is_nan() && (m.is_nan() || v > m) {
-            m = v;
-        }
-    }
-    m
+    // selects, not branches: which value wins is data, and a mispredicted branch costs more
+    // than the whole true range
+    let m = if b > a || a.is_nan() { b } else { a };
+    if c > m || m.is_nan() { c } else { m }
 }
 
 /// Average true range. `PANDAS`: `true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()`.
@@ -1268,8 +1304,27 @@ fn talib_is_zero(v: f64) -> bool {
 pub fn dmi(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     let [adx, pdi, mdi, dx] = split_outputs::<4>(out);
     let mut s = Dmi::new(n, convention);
-    for i in 0..high.len() {
-        [adx[i], pdi[i], mdi[i], dx[i]] = s.update(high[i], low[i], close[i]);
+    if convention != PANDAS {
+        for i in 0..high.len() {
+            [adx[i], pdi[i], mdi[i], dx[i]] = s.talib_row(high[i], low[i], close[i]);
+        }
+        return;
+    }
+    // pandas: the three averages are recursions, the indices' three divisions are not, and
+    // the ADX recursion reads DX: per block, the averages (parked in the outputs), then the
+    // divisions in a loop the compiler vectorises, then the ADX
+    const BLOCK: usize = 512;
+    for start in (0..high.len()).step_by(BLOCK) {
+        let block = start..(start + BLOCK).min(high.len());
+        for i in block.clone() {
+            [adx[i], pdi[i], mdi[i]] = s.pandas_averages(high[i], low[i], close[i]);
+        }
+        for i in block.clone() {
+            [pdi[i], mdi[i], dx[i]] = Dmi::pandas_indices(adx[i], pdi[i], mdi[i]);
+        }
+        for i in block {
+            adx[i] = s.ewm[3].update(dx[i]);
+        }
     }
 }
 
@@ -1305,26 +1360,45 @@ impl Dmi {
 
     #[inline]
     pub fn update(&mut self, h: f64, l: f64, c: f64) -> [f64; 4] {
+        if self.convention == PANDAS {
+            let [atr, plus, minus] = self.pandas_averages(h, l, c);
+            let [pdi, mdi, dx] = Dmi::pandas_indices(atr, plus, minus);
+            return [self.ewm[3].update(dx), pdi, mdi, dx];
+        }
+        self.talib_row(h, l, c)
+    }
+
+    /// TA-Lib: this row's `[adx, +DI, -DI, DX]`.
+    #[inline(always)]
+    fn talib_row(&mut self, h: f64, l: f64, c: f64) -> [f64; 4] {
         let (plus_dm, minus_dm) = self.directional_movement(h, l);
         let prev_close = self.prev.map(|p| p.2);
         self.prev = Some((h, l, c));
-        if self.convention == PANDAS {
-            let tr = match prev_close {
-                None => h - l,
-                Some(pc) => nan_max3(h - l, (h - pc).abs(), (l - pc).abs()),
-            };
-            let [tr_avg, p, m, a] = &mut self.ewm;
-            let atr = tr_avg.update(tr);
-            let pdi = 100.0 * p.update(plus_dm) / atr;
-            let mdi = 100.0 * m.update(minus_dm) / atr;
-            let dx = 100.0 * (pdi - mdi).abs() / (pdi + mdi);
-            return [a.update(dx), pdi, mdi, dx];
-        }
         self.talib_update(h, l, prev_close, plus_dm, minus_dm, c)
     }
 
-    /// TA-Lib 0.8's Wilder sums `s = s - s / n + v`, seeded with the sum of the first n - 1 values.
+    /// pandas: the Wilder averages of the true range, +DM and -DM after this row.
     #[inline]
+    fn pandas_averages(&mut self, h: f64, l: f64, c: f64) -> [f64; 3] {
+        let (plus_dm, minus_dm) = self.directional_movement(h, l);
+        let tr = match self.prev {
+            None => h - l,
+            Some((_, _, pc)) => nan_max3(h - l, (h - pc).abs(), (l - pc).abs()),
+        };
+        self.prev = Some((h, l, c));
+        let [tr_avg, p, m, _] = &mut self.ewm;
+        [tr_avg.update(tr), p.update(plus_dm), m.update(minus_dm)]
+    }
+
+    /// pandas: `+DI = 100 * avg(+DM) / ATR`, `-DI` likewise, `DX = 100 * |+DI - -DI| / (+DI + -DI)`.
+    #[inline]
+    fn pandas_indices(atr: f64, plus: f64, minus: f64) -> [f64; 3] {
+        let (pdi, mdi) = (100.0 * plus / atr, 100.0 * minus / atr);
+        [pdi, mdi, 100.0 * (pdi - mdi).abs() / (pdi + mdi)]
+    }
+
+    /// TA-Lib 0.8's Wilder sums `s = s - s / n + v`, seeded with the sum of the first n - 1 values.
+    #[inline(always)]
     fn talib_update(&mut self, h: f64, l: f64, prev_close: Option<f64>, plus_dm: f64, minus_dm: f64, c: f64) -> [f64; 4] {
         const NONE: [f64; 4] = [f64::NAN; 4];
         if h.is_nan() || l.is_nan() || c.is_nan() || prev_close.is_some_and(f64::is_nan) || self.row == 0 {
