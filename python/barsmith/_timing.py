@@ -36,10 +36,12 @@ def compare(
     repeat: int,
     progress: Any = None,
     to_frame: Callable[[Any], pd.DataFrame] | None = None,
+    peer_repeat: int | None = None,
 ) -> list[Row]:
     """Time ``run(backend)`` for each loadable backend and each peer (fn, to_frame). Only the
     calls are timed: ``to_frame`` (for barsmith's outputs) and the peers' converters turn the
-    results into frames for the parity column afterwards, as a user's call returns them."""
+    results into frames for the parity column afterwards, as a user's call returns them.
+    ``peer_repeat`` (default ``repeat``) runs slow peers fewer times."""
     rows: list[Row] = []
     oracle: pd.DataFrame | None = None
     for backend in ("pandas", *[b for b in BACKENDS if b != "pandas"]):
@@ -54,7 +56,7 @@ def compare(
         if progress is not None:
             progress.update(1)
     for name, (fn, to_frame) in peers.items():
-        seconds, out = best_of(fn, repeat)
+        seconds, out = best_of(fn, repeat if peer_repeat is None else peer_repeat)
         parity = None
         if to_frame is not None and oracle is not None:
             frame = to_frame(out)

@@ -198,7 +198,7 @@ def _indicator_tables(n_points: int, repeat: int) -> None:
 
 
 def _structure_tables(n_bars: int, repeat: int) -> None:
-    """Each structure function: every backend beside smartmoneyconcepts (run once: it is slow)."""
+    """Each structure function: every backend (best of `repeat`) beside smartmoneyconcepts (run once: it is slow)."""
     import contextlib
     import io
 
@@ -217,7 +217,8 @@ def _structure_tables(n_bars: int, repeat: int) -> None:
         if theirs is not None:
             peers[f"smartmoneyconcepts {smc.__version__}"] = (theirs, None)
         with tqdm(total=3 + len(peers), desc=name, leave=False) as progress:
-            rows = compare(ours, peers, 1, progress, lambda out: out.reset_index(drop=True).astype(float))
+            rows = compare(ours, peers, repeat, progress, lambda out: out.reset_index(drop=True).astype(float),
+                           peer_repeat=1)  # fmt: skip
         print(f"\n{name}, smc mode, {n_bars:,} bars")
         print(table(rows, n_bars, "bars"))
 
