@@ -6,6 +6,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::path::Path;
 
 use dbn::decode::{DbnMetadata, DecodeRecord};
@@ -201,6 +202,92 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// Reads ahead on a thread of its own: zstd decompression (one frame, so one thread) runs
+/// beside the record decoding instead of before it, blocks of `AHEAD_BLOCK` bytes passing
+/// through a channel and coming back empty for reuse. Dropping it stops the thread (its
+/// next send or receive fails).
+struct AheadReader {
+    filled: Receiver<std::io::Result<Vec<u8>>>,
+    empty: SyncSender<Vec<u8>>,
+    block: Vec<u8>,
+    at: usize,
+    done: bool,
+}
+
+const AHEAD_BLOCK: usize = 1 << 20;
+const AHEAD_BLOCKS: usize = 4;
+
+impl AheadReader {
+    fn spawn(mut inner: impl Read + Send + 'static) -> Self {
+        let (filled_tx, filled) = sync_channel::<std::io::Result<Vec<u8>>>(AHEAD_BLOCKS);
+        let (empty, empty_rx) = sync_channel::<Vec<u8>>(AHEAD_BLOCKS);
+        for _ in 0..AHEAD_BLOCKS {
+            let _ = empty.send(vec![0; AHEAD_BLOCK]);
+        }
+        std::thread::spawn(move || {
+            while let Ok(mut block) = empty_rx.recv() {
+                block.resize(AHEAD_BLOCK, 0);
+                let (mut got, mut failure) = (0, None);
+                while got < block.len() {
+                    match inner.read(&mut block[got..]) {
+                        Ok(0) => break,
+                        Ok(n) => got += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
+                }
+                block.truncate(got);
+                // the bytes before a failure go first, so the decoder names the record it broke in
+                let ended = got == 0 && failure.is_none();
+                if (got > 0 || ended) && filled_tx.send(Ok(block)).is_err() {
+                    return; // the reader is gone
+                }
+                if let Some(e) = failure {
+                    let _ = filled_tx.send(Err(e));
+                    return;
+                }
+                if ended {
+                    return;
+                }
+            }
+        });
+        AheadReader { filled, empty, block: Vec::new(), at: 0, done: false }
+    }
+}
+
+impl Read for AheadReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.block.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let used = std::mem::take(&mut self.block);
+            if used.capacity() > 0 {
+                let _ = self.empty.send(used);
+            }
+            self.at = 0;
+            match self.filled.recv() {
+                Ok(Ok(block)) => {
+                    self.done = block.is_empty();
+                    self.block = block;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => self.done = true, // the thread ended after the last block
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// A streaming MBP-10 reader: `next_chunk(n)` decodes up to `n` records.
 pub struct Mbp10Reader {
     decoder: BoxedDecoder,
@@ -222,7 +309,8 @@ impl Mbp10Reader {
         // Put the magic bytes back in front of the rest of the file.
         let raw = std::io::Cursor::new(head.to_vec()).chain(file);
         let reader: Box<dyn Read + Send> = if head == ZSTD_MAGIC {
-            Box::new(zstd::stream::read::Decoder::new(raw).map_err(|e| error(e.to_string(), None))?)
+            let zstd = zstd::stream::read::Decoder::new(raw).map_err(|e| error(e.to_string(), None))?;
+            Box::new(AheadReader::spawn(zstd))
         } else if head.starts_with(b"DBN") {
             Box::new(BufReader::with_capacity(1 << 20, raw))
         } else if got == 4 && head[0] & 0xF0 == 0x50 && head[1..] == [0x2A, 0x4D, 0x18] {
