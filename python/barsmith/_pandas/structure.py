@@ -276,21 +276,22 @@ def retracements(high, low, swing_kind, swing_level):
     direction = np.zeros(n, dtype=np.int32)
     current, deepest = np.zeros(n), np.zeros(n)
     top = bottom = 0.0
-    for i in range(n):
-        if swing_kind[i] == 1:
-            direction[i], top = 1, swing_level[i]
-        elif swing_kind[i] == -1:
-            direction[i], bottom = -1, swing_level[i]
-        else:
-            direction[i] = direction[i - 1] if i > 0 else 0
-        if direction[i - 1] == 1:  # at i = 0, numpy's direction[-1]
-            divisor = top - bottom
-            current[i] = np.round(100 - (((low[i] - bottom) / divisor) * 100), 1) if divisor != 0 else 0
-            deepest[i] = max(deepest[i - 1] if i > 0 and direction[i - 1] == 1 else 0, current[i])
-        if direction[i] == -1:
-            divisor = bottom - top
-            current[i] = np.round(100 - ((high[i] - top) / divisor) * 100, 1) if divisor != 0 else 0
-            deepest[i] = max(deepest[i - 1] if i > 0 and direction[i - 1] == -1 else 0, current[i])
+    with np.errstate(over="ignore"):  # a huge move over a tiny range is inf, as in the loops
+        for i in range(n):
+            if swing_kind[i] == 1:
+                direction[i], top = 1, swing_level[i]
+            elif swing_kind[i] == -1:
+                direction[i], bottom = -1, swing_level[i]
+            else:
+                direction[i] = direction[i - 1] if i > 0 else 0
+            if direction[i - 1] == 1:  # at i = 0, numpy's direction[-1]
+                divisor = top - bottom
+                current[i] = np.round(100 - (((low[i] - bottom) / divisor) * 100), 1) if divisor != 0 else 0
+                deepest[i] = max(deepest[i - 1] if i > 0 and direction[i - 1] == 1 else 0, current[i])
+            if direction[i] == -1:
+                divisor = bottom - top
+                current[i] = np.round(100 - ((high[i] - top) / divisor) * 100, 1) if divisor != 0 else 0
+                deepest[i] = max(deepest[i - 1] if i > 0 and direction[i - 1] == -1 else 0, current[i])
     direction, current, deepest = np.roll(direction, 1), np.roll(current, 1), np.roll(deepest, 1)
     changes = np.cumsum(direction[:-1] != direction[1:])
     third = np.flatnonzero(changes == 3)
@@ -313,7 +314,7 @@ def retracements_causal(high, low, swing_kind, swing_level):
     direction = kind.ffill().fillna(0.0).to_numpy()
     top = level.where(kind == 1).ffill().to_numpy()
     bottom = level.where(kind == -1).ffill().to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf for a vanishing range, as the loops give
         up = np.where(top != bottom, 100 - (low - bottom) / (top - bottom) * 100, np.nan)
         down = np.where(top != bottom, 100 - (high - top) / (bottom - top) * 100, np.nan)
     current = np.where(direction == 1, up, np.where(direction == -1, down, np.nan))
