@@ -51,6 +51,15 @@ def _expected(name):
     return pd.read_csv(DATA / name).astype(float)
 
 
+def assert_replays(run, bars, step):
+    """The replay test: for every ``step``-th prefix, ``run(prefix)`` is the whole input's
+    output cut at the prefix's end (nothing later changes a row). Returns the whole output."""
+    whole = run(bars)
+    for end in range(0, len(bars) + 1, step):
+        pd.testing.assert_frame_equal(run(bars.iloc[:end]), whole.iloc[:end], obj=f"prefix {end}")
+    return whole
+
+
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
     checks = {
@@ -156,15 +165,11 @@ def barsmith_ohlc(n):
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
 def test_causal_swings_never_change_when_bars_are_appended(backend):
-    # the replay test: for every prefix, the rows up to its end are what the whole gives
     import barsmith
 
     bars = barsmith.synth.ohlc(1_500, seed=9)
     for length in (1, 3, 10):
-        whole = swing_highs_lows(bars, length, mode="causal", backend=backend)
-        for end in range(0, len(bars) + 1, 37):
-            prefix = swing_highs_lows(bars.iloc[:end], length, mode="causal", backend=backend)
-            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}, length {length}")
+        assert_replays(lambda part: swing_highs_lows(part, length, mode="causal", backend=backend), bars, 37)
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
@@ -189,10 +194,8 @@ def test_causal_gaps_never_change_when_bars_are_appended_and_match_smc_mode(back
 
     bars = barsmith.synth.ohlc(1_500, seed=8)
     for join in (False, True):
-        whole = fvg(bars, join, mode="causal", backend=backend).reset_index(drop=True)
-        for end in range(0, len(bars) + 1, 41):  # the replay test
-            prefix = fvg(bars.iloc[:end], join, mode="causal", backend=backend).reset_index(drop=True)
-            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+        whole = assert_replays(lambda part: fvg(part, join, mode="causal", backend=backend).reset_index(drop=True),
+                               bars, 41)  # fmt: skip
         smc_mode = fvg(bars, join, backend=backend).reset_index(drop=True)
         reports = whole.dropna(subset=["FVG"])
         assert (reports.index == reports["GapIndex"] + 1).all()  # on the completing bar
@@ -293,12 +296,8 @@ def test_causal_breaks_of_structure_are_reported_on_the_breaking_bar_and_never_c
     bars = barsmith.synth.ohlc(1_500, seed=10).reset_index(drop=True)
     for close_break in (True, False):
         swings = swing_highs_lows(bars, 3, mode="causal", backend=backend)
-        whole = bos_choch(bars, swings, close_break, mode="causal", backend=backend)
-        for end in range(0, len(bars) + 1, 43):  # the replay test
-            part = bars.iloc[:end]
-            prefix = bos_choch(part, swing_highs_lows(part, 3, mode="causal", backend=backend), close_break,
-                               mode="causal", backend=backend)  # fmt: skip
-            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+        whole = assert_replays(lambda part: bos_choch(part, swing_highs_lows(part, 3, mode="causal", backend=backend),
+                                                      close_break, mode="causal", backend=backend), bars, 43)  # fmt: skip
         breaks = whole.dropna(subset=["Level"])
         assert whole["BOS"].notna().sum() > 10 and whole["CHOCH"].notna().sum() > 5
         assert (breaks["BOS"].isna() != breaks["CHOCH"].isna()).all()  # one kind per break
@@ -321,12 +320,8 @@ def test_causal_liquidity_pools_equal_swings_within_the_range_so_far_and_never_c
 
     bars = barsmith.synth.ohlc(2_000, seed=11).reset_index(drop=True)
     swings = swing_highs_lows(bars, 3, mode="causal", backend=backend)
-    whole = liquidity(bars, swings, 0.02, mode="causal", backend=backend)
-    for end in range(0, len(bars) + 1, 59):  # the replay test
-        part = bars.iloc[:end]
-        prefix = liquidity(part, swing_highs_lows(part, 3, mode="causal", backend=backend), 0.02, mode="causal",
-                           backend=backend)  # fmt: skip
-        pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+    whole = assert_replays(lambda part: liquidity(part, swing_highs_lows(part, 3, mode="causal", backend=backend), 0.02,
+                                                  mode="causal", backend=backend), bars, 59)  # fmt: skip
     joins = whole.dropna(subset=["Liquidity"])
     assert len(joins) > 10 and whole["SweptHighs"].sum() > 0 and whole["SweptLows"].sum() > 0
     span = (bars["high"].cummax() - bars["low"].cummin()) * 0.02
@@ -381,10 +376,8 @@ def test_support_and_resistance_are_the_nearest_pivot_clusters_of_each_lookback_
             np.testing.assert_allclose(row.to_numpy(dtype=float), expect, rtol=1e-9, err_msg=f"bar {t}, W {window}")
             checked += not np.isnan(expect[0]) and not np.isnan(expect[2])
     assert checked > 150
-    for end in range(0, len(bars) + 1, 211):  # the replay test
-        prefix = support_resistance(bars.iloc[:end], (20, 60), tick, pivot_length=length, min_touches=2,
-                                    backend=backend)  # fmt: skip
-        pd.testing.assert_frame_equal(prefix, got.iloc[:end])
+    assert_replays(lambda part: support_resistance(part, (20, 60), tick, pivot_length=length, min_touches=2,
+                                                   backend=backend), bars, 211)  # fmt: skip
     with pytest.raises(InputError, match="lookbacks longer"):
         support_resistance(bars, (3,), tick, pivot_length=3)
     with pytest.raises(InputError) as err:
@@ -440,12 +433,8 @@ def test_causal_order_blocks_form_on_the_crossing_close_and_never_change(backend
     bars = barsmith.synth.ohlc(2_000, seed=12).reset_index(drop=True)
     for close_mitigation in (False, True):
         swings = swing_highs_lows(bars, 4, mode="causal", backend=backend)
-        whole = order_blocks(bars, swings, close_mitigation, mode="causal", backend=backend)
-        for end in range(0, len(bars) + 1, 61):  # the replay test
-            part = bars.iloc[:end]
-            prefix = order_blocks(part, swing_highs_lows(part, 4, mode="causal", backend=backend), close_mitigation,
-                                  mode="causal", backend=backend)  # fmt: skip
-            pd.testing.assert_frame_equal(prefix, whole.iloc[:end], obj=f"prefix {end}")
+        whole = assert_replays(lambda part: order_blocks(part, swing_highs_lows(part, 4, mode="causal", backend=backend),
+                                                         close_mitigation, mode="causal", backend=backend), bars, 61)  # fmt: skip
         blocks = whole.dropna(subset=["OB"])
         assert (blocks["OB"] == 1).sum() > 10 and (blocks["OB"] == -1).sum() > 10
         reports = swings.dropna()
@@ -498,9 +487,7 @@ def test_causal_previous_high_low_reads_the_last_finished_period_with_prices(bac
         running = bars["high"].fillna(-np.inf).groupby(own).cummax().to_numpy()
         np.testing.assert_array_equal(got["BrokenHigh"].to_numpy(), (running > expected_high).astype(np.int32))
         assert got["BrokenHigh"].sum() > 0 and got["BrokenLow"].sum() > 0
-        for end in range(0, len(bars) + 1, 97):  # the replay test
-            prefix = previous_high_low(bars.iloc[:end], time_frame, mode="causal", backend=backend)
-            pd.testing.assert_frame_equal(prefix, got.iloc[:end], obj=f"prefix {end}")
+        assert_replays(lambda part: previous_high_low(part, time_frame, mode="causal", backend=backend), bars, 97)
     with pytest.raises(InputError, match="time order"):
         previous_high_low(bars.iloc[::-1], "1D", mode="causal")
 
@@ -512,12 +499,8 @@ def test_causal_retracements_measure_each_bar_against_the_swings_known_so_far(ba
     bars = barsmith.synth.ohlc(2_000, seed=16)
     bars.iloc[[100, 500], bars.columns.get_loc("low")] = np.nan
     swings = swing_highs_lows(bars, 4, mode="causal", backend=backend)
-    got = retracements(bars, swings, mode="causal", backend=backend)
-    for end in range(0, len(bars) + 1, 67):  # the replay test
-        part = bars.iloc[:end]
-        prefix = retracements(part, swing_highs_lows(part, 4, mode="causal", backend=backend), mode="causal",
-                              backend=backend)  # fmt: skip
-        pd.testing.assert_frame_equal(prefix, got.iloc[:end])
+    got = assert_replays(lambda part: retracements(part, swing_highs_lows(part, 4, mode="causal", backend=backend),
+                                                   mode="causal", backend=backend), bars, 67)  # fmt: skip
     kind = swings["HighLow"]
     direction = kind.ffill().fillna(0)
     top, bottom = swings["Level"].where(kind == 1).ffill(), swings["Level"].where(kind == -1).ffill()
@@ -534,9 +517,7 @@ def test_market_structure_labels_each_swing_against_the_last_of_its_kind_without
     import barsmith
 
     bars = barsmith.synth.ohlc(1_200, seed=6)
-    whole = market_structure(bars, 3, backend=backend)
-    for end in range(0, len(bars) + 1, 53):  # the replay test
-        pd.testing.assert_frame_equal(market_structure(bars.iloc[:end], 3, backend=backend), whole.iloc[:end])
+    whole = assert_replays(lambda part: market_structure(part, 3, backend=backend), bars, 53)
     reports = whole.dropna(subset=["SwingIndex"])
     highs, lows = reports[reports["Label"].isin(["HH", "LH"])], reports[reports["Label"].isin(["HL", "LL"])]
     assert len(highs) > 10 and len(lows) > 10
@@ -573,8 +554,7 @@ def test_ranges_equal_their_pandas_expression_and_never_look_ahead(backend):
     pd.testing.assert_series_equal(got["Ratio"], ratio, check_names=False, rtol=1e-12)
     pd.testing.assert_series_equal(got["Top"], top, check_names=False)
     assert (got["InRange"] == tight).all() and (got["Bars"] == bars_so_far).all() and tight.sum() > 50
-    for end in range(0, len(bars) + 1, 97):  # the replay test
-        pd.testing.assert_frame_equal(ranges(bars.iloc[:end], 12, 2.5, backend=backend), got.iloc[:end])
+    assert_replays(lambda part: ranges(part, 12, 2.5, backend=backend), bars, 97)
     with pytest.raises(InputError) as err:
         ranges(bars, 0)
     assert err.value.column == "length"

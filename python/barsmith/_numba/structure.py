@@ -1046,26 +1046,18 @@ def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A00
     n = len(high)
     n_bins = len(labels)
     has = np.zeros((n_bins, 4), dtype=np.bool_)
-    bin_high = np.full(n_bins, -np.inf)
-    bin_low = np.full(n_bins, np.inf)
+    extremes = np.empty((n_bins, 2))
+    extremes[:, 0], extremes[:, 1] = -np.inf, np.inf
     for i in range(n):
-        k = bin[i]
-        has[k, 0] |= not np.isnan(open_[i])
-        has[k, 1] |= not np.isnan(high[i])
-        has[k, 2] |= not np.isnan(low[i])
-        has[k, 3] |= not np.isnan(close[i])
-        if high[i] > bin_high[k]:
-            bin_high[k] = high[i]
-        if low[i] < bin_low[k]:
-            bin_low[k] = low[i]
+        _period_add(has[bin[i]], extremes[bin[i]], open_[i], high[i], low[i], close[i])
     kept_before = np.zeros(n_bins + 1, dtype=np.int64)
     kept_high = np.empty(n_bins, dtype=np.float32)
     kept_low = np.empty(n_bins, dtype=np.float32)
     kept = 0
     for k in range(n_bins):
-        if has[k, 0] and has[k, 1] and has[k, 2] and has[k, 3]:
-            kept_high[kept] = bin_high[k]
-            kept_low[kept] = bin_low[k]
+        if has[k].all():
+            kept_high[kept] = extremes[k, 0]
+            kept_low[kept] = extremes[k, 1]
             kept += 1
         kept_before[k + 1] = kept
     out = np.empty((4, n))
@@ -1114,28 +1106,34 @@ def previous_high_low_causal(bin, open_, high, low, close):  # noqa: A002
     out = np.empty((4, n))
     previous_high = np.nan
     previous_low = np.nan
-    has = np.zeros(4, dtype=np.bool_)
-    period_high = -np.inf
-    period_low = np.inf
+    has = np.zeros(4, dtype=np.bool_)  # the bar's own period so far
+    extremes = np.array([-np.inf, np.inf])
     for i in range(n):
         if i > 0 and bin[i] != bin[i - 1]:
             if has.all():
-                previous_high, previous_low = period_high, period_low
+                previous_high, previous_low = extremes[0], extremes[1]
             has[:] = False
-            period_high, period_low = -np.inf, np.inf
-        has[0] |= not np.isnan(open_[i])
-        has[1] |= not np.isnan(high[i])
-        has[2] |= not np.isnan(low[i])
-        has[3] |= not np.isnan(close[i])
-        if high[i] > period_high:
-            period_high = high[i]
-        if low[i] < period_low:
-            period_low = low[i]
+            extremes[0], extremes[1] = -np.inf, np.inf
+        _period_add(has, extremes, open_[i], high[i], low[i], close[i])
         out[0, i] = previous_high
         out[1, i] = previous_low
-        out[2, i] = 1.0 if period_high > previous_high else 0.0
-        out[3, i] = 1.0 if period_low < previous_low else 0.0
+        out[2, i] = 1.0 if extremes[0] > previous_high else 0.0
+        out[3, i] = 1.0 if extremes[1] < previous_low else 0.0
     return out
+
+
+@jit
+def _period_add(has, extremes, open_, high, low, close):
+    """One bar into a period's prices (Rust's ``PeriodPrices``): ``has`` whether the open,
+    high, low and close each have a value; ``extremes`` the highest high and lowest low."""
+    has[0] |= not np.isnan(open_)
+    has[1] |= not np.isnan(high)
+    has[2] |= not np.isnan(low)
+    has[3] |= not np.isnan(close)
+    if high > extremes[0]:
+        extremes[0] = high
+    if low < extremes[1]:
+        extremes[1] = low
 
 
 @jit

@@ -1117,11 +1117,6 @@ fn nan_max(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
 }
 
-/// pandas' `max()`: the largest value, NaN skipped, NaN when there is none.
-fn nan_skipping_max(x: &[f64]) -> f64 {
-    nan_skipping_max_of(x, 1.0)
-}
-
 /// The largest of `sign * x`, NaN skipped (NaN when there is none): `-min(x)` for `sign` -1.
 /// Eight running maxima side by side, so the compares vectorise instead of waiting on one
 /// chain; a select (`v > m`) skips NaN by itself.
@@ -1157,7 +1152,7 @@ fn nan_skipping_max_of(x: &[f64], sign: f64) -> f64 {
 pub fn liquidity(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], range_percent: f64, out: &mut [f64]) {
     let len = high.len();
     out.fill(f64::NAN);
-    let range = (nan_skipping_max(high) + nan_skipping_max_of(low, -1.0)) * range_percent;
+    let range = (nan_skipping_max_of(high, 1.0) + nan_skipping_max_of(low, -1.0)) * range_percent;
     let (o_kind, rest) = out.split_at_mut(len);
     let (o_level, rest) = rest.split_at_mut(len);
     let (o_end, o_swept) = rest.split_at_mut(len);
@@ -1509,6 +1504,37 @@ fn levels(
     }
 }
 
+/// One period's prices so far: whether the open, high, low and close each have a value,
+/// and the highest high and lowest low (NaN skipped; -inf and +inf while there is none).
+#[derive(Clone, Copy)]
+struct PeriodPrices {
+    has: [bool; 4],
+    high: f64,
+    low: f64,
+}
+
+impl PeriodPrices {
+    const EMPTY: Self = PeriodPrices { has: [false; 4], high: f64::NEG_INFINITY, low: f64::INFINITY };
+
+    #[inline]
+    fn add(&mut self, open: f64, high: f64, low: f64, close: f64) {
+        for (c, v) in [open, high, low, close].into_iter().enumerate() {
+            self.has[c] |= !v.is_nan();
+        }
+        if high > self.high {
+            self.high = high;
+        }
+        if low < self.low {
+            self.low = low;
+        }
+    }
+
+    /// A period pandas' `agg(...).dropna()` keeps: all four columns have a value.
+    fn kept(&self) -> bool {
+        self.has.iter().all(|&h| h)
+    }
+}
+
 /// The previous period's high and low, as smartmoneyconcepts' `previous_high_low(ohlc,
 /// time_frame)`: `(previous_high, previous_low, broken_high, broken_low)`.
 ///
@@ -1532,28 +1558,17 @@ pub fn previous_high_low(
 ) {
     let len = high.len();
     let n_bins = labels.len();
-    // per bin: whether each column has a value, and the high's max and low's min
-    let mut has = vec![[false; 4]; n_bins];
-    let (mut bin_high, mut bin_low) = (vec![f64::NEG_INFINITY; n_bins], vec![f64::INFINITY; n_bins]);
+    let mut periods = vec![PeriodPrices::EMPTY; n_bins];
     for i in 0..len {
-        let k = bin[i] as usize;
-        for (c, v) in [open[i], high[i], low[i], close[i]].into_iter().enumerate() {
-            has[k][c] |= !v.is_nan();
-        }
-        if high[i] > bin_high[k] {
-            bin_high[k] = high[i];
-        }
-        if low[i] < bin_low[k] {
-            bin_low[k] = low[i];
-        }
+        periods[bin[i] as usize].add(open[i], high[i], low[i], close[i]);
     }
     let mut kept_before = Vec::with_capacity(n_bins + 1); // kept bins among the first k
     let (mut kept_high, mut kept_low) = (Vec::new(), Vec::new());
     kept_before.push(0usize);
-    for k in 0..n_bins {
-        if has[k].iter().all(|&h| h) {
-            kept_high.push(bin_high[k] as f32);
-            kept_low.push(bin_low[k] as f32);
+    for p in &periods {
+        if p.kept() {
+            kept_high.push(p.high as f32);
+            kept_low.push(p.low as f32);
         }
         kept_before.push(kept_high.len());
     }
@@ -1610,27 +1625,18 @@ pub fn previous_high_low_causal(bin: &[i64], open: &[f64], high: &[f64], low: &[
     let (o_low, rest) = rest.split_at_mut(len);
     let (o_broken_high, o_broken_low) = rest.split_at_mut(len);
     let (mut previous_high, mut previous_low) = (f64::NAN, f64::NAN);
-    // the bar's own period so far: whether each column has a value, its highest high and lowest low
-    let (mut has, mut period_high, mut period_low) = ([false; 4], f64::NEG_INFINITY, f64::INFINITY);
+    let mut period = PeriodPrices::EMPTY; // the bar's own period so far
     for i in 0..len {
         if i > 0 && bin[i] != bin[i - 1] {
-            if has.iter().all(|&h| h) {
-                (previous_high, previous_low) = (period_high, period_low);
+            if period.kept() {
+                (previous_high, previous_low) = (period.high, period.low);
             }
-            (has, period_high, period_low) = ([false; 4], f64::NEG_INFINITY, f64::INFINITY);
+            period = PeriodPrices::EMPTY;
         }
-        for (c, v) in [open[i], high[i], low[i], close[i]].into_iter().enumerate() {
-            has[c] |= !v.is_nan();
-        }
-        if high[i] > period_high {
-            period_high = high[i];
-        }
-        if low[i] < period_low {
-            period_low = low[i];
-        }
+        period.add(open[i], high[i], low[i], close[i]);
         (o_high[i], o_low[i]) = (previous_high, previous_low);
-        o_broken_high[i] = (period_high > previous_high) as i32 as f64;
-        o_broken_low[i] = (period_low < previous_low) as i32 as f64;
+        o_broken_high[i] = (period.high > previous_high) as i32 as f64;
+        o_broken_low[i] = (period.low < previous_low) as i32 as f64;
     }
 }
 
