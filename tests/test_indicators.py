@@ -255,7 +255,8 @@ def test_bbands_parameters_are_checked():
 def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
     h, lo, c, v = (ohlc[k].to_numpy() for k in ("high", "low", "close", "volume"))
     checks = {
-        "SMA": (sma(c, n, backend=backend), talib.SMA(c, n)),
+        "SMA": (sma(c, n, convention="talib", backend=backend), talib.SMA(c, n)),
+        "SMA, pandas convention": (sma(c, n, backend=backend), talib.SMA(c, n)),
         "WMA": (wma(c, n, backend=backend), talib.WMA(c, n)),
         "EMA": (ema(c, n, convention="talib", backend=backend), talib.EMA(c, n)),
         "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
@@ -283,6 +284,49 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
     for name, (got, expected) in checks.items():
         np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=f"{name}: leading NaNs")
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-10, equal_nan=True, err_msg=name)
+
+
+def _cpu_has_fma():
+    try:
+        return " fma " in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("n", [2, 14, 30])
+def test_talib_convention_is_ta_lib_to_the_bit(ohlc, n, backend):
+    """TA-Lib 0.8.2's arithmetic, not just its formulas: a plain running sum for SMA, a multiply
+    by 1/n for RSI and ADX, one fused multiply-add per step for EMA, ATR and MACD. The wheel picks
+    its fused build on a CPU with FMA; barsmith always fuses, so elsewhere those differ by an ulp."""
+    rng = np.random.default_rng(n)
+    walk = 100 + np.cumsum(rng.normal(0, 1, 20_000))
+    for h, lo, c in ((ohlc["high"].to_numpy(), ohlc["low"].to_numpy(), ohlc["close"].to_numpy()),
+                     (walk + rng.uniform(0, 1, walk.size), walk - rng.uniform(0, 1, walk.size), walk)):  # fmt: skip
+        unfused = {
+            "SMA": (sma(c, n, convention="talib", backend=backend), talib.SMA(c, n)),
+            "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
+            **{name: (got, exp) for name, got, exp in zip(
+                ("ADX", "PLUS_DI", "MINUS_DI", "DX"), dmi(h, lo, c, n, convention="talib", backend=backend),
+                (talib.ADX(h, lo, c, n), talib.PLUS_DI(h, lo, c, n), talib.MINUS_DI(h, lo, c, n), talib.DX(h, lo, c, n)),
+            )},
+        }  # fmt: skip
+        fused = {
+            "EMA": (ema(c, n, convention="talib", backend=backend), talib.EMA(c, n)),
+            "ATR": (atr(h, lo, c, n, convention="talib", backend=backend), talib.ATR(h, lo, c, n)),
+            "NATR": (natr(h, lo, c, n, convention="talib", backend=backend), talib.NATR(h, lo, c, n)),
+            **{f"MACD {k}": (got, exp) for k, got, exp in zip(
+                "macd signal hist".split(), macd(c, n, n * 2, 9, convention="talib", backend=backend),
+                talib.MACD(c, n, n * 2, 9),
+            )},
+        }  # fmt: skip
+        for name, (got, expected) in unfused.items():
+            np.testing.assert_array_equal(got, expected, err_msg=name)
+        for name, (got, expected) in fused.items():
+            if _cpu_has_fma():
+                np.testing.assert_array_equal(got, expected, err_msg=name)
+            else:
+                np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13, equal_nan=True, err_msg=name)
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
@@ -341,7 +385,7 @@ def test_inputs_are_not_mutated(ohlc):
 
 
 PANEL_CALLS = {
-    "sma": lambda h, lo, c, v, conv, b: (sma(c, 5, backend=b),),
+    "sma": lambda h, lo, c, v, conv, b: (sma(c, 5, convention=conv, backend=b),),
     "wma": lambda h, lo, c, v, conv, b: (wma(c, 4, backend=b),),
     "ema": lambda h, lo, c, v, conv, b: (ema(c, 6, convention=conv, backend=b),),
     "rsi": lambda h, lo, c, v, conv, b: (rsi(c, 5, convention=conv, backend=b),),

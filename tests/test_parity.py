@@ -140,7 +140,7 @@ ARGUMENTS = {
     "rolling_quantile": _rolling_quantile_args(),
     "trade_events": trade_arrays().map(lambda a: (*a[:3], a[3] if len(a[3]) else np.zeros(len(a[0]), np.int8))),
     "mbp10_bars": book_events(),
-    "sma": _indicator_args(convention=False),
+    "sma": _indicator_args(),
     "wma": _indicator_args(convention=False),
     "ema": _indicator_args(),
     "rsi": _indicator_args(),

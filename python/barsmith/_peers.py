@@ -96,10 +96,10 @@ def indicator_calls(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume
     and asv, so both time the same calls with the same parameters."""
     from . import indicators as ind
 
-    both, one = ("pandas", "talib"), ("pandas",)
+    both = ("pandas", "talib")
     h, lo, c, v = high, low, close, volume
     return {
-        "sma(30)": (lambda conv, b: ind.sma(c, 30, backend=b), "SMA", lambda t: t.SMA(c, 30), one),
+        "sma(30)": (lambda conv, b: ind.sma(c, 30, convention=conv, backend=b), "SMA", lambda t: t.SMA(c, 30), both),
         "ema(30)": (lambda conv, b: ind.ema(c, 30, convention=conv, backend=b), "EMA", lambda t: t.EMA(c, 30), both),
         "rsi(14)": (lambda conv, b: ind.rsi(c, 14, convention=conv, backend=b), "RSI", lambda t: t.RSI(c, 14), both),
         "atr(14)": (lambda conv, b: ind.atr(h, lo, c, 14, convention=conv, backend=b), "ATR",

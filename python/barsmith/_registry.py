@@ -75,7 +75,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("bars", "volume_bars", lambda: (*_example_trades(), 2.5)),
         Kernel("bars", "dollar_bars", lambda: (*_example_trades(), 250.0)),
         Kernel("book", "mbp10_bars", _example_events),
-        Kernel("indicators", "sma", lambda: (_example_series(), 2)),
+        Kernel("indicators", "sma", lambda: (_example_series(), 2, 1)),
         Kernel("indicators", "wma", lambda: (_example_series(), 2)),
         Kernel("indicators", "ema", lambda: (_example_series(), 2, 0)),
         Kernel("indicators", "rsi", lambda: (_example_series(), 2, 1)),

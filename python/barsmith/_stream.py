@@ -107,12 +107,12 @@ class _Hlc(_Stream):
 
 
 class Sma(_Stream):
-    """``sma`` row by row: ``Sma(n).update(x)``."""
+    """``sma`` row by row: ``Sma(n, convention=...).update(x)``."""
 
     _kernel = "sma"
 
-    def __init__(self, n: int = 20):
-        super().__init__((_period(n),))
+    def __init__(self, n: int = 20, *, convention: Convention = "pandas"):
+        super().__init__((_period(n),), (), _convention(convention))
 
 
 class Wma(_Stream):

@@ -36,18 +36,22 @@ Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
 
 
-def sma(x: Any, n: int = 20, *, backend: str | None = None) -> Any:
-    """Simple moving average: ``x.rolling(n, min_periods=n).mean()``.
+def sma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
+    """Simple moving average, ``sum(x[i - n + 1 .. i]) / n``.
 
-    The same in both conventions (TA-Lib's SMA agrees on NaN-free input;
-    a window holding a NaN is NaN, after which the average recovers).
+    pandas: ``x.rolling(n, min_periods=n).mean()`` (pandas' compensated running sum; a
+    window holding a NaN is NaN, after which the average recovers).
+    talib: TA-Lib ``SMA`` to the bit: a plain running sum,
+    ``total += x; sma = total / n; total -= x[i - n + 1]``; a NaN restarts it.
+    The two differ in the last bits (about 1e-13 relative on prices).
 
     Examples
     --------
     >>> barsmith.indicators.sma(close, 20)
+    >>> barsmith.indicators.sma(close, 20, convention="talib")
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("sma", backend)(values, _period(n)))
+    return wrap(kernel("sma", backend)(values, _period(n), _convention(convention)))
 
 
 def wma(x: Any, n: int = 20, *, backend: str | None = None) -> Any:
@@ -66,7 +70,8 @@ def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     """Exponential moving average.
 
     pandas: ``x.ewm(span=n, adjust=False, min_periods=n).mean()``.
-    talib: the mean of the first ``n`` values, then ``ema = (x - ema) * 2 / (n + 1) + ema``.
+    talib: the mean of the first ``n`` values, then ``ema = fma(x - ema, 2 / (n + 1), ema)``
+    (TA-Lib 0.8.2's fused step, to the bit).
 
     Examples
     --------
@@ -108,7 +113,8 @@ def rsi(x: Any, n: int = 14, *, convention: Convention = "pandas", backend: str 
         rsi = 100 - 100 / (1 + g / l)
 
     talib: Wilder averages of gains and losses seeded with the mean of the
-    first ``n`` changes, ``100 * g / (g + l)`` (0 when ``g + l`` is 0).
+    first ``n`` changes, ``avg = (avg * (n - 1) + change) * (1 / n)`` (TA-Lib 0.8.2
+    multiplies by the reciprocal, to the bit), ``100 * g / (g + l)`` (0 when ``g + l`` is 0).
     TA-Lib 0.8.2 outputs 0.0 for ever after one NaN; here the RSI is NaN
     until ``n`` new changes have been seen.
 
@@ -137,7 +143,8 @@ def atr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention 
 
     pandas: ``true_range(h, l, c).ewm(alpha=1 / n, adjust=False, min_periods=n).mean()``.
     talib: the mean of the first ``n`` true ranges (from the second row), then
-    ``atr = (atr * (n - 1) + tr) / n``.
+    ``atr = fma(atr, k, tr * (1 - k))`` with ``k = (n - 1) / n``: TA-Lib 0.8.2's fused
+    step, to the bit.
 
     Examples
     --------

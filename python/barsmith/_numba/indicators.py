@@ -8,7 +8,8 @@ parallel (``prange``); the per-series functions read like the math.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 # error_model="numpy": x / 0 is inf or NaN (IEEE, as Rust and pandas), not ZeroDivisionError.
 jit = njit(cache=True, nogil=True, error_model="numpy")
@@ -17,6 +18,18 @@ parallel = njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 inline = njit(cache=True, nogil=True, inline="always", error_model="numpy")
 
 PANDAS, TALIB = 0, 1
+
+
+@intrinsic
+def fma(typingctx, x, y, z):
+    """``x * y + z`` rounded once (IEEE fma), as TA-Lib's FMA build computes its EMA and
+    ATR steps: one instruction on a CPU with FMA, else the libm call (the same bits)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return sig, codegen
 
 
 @jit
@@ -71,8 +84,25 @@ def _com_of_alpha(alpha):
 
 
 @jit
-def _sma(x, n, out):
-    """``rolling(n, min_periods=n).mean()`` as pandas' ``roll_mean``."""
+def _sma(x, n, convention, out):
+    """pandas: ``rolling(n, min_periods=n).mean()`` as pandas' ``roll_mean``; talib: TA-Lib's
+    running sum ``total += x; sma = total / n; total -= x[i - n + 1]``, restarted by a NaN."""
+    if convention == TALIB:
+        total = 0.0
+        run = 0
+        for i in range(len(x)):
+            v = x[i]
+            if np.isnan(v):
+                total = 0.0
+                run = 0
+                out[i] = np.nan
+                continue
+            total += v
+            run += 1
+            out[i] = np.nan if run < n else total / n
+            if run >= n:
+                total -= x[i + 1 - n]
+        return
     w = _sum_new(np.nan)
     for i in range(len(x)):
         w = _sum_slide(w, x, i, n)
@@ -233,10 +263,10 @@ def _wma(x, n, out):
 
 
 @jit
-def _seeded(x, n, rule, param, out):
-    """TA-Lib's seeded recursions: the mean of ``n`` valid values at the n-th, then
-    rule 0: ``(x - prev) * param + prev`` (EMA), rule 1: ``(prev * (n - 1) + x) / n`` (Wilder).
-    NaN gives NaN and a new warm-up."""
+def _talib_ema(x, n, out):
+    """TA-Lib's EMA: the mean of ``n`` valid values at the n-th, then
+    ``fma(x - ema, 2 / (n + 1), ema)``. NaN gives NaN and a new warm-up."""
+    k = 2.0 / (n + 1.0)
     seed_sum = 0.0
     seen = 0
     prev = np.nan
@@ -253,10 +283,8 @@ def _seeded(x, n, rule, param, out):
             seen += 1
             if seen == n:
                 prev = seed_sum / n
-        elif rule == 0:
-            prev = (v - prev) * param + prev
         else:
-            prev = (prev * (n - 1.0) + v) / n
+            prev = fma(v - prev, k, prev)
         out[i] = prev
 
 
@@ -265,7 +293,7 @@ def _ema(x, n, convention, out):
     if convention == PANDAS:
         _ewm_mean(x, _com_of_span(n), n, out)
     else:
-        _seeded(x, n, 0, 2.0 / (n + 1.0), out)
+        _talib_ema(x, n, out)
 
 
 @jit
@@ -284,6 +312,7 @@ def _rsi(x, n, convention, out):
             lo, la = _ewm_update(lo, loss)
             out[i] = 100.0 - 100.0 / (1.0 + ga / la)
         return
+    r = 1.0 / n  # TA-Lib 0.8.1 multiplies by 1 / n where its source divides
     seen = 0
     avg_gain = 0.0
     avg_loss = 0.0
@@ -303,8 +332,8 @@ def _rsi(x, n, convention, out):
             seen += 1
             if seen < n:
                 continue
-            avg_loss /= n
-            avg_gain /= n
+            avg_loss *= r
+            avg_gain *= r
         else:
             avg_loss *= n - 1.0
             avg_gain *= n - 1.0
@@ -312,8 +341,8 @@ def _rsi(x, n, convention, out):
                 avg_loss -= d
             else:
                 avg_gain += d
-            avg_loss /= n
-            avg_gain /= n
+            avg_loss *= r
+            avg_gain *= r
         total = avg_gain + avg_loss
         out[i] = 0.0 if -1e-14 < total < 1e-14 else 100.0 * (avg_gain / total)
 
@@ -351,6 +380,8 @@ def _atr(high, low, close, n, convention, out):
         for i in range(len(high)):
             st, out[i] = _ewm_update(st, _true_range_at(high, low, close, i, PANDAS))
         return
+    keep = (n - 1.0) / n  # TA-Lib 0.8.1's step: fma(atr, keep, tr * (1 - keep))
+    take = 1.0 - keep
     seed_sum = 0.0  # TA-Lib's first true range is undefined: the warm-up starts at row 1
     seen = 0
     prev = np.nan
@@ -366,7 +397,7 @@ def _atr(high, low, close, n, convention, out):
             if seen == n:
                 prev = seed_sum / n
         else:
-            prev = (prev * (n - 1.0) + tr) / n
+            prev = fma(prev, keep, tr * take)
         out[i] = prev
 
 
@@ -429,8 +460,8 @@ def _stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention, slowk, slowd
         else:
             diff = (hh - ll) / 100.0
             fastk[i] = (close[i] - ll) / diff if (diff != 0.0 or np.isnan(diff)) else 0.0
-    _sma(fastk, slowk_n, slowk)
-    _sma(slowk, slowd_n, slowd)
+    _sma(fastk, slowk_n, PANDAS, slowk)  # both conventions smooth with pandas' rolling mean
+    _sma(slowk, slowd_n, PANDAS, slowd)
     if convention == TALIB:
         slowk[:min(fastk_n - 1 + slowk_n - 1 + slowd_n - 1, m)] = np.nan
 
@@ -510,8 +541,8 @@ def _talib_macd(x, fast, slow, signal, m, sig, hist):
     ema_signal = np.nan
     for i in range(slow - 1, len(x)):
         if i > slow - 1:
-            ema_fast = (x[i] - ema_fast) * kf + ema_fast
-            ema_slow = (x[i] - ema_slow) * ks + ema_slow
+            ema_fast = fma(x[i] - ema_fast, kf, ema_fast)
+            ema_slow = fma(x[i] - ema_slow, ks, ema_slow)
         line = ema_fast - ema_slow
         j = i - (slow - 1)  # the MACD value's index
         if j < signal:
@@ -520,7 +551,7 @@ def _talib_macd(x, fast, slow, signal, m, sig, hist):
                 continue
             ema_signal = total_signal / signal
         else:
-            ema_signal = (line - ema_signal) * kg + ema_signal
+            ema_signal = fma(line - ema_signal, kg, ema_signal)
         m[i] = line
         sig[i] = ema_signal
         hist[i] = line - ema_signal
@@ -874,7 +905,7 @@ def _per_series(which, a, b, c, n, convention):
     out = np.empty_like(a)
     for s in prange(a.shape[0]):
         if which == SMA:
-            _sma(a[s], n, out[s])
+            _sma(a[s], n, convention, out[s])
         elif which == WMA:
             _wma(a[s], n, out[s])
         elif which == EMA:
@@ -896,8 +927,8 @@ def _per_series(which, a, b, c, n, convention):
     return out
 
 
-def sma(x, n):
-    return _per_series(SMA, x, x, x, n, PANDAS)
+def sma(x, n, convention):
+    return _per_series(SMA, x, x, x, n, convention)
 
 
 def ema(x, n, convention):

@@ -13,10 +13,29 @@ with a tiny ``x``) no relative tolerance covers the difference.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+
 import numpy as np
 import pandas as pd
 
 PANDAS, TALIB = 0, 1
+
+
+def _libm_fma():
+    """libm's ``fma(x, y, z)``: ``x * y + z`` rounded once, as TA-Lib's FMA build computes its
+    EMA and ATR steps (the rust and numba kernels use the instruction; IEEE fixes the result)."""
+    for name in (ctypes.util.find_library("m"), "libm.so.6", ctypes.util.find_library("c"), "ucrtbase"):
+        try:
+            f = ctypes.CDLL(name).fma
+        except (OSError, AttributeError, TypeError):
+            continue
+        f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double] * 3
+        return f
+    raise ImportError("barsmith's pandas backend needs the C library's fma(), which was not found")
+
+
+_fma = _libm_fma()
 
 
 def _frame(x):
@@ -27,9 +46,22 @@ def _out(df):
     return np.ascontiguousarray(df.to_numpy(dtype=np.float64).T)
 
 
-def sma(x, n):
-    """``x.rolling(n, min_periods=n).mean()`` (both conventions)."""
-    return _out(_frame(x).rolling(n, min_periods=n).mean())
+def sma(x, n, convention):
+    """pandas: ``x.rolling(n, min_periods=n).mean()``; talib: TA-Lib's running sum
+    ``total += x; sma = total / n; total -= x[i - n + 1]`` per run of valid values."""
+    if convention == PANDAS:
+        return _out(_frame(x).rolling(n, min_periods=n).mean())
+
+    def run(v, outs):
+        total = 0.0
+        for w in v[: n - 1]:
+            total += w
+        for i in range(n - 1, len(v)):
+            total += v[i]
+            outs[0][i] = total / n
+            total -= v[i + 1 - n]
+
+    return np.ascontiguousarray(_per_run_loop((x,), 1, run)[:, 0])
 
 
 def wma(x, n):
@@ -40,7 +72,7 @@ def wma(x, n):
 
 def ema(x, n, convention):
     """pandas: ``x.ewm(span=n, adjust=False, min_periods=n).mean()``;
-    talib: the mean of the first n values, then ``(x - ema) * 2 / (n + 1) + ema``."""
+    talib: the mean of the first n values, then ``fma(x - ema, 2 / (n + 1), ema)``."""
     if convention == PANDAS:
         return _out(_frame(x).ewm(span=n, adjust=False, min_periods=n).mean())
     return _out(_seeded(_frame(x), n, "ema"))
@@ -58,7 +90,7 @@ def rsi(x, n, convention):
         lo = loss.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
         with np.errstate(divide="ignore", invalid="ignore"):
             return _out(100 - 100 / (1 + g / lo))
-    g, lo = _seeded(gain, n, "wilder"), _seeded(loss, n, "wilder")
+    g, lo = _seeded(gain, n, "rsi"), _seeded(loss, n, "rsi")
     total = g + lo
     with np.errstate(divide="ignore", invalid="ignore"):
         value = 100.0 * (g / total)
@@ -81,11 +113,11 @@ def true_range(high, low, close, convention):
 def atr(high, low, close, n, convention):
     """pandas: ``true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()``;
     talib: the mean of the first n true ranges (from the second row), then
-    ``(atr * (n - 1) + tr) / n``."""
+    ``fma(atr, k, tr * (1 - k))`` with ``k = (n - 1) / n``."""
     tr = _frame(true_range(high, low, close, convention))
     if convention == PANDAS:
         return _out(tr.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean())
-    return _out(_seeded(tr, n, "wilder"))
+    return _out(_seeded(tr, n, "atr"))
 
 
 def roc(x, n, convention):
@@ -200,16 +232,19 @@ def _talib_ema_from(x, n, start):
     prev = total / n
     out = [prev]
     for v in x[start + 1:]:
-        prev = (v - prev) * k + prev
+        prev = _fma(v - prev, k, prev)
         out.append(prev)
     return out
 
 
 def _seeded(df, n, rule):
-    """TA-Lib's seeded recursion per column: in each run of valid values, NaN for the
-    first n - 1, their plain mean at the n-th, then ``(x - prev) * 2 / (n + 1) + prev``
-    (``rule="ema"``) or ``(prev * (n - 1) + x) / n`` (``"wilder"``)."""
+    """TA-Lib 0.8.1's seeded recursions per column: in each run of valid values, NaN for the
+    first n - 1, then (``rule``) ``"ema"``: their mean, then ``fma(x - prev, 2 / (n + 1), prev)``;
+    ``"atr"``: their mean, then ``fma(prev, k, x * (1 - k))`` with ``k = (n - 1) / n``;
+    ``"rsi"``: their sum times ``1 / n``, then ``(prev * (n - 1) + x) * (1 / n)``."""
     k = 2.0 / (n + 1.0)
+    keep = (n - 1.0) / n
+    take, r = 1.0 - keep, 1.0 / n
     out = np.full(df.shape, np.nan)
     for j, col in enumerate(df.to_numpy(dtype=np.float64).T):
         seed_sum, seen, prev = 0.0, 0, np.nan
@@ -221,11 +256,13 @@ def _seeded(df, n, rule):
                 seed_sum += v
                 seen += 1
                 if seen == n:
-                    prev = seed_sum / n
+                    prev = seed_sum * r if rule == "rsi" else seed_sum / n
             elif rule == "ema":
-                prev = (v - prev) * k + prev
+                prev = _fma(v - prev, k, prev)
+            elif rule == "atr":
+                prev = _fma(prev, keep, v * take)
             else:
-                prev = (prev * (n - 1.0) + v) / n
+                prev = (prev * (n - 1.0) + v) * r
             out[i, j] = prev
     return pd.DataFrame(out, index=df.index, columns=df.columns)
 

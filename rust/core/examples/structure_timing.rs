@@ -18,7 +18,9 @@ fn main() {
     }
     let high: Vec<f64> = close.iter().map(|c| c + next()).collect();
     let low: Vec<f64> = close.iter().map(|c| c - next()).collect();
-    let open: Vec<f64> = std::iter::once(100.0).chain(close[..n - 1].iter().copied()).collect();
+    let open: Vec<f64> = std::iter::once(100.0)
+        .chain(close[..n - 1].iter().copied())
+        .collect();
     let mut swings = vec![0.0; 2 * n];
     structure::swing_highs_lows(&high, &low, 5, &mut swings);
     let (kind, level) = swings.split_at(n);
@@ -28,11 +30,33 @@ fn main() {
     let bin: Vec<i64> = times.iter().map(|t| t / day).collect();
     let labels: Vec<i64> = (0..=bin[n - 1]).map(|k| k * day).collect();
     for (name, run) in [
-        ("swing_highs_lows(50)", Box::new(|out: &mut Vec<f64>| structure::swing_highs_lows(&high, &low, 50, out)) as Box<dyn Fn(&mut Vec<f64>)>),
-        ("fvg", Box::new(|out: &mut Vec<f64>| structure::fvg(&open, &high, &low, &close, false, out))),
-        ("order_blocks", Box::new(|out: &mut Vec<f64>| structure::order_blocks(&open, &high, &low, &close, &volume, kind, false, out))),
-        ("liquidity", Box::new(|out: &mut Vec<f64>| structure::liquidity(&high, &low, kind, level, 0.01, out))),
-        ("previous_high_low", Box::new(|out: &mut Vec<f64>| structure::previous_high_low(&times, &bin, &labels, &open, &high, &low, &close, out))),
+        (
+            "swing_highs_lows(50)",
+            Box::new(|out: &mut Vec<f64>| structure::swing_highs_lows(&high, &low, 50, out))
+                as Box<dyn Fn(&mut Vec<f64>)>,
+        ),
+        (
+            "fvg",
+            Box::new(|out: &mut Vec<f64>| structure::fvg(&open, &high, &low, &close, false, out)),
+        ),
+        (
+            "order_blocks",
+            Box::new(|out: &mut Vec<f64>| {
+                structure::order_blocks(&open, &high, &low, &close, &volume, kind, false, out)
+            }),
+        ),
+        (
+            "liquidity",
+            Box::new(|out: &mut Vec<f64>| {
+                structure::liquidity(&high, &low, kind, level, 0.01, out)
+            }),
+        ),
+        (
+            "previous_high_low",
+            Box::new(|out: &mut Vec<f64>| {
+                structure::previous_high_low(&times, &bin, &labels, &open, &high, &low, &close, out)
+            }),
+        ),
     ] {
         let mut out = vec![0.0; 6 * n];
         let mut best = f64::INFINITY;
@@ -41,6 +65,10 @@ fn main() {
             run(&mut out);
             best = best.min(t.elapsed().as_secs_f64());
         }
-        println!("{name:<22} {:.3} ms ({:.1} ns/bar)", best * 1e3, best * 1e9 / n as f64);
+        println!(
+            "{name:<22} {:.3} ms ({:.1} ns/bar)",
+            best * 1e3,
+            best * 1e9 / n as f64
+        );
     }
 }

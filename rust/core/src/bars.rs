@@ -506,7 +506,11 @@ fn first_decrease_impl(ts: &[i64]) -> i64 {
         .zip(next.chunks(SCAN_BLOCK))
         .enumerate()
     {
-        if p.iter().zip(q).fold(0u64, |any, (a, c)| any | (c < a) as u64) != 0 {
+        if p.iter()
+            .zip(q)
+            .fold(0u64, |any, (a, c)| any | (c < a) as u64)
+            != 0
+        {
             let j = p.iter().zip(q).position(|(a, c)| c < a).unwrap_or(0);
             return (b * SCAN_BLOCK + j + 1) as i64;
         }

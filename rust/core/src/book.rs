@@ -131,8 +131,16 @@ fn band_of(d: f64, edges: &[f64]) -> Option<usize> {
 /// Best bid and ask (NaN when the side's first level is empty).
 #[inline]
 fn touch(e: &Events, r: usize) -> (f64, f64) {
-    let bid = if e.bid_sz[0][r] > 0 { e.bid_px[0][r] } else { f64::NAN };
-    let ask = if e.ask_sz[0][r] > 0 { e.ask_px[0][r] } else { f64::NAN };
+    let bid = if e.bid_sz[0][r] > 0 {
+        e.bid_px[0][r]
+    } else {
+        f64::NAN
+    };
+    let ask = if e.ask_sz[0][r] > 0 {
+        e.ask_px[0][r]
+    } else {
+        f64::NAN
+    };
     (bid, ask)
 }
 
@@ -218,12 +226,20 @@ fn finite(x: f64) -> u64 {
 
 impl LadderScan {
     fn new() -> Box<Self> {
-        Box::new(Self { full_valid: [0; BLOCK], same_prices: [0; BLOCK], changed: [0; BLOCK] })
+        Box::new(Self {
+            full_valid: [0; BLOCK],
+            same_prices: [0; BLOCK],
+            changed: [0; BLOCK],
+        })
     }
 
     fn scan(&mut self, e: &Events, lo: usize, hi: usize) {
         let m = hi - lo;
-        let (ok, same, changed) = (&mut self.full_valid[..m], &mut self.same_prices[..m], &mut self.changed[..m]);
+        let (ok, same, changed) = (
+            &mut self.full_valid[..m],
+            &mut self.same_prices[..m],
+            &mut self.changed[..m],
+        );
         ok.fill(1);
         same.fill(1);
         changed.fill(0);
@@ -245,7 +261,9 @@ impl LadderScan {
                     }
                 } else {
                     for i in 0..m {
-                        ok[i] &= (sz[i] > 0) as u64 & finite(px[i]) & (sign * px[i] < sign * nearer[i]) as u64;
+                        ok[i] &= (sz[i] > 0) as u64
+                            & finite(px[i])
+                            & (sign * px[i] < sign * nearer[i]) as u64;
                     }
                 }
                 if cmp_lo < hi {
@@ -272,7 +290,10 @@ fn same_ladder(g0: &Gathered, g1: &Gathered) -> bool {
     let mut same = true;
     for k in 0..LEVELS {
         same &= g0[BID_PX][k] == g1[BID_PX][k] && g0[ASK_PX][k] == g1[ASK_PX][k];
-        same &= g0[BID_SZ][k] > 0.0 && g1[BID_SZ][k] > 0.0 && g0[ASK_SZ][k] > 0.0 && g1[ASK_SZ][k] > 0.0;
+        same &= g0[BID_SZ][k] > 0.0
+            && g1[BID_SZ][k] > 0.0
+            && g0[ASK_SZ][k] > 0.0
+            && g1[ASK_SZ][k] > 0.0;
     }
     same
 }
@@ -287,10 +308,24 @@ fn same_ladder(g0: &Gathered, g1: &Gathered) -> bool {
 /// its size before (a price keeps its band), so no matching of prices is
 /// needed; the sums are of integers, exact in any order.
 #[inline]
-fn net_flow(g0: &Gathered, g1: &Gathered, px_row: usize, sign: f64, mid: f64, edges: &[f64], net: &mut [f64]) {
+fn net_flow(
+    g0: &Gathered,
+    g1: &Gathered,
+    px_row: usize,
+    sign: f64,
+    mid: f64,
+    edges: &[f64],
+    net: &mut [f64],
+) {
     let sz_row = px_row + 1;
     // Window edge: the tenth level's price when it is populated, else unbounded.
-    let edge = |g: &Gathered| if g[sz_row][LEVELS - 1] > 0.0 { sign * g[px_row][LEVELS - 1] } else { f64::NEG_INFINITY };
+    let edge = |g: &Gathered| {
+        if g[sz_row][LEVELS - 1] > 0.0 {
+            sign * g[px_row][LEVELS - 1]
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
     let bound = edge(g0).max(edge(g1)); // in `sign * price` units
     for (g, weight) in [(g1, 1.0), (g0, -1.0)] {
         for k in 0..LEVELS {
@@ -367,14 +402,26 @@ fn write_eob(g: Option<&Gathered>, edges: &[f64], lay: &Layout, row: &mut [f64])
     row[o + 1] = ask;
     row[o + 2] = mid;
     row[o + 3] = ask - bid;
-    row[o + 4] = if bq + aq > 0.0 { (bid * aq + ask * bq) / (bq + aq) } else { f64::NAN };
-    row[o + 5] = if bq + aq > 0.0 { (bq - aq) / (bq + aq) } else { f64::NAN };
+    row[o + 4] = if bq + aq > 0.0 {
+        (bid * aq + ask * bq) / (bq + aq)
+    } else {
+        f64::NAN
+    };
+    row[o + 5] = if bq + aq > 0.0 {
+        (bq - aq) / (bq + aq)
+    } else {
+        f64::NAN
+    };
     let (mut bt, mut at) = (0.0, 0.0);
     for k in 0..LEVELS {
         bt += g[BID_SZ][k];
         at += g[ASK_SZ][k];
     }
-    row[o + 6] = if bt + at > 0.0 { (bt - at) / (bt + at) } else { f64::NAN };
+    row[o + 6] = if bt + at > 0.0 {
+        (bt - at) / (bt + at)
+    } else {
+        f64::NAN
+    };
     let d = lay.depth();
     let (bz, bd) = side_eob(g, BID_PX, mid, edges, &mut row[d..d + nb]);
     let (az, ad) = side_eob(g, ASK_PX, mid, edges, &mut row[d + nb..d + 2 * nb]);
@@ -387,7 +434,15 @@ fn write_eob(g: Option<&Gathered>, edges: &[f64], lay: &Layout, row: &mut [f64])
 
 /// OFI and net flow between two gathered snapshots whose ladders may differ,
 /// into `row[ofi_at + level]` and `row[flow_at + band]` (bids, then asks).
-fn snapshot_pair(g0: &Gathered, g1: &Gathered, prev_mid: f64, edges: &[f64], row: &mut [f64], ofi_at: usize, flow_at: usize) {
+fn snapshot_pair(
+    g0: &Gathered,
+    g1: &Gathered,
+    prev_mid: f64,
+    edges: &[f64],
+    row: &mut [f64],
+    ofi_at: usize,
+    flow_at: usize,
+) {
     let nb = edges.len() - 1;
     if same_ladder(g0, g1) {
         for k in 0..LEVELS {
@@ -427,7 +482,12 @@ struct TimeStat {
 }
 
 impl TimeStat {
-    const EMPTY: TimeStat = TimeStat { vdt: 0.0, dt: 0, max: f64::NAN, min: f64::NAN };
+    const EMPTY: TimeStat = TimeStat {
+        vdt: 0.0,
+        dt: 0,
+        max: f64::NAN,
+        min: f64::NAN,
+    };
 
     #[inline]
     fn hold(&mut self, v: f64, dt: i64) {
@@ -441,8 +501,16 @@ impl TimeStat {
     fn see(&mut self, v: f64) {
         if !v.is_nan() {
             // NaN-ignoring extremes: the first defined value replaces NaN
-            self.max = if self.max.is_nan() || v > self.max { v } else { self.max };
-            self.min = if self.min.is_nan() || v < self.min { v } else { self.min };
+            self.max = if self.max.is_nan() || v > self.max {
+                v
+            } else {
+                self.max
+            };
+            self.min = if self.min.is_nan() || v < self.min {
+                v
+            } else {
+                self.min
+            };
         }
     }
 
@@ -486,12 +554,22 @@ fn check_snapshot_levels(e: &Events, r: usize, bad: &mut [i64; N_CHECKS]) {
 /// `warmup` rows (which only set the book and the previous sequence number:
 /// the streaming builder passes the snapshot and record before its chunk).
 /// Bars with no events are omitted.
-pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, warmup: usize) -> Mbp10Bars {
+pub fn mbp10_bars(
+    e: &Events,
+    edges: &[f64],
+    interval_ns: i64,
+    origin_ns: i64,
+    warmup: usize,
+) -> Mbp10Bars {
     let n = e.ts.len();
     let nb = edges.len() - 1;
     let lay = Layout { n_bands: nb };
     let width = lay.width();
-    let mut out = Mbp10Bars { bad_rows: [-1; N_CHECKS], start: Vec::new(), features: Vec::new() };
+    let mut out = Mbp10Bars {
+        bad_rows: [-1; N_CHECKS],
+        start: Vec::new(),
+        features: Vec::new(),
+    };
     let mut row = vec![0.0; width];
     let mut spread = TimeStat::EMPTY;
     let mut mid = TimeStat::EMPTY;
@@ -543,7 +621,9 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
             if open {
                 spread.hold(cur_spread, bar_end - since);
                 mid.hold(cur_mid, bar_end - since);
-                emit(&mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional);
+                emit(
+                    &mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional,
+                );
             }
             let start = bin_start(t, interval_ns, origin_ns);
             out.start.push(start);
@@ -637,7 +717,11 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
                     let j = bits.trailing_zeros() as usize;
                     bits &= bits - 1;
                     let (k, ask) = (j % LEVELS, j >= LEVELS);
-                    let (px, sz) = if ask { (e.ask_px[k], e.ask_sz[k]) } else { (e.bid_px[k], e.bid_sz[k]) };
+                    let (px, sz) = if ask {
+                        (e.ask_px[k], e.ask_sz[k])
+                    } else {
+                        (e.bid_px[k], e.bid_sz[k])
+                    };
                     let d = sz[r] as f64 - sz[p] as f64;
                     row[of + k] += if ask { -d } else { d };
                     if let Some(b) = band_of((px[r] - prev_mid).abs(), edges) {
@@ -645,7 +729,15 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
                     }
                 }
             } else {
-                snapshot_pair(&gather(e, p), &gather(e, r), prev_mid, edges, &mut row, of, fo);
+                snapshot_pair(
+                    &gather(e, p),
+                    &gather(e, r),
+                    prev_mid,
+                    edges,
+                    &mut row,
+                    of,
+                    fo,
+                );
             }
         }
         snap = Some(r);
@@ -654,7 +746,9 @@ pub fn mbp10_bars(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, w
     if open {
         spread.hold(cur_spread, bar_end - since);
         mid.hold(cur_mid, bar_end - since);
-        emit(&mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional);
+        emit(
+            &mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional,
+        );
     }
     out
 }
@@ -676,7 +770,11 @@ fn emit(
         row[o + 5] = f64::NAN; // no trade: no high or low
         row[o + 6] = f64::NAN;
     }
-    row[o + 8] = if row[o] > 0.0 { notional / row[o] } else { f64::NAN };
+    row[o + 8] = if row[o] > 0.0 {
+        notional / row[o]
+    } else {
+        f64::NAN
+    };
     write_eob(snap.map(|r| gather(e, r)).as_ref(), edges, lay, row);
     let b = lay.book_time();
     row[b] = spread.twa();

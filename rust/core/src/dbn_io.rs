@@ -6,8 +6,8 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use dbn::decode::{DbnMetadata, DecodeRecord};
 use dbn::encode::{dbn::Encoder, EncodeRecord};
@@ -81,10 +81,13 @@ impl Mbp10Columns {
     /// record's 73 fields into 73 vectors.
     fn extend_from_block(&mut self, block: &[Mbp10Msg]) {
         self.ts_recv.extend(block.iter().map(|r| r.ts_recv as i64));
-        self.ts_event.extend(block.iter().map(|r| r.hd.ts_event as i64));
+        self.ts_event
+            .extend(block.iter().map(|r| r.hd.ts_event as i64));
         self.rtype.extend(block.iter().map(|r| r.hd.rtype));
-        self.publisher_id.extend(block.iter().map(|r| r.hd.publisher_id));
-        self.instrument_id.extend(block.iter().map(|r| r.hd.instrument_id));
+        self.publisher_id
+            .extend(block.iter().map(|r| r.hd.publisher_id));
+        self.instrument_id
+            .extend(block.iter().map(|r| r.hd.instrument_id));
         self.action.extend(block.iter().map(|r| r.action as u8));
         self.side.extend(block.iter().map(|r| r.side as u8));
         self.depth.extend(block.iter().map(|r| r.depth));
@@ -171,7 +174,10 @@ impl std::fmt::Display for ReadError {
 }
 
 fn error(message: impl Into<String>, record: Option<u64>) -> ReadError {
-    ReadError { message: message.into(), record }
+    ReadError {
+        message: message.into(),
+        record,
+    }
 }
 
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
@@ -254,7 +260,13 @@ impl AheadReader {
                 }
             }
         });
-        AheadReader { filled, empty, block: Vec::new(), at: 0, done: false }
+        AheadReader {
+            filled,
+            empty,
+            block: Vec::new(),
+            at: 0,
+            done: false,
+        }
     }
 }
 
@@ -302,14 +314,16 @@ impl Mbp10Reader {
     /// the current layout). The legacy DBZ format is refused.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ReadError> {
         let path = path.as_ref();
-        let mut file = File::open(path).map_err(|e| error(format!("cannot open {}: {e}", path.display()), None))?;
+        let mut file = File::open(path)
+            .map_err(|e| error(format!("cannot open {}: {e}", path.display()), None))?;
         let mut magic = [0u8; 4];
         let got = read_up_to(&mut file, &mut magic).map_err(|e| error(e.to_string(), None))?;
         let head = &magic[..got];
         // Put the magic bytes back in front of the rest of the file.
         let raw = std::io::Cursor::new(head.to_vec()).chain(file);
         let reader: Box<dyn Read + Send> = if head == ZSTD_MAGIC {
-            let zstd = zstd::stream::read::Decoder::new(raw).map_err(|e| error(e.to_string(), None))?;
+            let zstd =
+                zstd::stream::read::Decoder::new(raw).map_err(|e| error(e.to_string(), None))?;
             Box::new(AheadReader::spawn(zstd))
         } else if head.starts_with(b"DBN") {
             Box::new(BufReader::with_capacity(1 << 20, raw))
@@ -324,23 +338,49 @@ impl Mbp10Reader {
                 None,
             ));
         } else {
-            return Err(error(format!("{} is not a DBN file (no DBN or zstd header)", path.display()), None));
+            return Err(error(
+                format!(
+                    "{} is not a DBN file (no DBN or zstd header)",
+                    path.display()
+                ),
+                None,
+            ));
         };
-        let counting = CountingReader { inner: reader, count: 0, head: [0; 8] };
-        let decoder = dbn::decode::dbn::Decoder::with_upgrade_policy(counting, VersionUpgradePolicy::UpgradeToV3)
-            .map_err(|e| error(format!("cannot decode the DBN metadata: {e}"), None))?;
+        let counting = CountingReader {
+            inner: reader,
+            count: 0,
+            head: [0; 8],
+        };
+        let decoder = dbn::decode::dbn::Decoder::with_upgrade_policy(
+            counting,
+            VersionUpgradePolicy::UpgradeToV3,
+        )
+        .map_err(|e| error(format!("cannot decode the DBN metadata: {e}"), None))?;
         let schema = decoder.metadata().schema;
         if schema.is_some() && schema != Some(Schema::Mbp10) {
             return Err(error(
-                format!("{} holds {:?} records, not MBP-10", path.display(), schema.unwrap()),
+                format!(
+                    "{} holds {:?} records, not MBP-10",
+                    path.display(),
+                    schema.unwrap()
+                ),
                 None,
             ));
         }
         // An uncompressed file holds about size / 368 records; zstd ones ~10x more.
-        let file_len = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
+        let file_len = std::fs::metadata(path)
+            .map(|m| m.len() as usize)
+            .unwrap_or(0);
         let per_byte = if head == ZSTD_MAGIC { 12 } else { 1 };
-        let capacity_hint = (file_len / std::mem::size_of::<Mbp10Msg>() * per_byte + 1).min(1 << 24);
-        Ok(Self { decoder, capacity_hint, records_read: 0, record_bytes: 0, done: false })
+        let capacity_hint =
+            (file_len / std::mem::size_of::<Mbp10Msg>() * per_byte + 1).min(1 << 24);
+        Ok(Self {
+            decoder,
+            capacity_hint,
+            records_read: 0,
+            record_bytes: 0,
+            done: false,
+        })
     }
 
     pub fn metadata(&self) -> &Metadata {
@@ -364,7 +404,8 @@ impl Mbp10Reader {
                 Ok(None) => {
                     self.done = true;
                     let counted = &self.decoder.get_ref();
-                    let metadata_bytes = 8 + u32::from_le_bytes(counted.head[4..8].try_into().unwrap()) as u64;
+                    let metadata_bytes =
+                        8 + u32::from_le_bytes(counted.head[4..8].try_into().unwrap()) as u64;
                     if counted.count != metadata_bytes + self.record_bytes {
                         return Err(error(
                             format!(
@@ -425,13 +466,19 @@ pub fn write_mbp10(
         .build();
     let partial = path.with_extension(format!(
         "{}partial",
-        path.extension().map(|e| format!("{}.", e.to_string_lossy())).unwrap_or_default()
+        path.extension()
+            .map(|e| format!("{}.", e.to_string_lossy()))
+            .unwrap_or_default()
     ));
     let file = File::create(&partial).map_err(|e| io(&e))?;
     let writer = std::io::BufWriter::with_capacity(1 << 20, file);
     let result = (|| -> Result<(), ReadError> {
         let mut sink: Box<dyn Write> = if zstd {
-            Box::new(zstd::stream::write::Encoder::new(writer, 3).map_err(|e| io(&e))?.auto_finish())
+            Box::new(
+                zstd::stream::write::Encoder::new(writer, 3)
+                    .map_err(|e| io(&e))?
+                    .auto_finish(),
+            )
         } else {
             Box::new(writer)
         };
@@ -492,9 +539,10 @@ mod tests {
             assert!(back.bid_px[1][0].is_nan());
             assert_eq!(back.bid_sz[0], cols.bid_sz[0]);
             let mut reader = Mbp10Reader::open(&path).unwrap();
-            let sizes: Vec<usize> = std::iter::from_fn(|| Some(reader.next_chunk(300).unwrap().len()))
-                .take_while(|&n| n > 0)
-                .collect();
+            let sizes: Vec<usize> =
+                std::iter::from_fn(|| Some(reader.next_chunk(300).unwrap().len()))
+                    .take_while(|&n| n > 0)
+                    .collect();
             assert_eq!(sizes, vec![300, 300, 300, 100]);
         }
         std::fs::remove_dir_all(&dir).unwrap();

@@ -18,43 +18,118 @@ use rayon::prelude::*;
 pub const PANDAS: i64 = 0;
 pub const TALIB: i64 = 1;
 
-/// Runs `kernel(inputs_of_series, out_of_series)` for each of `n_series`
-/// contiguous rows of length `n_points`, in parallel when there are several.
-pub fn per_series<F>(inputs: &[&[f64]], n_points: usize, kernel: F) -> Vec<f64>
-where
-    F: Fn(&[&[f64]], &mut [f64]) + Sync,
-{
-    per_series_k(inputs, n_points, 1, |series, out| kernel(series, out))
+/// Runs `f` compiled for FMA where the CPU has it. TA-Lib's wheel fuses its EMA and ATR
+/// steps (`fma(x - ema, k, ema)`, `fma(atr, k, tr * (1 - k))`: the multiply-add is one
+/// instruction in its FMA build), so the `TALIB` kernels do too, with `f64::mul_add`.
+/// A fused multiply-add is rounded once by definition: elsewhere `mul_add` is the libm
+/// call, slower but bit for bit the same, so a stream equals its batch on any CPU.
+#[inline]
+pub fn fused<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        #[target_feature(enable = "fma")]
+        unsafe fn with_fma<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: the CPU has FMA (checked just above)
+        return unsafe { with_fma(f) };
+    }
+    f()
 }
 
-/// As [`per_series`] for a kernel with `k` outputs: each series' output row
-/// holds them one after the other (`k * n_points` values).
-pub fn per_series_k<F>(inputs: &[&[f64]], n_points: usize, k: usize, kernel: F) -> Vec<f64>
+/// `fused!(body)`: [`fused`] on `body` as a closure inlined into both of its paths, so the
+/// multiply-adds of the states it drives (their `update`s are `inline(always)`) become
+/// instructions rather than calls. The closure takes its captures by value: a state it owns
+/// stays in registers, where one it borrowed would make a store and a reload of every step.
+macro_rules! fused {
+    ($($body:tt)*) => {
+        fused(#[inline(always)] move || { $($body)* })
+    };
+}
+
+// ---------------------------------------------------------------- streaming
+//
+// Every indicator is a state fed one row at a time (`update`), and its batch
+// kernel is a loop over that state: `barsmith.indicators.stream` and the batch
+// functions run the same code, so a stream equals the batch value for value.
+
+/// An indicator fed one row at a time, for callers that pick it at run time
+/// (the Python stream classes): the row's inputs in, its outputs out.
+pub trait Stream: Send + Sync {
+    fn update(&mut self, row: &[f64], out: &mut [f64]);
+}
+
+/// A stream by name, with its numbers of inputs and outputs: `periods` and
+/// `params` in the order of the batch function's arguments. `None` for an
+/// unknown name or a wrong number of parameters.
+pub fn new_stream(
+    name: &str,
+    periods: &[usize],
+    params: &[f64],
+    convention: i64,
+) -> Option<(Box<dyn Stream>, usize, usize)> {
+    let c = convention;
+    let boxed = |s: Box<dyn Stream>, i, o| Some((s, i, o));
+    match (name, periods, params) {
+        ("sma", &[n], &[]) => boxed(Box::new(Sma::new(n, c)), 1, 1),
+        ("wma", &[n], &[]) => boxed(Box::new(Wma::new(n)), 1, 1),
+        ("ema", &[n], &[]) => boxed(Box::new(Ema::new(n, c)), 1, 1),
+        ("rsi", &[n], &[]) => boxed(Box::new(Rsi::new(n, c)), 1, 1),
+        ("roc", &[n], &[]) => boxed(Box::new(Roc::new(n, c)), 1, 1),
+        ("true_range", &[], &[]) => boxed(Box::new(TrueRange::new(c)), 3, 1),
+        ("atr", &[n], &[]) => boxed(Box::new(Atr::new(n, c)), 3, 1),
+        ("natr", &[n], &[]) => boxed(Box::new(Natr::new(n, c)), 3, 1),
+        ("willr", &[n], &[]) => boxed(Box::new(Willr::new(n, c)), 3, 1),
+        ("obv", &[], &[]) => boxed(Box::new(Obv::new(c)), 2, 1),
+        ("stoch", &[fk, sk, sd], &[]) => boxed(Box::new(Stoch::new(fk, sk, sd, c)), 3, 2),
+        ("macd", &[f, s, g], &[]) => boxed(Box::new(Macd::new(f, s, g, c)), 1, 3),
+        ("dmi", &[n], &[]) => boxed(Box::new(Dmi::new(n, c)), 3, 4),
+        ("bbands", &[n, ddof], &[up, dn]) => boxed(Box::new(Bbands::new(n, up, dn, ddof, c)), 1, 3),
+        ("rolling_zscore", &[n, ddof], &[]) => boxed(Box::new(RollingZscore::new(n, ddof)), 1, 1),
+        ("cci", &[n], &[]) => boxed(Box::new(Cci::new(n, c)), 3, 1),
+        ("mfi", &[n], &[]) => boxed(Box::new(Mfi::new(n, c)), 4, 1),
+        // inputs: price, volume, and 1.0 where a new anchor period starts
+        ("vwap", &[window], &[]) => boxed(Box::new(Vwap::new(window)), 3, 1),
+        _ => None,
+    }
+}
+
+/// Runs `kernel(inputs_of_series, out_of_series)` for each of the contiguous rows of
+/// length `n_points`, in parallel when there are several; `out` holds `k` outputs per
+/// point (each series' `k * n_points` values one output after the other). Every kernel
+/// writes every value of its row, so `out` may come in uninitialised.
+pub fn per_series<F>(inputs: &[&[f64]], n_points: usize, k: usize, out: &mut [f64], kernel: F)
 where
     F: Fn(&[&[f64]], &mut [f64]) + Sync,
 {
-    let n_series = if n_points == 0 { 0 } else { inputs[0].len() / n_points };
-    let mut out = vec![f64::NAN; n_series * n_points * k];
     if n_points == 0 {
-        return out;
+        return;
     }
     let run = |(s, row): (usize, &mut [f64])| {
-        let series: Vec<&[f64]> = inputs.iter().map(|x| &x[s * n_points..(s + 1) * n_points]).collect();
+        let series: Vec<&[f64]> = inputs
+            .iter()
+            .map(|x| &x[s * n_points..(s + 1) * n_points])
+            .collect();
         kernel(&series, row);
     };
-    if n_series > 1 {
+    if out.len() > n_points * k {
         out.par_chunks_mut(n_points * k).enumerate().for_each(run);
     } else {
         out.chunks_mut(n_points * k).enumerate().for_each(run);
     }
-    out
 }
 
 /// Runs one indicator state per series over a row-major (points x series) panel
 /// (each input `n_points * n_series` values): each thread takes a block of series
 /// and walks the rows, so the series' independent recursions overlap and nothing
 /// is transposed. Output: `k` row-major (points x series) panels one after the other.
-pub fn per_series_rows<S, F>(inputs: &[&[f64]], n_points: usize, n_series: usize, k: usize, make: F) -> Vec<f64>
+pub fn per_series_rows<S, F>(
+    inputs: &[&[f64]],
+    n_points: usize,
+    n_series: usize,
+    k: usize,
+    make: F,
+) -> Vec<f64>
 where
     S: Stream,
     F: Fn() -> S + Sync,
@@ -66,26 +141,31 @@ where
     }
     let threads = rayon::current_num_threads().max(1);
     // a few blocks per thread balance the load; 8 series share a cache line
-    let block = n_series.div_ceil(threads * 4).next_multiple_of(8).min(n_series);
-    let base = SendPtr(out.as_mut_ptr());
+    let block = n_series
+        .div_ceil(threads * 4)
+        .next_multiple_of(8)
+        .min(n_series);
+    let (base, make) = (SendPtr(out.as_mut_ptr()), &make);
     (0..n_series.div_ceil(block)).into_par_iter().for_each(|b| {
-        let (c0, c1) = (b * block, ((b + 1) * block).min(n_series));
-        let mut states: Vec<S> = (c0..c1).map(|_| make()).collect();
-        let (mut row, mut outs) = ([0.0; 4], [0.0; 4]);
-        for r in 0..n_points {
-            for (state, c) in states.iter_mut().zip(c0..c1) {
-                let at = r * n_series + c;
-                for (v, x) in row.iter_mut().zip(inputs) {
-                    *v = x[at];
-                }
-                state.update(&row[..inputs.len()], &mut outs[..k]);
-                for (j, &o) in outs[..k].iter().enumerate() {
-                    // SAFETY: each (output, row, series) cell is written once, by the one
-                    // thread that owns the series, inside the allocation of `total` values
-                    unsafe { base.get().add(j * n_points * n_series + at).write(o) };
+        fused!({
+            let (c0, c1) = (b * block, ((b + 1) * block).min(n_series));
+            let mut states: Vec<S> = (c0..c1).map(|_| make()).collect();
+            let (mut row, mut outs) = ([0.0; 4], [0.0; 4]);
+            for r in 0..n_points {
+                for (state, c) in states.iter_mut().zip(c0..c1) {
+                    let at = r * n_series + c;
+                    for (v, x) in row.iter_mut().zip(inputs) {
+                        *v = x[at];
+                    }
+                    state.update(&row[..inputs.len()], &mut outs[..k]);
+                    for (j, &o) in outs[..k].iter().enumerate() {
+                        // SAFETY: each (output, row, series) cell is written once, by the one
+                        // thread that owns the series, inside the allocation of `total` values
+                        unsafe { base.get().add(j * n_points * n_series + at).write(o) };
+                    }
                 }
             }
-        }
+        })
     });
     // SAFETY: the blocks cover every series, so all `total` values were written above
     unsafe { out.set_len(total) };
@@ -165,7 +245,11 @@ impl Ewm {
                     let weighted = self.old_wt * self.weighted + self.new_wt * cur;
                     // in steady state (1 - alpha) + alpha is exactly 1: dividing by it changes
                     // no bit, and skipping it takes the division off the dependency chain
-                    self.weighted = if total == 1.0 { weighted } else { weighted / total };
+                    self.weighted = if total == 1.0 {
+                        weighted
+                    } else {
+                        weighted / total
+                    };
                 }
                 self.old_wt = 1.0;
             }
@@ -189,53 +273,11 @@ pub fn com_of_alpha(alpha: f64) -> f64 {
     (1.0 - alpha) / alpha
 }
 
-// ---------------------------------------------------------------- streaming
-//
-// Every indicator is a state fed one row at a time (`update`), and its batch
-// kernel is a loop over that state: `barsmith.indicators.stream` and the batch
-// functions run the same code, so a stream equals the batch value for value.
-
-/// An indicator fed one row at a time, for callers that pick it at run time
-/// (the Python stream classes): the row's inputs in, its outputs out.
-pub trait Stream: Send + Sync {
-    fn update(&mut self, row: &[f64], out: &mut [f64]);
-}
-
-/// A stream by name, with its numbers of inputs and outputs: `periods` and
-/// `params` in the order of the batch function's arguments. `None` for an
-/// unknown name or a wrong number of parameters.
-pub fn new_stream(name: &str, periods: &[usize], params: &[f64], convention: i64) -> Option<(Box<dyn Stream>, usize, usize)> {
-    let c = convention;
-    let boxed = |s: Box<dyn Stream>, i, o| Some((s, i, o));
-    match (name, periods, params) {
-        ("sma", &[n], &[]) => boxed(Box::new(Sma::new(n)), 1, 1),
-        ("wma", &[n], &[]) => boxed(Box::new(Wma::new(n)), 1, 1),
-        ("ema", &[n], &[]) => boxed(Box::new(Ema::new(n, c)), 1, 1),
-        ("rsi", &[n], &[]) => boxed(Box::new(Rsi::new(n, c)), 1, 1),
-        ("roc", &[n], &[]) => boxed(Box::new(Roc::new(n, c)), 1, 1),
-        ("true_range", &[], &[]) => boxed(Box::new(TrueRange::new(c)), 3, 1),
-        ("atr", &[n], &[]) => boxed(Box::new(Atr::new(n, c)), 3, 1),
-        ("natr", &[n], &[]) => boxed(Box::new(Natr::new(n, c)), 3, 1),
-        ("willr", &[n], &[]) => boxed(Box::new(Willr::new(n, c)), 3, 1),
-        ("obv", &[], &[]) => boxed(Box::new(Obv::new(c)), 2, 1),
-        ("stoch", &[fk, sk, sd], &[]) => boxed(Box::new(Stoch::new(fk, sk, sd, c)), 3, 2),
-        ("macd", &[f, s, g], &[]) => boxed(Box::new(Macd::new(f, s, g, c)), 1, 3),
-        ("dmi", &[n], &[]) => boxed(Box::new(Dmi::new(n, c)), 3, 4),
-        ("bbands", &[n, ddof], &[up, dn]) => boxed(Box::new(Bbands::new(n, up, dn, ddof, c)), 1, 3),
-        ("rolling_zscore", &[n, ddof], &[]) => boxed(Box::new(RollingZscore::new(n, ddof)), 1, 1),
-        ("cci", &[n], &[]) => boxed(Box::new(Cci::new(n, c)), 3, 1),
-        ("mfi", &[n], &[]) => boxed(Box::new(Mfi::new(n, c)), 4, 1),
-        // inputs: price, volume, and 1.0 where a new anchor period starts
-        ("vwap", &[window], &[]) => boxed(Box::new(Vwap::new(window)), 3, 1),
-        _ => None,
-    }
-}
-
 /// `impl Stream` from a typed `update`: `stream!(Type, |state, row, out| ...)`.
 macro_rules! stream {
     ($t:ty, |$s:ident, $r:ident, $o:ident| $body:expr) => {
         impl Stream for $t {
-            #[inline]
+            #[inline(always)]
             fn update(&mut self, $r: &[f64], $o: &mut [f64]) {
                 let $s = self;
                 $body;
@@ -254,7 +296,11 @@ struct Ring {
 
 impl Ring {
     fn new(cap: usize) -> Self {
-        Ring { buf: vec![0.0; cap.max(1)].into_boxed_slice(), head: 0, len: 0 }
+        Ring {
+            buf: vec![0.0; cap.max(1)].into_boxed_slice(),
+            head: 0,
+            len: 0,
+        }
     }
 
     #[inline]
@@ -283,7 +329,11 @@ impl Ring {
         let cap = self.buf.len();
         if self.len == cap {
             let old = std::mem::replace(&mut self.buf[self.head], v);
-            self.head = if self.head + 1 == cap { 0 } else { self.head + 1 };
+            self.head = if self.head + 1 == cap {
+                0
+            } else {
+                self.head + 1
+            };
             return Some(old);
         }
         let at = self.head + self.len;
@@ -299,7 +349,9 @@ impl Ring {
         if end <= cap {
             self.buf[self.head..end].iter().chain(self.buf[..0].iter())
         } else {
-            self.buf[self.head..].iter().chain(self.buf[..end - cap].iter())
+            self.buf[self.head..]
+                .iter()
+                .chain(self.buf[..end - cap].iter())
         }
     }
 }
@@ -329,7 +381,11 @@ struct Windowed<W> {
 
 impl<W: Window> Windowed<W> {
     fn new(n: usize) -> Self {
-        Windowed { n, w: W::default(), ring: Ring::new(n) }
+        Windowed {
+            n,
+            w: W::default(),
+            ring: Ring::new(n),
+        }
     }
 
     #[inline]
@@ -378,7 +434,10 @@ struct RollingSum {
 
 impl Window for RollingSum {
     fn starting_at(first: f64) -> Self {
-        RollingSum { prev: first, ..Default::default() }
+        RollingSum {
+            prev: first,
+            ..Default::default()
+        }
     }
 
     #[inline]
@@ -517,7 +576,11 @@ impl RollingVar {
         if self.nobs < min_periods as f64 || self.nobs <= ddof as f64 {
             return f64::NAN;
         }
-        let var = if self.nobs == 1.0 { 0.0 } else { self.ssqdm / (self.nobs - ddof as f64) };
+        let var = if self.nobs == 1.0 {
+            0.0
+        } else {
+            self.ssqdm / (self.nobs - ddof as f64)
+        };
         if var < 0.0 {
             0.0
         } else {
@@ -535,7 +598,10 @@ struct RollingMoments {
 
 impl Window for RollingMoments {
     fn starting_at(first: f64) -> Self {
-        RollingMoments { sum: RollingSum::starting_at(first), var: RollingVar::starting_at(first) }
+        RollingMoments {
+            sum: RollingSum::starting_at(first),
+            var: RollingVar::starting_at(first),
+        }
     }
 
     #[inline]
@@ -558,7 +624,7 @@ impl Window for RollingMoments {
 }
 
 /// Feeds `x` to a one-input, one-output state.
-#[inline]
+#[inline(always)]
 fn drive1(x: &[f64], out: &mut [f64], mut update: impl FnMut(f64) -> f64) {
     for (o, &v) in out.iter_mut().zip(x) {
         *o = update(v);
@@ -576,17 +642,94 @@ fn split_outputs<const K: usize>(out: &mut [f64]) -> [&mut [f64]; K] {
     })
 }
 
+/// Rows per block of [`in_warm_blocks`]: its NaN check stays in L1 ahead of the recursion.
+const WARM_BLOCK: usize = 1024;
+
+/// Drives a TA-Lib recursion over `len` rows into `out`: `warm(state, out, lo, hi)` takes
+/// each block of rows that starts with the state warmed up, and runs the bare recursion
+/// with its state in locals, answering whether the block held no NaN (a NaN poisons the
+/// recursion, or the block checks as it goes, with no pass of its own); `one(state, out, i)`
+/// (the stream's step) takes every other row, where warm-up and NaN restarts happen, and
+/// again the rows of a block that held a NaN, from the state before it. Both apply the same
+/// arithmetic, so the result is the stream's, bit for bit; the blocks only skip its checks.
+#[inline(always)]
+fn in_warm_blocks<S: Clone, O: ?Sized>(
+    state: &mut S,
+    out: &mut O,
+    len: usize,
+    is_warm: impl Fn(&S) -> bool,
+    mut warm: impl FnMut(&mut S, &mut O, usize, usize) -> bool,
+    mut one: impl FnMut(&mut S, &mut O, usize),
+) {
+    let mut i = 0;
+    while i < len {
+        if !is_warm(state) {
+            one(state, out, i);
+            i += 1;
+            continue;
+        }
+        let (end, before) = ((i + WARM_BLOCK).min(len), state.clone());
+        if !warm(state, out, i, end) {
+            *state = before;
+            for j in i..end {
+                one(state, out, j);
+            }
+        }
+        i = end;
+    }
+}
+
 // ---------------------------------------------------------------- moving averages
 
-/// `rolling(n, min_periods=n).mean()`, as pandas' `roll_mean` computes it:
+/// Simple moving average.
+/// `PANDAS`: `rolling(n, min_periods=n).mean()`, as pandas' `roll_mean` computes it:
 /// Kahan-compensated running sums (separate compensations for adding and
 /// removing, the leaving value removed first), the value itself for a run
 /// of identical values, and 0 for a mean whose sign contradicts every value.
-/// Both conventions: TA-Lib's SMA agrees on NaN-free input, and on NaN a
-/// window holding one is NaN, after which the average recovers.
-pub fn sma(x: &[f64], n: usize, out: &mut [f64]) {
-    // the batch reads the leaving value from `x` itself, where the stream keeps a ring: the
-    // same steps (`Windowed::step`) without the ring's bookkeeping
+/// A window holding a NaN is NaN, after which the average recovers.
+/// `TALIB`: TA-Lib's running sum, `total += x; sma = total / n; total -= x[i - n + 1]`
+/// (to the bit); a NaN restarts the sum, so the first `n - 1` values after it are NaN.
+pub fn sma(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    if convention == TALIB {
+        // the batch reads the leaving value from `x`, where the stream keeps a ring:
+        // (running total, values in this run)
+        let nf = n as f64;
+        in_warm_blocks(
+            &mut (0.0, 0),
+            out,
+            x.len(),
+            #[inline(always)]
+            |&(_, run): &(f64, usize)| run >= n - 1,
+            #[inline(always)]
+            |(total, _): &mut (f64, usize), out: &mut [f64], lo: usize, hi: usize| {
+                let mut t = *total;
+                let leaving = &x[lo + 1 - n..hi + 1 - n];
+                for ((o, &v), &old) in out[lo..hi].iter_mut().zip(&x[lo..hi]).zip(leaving) {
+                    t += v;
+                    *o = t / nf;
+                    t -= old;
+                }
+                *total = t;
+                !t.is_nan()
+            },
+            |(total, run), out, i| {
+                let v = x[i];
+                if v.is_nan() {
+                    (*total, *run) = (0.0, 0);
+                    out[i] = f64::NAN;
+                    return;
+                }
+                *total += v;
+                *run += 1;
+                out[i] = if *run < n { f64::NAN } else { *total / nf };
+                if *run >= n {
+                    *total -= x[i + 1 - n];
+                }
+            },
+        );
+        return;
+    }
+    // the same steps as the stream (`Windowed::step`) without the ring's bookkeeping
     let mut w = RollingSum::default();
     for i in 0..x.len() {
         Windowed::step(&mut w, n, x[i], i, |w| w.remove(x[i - n]));
@@ -594,17 +737,46 @@ pub fn sma(x: &[f64], n: usize, out: &mut [f64]) {
     }
 }
 
-pub struct Sma(Windowed<RollingSum>);
+pub struct Sma(SmaWindow);
+
+enum SmaWindow {
+    Pandas(Windowed<RollingSum>),
+    /// this run's last `n` values and TA-Lib's running total
+    Talib(Ring, f64),
+}
 
 impl Sma {
-    pub fn new(n: usize) -> Self {
-        Sma(Windowed::new(n))
+    pub fn new(n: usize, convention: i64) -> Self {
+        Sma(if convention == TALIB {
+            SmaWindow::Talib(Ring::new(n), 0.0)
+        } else {
+            SmaWindow::Pandas(Windowed::new(n))
+        })
     }
 
     #[inline]
     pub fn update(&mut self, v: f64) -> f64 {
-        self.0.push(v);
-        self.0.w.mean(self.0.n)
+        match &mut self.0 {
+            SmaWindow::Pandas(w) => {
+                w.push(v);
+                w.w.mean(w.n)
+            }
+            SmaWindow::Talib(ring, total) => {
+                if v.is_nan() {
+                    *total = 0.0;
+                    ring.clear();
+                    return f64::NAN;
+                }
+                *total += v;
+                ring.push(v);
+                if !ring.is_full() {
+                    return f64::NAN;
+                }
+                let mean = *total / ring.buf.len() as f64;
+                *total -= ring.front();
+                mean
+            }
+        }
     }
 }
 stream!(Sma, |s, r, o| o[0] = s.update(r[0]));
@@ -625,7 +797,10 @@ pub struct Wma {
 
 impl Wma {
     pub fn new(n: usize) -> Self {
-        Wma { n, ring: Ring::new(n) }
+        Wma {
+            n,
+            ring: Ring::new(n),
+        }
     }
 
     #[inline]
@@ -646,13 +821,39 @@ stream!(Wma, |s, r, o| o[0] = s.update(r[0]));
 /// Exponential moving average.
 /// `PANDAS`: `ewm(span=n, adjust=False, min_periods=n).mean()`.
 /// `TALIB`: seeded with the mean of the first `n` values, then
-/// `ema = (x - ema) * 2 / (n + 1) + ema`; a NaN restarts the warm-up.
+/// `ema = fma(x - ema, 2 / (n + 1), ema)` (TA-Lib's fused step); a NaN restarts the warm-up.
 pub fn ema(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     // one loop per variant, so the state is a local the compiler keeps in registers
     match Ema::new(n, convention) {
         Ema::Pandas(mut e) => drive1(x, out, |v| e.update(v)),
-        Ema::Talib(mut s, k) => drive1(x, out, |v| s.update(v, |prev, v| (v - prev) * k + prev)),
+        Ema::Talib(mut s, k) => fused!({
+            in_warm_blocks(
+                &mut s,
+                out,
+                x.len(),
+                #[inline(always)]
+                |s: &Seeded| s.is_seeded(),
+                #[inline(always)]
+                |s: &mut Seeded, out: &mut [f64], lo: usize, hi: usize| {
+                    let mut prev = s.prev;
+                    for (o, &v) in out[lo..hi].iter_mut().zip(&x[lo..hi]) {
+                        prev = ema_step(prev, v, k);
+                        *o = prev;
+                    }
+                    s.prev = prev;
+                    !prev.is_nan()
+                },
+                #[inline(always)]
+                |s, out, i| out[i] = s.update(x[i], |p, v| ema_step(p, v, k)),
+            );
+        }),
     }
+}
+
+/// TA-Lib's EMA step, `fma(x - prev, k, prev)`.
+#[inline(always)]
+fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
+    (x - prev).mul_add(k, prev)
 }
 
 pub enum Ema {
@@ -675,7 +876,7 @@ impl Ema {
             Ema::Pandas(e) => e.update(v),
             Ema::Talib(s, k) => {
                 let k = *k;
-                s.update(v, |prev, v| (v - prev) * k + prev)
+                s.update(v, |prev, v| ema_step(prev, v, k))
             }
         }
     }
@@ -684,6 +885,7 @@ stream!(Ema, |s, r, o| o[0] = s.update(r[0]));
 
 /// TA-Lib's seeded recursions: the first output is the mean of `n` valid
 /// values (at the n-th), then `step(prev, x)`. NaN gives NaN and a new warm-up.
+#[derive(Clone)]
 pub struct Seeded {
     n: usize,
     seed_sum: f64,
@@ -693,10 +895,21 @@ pub struct Seeded {
 
 impl Seeded {
     fn new(n: usize) -> Self {
-        Seeded { n, seed_sum: 0.0, seen: 0, prev: f64::NAN }
+        Seeded {
+            n,
+            seed_sum: 0.0,
+            seen: 0,
+            prev: f64::NAN,
+        }
     }
 
-    #[inline]
+    /// Whether the next valid value takes a `step` (the warm-up is over).
+    #[inline(always)]
+    fn is_seeded(&self) -> bool {
+        self.seen == self.n
+    }
+
+    #[inline(always)]
     fn update(&mut self, v: f64, step: impl Fn(f64, f64) -> f64) -> f64 {
         if v.is_nan() {
             (self.seed_sum, self.seen, self.prev) = (0.0, 0, f64::NAN);
@@ -728,16 +941,34 @@ pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize, convention: i64,
     let [m, sig, hist] = split_outputs::<3>(out);
     // one loop per variant, so the state is a local the compiler keeps in registers
     match Macd::new(fast, slow, signal, convention) {
-        Macd::Pandas { mut fast, mut slow, mut signal } => {
+        Macd::Pandas {
+            mut fast,
+            mut slow,
+            mut signal,
+        } => {
             for i in 0..x.len() {
-                [m[i], sig[i], hist[i]] = Macd::pandas_step(&mut fast, &mut slow, &mut signal, x[i]);
+                [m[i], sig[i], hist[i]] =
+                    Macd::pandas_step(&mut fast, &mut slow, &mut signal, x[i]);
             }
         }
-        Macd::Talib(mut t) => {
-            for i in 0..x.len() {
-                [m[i], sig[i], hist[i]] = t.update(x[i]);
+        Macd::Talib(mut t) => fused!({
+            let mut i = 0;
+            while i < x.len() {
+                if !t.is_warm() || x[i].is_nan() {
+                    [m[i], sig[i], hist[i]] = t.update(x[i]);
+                    i += 1;
+                    continue;
+                }
+                // the warm recursion with its three averages in locals (in `t` they would be
+                // stored and reloaded every step: `t` holds the warm-up buffers)
+                let (mut ema, k) = (t.ema, t.k);
+                while i < x.len() && !x[i].is_nan() {
+                    [m[i], sig[i], hist[i]] = TalibMacd::step(&mut ema, k, x[i]);
+                    i += 1;
+                }
+                t.ema = ema;
             }
-        }
+        }),
     }
 }
 
@@ -750,14 +981,26 @@ impl Macd {
     pub fn new(fast: usize, slow: usize, signal: usize, convention: i64) -> Self {
         if convention == PANDAS {
             let e = |n| Ewm::new(com_of_span(n), n);
-            return Macd::Pandas { fast: e(fast), slow: e(slow), signal: e(signal) };
+            return Macd::Pandas {
+                fast: e(fast),
+                slow: e(slow),
+                signal: e(signal),
+            };
         }
-        let (fast, slow) = if slow < fast { (slow, fast) } else { (fast, slow) };
+        let (fast, slow) = if slow < fast {
+            (slow, fast)
+        } else {
+            (fast, slow)
+        };
         Macd::Talib(TalibMacd {
             fast,
             slow,
             signal,
-            k: [2.0 / (fast as f64 + 1.0), 2.0 / (slow as f64 + 1.0), 2.0 / (signal as f64 + 1.0)],
+            k: [
+                2.0 / (fast as f64 + 1.0),
+                2.0 / (slow as f64 + 1.0),
+                2.0 / (signal as f64 + 1.0),
+            ],
             head: Vec::with_capacity(slow),
             lines: Vec::with_capacity(signal),
             ema: [f64::NAN; 3],
@@ -795,7 +1038,23 @@ pub struct TalibMacd {
 }
 
 impl TalibMacd {
-    #[inline]
+    /// Whether all three averages are seeded.
+    #[inline(always)]
+    fn is_warm(&self) -> bool {
+        self.lines.len() == self.signal
+    }
+
+    /// One step of the seeded averages (fast, slow, signal) for a valid `v`: the outputs.
+    #[inline(always)]
+    fn step(ema: &mut [f64; 3], [kf, ks, kg]: [f64; 3], v: f64) -> [f64; 3] {
+        ema[0] = ema_step(ema[0], v, kf);
+        ema[1] = ema_step(ema[1], v, ks);
+        let line = ema[0] - ema[1];
+        ema[2] = ema_step(ema[2], line, kg);
+        [line, ema[2], line - ema[2]]
+    }
+
+    #[inline(always)]
     fn update(&mut self, v: f64) -> [f64; 3] {
         const NONE: [f64; 3] = [f64::NAN; 3];
         if v.is_nan() {
@@ -803,30 +1062,31 @@ impl TalibMacd {
             self.lines.clear();
             return NONE;
         }
-        let [kf, ks, kg] = self.k;
+        if self.is_warm() {
+            return TalibMacd::step(&mut self.ema, self.k, v);
+        }
+        let [kf, ks, _] = self.k;
         if self.head.len() < self.slow {
             self.head.push(v);
             if self.head.len() < self.slow {
                 return NONE;
             }
             // TA-Lib's INT_EMA seeds: the plain mean of the period ending at row slow - 1
-            let seed = |n: usize| self.head[self.slow - n..].iter().fold(0.0, |t, &x| t + x) / n as f64;
+            let seed =
+                |n: usize| self.head[self.slow - n..].iter().fold(0.0, |t, &x| t + x) / n as f64;
             self.ema[0] = seed(self.fast);
             self.ema[1] = seed(self.slow);
         } else {
-            self.ema[0] = (v - self.ema[0]) * kf + self.ema[0];
-            self.ema[1] = (v - self.ema[1]) * ks + self.ema[1];
+            self.ema[0] = ema_step(self.ema[0], v, kf);
+            self.ema[1] = ema_step(self.ema[1], v, ks);
         }
+        // the signal's seed: the plain mean of the first `signal` MACD values
         let line = self.ema[0] - self.ema[1];
-        if self.lines.len() < self.signal {
-            self.lines.push(line);
-            if self.lines.len() < self.signal {
-                return NONE;
-            }
-            self.ema[2] = self.lines.iter().fold(0.0, |t, &x| t + x) / self.signal as f64;
-        } else {
-            self.ema[2] = (line - self.ema[2]) * kg + self.ema[2];
+        self.lines.push(line);
+        if !self.is_warm() {
+            return NONE;
         }
+        self.ema[2] = self.lines.iter().fold(0.0, |t, &x| t + x) / self.signal as f64;
         [line, self.ema[2], line - self.ema[2]]
     }
 }
@@ -837,7 +1097,8 @@ impl TalibMacd {
 /// `PANDAS`: `d = x.diff(); g = d.clip(lower=0); l = (-d).clip(lower=0)`,
 /// averaged by `ewm(alpha=1/n, adjust=False, min_periods=n).mean()`, then
 /// `100 - 100 / (1 + g_avg / l_avg)`.
-/// `TALIB`: Wilder averages seeded with the mean of the first `n` changes,
+/// `TALIB`: Wilder averages seeded with the mean of the first `n` changes, then
+/// `avg = (avg * (n - 1) + change) * (1 / n)` (TA-Lib 0.8.1's reciprocal, to the bit),
 /// `100 * g / (g + l)` (0 when `g + l` is zero).
 pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     let mut s = Rsi::new(n, convention);
@@ -872,7 +1133,16 @@ impl Rsi {
     pub fn new(n: usize, convention: i64) -> Self {
         let com = com_of_alpha(1.0 / n as f64);
         let (gain, loss) = (Ewm::new(com, n), Ewm::new(com, n));
-        Rsi { n, convention, prev: None, gain, loss, seen: 0, avg_gain: 0.0, avg_loss: 0.0 }
+        Rsi {
+            n,
+            convention,
+            prev: None,
+            gain,
+            loss,
+            seen: 0,
+            avg_gain: 0.0,
+            avg_loss: 0.0,
+        }
     }
 
     #[inline]
@@ -888,7 +1158,11 @@ impl Rsi {
         self.prev = Some(v);
         if self.convention == PANDAS {
             // clip keeps NaN
-            let (gain, loss) = if d.is_nan() { (d, d) } else { (d.max(0.0), (-d).max(0.0)) };
+            let (gain, loss) = if d.is_nan() {
+                (d, d)
+            } else {
+                (d.max(0.0), (-d).max(0.0))
+            };
             return (self.gain.update(gain), self.loss.update(loss));
         }
         // TA-Lib: a NaN value (or change) restarts
@@ -896,7 +1170,8 @@ impl Rsi {
             (self.seen, self.avg_gain, self.avg_loss) = (0, 0.0, 0.0);
             return (f64::NAN, f64::NAN);
         }
-        let nf = self.n as f64;
+        // TA-Lib 0.8.1 multiplies by 1 / n where its source divides: the same here, bit for bit
+        let (nf, r) = (self.n as f64, 1.0 / self.n as f64);
         // TA-Lib adds a rise to the gains and a fall to the losses; adding the other's +0.0
         // changes no bit (the sums are never -0.0) and spares an unpredictable branch
         let (gain, loss) = (d.max(0.0), (-d).max(0.0));
@@ -907,11 +1182,11 @@ impl Rsi {
             if self.seen < self.n {
                 return (f64::NAN, f64::NAN);
             }
-            self.avg_loss /= nf;
-            self.avg_gain /= nf;
+            self.avg_loss *= r;
+            self.avg_gain *= r;
         } else {
-            self.avg_loss = (self.avg_loss * (nf - 1.0) + loss) / nf;
-            self.avg_gain = (self.avg_gain * (nf - 1.0) + gain) / nf;
+            self.avg_loss = (self.avg_loss * (nf - 1.0) + loss) * r;
+            self.avg_gain = (self.avg_gain * (nf - 1.0) + gain) * r;
         }
         (self.avg_gain, self.avg_loss)
     }
@@ -924,7 +1199,11 @@ impl Rsi {
             return 100.0 - 100.0 / (1.0 + gain / loss);
         }
         let total = gain + loss;
-        if talib_is_zero(total) { 0.0 } else { 100.0 * (gain / total) }
+        if talib_is_zero(total) {
+            0.0
+        } else {
+            100.0 * (gain / total)
+        }
     }
 }
 stream!(Rsi, |s, r, o| o[0] = s.update(r[0]));
@@ -943,13 +1222,18 @@ pub struct Roc {
 
 impl Roc {
     pub fn new(n: usize, convention: i64) -> Self {
-        Roc { convention, ring: Ring::new(n) }
+        Roc {
+            convention,
+            ring: Ring::new(n),
+        }
     }
 
     #[inline]
     pub fn update(&mut self, v: f64) -> f64 {
         // the value n rows back leaves the ring as this one enters
-        let Some(old) = self.ring.push(v) else { return f64::NAN };
+        let Some(old) = self.ring.push(v) else {
+            return f64::NAN;
+        };
         if self.convention == TALIB && old == 0.0 {
             0.0
         } else {
@@ -979,7 +1263,11 @@ pub struct Obv {
 
 impl Obv {
     pub fn new(convention: i64) -> Self {
-        Obv { convention, prev: None, total: if convention == PANDAS { 0.0 } else { f64::NAN } }
+        Obv {
+            convention,
+            prev: None,
+            total: if convention == PANDAS { 0.0 } else { f64::NAN },
+        }
     }
 
     #[inline]
@@ -1029,6 +1317,7 @@ pub fn true_range(high: &[f64], low: &[f64], close: &[f64], convention: i64, out
     }
 }
 
+#[derive(Clone)]
 pub struct TrueRange {
     convention: i64,
     prev_close: Option<f64>,
@@ -1036,10 +1325,13 @@ pub struct TrueRange {
 
 impl TrueRange {
     pub fn new(convention: i64) -> Self {
-        TrueRange { convention, prev_close: None }
+        TrueRange {
+            convention,
+            prev_close: None,
+        }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
         let hl = h - l;
         let tr = match self.prev_close {
@@ -1053,28 +1345,77 @@ impl TrueRange {
 }
 stream!(TrueRange, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
+/// Largest of three (none NaN), by the comparisons of [`nan_max3`].
+#[inline(always)]
+fn max3(a: f64, b: f64, c: f64) -> f64 {
+    let m = if b > a { b } else { a };
+    if c > m {
+        c
+    } else {
+        m
+    }
+}
+
 /// Largest of three, ignoring NaN (NaN if all are), as pandas' `max(axis=1)`.
 #[inline]
 fn nan_max3(a: f64, b: f64, c: f64) -> f64 {
     // selects, not branches: which value wins is data, and a mispredicted branch costs more
     // than the whole true range
     let m = if b > a || a.is_nan() { b } else { a };
-    if c > m || m.is_nan() { c } else { m }
+    if c > m || m.is_nan() {
+        c
+    } else {
+        m
+    }
 }
 
 /// Average true range. `PANDAS`: `true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()`.
 /// `TALIB`: the mean of the first `n` true ranges (from the second row), then
-/// `atr = (atr * (n - 1) + tr) / n`. The true range is computed on the fly.
+/// `atr = fma(atr, k, tr * (1 - k))` with `k = (n - 1) / n`, TA-Lib 0.8.1's fused
+/// step. The true range is computed on the fly.
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     let mut s = Atr::new(n, convention);
-    for i in 0..high.len() {
-        out[i] = s.update(high[i], low[i], close[i]);
+    if convention == PANDAS {
+        for i in 0..high.len() {
+            out[i] = s.update(high[i], low[i], close[i]);
+        }
+        return;
     }
+    fused!({
+        in_warm_blocks(
+            &mut s,
+            out,
+            high.len(),
+            #[inline(always)]
+            |s: &Atr| s.talib.is_seeded() && s.tr.prev_close.is_some_and(|c| !c.is_nan()),
+            #[inline(always)]
+            |s: &mut Atr, out: &mut [f64], lo: usize, hi: usize| {
+                let (mut atr, mut prev_close) = (s.talib.prev, s.tr.prev_close.unwrap_or(f64::NAN));
+                let (keep, take, mut nan) = (s.keep, s.take, false);
+                let rows = high[lo..hi].iter().zip(&low[lo..hi]).zip(&close[lo..hi]);
+                for (o, ((&h, &l), &c)) in out[lo..hi].iter_mut().zip(rows) {
+                    // the plain max skips a NaN, so the block looks for one itself, off the chain
+                    nan |= (h + l + c).is_nan();
+                    let tr = max3(h - l, (h - prev_close).abs(), (l - prev_close).abs());
+                    atr = atr.mul_add(keep, tr * take);
+                    *o = atr;
+                    prev_close = c;
+                }
+                (s.talib.prev, s.tr.prev_close) = (atr, Some(prev_close));
+                !nan
+            },
+            #[inline(always)]
+            |s, out, i| out[i] = s.update(high[i], low[i], close[i]),
+        );
+    })
 }
 
+#[derive(Clone)]
 pub struct Atr {
     tr: TrueRange,
-    n: f64,
+    // TA-Lib's smoothing: the weights of the last average and of the new true range
+    keep: f64,
+    take: f64,
     pandas: Ewm,
     talib: Seeded,
 }
@@ -1082,10 +1423,17 @@ pub struct Atr {
 impl Atr {
     pub fn new(n: usize, convention: i64) -> Self {
         let pandas = Ewm::new(com_of_alpha(1.0 / n as f64), n);
-        Atr { tr: TrueRange::new(convention), n: n as f64, pandas, talib: Seeded::new(n) }
+        let keep = (n as f64 - 1.0) / n as f64;
+        Atr {
+            tr: TrueRange::new(convention),
+            keep,
+            take: 1.0 - keep,
+            pandas,
+            talib: Seeded::new(n),
+        }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
         let first = self.tr.prev_close.is_none();
         let tr = self.tr.update(h, l, c);
@@ -1096,8 +1444,9 @@ impl Atr {
             // the first row's true range is undefined in TA-Lib: the warm-up starts at row 1
             return f64::NAN;
         }
-        let n = self.n;
-        self.talib.update(tr, |prev, v| (prev * (n - 1.0) + v) / n)
+        let (keep, take) = (self.keep, self.take);
+        self.talib
+            .update(tr, |prev, tr| prev.mul_add(keep, tr * take))
     }
 }
 stream!(Atr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
@@ -1105,9 +1454,9 @@ stream!(Atr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 /// Normalised ATR in percent of the close: `atr / close * 100`; in `TALIB`, 0
 /// where the close is (within 1e-14 of) zero.
 pub fn natr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let mut s = Natr::new(n, convention);
-    for i in 0..high.len() {
-        out[i] = s.update(high[i], low[i], close[i]);
+    atr(high, low, close, n, convention, out);
+    for (o, &c) in out.iter_mut().zip(close) {
+        *o = Natr::of_atr(*o, c, convention);
     }
 }
 
@@ -1118,10 +1467,14 @@ impl Natr {
         Natr(Atr::new(n, convention))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
-        let atr = self.0.update(h, l, c);
-        if self.0.tr.convention == TALIB && talib_is_zero(c) {
+        Natr::of_atr(self.0.update(h, l, c), c, self.0.tr.convention)
+    }
+
+    #[inline(always)]
+    fn of_atr(atr: f64, c: f64, convention: i64) -> f64 {
+        if convention == TALIB && talib_is_zero(c) {
             0.0
         } else {
             atr / c * 100.0
@@ -1145,7 +1498,13 @@ pub(crate) struct HighLow {
 impl HighLow {
     pub(crate) fn new(n: usize) -> Self {
         let queue = || std::collections::VecDeque::with_capacity(n + 1);
-        HighLow { n, seen: 0, last_nan: None, highs: queue(), lows: queue() }
+        HighLow {
+            n,
+            seen: 0,
+            last_nan: None,
+            highs: queue(),
+            lows: queue(),
+        }
     }
 
     #[inline]
@@ -1177,7 +1536,10 @@ impl HighLow {
         if self.last_nan.is_some_and(|j| j >= first) {
             return Some((f64::NAN, f64::NAN));
         }
-        Some((self.highs.front().map_or(f64::NAN, |q| q.1), self.lows.front().map_or(f64::NAN, |q| q.1)))
+        Some((
+            self.highs.front().map_or(f64::NAN, |q| q.1),
+            self.lows.front().map_or(f64::NAN, |q| q.1),
+        ))
     }
 }
 
@@ -1199,12 +1561,17 @@ pub struct Willr {
 
 impl Willr {
     pub fn new(n: usize, convention: i64) -> Self {
-        Willr { convention, window: HighLow::new(n) }
+        Willr {
+            convention,
+            window: HighLow::new(n),
+        }
     }
 
     #[inline]
     pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
-        let Some((hh, ll)) = self.window.update(h, l) else { return f64::NAN };
+        let Some((hh, ll)) = self.window.update(h, l) else {
+            return f64::NAN;
+        };
         if self.convention == PANDAS {
             return -100.0 * (hh - c) / (hh - ll);
         }
@@ -1254,8 +1621,20 @@ pub struct Stoch {
 impl Stoch {
     pub fn new(fastk_n: usize, slowk_n: usize, slowd_n: usize, convention: i64) -> Self {
         let lookback = fastk_n - 1 + slowk_n - 1 + slowd_n - 1;
-        let (window, slowk, slowd) = (HighLow::new(fastk_n), Sma::new(slowk_n), Sma::new(slowd_n));
-        Stoch { convention, window, slowk, slowd, lookback, seen: 0 }
+        // both conventions smooth %K and %D with pandas' rolling mean
+        let (window, slowk, slowd) = (
+            HighLow::new(fastk_n),
+            Sma::new(slowk_n, PANDAS),
+            Sma::new(slowd_n, PANDAS),
+        );
+        Stoch {
+            convention,
+            window,
+            slowk,
+            slowd,
+            lookback,
+            seen: 0,
+        }
     }
 
     #[inline]
@@ -1279,7 +1658,8 @@ impl Stoch {
         [if blank { f64::NAN } else { slowk }, slowd]
     }
 }
-stream!(Stoch, |s, r, o| o.copy_from_slice(&s.update(r[0], r[1], r[2])));
+stream!(Stoch, |s, r, o| o
+    .copy_from_slice(&s.update(r[0], r[1], r[2])));
 
 // ---------------------------------------------------------------- directional movement
 
@@ -1345,7 +1725,17 @@ pub struct Dmi {
 impl Dmi {
     pub fn new(n: usize, convention: i64) -> Self {
         let e = Ewm::new(com_of_alpha(1.0 / n as f64), n);
-        Dmi { n, convention, prev: None, ewm: [e; 4], row: 0, sums: [0.0; 3], dx_sum: 0.0, adx_prev: f64::NAN, dx_prev: 0.0 }
+        Dmi {
+            n,
+            convention,
+            prev: None,
+            ewm: [e; 4],
+            row: 0,
+            sums: [0.0; 3],
+            dx_sum: 0.0,
+            adx_prev: f64::NAN,
+            dx_prev: 0.0,
+        }
     }
 
     /// `(+DM, -DM)`: `up = h - h_prev`, `down = l_prev - l`; `+DM = up` if `up > down`
@@ -1353,9 +1743,14 @@ impl Dmi {
     /// false, so it gives 0, as pandas' `where`); 0 on the first row.
     #[inline]
     fn directional_movement(&self, h: f64, l: f64) -> (f64, f64) {
-        let Some((ph, pl, _)) = self.prev else { return (0.0, 0.0) };
+        let Some((ph, pl, _)) = self.prev else {
+            return (0.0, 0.0);
+        };
         let (up, down) = (h - ph, pl - l);
-        (if up > down && up > 0.0 { up } else { 0.0 }, if down > up && down > 0.0 { down } else { 0.0 })
+        (
+            if up > down && up > 0.0 { up } else { 0.0 },
+            if down > up && down > 0.0 { down } else { 0.0 },
+        )
     }
 
     #[inline]
@@ -1399,12 +1794,31 @@ impl Dmi {
 
     /// TA-Lib 0.8's Wilder sums `s = s - s / n + v`, seeded with the sum of the first n - 1 values.
     #[inline(always)]
-    fn talib_update(&mut self, h: f64, l: f64, prev_close: Option<f64>, plus_dm: f64, minus_dm: f64, c: f64) -> [f64; 4] {
+    fn talib_update(
+        &mut self,
+        h: f64,
+        l: f64,
+        prev_close: Option<f64>,
+        plus_dm: f64,
+        minus_dm: f64,
+        c: f64,
+    ) -> [f64; 4] {
         const NONE: [f64; 4] = [f64::NAN; 4];
-        if h.is_nan() || l.is_nan() || c.is_nan() || prev_close.is_some_and(f64::is_nan) || self.row == 0 {
+        if h.is_nan()
+            || l.is_nan()
+            || c.is_nan()
+            || prev_close.is_some_and(f64::is_nan)
+            || self.row == 0
+        {
             // a NaN restarts; a valid row starts a run
             let valid = !(h.is_nan() || l.is_nan() || c.is_nan());
-            (self.row, self.sums, self.dx_sum, self.adx_prev, self.dx_prev) = (valid as usize, [0.0; 3], 0.0, f64::NAN, 0.0);
+            (
+                self.row,
+                self.sums,
+                self.dx_sum,
+                self.adx_prev,
+                self.dx_prev,
+            ) = (valid as usize, [0.0; 3], 0.0, f64::NAN, 0.0);
             if !valid {
                 self.prev = None;
             }
@@ -1447,7 +1861,8 @@ impl Dmi {
         [self.adx_prev, pdi, mdi, dx]
     }
 }
-stream!(Dmi, |s, r, o| o.copy_from_slice(&s.update(r[0], r[1], r[2])));
+stream!(Dmi, |s, r, o| o
+    .copy_from_slice(&s.update(r[0], r[1], r[2])));
 
 // ---------------------------------------------------------------- bands and oscillators
 
@@ -1457,7 +1872,15 @@ stream!(Dmi, |s, r, o| o.copy_from_slice(&s.update(r[0], r[1], r[2])));
 /// `TALIB` (`BBANDS` with an SMA, TA-Lib 0.8.1): `mid` a running sum over `n`,
 /// `sd = sqrt(mean((x - mid)^2))`, 0 when the variance is below 1e-14 (`ddof` is 0). A NaN restarts.
 #[allow(clippy::too_many_arguments)]
-pub fn bbands(x: &[f64], n: usize, nbdev_up: f64, nbdev_dn: f64, ddof: usize, convention: i64, out: &mut [f64]) {
+pub fn bbands(
+    x: &[f64],
+    n: usize,
+    nbdev_up: f64,
+    nbdev_dn: f64,
+    ddof: usize,
+    convention: i64,
+    out: &mut [f64],
+) {
     let [upper, middle, lower] = split_outputs::<3>(out);
     let mut s = Bbands::new(n, nbdev_up, nbdev_dn, ddof, convention);
     for i in 0..x.len() {
@@ -1479,7 +1902,15 @@ pub struct Bbands {
 impl Bbands {
     pub fn new(n: usize, nbdev_up: f64, nbdev_dn: f64, ddof: usize, convention: i64) -> Self {
         let ring = Ring::new(n);
-        Bbands { n, nbdev: (nbdev_up, nbdev_dn), ddof, convention, pandas: Windowed::new(n), ring, total: 0.0 }
+        Bbands {
+            n,
+            nbdev: (nbdev_up, nbdev_dn),
+            ddof,
+            convention,
+            pandas: Windowed::new(n),
+            ring,
+            total: 0.0,
+        }
     }
 
     #[inline]
@@ -1531,7 +1962,10 @@ pub struct RollingZscore {
 
 impl RollingZscore {
     pub fn new(n: usize, ddof: usize) -> Self {
-        RollingZscore { ddof, window: Windowed::new(n) }
+        RollingZscore {
+            ddof,
+            window: Windowed::new(n),
+        }
     }
 
     #[inline]
@@ -1572,7 +2006,12 @@ pub struct Cci {
 
 impl Cci {
     pub fn new(n: usize, convention: i64) -> Self {
-        Cci { convention, pandas: Windowed::new(n), slots: vec![0.0; n], seen: 0 }
+        Cci {
+            convention,
+            pandas: Windowed::new(n),
+            slots: vec![0.0; n],
+            seen: 0,
+        }
     }
 
     #[inline]
@@ -1619,7 +2058,15 @@ stream!(Cci, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 /// `neg` likewise with `d < 0`, `mfi = 100 * pos / (pos + neg)`.
 /// `TALIB` (`MFI`): running sums over the last `n` flows from row `n` (a change
 /// below 1e-14 counts as none), `100 * (pos / (pos + neg))`, 0 when `pos + neg < 1`. A NaN restarts.
-pub fn mfi(high: &[f64], low: &[f64], close: &[f64], volume: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+pub fn mfi(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+    n: usize,
+    convention: i64,
+    out: &mut [f64],
+) {
     let mut s = Mfi::new(n, convention);
     for i in 0..high.len() {
         out[i] = s.update(high[i], low[i], close[i], volume[i]);
@@ -1642,7 +2089,16 @@ pub struct Mfi {
 impl Mfi {
     pub fn new(n: usize, convention: i64) -> Self {
         let (pos, neg) = (Windowed::new(n), Windowed::new(n));
-        Mfi { n, convention, prev_tp: None, pos, neg, ring: vec![(0.0, 0.0); n], flows: 0, sums: (0.0, 0.0) }
+        Mfi {
+            n,
+            convention,
+            prev_tp: None,
+            pos,
+            neg,
+            ring: vec![(0.0, 0.0); n],
+            flows: 0,
+            sums: (0.0, 0.0),
+        }
     }
 
     #[inline]
@@ -1720,7 +2176,11 @@ pub struct Vwap {
 impl Vwap {
     pub fn new(window: usize) -> Self {
         let rolling = (Windowed::new(window), Windowed::new(window));
-        Vwap { window, rolling, anchored: Default::default() }
+        Vwap {
+            window,
+            rolling,
+            anchored: Default::default(),
+        }
     }
 
     /// `new_period`: this row starts a new anchor period (ignored when rolling).
@@ -1771,7 +2231,7 @@ mod tests {
     fn sma_of_a_constant_window_is_the_value_and_nan_windows_are_nan() {
         let x = [1.0, 2.0, 3.0, f64::NAN, 5.0, 6.0, 7.0, 0.1, 0.1, 0.1];
         let mut out = [0.0; 10];
-        sma(&x, 3, &mut out);
+        sma(&x, 3, PANDAS, &mut out);
         assert!(out[..2].iter().all(|v| v.is_nan()));
         assert_eq!(out[2], 2.0);
         assert!(out[3..6].iter().all(|v| v.is_nan()));
@@ -1792,7 +2252,8 @@ mod tests {
     #[test]
     fn series_run_in_parallel_give_the_serial_result() {
         let x: Vec<f64> = (0..4000).map(|i| ((i * 7919) % 101) as f64).collect();
-        let par = per_series(&[&x], 1000, |s, o| ema(s[0], 14, PANDAS, o));
+        let mut par = vec![0.0; 4000];
+        per_series(&[&x], 1000, 1, &mut par, |s, o| ema(s[0], 14, PANDAS, o));
         let mut serial = vec![0.0; 1000];
         ema(&x[2000..3000], 14, PANDAS, &mut serial);
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(); // NaN == NaN

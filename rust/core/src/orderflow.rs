@@ -97,15 +97,32 @@ pub struct Profile {
 /// period's volume; a high-volume node (flag 4) is a level whose volume is the largest of
 /// the `node_window` levels each side of it and above the period's mean level volume, a
 /// low-volume node (flag 8) the smallest and below the mean.
-pub fn volume_profile(period: &[i64], level: &[i64], volume: &[f64], value_area: f64, node_window: usize) -> Profile {
-    let mut out = Profile { period: Vec::new(), level: Vec::new(), volume: Vec::new(), flags: Vec::new() };
+pub fn volume_profile(
+    period: &[i64],
+    level: &[i64],
+    volume: &[f64],
+    value_area: f64,
+    node_window: usize,
+) -> Profile {
+    let mut out = Profile {
+        period: Vec::new(),
+        level: Vec::new(),
+        volume: Vec::new(),
+        flags: Vec::new(),
+    };
     let mut start = 0;
     let mut rows: Vec<(i64, f64)> = Vec::new();
     let (mut dense, mut seen): (Vec<f64>, Vec<bool>) = (Vec::new(), Vec::new());
     while start < period.len() {
-        let end = start + period[start..].iter().position(|&p| p != period[start]).unwrap_or(period.len() - start);
+        let end = start
+            + period[start..]
+                .iter()
+                .position(|&p| p != period[start])
+                .unwrap_or(period.len() - start);
         let first = out.level.len();
-        let (lo, hi) = level[start..end].iter().fold((i64::MAX, i64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
+        let (lo, hi) = level[start..end]
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
         let span = hi.abs_diff(lo) as usize + 1;
         let mut emit = |l: i64, v: f64| {
             out.period.push(period[start]);
@@ -143,7 +160,12 @@ pub fn volume_profile(period: &[i64], level: &[i64], volume: &[f64], value_area:
                 emit(l, v);
             }
         }
-        profile_flags(&out.volume[first..], value_area, node_window, &mut out.flags[first..]);
+        profile_flags(
+            &out.volume[first..],
+            value_area,
+            node_window,
+            &mut out.flags[first..],
+        );
         start = end;
     }
     out
@@ -190,7 +212,14 @@ fn profile_flags(volume: &[f64], value_area: f64, node_window: usize, flags: &mu
 /// The distinct values are sorted once; the window is a Fenwick tree of counts per
 /// distinct value, so adding, removing and finding the k-th value cost O(log distinct)
 /// (sizes on a lot grid have few distinct values, and the tree stays in L1).
-pub fn rolling_quantile(x: &[f64], start: &[i64], end: &[i64], quantile: f64, min_periods: usize, out: &mut [f64]) {
+pub fn rolling_quantile(
+    x: &[f64],
+    start: &[i64],
+    end: &[i64],
+    quantile: f64,
+    min_periods: usize,
+    out: &mut [f64],
+) {
     let (values, slot) = distinct_values(x);
     let mut window = ValueCounts::new(values.len());
     let (mut lo, mut hi) = (0usize, 0usize);
@@ -231,7 +260,10 @@ pub fn rolling_quantile(x: &[f64], start: &[i64], end: &[i64], quantile: f64, mi
 /// The distinct non-NaN values of `x`, rising, and each row's slot among them (`u32::MAX`
 /// for NaN).
 fn distinct_values(x: &[f64]) -> (Vec<f64>, Vec<u32>) {
-    let mut by_value: Vec<(f64, u32)> = (0..x.len() as u32).map(|i| (x[i as usize], i)).filter(|p| !p.0.is_nan()).collect();
+    let mut by_value: Vec<(f64, u32)> = (0..x.len() as u32)
+        .map(|i| (x[i as usize], i))
+        .filter(|p| !p.0.is_nan())
+        .collect();
     by_value.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut values: Vec<f64> = Vec::new();
     let mut slot = vec![u32::MAX; x.len()];
@@ -253,7 +285,11 @@ struct ValueCounts {
 
 impl ValueCounts {
     fn new(len: usize) -> Self {
-        ValueCounts { tree: vec![0; len + 1], top: len.checked_next_power_of_two().unwrap_or(1), total: 0 }
+        ValueCounts {
+            tree: vec![0; len + 1],
+            top: len.checked_next_power_of_two().unwrap_or(1),
+            total: 0,
+        }
     }
 
     /// Adds `by` to the count of `slot` (NaN rows have no slot and are skipped).
@@ -289,7 +325,14 @@ impl ValueCounts {
 /// order printing a trade per price level it takes). Per trade, into `levels` and
 /// `event_size`: the number of distinct prices in its event and the event's total size
 /// (summed in row order).
-pub fn trade_events(ts: &[i64], price: &[f64], size: &[f64], sign: &[i8], levels: &mut [i64], event_size: &mut [f64]) {
+pub fn trade_events(
+    ts: &[i64],
+    price: &[f64],
+    size: &[f64],
+    sign: &[i8],
+    levels: &mut [i64],
+    event_size: &mut [f64],
+) {
     let mut prices: Vec<f64> = Vec::new();
     let mut a = 0;
     while a < ts.len() {
@@ -342,11 +385,20 @@ mod tests {
     #[test]
     fn the_value_area_grows_from_the_point_of_control_toward_more_volume() {
         // levels 0..5 with volumes 1, 5, 10, 3, 1 (level 2 split over two rows)
-        let p = volume_profile(&[7; 6], &[2, 0, 1, 2, 3, 4], &[4.0, 1.0, 5.0, 6.0, 3.0, 1.0], 0.7, 1);
+        let p = volume_profile(
+            &[7; 6],
+            &[2, 0, 1, 2, 3, 4],
+            &[4.0, 1.0, 5.0, 6.0, 3.0, 1.0],
+            0.7,
+            1,
+        );
         assert_eq!(p.level, vec![0, 1, 2, 3, 4]);
         assert_eq!(p.volume, vec![1.0, 5.0, 10.0, 3.0, 1.0]);
         // 70% of 20 = 14: POC 10, then 5 below (15)
-        assert_eq!(p.flags.iter().map(|f| f & 3).collect::<Vec<_>>(), vec![0, 2, 3, 0, 0]);
+        assert_eq!(
+            p.flags.iter().map(|f| f & 3).collect::<Vec<_>>(),
+            vec![0, 2, 3, 0, 0]
+        );
         assert_eq!(p.flags[2] & 4, 4); // the largest of its window, above the mean of 4
         assert_eq!(p.flags[0] & 8, 8);
     }

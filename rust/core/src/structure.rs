@@ -43,7 +43,11 @@ pub fn swing_highs_lows(high: &[f64], low: &[f64], swing_length: usize, out: &mu
         };
         match run {
             Some((rk, keep)) if rk == k => {
-                let better = if k == 1.0 { high[i] > high[keep] } else { low[i] < low[keep] };
+                let better = if k == 1.0 {
+                    high[i] > high[keep]
+                } else {
+                    low[i] < low[keep]
+                };
                 if better {
                     kind[keep] = f64::NAN;
                     kind[i] = k;
@@ -141,7 +145,11 @@ pub fn market_structure(swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]
             label[s] = if previous[s].is_nan() {
                 0.0
             } else if k == 1.0 {
-                if pending[s] > previous[s] { 2.0 } else { 1.0 }
+                if pending[s] > previous[s] {
+                    2.0
+                } else {
+                    1.0
+                }
             } else if pending[s] < previous[s] {
                 -2.0
             } else {
@@ -166,7 +174,14 @@ pub fn market_structure(swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]
 /// range, begun `length - 1` bars before its first: `top` / `bottom` its highest high and
 /// lowest low so far, `bars` its length so far, `strength = bars * atr / (top - bottom)`
 /// (bars per ATR of height). Outside a range: 0, NaN, NaN, 0, NaN.
-pub fn ranges(high: &[f64], low: &[f64], atr: &[f64], length: usize, threshold: f64, out: &mut [f64]) {
+pub fn ranges(
+    high: &[f64],
+    low: &[f64],
+    atr: &[f64],
+    length: usize,
+    threshold: f64,
+    out: &mut [f64],
+) {
     let len = high.len();
     let (o_ratio, rest) = out.split_at_mut(len);
     let (o_in, rest) = rest.split_at_mut(len);
@@ -176,7 +191,9 @@ pub fn ranges(high: &[f64], low: &[f64], atr: &[f64], length: usize, threshold: 
     let mut window = crate::indicators::HighLow::new(length.max(1));
     let (mut top, mut bottom, mut bars) = (f64::NAN, f64::NAN, 0.0);
     for i in 0..len {
-        let (hh, ll) = window.update(high[i], low[i]).unwrap_or((f64::NAN, f64::NAN));
+        let (hh, ll) = window
+            .update(high[i], low[i])
+            .unwrap_or((f64::NAN, f64::NAN));
         let ratio = (hh - ll) / atr[i];
         o_ratio[i] = ratio;
         if ratio <= threshold {
@@ -189,7 +206,8 @@ pub fn ranges(high: &[f64], low: &[f64], atr: &[f64], length: usize, threshold: 
             o_strength[i] = bars * atr[i] / (top - bottom);
         } else {
             bars = 0.0;
-            (o_in[i], o_top[i], o_bottom[i], o_bars[i], o_strength[i]) = (0.0, f64::NAN, f64::NAN, 0.0, f64::NAN);
+            (o_in[i], o_top[i], o_bottom[i], o_bars[i], o_strength[i]) =
+                (0.0, f64::NAN, f64::NAN, 0.0, f64::NAN);
         }
     }
 }
@@ -211,7 +229,13 @@ fn window_extremes(high: &[f64], low: &[f64], l: usize) -> (Vec<bool>, Vec<bool>
     // the signed values (a low's negation, so the smallest becomes the largest), NaN lowest;
     // a plain select is one `maxsd` on the running maximum's chain, where f64::max adds a
     // NaN fix-up to every step
-    let value = |x: &[f64], sign: f64, i: usize| if x[i].is_nan() { f64::NEG_INFINITY } else { sign * x[i] };
+    let value = |x: &[f64], sign: f64, i: usize| {
+        if x[i].is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            sign * x[i]
+        }
+    };
     let larger = |m: f64, v: f64| if v > m { v } else { m };
     // windows start at a = i + 1 - l; those starting in block k end in block k (only the
     // window that is block k) or block k + 1: the running maxima from block k's end and
@@ -224,13 +248,19 @@ fn window_extremes(high: &[f64], low: &[f64], l: usize) -> (Vec<bool>, Vec<bool>
         let end = (block + w).min(len);
         let (mut mh, mut ml) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
         for i in (block..end).rev() {
-            (mh, ml) = (larger(mh, value(high, 1.0, i)), larger(ml, value(low, -1.0, i)));
+            (mh, ml) = (
+                larger(mh, value(high, 1.0, i)),
+                larger(ml, value(low, -1.0, i)),
+            );
             from_end[i - block] = [mh, ml];
         }
         let next_end = (end + w).min(len);
         (mh, ml) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
         for i in end..next_end {
-            (mh, ml) = (larger(mh, value(high, 1.0, i)), larger(ml, value(low, -1.0, i)));
+            (mh, ml) = (
+                larger(mh, value(high, 1.0, i)),
+                larger(ml, value(low, -1.0, i)),
+            );
             from_start[i - end] = [mh, ml];
         }
         for a in block..end {
@@ -270,7 +300,14 @@ fn window_extremes(high: &[f64], low: &[f64], l: usize) -> (Vec<bool>, Vec<bool>
 /// run's highest top and lowest bottom. `mitigated_index`: the first bar from
 /// `i + 2` whose low reaches the top (bullish) or whose high reaches the bottom
 /// (bearish), 0 if none; NaN where there is no gap.
-pub fn fvg(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecutive: bool, out: &mut [f64]) {
+pub fn fvg(
+    open: &[f64],
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    join_consecutive: bool,
+    out: &mut [f64],
+) {
     let len = high.len();
     let (kind, rest) = out.split_at_mut(len);
     let (top, rest) = rest.split_at_mut(len);
@@ -281,10 +318,18 @@ pub fn fvg(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecut
             continue;
         }
         let up = close[i] > open[i];
-        let gap = if up { high[i - 1] < low[i + 1] } else { low[i - 1] > high[i + 1] && close[i] < open[i] };
+        let gap = if up {
+            high[i - 1] < low[i + 1]
+        } else {
+            low[i - 1] > high[i + 1] && close[i] < open[i]
+        };
         if gap {
             kind[i] = if up { 1.0 } else { -1.0 };
-            (top[i], bottom[i]) = if up { (low[i + 1], high[i - 1]) } else { (low[i - 1], high[i + 1]) };
+            (top[i], bottom[i]) = if up {
+                (low[i + 1], high[i - 1])
+            } else {
+                (low[i - 1], high[i + 1])
+            };
         }
     }
     if join_consecutive {
@@ -300,7 +345,12 @@ pub fn fvg(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecut
     // or above the bottom (bearish)
     let queries: Vec<Query> = (0..len)
         .filter(|&i| !kind[i].is_nan())
-        .map(|i| Query { start: i + 2, level: if kind[i] == 1.0 { top[i] } else { bottom[i] }, up: kind[i] != 1.0, strict: false })
+        .map(|i| Query {
+            start: i + 2,
+            level: if kind[i] == 1.0 { top[i] } else { bottom[i] },
+            up: kind[i] != 1.0,
+            strict: false,
+        })
         .collect();
     let found = first_reaching(high, low, &queries);
     for (q, j) in queries.iter().zip(found) {
@@ -314,7 +364,14 @@ pub fn fvg(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecut
 /// lowest bottom so far (the run's last report is smc mode's joined gap). `mitigated_count`
 /// on bar `j` counts the gaps smc mode lists that are first reached at `j` (a gap replaced
 /// by a joining one is not counted: it could only be reached from the bar that replaces it).
-pub fn fvg_causal(open: &[f64], high: &[f64], low: &[f64], close: &[f64], join_consecutive: bool, out: &mut [f64]) {
+pub fn fvg_causal(
+    open: &[f64],
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    join_consecutive: bool,
+    out: &mut [f64],
+) {
     let len = high.len();
     let mut raw = vec![0.0; 4 * len];
     fvg(open, high, low, close, false, &mut raw);
@@ -390,7 +447,12 @@ fn first_reaching(upper: &[f64], lower: &[f64], queries: &[Query]) -> Vec<Option
         }
         while q > 0 && queries[q - 1].start >= s {
             q -= 1;
-            let Query { start, level, up, strict } = queries[q];
+            let Query {
+                start,
+                level,
+                up,
+                strict,
+            } = queries[q];
             if start != s {
                 continue; // starts past the last bar
             }
@@ -432,7 +494,8 @@ pub fn bos_choch(
 ) {
     let len = high.len();
     let (mut bos, mut choch, mut level) = (vec![0i8; len], vec![0i8; len], vec![0f32; len]);
-    let (mut levels, mut kinds, mut positions): (Vec<f64>, Vec<f64>, Vec<usize>) = (vec![], vec![], vec![]);
+    let (mut levels, mut kinds, mut positions): (Vec<f64>, Vec<f64>, Vec<usize>) =
+        (vec![], vec![], vec![]);
     for i in 0..len {
         if swing_kind[i].is_nan() {
             continue;
@@ -441,9 +504,17 @@ pub fn bos_choch(
         kinds.push(swing_kind[i]);
         if levels.len() >= 4 {
             let p = positions[positions.len() - 2];
-            let [l4, l3, l2, l1] = [levels[levels.len() - 4], levels[levels.len() - 3], levels[levels.len() - 2], levels[levels.len() - 1]];
+            let [l4, l3, l2, l1] = [
+                levels[levels.len() - 4],
+                levels[levels.len() - 3],
+                levels[levels.len() - 2],
+                levels[levels.len() - 1],
+            ];
             let last4 = &kinds[kinds.len() - 4..];
-            let (bull, bear) = (last4 == [-1.0, 1.0, -1.0, 1.0], last4 == [1.0, -1.0, 1.0, -1.0]);
+            let (bull, bear) = (
+                last4 == [-1.0, 1.0, -1.0, 1.0],
+                last4 == [1.0, -1.0, 1.0, -1.0],
+            );
             // smartmoneyconcepts' four assignments, in its order
             bos[p] = (bull && l4 < l2 && l2 < l3 && l3 < l1) as i8;
             level[p] = if bos[p] != 0 { l3 as f32 } else { 0.0 };
@@ -467,9 +538,18 @@ pub fn bos_choch(
     let marks: Vec<usize> = (0..len).filter(|&i| bos[i] != 0 || choch[i] != 0).collect();
     let queries: Vec<Query> = marks
         .iter()
-        .map(|&i| Query { start: i + 2, level: level[i] as f64, up: bos[i] == 1 || choch[i] == 1, strict: true })
+        .map(|&i| Query {
+            start: i + 2,
+            level: level[i] as f64,
+            up: bos[i] == 1 || choch[i] == 1,
+            strict: true,
+        })
         .collect();
-    let (upper, lower) = if close_break { (close, close) } else { (high, low) };
+    let (upper, lower) = if close_break {
+        (close, close)
+    } else {
+        (high, low)
+    };
     let found = first_reaching(upper, lower, &queries);
     // a break at j clears the earlier marks broken at or after j; after that the open marks'
     // break bars rise in the order they were pushed, so a stack holds them
@@ -550,15 +630,31 @@ pub fn bos_choch_causal(
             } else {
                 0
             };
-            armings.push(Arming { mark: m - 2, armed: t, code: if up { code } else { -code }, level: l2 });
+            armings.push(Arming {
+                mark: m - 2,
+                armed: t,
+                code: if up { code } else { -code },
+                level: l2,
+            });
         }
     }
-    let live: Vec<usize> = (0..armings.len()).filter(|&a| armings[a].code != 0).collect();
+    let live: Vec<usize> = (0..armings.len())
+        .filter(|&a| armings[a].code != 0)
+        .collect();
     let queries: Vec<Query> = live
         .iter()
-        .map(|&a| Query { start: armings[a].armed, level: armings[a].level, up: armings[a].code > 0, strict: true })
+        .map(|&a| Query {
+            start: armings[a].armed,
+            level: armings[a].level,
+            up: armings[a].code > 0,
+            strict: true,
+        })
         .collect();
-    let (upper, lower) = if close_break { (close, close) } else { (high, low) };
+    let (upper, lower) = if close_break {
+        (close, close)
+    } else {
+        (high, low)
+    };
     let mut found = vec![None; armings.len()];
     for (&a, j) in live.iter().zip(first_reaching(upper, lower, &queries)) {
         found[a] = j;
@@ -566,9 +662,15 @@ pub fn bos_choch_causal(
     // each mark's first arming that breaks before the next arming of the mark
     let mut first: Vec<(usize, usize)> = Vec::new(); // (arming, break bar)
     for (a, arming) in armings.iter().enumerate() {
-        let until = armings.get(a + 1).filter(|next| next.mark == arming.mark).map_or(len, |next| next.armed);
+        let until = armings
+            .get(a + 1)
+            .filter(|next| next.mark == arming.mark)
+            .map_or(len, |next| next.armed);
         if let Some(j) = found[a].filter(|&j| j < until) {
-            if first.last().is_none_or(|&(f, _)| armings[f].mark != arming.mark) {
+            if first
+                .last()
+                .is_none_or(|&(f, _)| armings[f].mark != arming.mark)
+            {
                 first.push((a, j));
             }
         }
@@ -577,7 +679,9 @@ pub fn bos_choch_causal(
     let mut later = len; // the earliest break of the newer marks
     for &(a, j) in first.iter().rev() {
         if j < later {
-            let Arming { mark, code, level, .. } = armings[a];
+            let Arming {
+                mark, code, level, ..
+            } = armings[a];
             let row = if code.abs() == 1 { 0 } else { 1 };
             out[row * len + j] = code.signum() as f64;
             out[2 * len + j] = level;
@@ -598,9 +702,16 @@ pub fn bos_choch_causal(
 /// range); `deepest` is the running maximum of `current` since the direction began.
 /// Then everything moves one bar later (the last bar wraps to bar 0, `np.roll`) and the
 /// bars up to the third change of direction are zeroed.
-pub fn retracements(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]) {
+pub fn retracements(
+    high: &[f64],
+    low: &[f64],
+    swing_kind: &[f64],
+    swing_level: &[f64],
+    out: &mut [f64],
+) {
     let len = high.len();
-    let (mut direction, mut current, mut deepest) = (vec![0i32; len], vec![0.0; len], vec![0.0; len]);
+    let (mut direction, mut current, mut deepest) =
+        (vec![0i32; len], vec![0.0; len], vec![0.0; len]);
     let round1 = |x: f64| (x * 10.0).round_ties_even() / 10.0;
     // Python's max(a, b): b only if b > a
     let py_max = |a: f64, b: f64| if b > a { b } else { a };
@@ -618,16 +729,42 @@ pub fn retracements(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: 
             0
         };
         // direction[i - 1] at i = 0 is numpy's direction[-1]: the last bar, still 0 unless it is bar 0
-        let previous = if i > 0 { direction[i - 1] } else { direction[len - 1] };
+        let previous = if i > 0 {
+            direction[i - 1]
+        } else {
+            direction[len - 1]
+        };
         if previous == 1 {
             let divisor = top - bottom;
-            current[i] = if divisor != 0.0 { round1(100.0 - (low[i] - bottom) / divisor * 100.0) } else { 0.0 };
-            deepest[i] = py_max(if i > 0 && direction[i - 1] == 1 { deepest[i - 1] } else { 0.0 }, current[i]);
+            current[i] = if divisor != 0.0 {
+                round1(100.0 - (low[i] - bottom) / divisor * 100.0)
+            } else {
+                0.0
+            };
+            deepest[i] = py_max(
+                if i > 0 && direction[i - 1] == 1 {
+                    deepest[i - 1]
+                } else {
+                    0.0
+                },
+                current[i],
+            );
         }
         if direction[i] == -1 {
             let divisor = bottom - top;
-            current[i] = if divisor != 0.0 { round1(100.0 - (high[i] - top) / divisor * 100.0) } else { 0.0 };
-            deepest[i] = py_max(if i > 0 && direction[i - 1] == -1 { deepest[i - 1] } else { 0.0 }, current[i]);
+            current[i] = if divisor != 0.0 {
+                round1(100.0 - (high[i] - top) / divisor * 100.0)
+            } else {
+                0.0
+            };
+            deepest[i] = py_max(
+                if i > 0 && direction[i - 1] == -1 {
+                    deepest[i - 1]
+                } else {
+                    0.0
+                },
+                current[i],
+            );
         }
     }
     for a in [&mut current, &mut deepest] {
@@ -657,7 +794,13 @@ pub fn retracements(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: 
 /// `100 - (low - bottom) / (top - bottom) * 100` going up, `100 - (high - top) / (bottom -
 /// top) * 100` going down (NaN before both are known or for an empty range); `deepest`
 /// the running maximum since the direction began (NaN where `current` is).
-pub fn retracements_causal(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], out: &mut [f64]) {
+pub fn retracements_causal(
+    high: &[f64],
+    low: &[f64],
+    swing_kind: &[f64],
+    swing_level: &[f64],
+    out: &mut [f64],
+) {
     let len = high.len();
     let (mut direction, mut top, mut bottom, mut deepest) = (0.0, f64::NAN, f64::NAN, f64::NAN);
     for i in 0..len {
@@ -667,7 +810,11 @@ pub fn retracements_causal(high: &[f64], low: &[f64], swing_kind: &[f64], swing_
                 deepest = f64::NAN; // a new direction
             }
             direction = kind;
-            if kind == 1.0 { top = swing_level[i] } else { bottom = swing_level[i] }
+            if kind == 1.0 {
+                top = swing_level[i]
+            } else {
+                bottom = swing_level[i]
+            }
         }
         let mut current = f64::NAN;
         if top != bottom {
@@ -700,13 +847,25 @@ pub fn sessions(minute: &[i64], high: &[f64], low: &[f64], start: i64, end: i64,
     let (mut prev_high, mut prev_low) = (0f32, 0f32);
     for i in 0..len {
         let t = minute[i];
-        let active = if start < end { start <= t && t <= end } else { start <= t || t <= end };
+        let active = if start < end {
+            start <= t && t <= end
+        } else {
+            start <= t || t <= end
+        };
         let (mut h, mut l) = (0f32, 0f32);
         if active {
             // Python's max(a, b) is b only when b > a; min(a, b) b only when b < a
             let base_high = if i > 0 { prev_high as f64 } else { 0.0 };
-            h = (if base_high > high[i] { base_high } else { high[i] }) as f32;
-            let base_low = if i > 0 && prev_low != 0.0 { prev_low as f64 } else { f64::INFINITY };
+            h = (if base_high > high[i] {
+                base_high
+            } else {
+                high[i]
+            }) as f32;
+            let base_low = if i > 0 && prev_low != 0.0 {
+                prev_low as f64
+            } else {
+                f64::INFINITY
+            };
             l = (if base_low < low[i] { base_low } else { low[i] }) as f32;
         }
         (o_active[i], o_high[i], o_low[i]) = (active as i32 as f64, h as f64, l as f64);
@@ -780,7 +939,11 @@ impl MinTree {
         loop {
             if self.node[i] < bound {
                 while i < self.size {
-                    i = if self.node[2 * i] < bound { 2 * i } else { 2 * i + 1 };
+                    i = if self.node[2 * i] < bound {
+                        2 * i
+                    } else {
+                        2 * i + 1
+                    };
                 }
                 return Some(i - self.size);
             }
@@ -797,11 +960,19 @@ impl MinTree {
 
 /// Python's `min(a, b)` (`b` only when `b < a`) and `max(a, b)` (`b` only when `b > a`), NaN included.
 fn py_min<T: PartialOrd>(a: T, b: T) -> T {
-    if b < a { b } else { a }
+    if b < a {
+        b
+    } else {
+        a
+    }
 }
 
 fn py_max<T: PartialOrd>(a: T, b: T) -> T {
-    if b > a { b } else { a }
+    if b > a {
+        b
+    } else {
+        a
+    }
 }
 
 /// The segment trees order blocks search. Every test is "a value below a bound": a high
@@ -816,7 +987,13 @@ struct EdgeTrees {
 type BodyEdges = (fn(f64, f64) -> f64, fn(f64, f64) -> f64);
 
 impl EdgeTrees {
-    fn new(open: &[f64], high: &[f64], low: &[f64], close: &[f64], bodies: Option<BodyEdges>) -> Self {
+    fn new(
+        open: &[f64],
+        high: &[f64],
+        low: &[f64],
+        close: &[f64],
+        bodies: Option<BodyEdges>,
+    ) -> Self {
         let len = high.len();
         EdgeTrees {
             lows: MinTree::new(low.iter().copied()),
@@ -832,7 +1009,11 @@ impl EdgeTrees {
 
     /// The trees a bullish block's bottom and a bearish block's top are mitigated in.
     fn mitigation(&self) -> (&MinTree, &MinTree) {
-        self.bodies.as_ref().map_or((&self.lows, &self.neg_highs), |(low, neg_high)| (low, neg_high))
+        self.bodies
+            .as_ref()
+            .map_or((&self.lows, &self.neg_highs), |(low, neg_high)| {
+                (low, neg_high)
+            })
     }
 }
 
@@ -885,10 +1066,36 @@ pub fn order_blocks(
         mitigated: vec![0; len],
         breaker: vec![false; len],
     };
-    let trees = EdgeTrees::new(open, high, low, close, close_mitigation.then_some((py_min, py_max)));
+    let trees = EdgeTrees::new(
+        open,
+        high,
+        low,
+        close,
+        close_mitigation.then_some((py_min, py_max)),
+    );
     let (bull_mitigation, bear_mitigation) = trees.mitigation();
-    block_pass(1, high, low, close, volume, swing_kind, bull_mitigation, &trees.neg_highs, &mut blocks);
-    block_pass(-1, high, low, close, volume, swing_kind, bear_mitigation, &trees.lows, &mut blocks);
+    block_pass(
+        1,
+        high,
+        low,
+        close,
+        volume,
+        swing_kind,
+        bull_mitigation,
+        &trees.neg_highs,
+        &mut blocks,
+    );
+    block_pass(
+        -1,
+        high,
+        low,
+        close,
+        volume,
+        swing_kind,
+        bear_mitigation,
+        &trees.lows,
+        &mut blocks,
+    );
     let (o_kind, rest) = out.split_at_mut(len);
     let (o_top, rest) = rest.split_at_mut(len);
     let (o_bottom, rest) = rest.split_at_mut(len);
@@ -897,10 +1104,16 @@ pub fn order_blocks(
     for i in 0..len {
         let set = blocks.kind[i] != 0;
         let or_nan = |v: f64| if set { v } else { f64::NAN };
-        (o_kind[i], o_top[i], o_bottom[i]) =
-            (or_nan(blocks.kind[i] as f64), or_nan(blocks.top[i] as f64), or_nan(blocks.bottom[i] as f64));
-        (o_volume[i], o_mitigated[i], o_percentage[i]) =
-            (or_nan(blocks.volume[i] as f64), or_nan(blocks.mitigated[i] as f64), or_nan(blocks.percentage[i] as f64));
+        (o_kind[i], o_top[i], o_bottom[i]) = (
+            or_nan(blocks.kind[i] as f64),
+            or_nan(blocks.top[i] as f64),
+            or_nan(blocks.bottom[i] as f64),
+        );
+        (o_volume[i], o_mitigated[i], o_percentage[i]) = (
+            or_nan(blocks.volume[i] as f64),
+            or_nan(blocks.mitigated[i] as f64),
+            or_nan(blocks.percentage[i] as f64),
+        );
     }
 }
 
@@ -939,7 +1152,12 @@ fn block_pass(
     // per bar, a linked list of (block, version, next entry) waiting for that bar
     let mut head = vec![usize::MAX; len];
     let mut entries: Vec<(usize, u32, usize)> = Vec::new();
-    let wait = |b: usize, from: usize, blocks: &Blocks, version: u32, head: &mut [usize], entries: &mut Vec<_>| {
+    let wait = |b: usize,
+                from: usize,
+                blocks: &Blocks,
+                version: u32,
+                head: &mut [usize],
+                entries: &mut Vec<_>| {
         let (values, bound) = test(b, blocks);
         if let Some(bar) = values.first_below(from, bound).filter(|&bar| bar < len) {
             entries.push((b, version, head[bar]));
@@ -951,7 +1169,13 @@ fn block_pass(
     for (w, &s) in swings.iter().enumerate() {
         // the swing is the last one before bars up to the next swing, which it still is for
         let until = swings.get(w + 1).map_or(len - 1, |&next| next);
-        let crossing = (s + 1..=until).find(|&i| if bull { close[i] > high[s] } else { close[i] < low[s] });
+        let crossing = (s + 1..=until).find(|&i| {
+            if bull {
+                close[i] > high[s]
+            } else {
+                close[i] < low[s]
+            }
+        });
         if let Some(i) = crossing {
             creations[i] = s;
         }
@@ -972,7 +1196,12 @@ fn block_pass(
                 }
                 if blocks.breaker[b] {
                     blocks.kind[b] = 0;
-                    (blocks.top[b], blocks.bottom[b], blocks.volume[b], blocks.percentage[b]) = (0.0, 0.0, 0.0, 0.0);
+                    (
+                        blocks.top[b],
+                        blocks.bottom[b],
+                        blocks.volume[b],
+                        blocks.percentage[b],
+                    ) = (0.0, 0.0, 0.0, 0.0);
                     blocks.mitigated[b] = 0;
                     listed[b] -= 1;
                 } else {
@@ -992,25 +1221,50 @@ fn block_pass(
         // numpy's min / max is NaN when any is, and then no bar is equal to it
         let between = s + 1..bar;
         let extreme = if bull {
-            between.clone().map(|k| low[k]).fold(f64::INFINITY, |m, v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.min(v) })
+            between.clone().map(|k| low[k]).fold(f64::INFINITY, |m, v| {
+                if v.is_nan() || m.is_nan() {
+                    f64::NAN
+                } else {
+                    m.min(v)
+                }
+            })
         } else {
-            between.clone().map(|k| high[k]).fold(f64::NEG_INFINITY, |m, v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) })
+            between
+                .clone()
+                .map(|k| high[k])
+                .fold(f64::NEG_INFINITY, |m, v| {
+                    if v.is_nan() || m.is_nan() {
+                        f64::NAN
+                    } else {
+                        m.max(v)
+                    }
+                })
         };
-        let candidate = between.rev().find(|&k| (if bull { low[k] } else { high[k] }) == extreme);
+        let candidate = between
+            .rev()
+            .find(|&k| (if bull { low[k] } else { high[k] }) == extreme);
         let (b, top, bottom) = match candidate {
             Some(k) => (k, high[k], low[k]),
             // the bar before the close; the bullish one with high and low swapped, as smartmoneyconcepts has it
             None if bull => (bar - 1, low[bar - 1], high[bar - 1]),
             None => (bar - 1, high[bar - 1], low[bar - 1]),
         };
-        let (v0, v1, v2) = (volume[bar], volume[bar - 1], if bar >= 2 { volume[bar - 2] } else { 0.0 });
+        let (v0, v1, v2) = (
+            volume[bar],
+            volume[bar - 1],
+            if bar >= 2 { volume[bar - 2] } else { 0.0 },
+        );
         let (newer, older) = ((v0 + v1) as f32, v2 as f32);
         let (high_volume, low_volume) = if bull { (newer, older) } else { (older, newer) };
         let most = py_max(high_volume, low_volume);
         blocks.kind[b] = side;
         (blocks.top[b], blocks.bottom[b]) = (top as f32, bottom as f32);
         blocks.volume[b] = (v0 + v1 + v2) as f32;
-        blocks.percentage[b] = if most != 0.0 { py_min(high_volume, low_volume) / most * 100.0 } else { 100.0 };
+        blocks.percentage[b] = if most != 0.0 {
+            py_min(high_volume, low_volume) / most * 100.0
+        } else {
+            100.0
+        };
         listed[b] += 1;
         version[b] += 1;
         wait(b, bar + 1, blocks, version[b], &mut head, &mut entries);
@@ -1058,7 +1312,8 @@ pub fn order_blocks_causal(
             last_low = Some((swing_level[t], swing_index[t], false));
         }
         let bear = last_low.filter(|&(level, _, crossed)| !crossed && close[t] < level);
-        let bull = last_high.filter(|&(level, _, crossed)| !crossed && close[t] > level && bear.is_none());
+        let bull =
+            last_high.filter(|&(level, _, crossed)| !crossed && close[t] > level && bear.is_none());
         let (side, swing) = match (bull, bear) {
             (Some(swing), _) => (1.0, swing),
             (None, Some(swing)) => (-1.0, swing),
@@ -1073,36 +1328,66 @@ pub fn order_blocks_causal(
         // the most extreme bar strictly between the swing and t, the last of equals
         let mut block: Option<usize> = None;
         for k in swing_bar + 1..t {
-            let (v, best) = if side == 1.0 { (low[k], block.map(|b| low[b])) } else { (-high[k], block.map(|b| -high[b])) };
+            let (v, best) = if side == 1.0 {
+                (low[k], block.map(|b| low[b]))
+            } else {
+                (-high[k], block.map(|b| -high[b]))
+            };
             if !v.is_nan() && best.is_none_or(|best| v <= best) {
                 block = Some(k);
             }
         }
         let Some(k) = block else { continue };
         // before the data's start the volumes count as 0
-        let (newer, older) = (volume[t] + if t >= 1 { volume[t - 1] } else { 0.0 }, if t >= 2 { volume[t - 2] } else { 0.0 });
+        let (newer, older) = (
+            volume[t] + if t >= 1 { volume[t - 1] } else { 0.0 },
+            if t >= 2 { volume[t - 2] } else { 0.0 },
+        );
         let (least, most) = (nan_min(newer, older), nan_max(newer, older));
         out[at(0, t)] = side;
         (out[at(1, t)], out[at(2, t)]) = (high[k], low[k]);
         (out[at(3, t)], out[at(4, t)]) = (k as f64, swing.1);
         out[at(5, t)] = newer + older;
-        out[at(6, t)] = if most != 0.0 { least / most * 100.0 } else { 100.0 };
+        out[at(6, t)] = if most != 0.0 {
+            least / most * 100.0
+        } else {
+            100.0
+        };
         formed.push(t);
     }
     // mitigation: the block's near edge passed; removal: then its far edge
-    let trees = EdgeTrees::new(open, high, low, close, close_mitigation.then_some((nan_min, nan_max)));
-    let ((bull_mitigation, bear_mitigation), (lows, neg_highs)) = (trees.mitigation(), (&trees.lows, &trees.neg_highs));
+    let trees = EdgeTrees::new(
+        open,
+        high,
+        low,
+        close,
+        close_mitigation.then_some((nan_min, nan_max)),
+    );
+    let ((bull_mitigation, bear_mitigation), (lows, neg_highs)) =
+        (trees.mitigation(), (&trees.lows, &trees.neg_highs));
     out[7 * len..].fill(0.0);
     for t in formed {
         let (top, bottom) = (out[at(1, t)], out[at(2, t)]);
         let (mitigated, removed) = if out[at(0, t)] == 1.0 {
             let j = bull_mitigation.first_below(t + 1, bottom);
-            (j.map(|j| (7, j)), j.and_then(|j| neg_highs.first_below(j + 1, -top)).map(|m| (9, m)))
+            (
+                j.map(|j| (7, j)),
+                j.and_then(|j| neg_highs.first_below(j + 1, -top))
+                    .map(|m| (9, m)),
+            )
         } else {
             let j = bear_mitigation.first_below(t + 1, -top);
-            (j.map(|j| (8, j)), j.and_then(|j| lows.first_below(j + 1, bottom)).map(|m| (10, m)))
+            (
+                j.map(|j| (8, j)),
+                j.and_then(|j| lows.first_below(j + 1, bottom))
+                    .map(|m| (10, m)),
+            )
         };
-        for (row, bar) in [mitigated, removed].into_iter().flatten().filter(|&(_, bar)| bar < len) {
+        for (row, bar) in [mitigated, removed]
+            .into_iter()
+            .flatten()
+            .filter(|&(_, bar)| bar < len)
+        {
             out[at(row, bar)] += 1.0;
         }
     }
@@ -1110,11 +1395,19 @@ pub fn order_blocks_causal(
 
 /// `min(a, b)` and `max(a, b)`, NaN when either is (numpy's `minimum` and `maximum`).
 fn nan_min(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
 }
 
 fn nan_max(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
 }
 
 /// The largest of `sign * x`, NaN skipped (NaN when there is none): `-min(x)` for `sign` -1.
@@ -1129,12 +1422,20 @@ fn nan_skipping_max_of(x: &[f64], sign: f64) -> f64 {
             lanes[k] = if v > lanes[k] { v } else { lanes[k] };
         }
     }
-    let mut best = chunks.remainder().iter().fold(f64::NEG_INFINITY, |m, &v| if sign * v > m { sign * v } else { m });
+    let mut best =
+        chunks.remainder().iter().fold(
+            f64::NEG_INFINITY,
+            |m, &v| if sign * v > m { sign * v } else { m },
+        );
     for lane in lanes {
         best = if lane > best { lane } else { best };
     }
     // -inf: all NaN (or empty), unless a value is -inf itself
-    if best == f64::NEG_INFINITY && !x.iter().any(|&v| sign * v == f64::NEG_INFINITY) { f64::NAN } else { best }
+    if best == f64::NEG_INFINITY && !x.iter().any(|&v| sign * v == f64::NEG_INFINITY) {
+        f64::NAN
+    } else {
+        best
+    }
 }
 
 /// Liquidity, as smartmoneyconcepts' `liquidity(ohlc, swing_highs_lows, range_percent)`:
@@ -1149,7 +1450,14 @@ fn nan_skipping_max_of(x: &[f64], sign: f64) -> f64 {
 /// `level - range`). smartmoneyconcepts tests every later swing for each (quadratic); here
 /// the swings sorted by level sit in a segment tree of their bars, so each one collected is
 /// found once in O(log n).
-pub fn liquidity(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f64], range_percent: f64, out: &mut [f64]) {
+pub fn liquidity(
+    high: &[f64],
+    low: &[f64],
+    swing_kind: &[f64],
+    swing_level: &[f64],
+    range_percent: f64,
+    out: &mut [f64],
+) {
     let len = high.len();
     out.fill(f64::NAN);
     let range = (nan_skipping_max_of(high, 1.0) + nan_skipping_max_of(low, -1.0)) * range_percent;
@@ -1157,23 +1465,42 @@ pub fn liquidity(high: &[f64], low: &[f64], swing_kind: &[f64], swing_level: &[f
     let (o_level, rest) = rest.split_at_mut(len);
     let (o_end, o_swept) = rest.split_at_mut(len);
     // where each swing is swept: one search for both kinds, queries in bar order
-    let all: Vec<usize> = (0..len).filter(|&i| swing_kind[i] == 1.0 || swing_kind[i] == -1.0).collect();
+    let all: Vec<usize> = (0..len)
+        .filter(|&i| swing_kind[i] == 1.0 || swing_kind[i] == -1.0)
+        .collect();
     let queries: Vec<Query> = all
         .iter()
         .map(|&i| {
             let up = swing_kind[i] == 1.0;
-            let reach = if up { swing_level[i] + range } else { swing_level[i] - range };
-            Query { start: i + 1, level: reach, up, strict: false }
+            let reach = if up {
+                swing_level[i] + range
+            } else {
+                swing_level[i] - range
+            };
+            Query {
+                start: i + 1,
+                level: reach,
+                up,
+                strict: false,
+            }
         })
         .collect();
     let swept_all = first_reaching(high, low, &queries);
     for side in [1.0, -1.0] {
-        let (swings, swept): (Vec<usize>, Vec<Option<usize>>) =
-            all.iter().zip(&swept_all).filter(|&(&i, _)| swing_kind[i] == side).map(|(&i, &s)| (i, s)).unzip();
+        let (swings, swept): (Vec<usize>, Vec<Option<usize>>) = all
+            .iter()
+            .zip(&swept_all)
+            .filter(|&(&i, _)| swing_kind[i] == side)
+            .map(|(&i, &s)| (i, s))
+            .unzip();
         // the side's swings by level (NaN levels are never in a range), as (level, w) where w
         // numbers the side's swings in bar order; the tree holds each one's w
-        let mut by_level: Vec<(f64, usize)> =
-            swings.iter().enumerate().filter(|&(_, &i)| !swing_level[i].is_nan()).map(|(w, &i)| (swing_level[i], w)).collect();
+        let mut by_level: Vec<(f64, usize)> = swings
+            .iter()
+            .enumerate()
+            .filter(|&(_, &i)| !swing_level[i].is_nan())
+            .map(|(w, &i)| (swing_level[i], w))
+            .collect();
         by_level.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut rank = vec![usize::MAX; swings.len()];
         for (r, &(_, w)) in by_level.iter().enumerate() {
@@ -1268,15 +1595,31 @@ pub fn liquidity_causal(
     let queries: Vec<Query> = (0..m)
         .map(|w| {
             let up = kind[w] == 1.0;
-            let reaches = if up { level[w] + reach[w] } else { level[w] - reach[w] };
-            Query { start: bar[w] + 1, level: reaches, up, strict: false }
+            let reaches = if up {
+                level[w] + reach[w]
+            } else {
+                level[w] - reach[w]
+            };
+            Query {
+                start: bar[w] + 1,
+                level: reaches,
+                up,
+                strict: false,
+            }
         })
         .collect();
-    let sweep: Vec<usize> = first_reaching(high, low, &queries).into_iter().map(|s| s.unwrap_or(len)).collect();
+    let sweep: Vec<usize> = first_reaching(high, low, &queries)
+        .into_iter()
+        .map(|s| s.unwrap_or(len))
+        .collect();
     let mut by_sweep: Vec<usize> = (0..m).collect();
     by_sweep.sort_by_key(|&w| sweep[w]);
     let mut order: Vec<usize> = (0..m).collect(); // by kind (lows first), then level
-    order.sort_by(|&a, &b| kind[a].total_cmp(&kind[b]).then(level[a].total_cmp(&level[b])));
+    order.sort_by(|&a, &b| {
+        kind[a]
+            .total_cmp(&kind[b])
+            .then(level[a].total_cmp(&level[b]))
+    });
     let mut rank = vec![0; m];
     for (r, &w) in order.iter().enumerate() {
         rank[w] = r;
@@ -1287,7 +1630,11 @@ pub fn liquidity_causal(
     let (mut count, mut total) = (vec![0usize; m], vec![0f64; m]);
     let mut s = 0;
     for w in 0..=m {
-        let t = if w < m { reports[w] } else { len.saturating_sub(1) };
+        let t = if w < m {
+            reports[w]
+        } else {
+            len.saturating_sub(1)
+        };
         while s < m && sweep[by_sweep[s]] <= t {
             // pools swept by bar t leave the tree
             let p = by_sweep[s];
@@ -1303,7 +1650,11 @@ pub fn liquidity_causal(
             break;
         }
         let (r, v) = (reach[w], level[w]);
-        let side = if kind[w] == -1.0 { 0..n_lows } else { n_lows..m };
+        let side = if kind[w] == -1.0 {
+            0..n_lows
+        } else {
+            n_lows..m
+        };
         let levels = &sorted_level[side.clone()];
         let lo = side.start + levels.partition_point(|&f| f + r < v);
         let hi = side.start + levels.partition_point(|&f| f - r <= v);
@@ -1312,7 +1663,15 @@ pub fn liquidity_causal(
             let p = first as usize;
             count[p] += 1;
             total[p] += v;
-            for (row, value) in [kind[w], total[p] / count[p] as f64, count[p] as f64, bar[p] as f64].into_iter().enumerate() {
+            for (row, value) in [
+                kind[w],
+                total[p] / count[p] as f64,
+                count[p] as f64,
+                bar[p] as f64,
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 o_pool[row * len + t] = value;
             }
         } else if sweep[w] > t {
@@ -1353,11 +1712,19 @@ pub fn support_resistance(
         for (is, price) in [(is_high[i], high[i]), (is_low[i], low[i])] {
             if is {
                 let weight = if volume[i].is_nan() { 0.0 } else { volume[i] };
-                pivots.push(Pivot { bar: i, price, weight, cell: 0 });
+                pivots.push(Pivot {
+                    bar: i,
+                    price,
+                    weight,
+                    cell: 0,
+                });
             }
         }
     }
-    let mut grid: Vec<f64> = pivots.iter().map(|p| (p.price / tolerance).floor()).collect();
+    let mut grid: Vec<f64> = pivots
+        .iter()
+        .map(|p| (p.price / tolerance).floor())
+        .collect();
     grid.sort_by(f64::total_cmp);
     grid.dedup();
     for p in &mut pivots {
@@ -1369,11 +1736,23 @@ pub fn support_resistance(
         .iter()
         .map(|&c| {
             let bin = (c / tolerance).floor();
-            (grid.partition_point(|&g| g <= bin) as isize - 1, grid.partition_point(|&g| g < bin))
+            (
+                grid.partition_point(|&g| g <= bin) as isize - 1,
+                grid.partition_point(|&g| g < bin),
+            )
         })
         .collect();
     let run = |(k, rows): (usize, &mut [f64])| {
-        levels(rows, &pivots, grid.len(), close, &bounds, pivot_length, lookbacks[k], min_touches)
+        levels(
+            rows,
+            &pivots,
+            grid.len(),
+            close,
+            &bounds,
+            pivot_length,
+            lookbacks[k],
+            min_touches,
+        )
     };
     if lookbacks.len() > 1 {
         out.par_chunks_mut(4 * len.max(1)).enumerate().for_each(run);
@@ -1429,7 +1808,11 @@ impl BinLevels {
         self.total[b] += step * p.price;
         self.volume[b] += step * p.weight;
         self.counted_volume += step * p.weight;
-        let mark = if self.touches[b] >= self.min_touches { 0.0 } else { f64::INFINITY };
+        let mark = if self.touches[b] >= self.min_touches {
+            0.0
+        } else {
+            f64::INFINITY
+        };
         self.ahead.set(b, mark);
         self.behind.set(n_bins - 1 - b, mark);
     }
@@ -1449,7 +1832,9 @@ impl BinLevels {
     /// The last level at or below bin `b` (`b` may be -1: none).
     fn previous(&self, b: isize) -> Option<usize> {
         let n_bins = self.touches.len() as isize;
-        self.behind.first_below((n_bins - 1 - b) as usize, 1.0).map(|r| self.touches.len() - 1 - r)
+        self.behind
+            .first_below((n_bins - 1 - b) as usize, 1.0)
+            .map(|r| self.touches.len() - 1 - r)
     }
 
     fn next(&self, b: usize) -> Option<usize> {
@@ -1514,7 +1899,11 @@ struct PeriodPrices {
 }
 
 impl PeriodPrices {
-    const EMPTY: Self = PeriodPrices { has: [false; 4], high: f64::NEG_INFINITY, low: f64::INFINITY };
+    const EMPTY: Self = PeriodPrices {
+        has: [false; 4],
+        high: f64::NEG_INFINITY,
+        low: f64::INFINITY,
+    };
 
     #[inline]
     fn add(&mut self, open: f64, high: f64, low: f64, close: f64) {
@@ -1598,10 +1987,19 @@ pub fn previous_high_low(
         if running_low.is_nan() || low[i] < running_low {
             running_low = low[i];
         }
-        let row_high = if high[i].is_nan() { f64::NAN } else { running_high };
-        let row_low = if low[i].is_nan() { f64::NAN } else { running_low };
+        let row_high = if high[i].is_nan() {
+            f64::NAN
+        } else {
+            running_high
+        };
+        let row_low = if low[i].is_nan() {
+            f64::NAN
+        } else {
+            running_low
+        };
         if before < 2 {
-            (o_high[i], o_low[i], o_broken_high[i], o_broken_low[i]) = (f64::NAN, f64::NAN, 0.0, 0.0);
+            (o_high[i], o_low[i], o_broken_high[i], o_broken_low[i]) =
+                (f64::NAN, f64::NAN, 0.0, 0.0);
         } else {
             let (ph, pl) = (kept_high[read] as f64, kept_low[read] as f64);
             (o_high[i], o_low[i]) = (ph, pl);
@@ -1619,7 +2017,14 @@ pub fn previous_high_low(
 /// such period before its own, which has ended by then (NaN before any). `broken_high` is 1
 /// once a high of the bar's period so far is above the previous high (`broken_low`: a low
 /// below the previous low), NaN skipped.
-pub fn previous_high_low_causal(bin: &[i64], open: &[f64], high: &[f64], low: &[f64], close: &[f64], out: &mut [f64]) {
+pub fn previous_high_low_causal(
+    bin: &[i64],
+    open: &[f64],
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    out: &mut [f64],
+) {
     let len = high.len();
     let (o_high, rest) = out.split_at_mut(len);
     let (o_low, rest) = rest.split_at_mut(len);
@@ -1639,7 +2044,6 @@ pub fn previous_high_low_causal(bin: &[i64], open: &[f64], high: &[f64], low: &[
         o_broken_low[i] = (period.low < previous_low) as i32 as f64;
     }
 }
-
 
 #[cfg(test)]
 mod tests {

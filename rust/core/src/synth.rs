@@ -149,7 +149,11 @@ impl Generator {
         let last = *self.side(side).last().unwrap();
         let gap = 1 + self.rng.geometric(0.8) as i64;
         let size = 5 + self.rng.geometric(0.05) as u32;
-        Level { ticks: last.ticks + gap * Self::outward(side), size, count: 1 + size / 6 }
+        Level {
+            ticks: last.ticks + gap * Self::outward(side),
+            size,
+            count: 1 + size / 6,
+        }
     }
 
     fn refill(&mut self, side: u8) {
@@ -159,7 +163,17 @@ impl Generator {
         }
     }
 
-    fn record(&mut self, ts: i64, ts_recv: i64, action: u8, side: u8, depth: usize, ticks: i64, size: u32, flags: u8) {
+    fn record(
+        &mut self,
+        ts: i64,
+        ts_recv: i64,
+        action: u8,
+        side: u8,
+        depth: usize,
+        ticks: i64,
+        size: u32,
+        flags: u8,
+    ) {
         let tick = self.spec.tick;
         let c = &mut self.out;
         c.ts_recv.push(ts_recv);
@@ -170,7 +184,11 @@ impl Generator {
         c.action.push(action);
         c.side.push(side);
         c.depth.push(depth as u8);
-        c.price.push(if ticks == i64::MIN { f64::NAN } else { ticks as f64 * tick });
+        c.price.push(if ticks == i64::MIN {
+            f64::NAN
+        } else {
+            ticks as f64 * tick
+        });
         c.size.push(size);
         c.flags.push(flags);
         c.ts_in_delta.push((ts_recv - ts) as i32);
@@ -208,7 +226,14 @@ impl Generator {
         let (depth, ticks) = if improve {
             let best = self.side(side)[0].ticks;
             let ticks = best - Self::outward(side);
-            self.side(side).insert(0, Level { ticks, size: q, count: 1 });
+            self.side(side).insert(
+                0,
+                Level {
+                    ticks,
+                    size: q,
+                    count: 1,
+                },
+            );
             self.side(side).truncate(DEPTH);
             (0, ticks)
         } else {
@@ -303,7 +328,14 @@ impl Generator {
     fn cross(&mut self, ts: i64, recv: i64) {
         let ticks = self.asks[0].ticks + self.rng.below(2) as i64;
         let q = self.order_size();
-        self.bids.insert(0, Level { ticks, size: q, count: 1 });
+        self.bids.insert(
+            0,
+            Level {
+                ticks,
+                size: q,
+                count: 1,
+            },
+        );
         self.bids.truncate(DEPTH);
         self.uncross_in = 1 + self.rng.below(3);
         let flags = self.event_flags(true);
@@ -337,7 +369,11 @@ fn event_times(rng: &mut Rng, n: usize, day_ns: i64) -> Vec<i64> {
     let mut gaps = Vec::with_capacity(n);
     let mut burst = false;
     for _ in 0..n {
-        burst = if burst { !rng.chance(0.08) } else { rng.chance(0.01) };
+        burst = if burst {
+            !rng.chance(0.08)
+        } else {
+            rng.chance(0.01)
+        };
         gaps.push(rng.exponential() * if burst { 1.0 / 30.0 } else { 1.0 });
     }
     let total: f64 = gaps.iter().sum();
@@ -366,8 +402,16 @@ pub fn mbp10(spec: &Mbp10Spec) -> Mbp10Columns {
         bad_book_next: false,
         uncross_in: 0,
     };
-    g.bids.push(Level { ticks: mid - 1, size: 20, count: 4 });
-    g.asks.push(Level { ticks: mid, size: 20, count: 4 });
+    g.bids.push(Level {
+        ticks: mid - 1,
+        size: 20,
+        count: 4,
+    });
+    g.asks.push(Level {
+        ticks: mid,
+        size: 20,
+        count: 4,
+    });
     g.refill(BID);
     g.refill(ASK);
     let first = times.first().copied().unwrap_or(spec.day_ns);
@@ -417,15 +461,25 @@ mod tests {
 
     #[test]
     fn the_book_stays_sorted_and_every_published_level_is_populated() {
-        let c = mbp10(&Mbp10Spec { n_events: 50_000, seed: 3, ..Default::default() });
+        let c = mbp10(&Mbp10Spec {
+            n_events: 50_000,
+            seed: 3,
+            ..Default::default()
+        });
         assert!(c.len() >= 50_000);
         assert!(c.ts_event.windows(2).all(|w| w[0] <= w[1]));
         assert!(c.ts_recv.windows(2).all(|w| w[0] <= w[1]));
         let mut crossed = 0;
         for i in 0..c.len() {
             for k in 1..LEVELS {
-                assert!(c.bid_px[k][i] < c.bid_px[k - 1][i], "record {i} bid level {k}");
-                assert!(c.ask_px[k][i] > c.ask_px[k - 1][i], "record {i} ask level {k}");
+                assert!(
+                    c.bid_px[k][i] < c.bid_px[k - 1][i],
+                    "record {i} bid level {k}"
+                );
+                assert!(
+                    c.ask_px[k][i] > c.ask_px[k - 1][i],
+                    "record {i} ask level {k}"
+                );
                 assert!(c.bid_sz[k][i] > 0 && c.ask_sz[k][i] > 0);
             }
             crossed += (c.bid_px[0][i] >= c.ask_px[0][i]) as usize;
@@ -438,7 +492,11 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_stream() {
-        let spec = Mbp10Spec { n_events: 10_000, seed: 9, ..Default::default() };
+        let spec = Mbp10Spec {
+            n_events: 10_000,
+            seed: 9,
+            ..Default::default()
+        };
         // compared as text: the clear record has a NaN price, and NaN != NaN
         assert_eq!(format!("{:?}", mbp10(&spec)), format!("{:?}", mbp10(&spec)));
     }

@@ -8,7 +8,10 @@
 
 use barsmith_core::dbn_io::{self, Mbp10Columns, LEVELS};
 use barsmith_core::{bars, book, codes, indicators, orderflow, structure, synth};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -139,8 +142,14 @@ fn trade_flow<'py>(
     size: PyReadonlyArray1<'py, f64>,
     sign: PyReadonlyArray1<'py, i8>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (decay, size, sign) = (slice("decay", &decay)?, slice("size", &size)?, slice("sign", &sign)?);
-    rows(py, 4, decay.len(), |out| orderflow::trade_flow(decay, size, sign, out))
+    let (decay, size, sign) = (
+        slice("decay", &decay)?,
+        slice("size", &size)?,
+        slice("sign", &sign)?,
+    );
+    rows(py, 4, decay.len(), |out| {
+        orderflow::trade_flow(decay, size, sign, out)
+    })
 }
 
 /// `(period, level, volume, flags)`: one row per price level traded in each period.
@@ -153,10 +162,24 @@ fn volume_profile<'py>(
     volume: PyReadonlyArray1<'py, f64>,
     value_area: f64,
     node_window: usize,
-) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<i8>>)> {
-    let (period, level, volume) = (slice("period", &period)?, slice("level", &level)?, slice("volume", &volume)?);
+) -> PyResult<(
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<i8>>,
+)> {
+    let (period, level, volume) = (
+        slice("period", &period)?,
+        slice("level", &level)?,
+        slice("volume", &volume)?,
+    );
     let p = py.detach(|| orderflow::volume_profile(period, level, volume, value_area, node_window));
-    Ok((p.period.into_pyarray(py), p.level.into_pyarray(py), p.volume.into_pyarray(py), p.flags.into_pyarray(py)))
+    Ok((
+        p.period.into_pyarray(py),
+        p.level.into_pyarray(py),
+        p.volume.into_pyarray(py),
+        p.flags.into_pyarray(py),
+    ))
 }
 
 /// The quantile of each row's window `[start, end)`, NaN below `min_periods` values.
@@ -169,7 +192,11 @@ fn rolling_quantile<'py>(
     quantile: f64,
     min_periods: usize,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (x, start, end) = (slice("x", &x)?, slice("start", &start)?, slice("end", &end)?);
+    let (x, start, end) = (
+        slice("x", &x)?,
+        slice("start", &start)?,
+        slice("end", &end)?,
+    );
     let mut out = vec![0.0; x.len()];
     py.detach(|| orderflow::rolling_quantile(x, start, end, quantile, min_periods, &mut out));
     Ok(out.into_pyarray(py))
@@ -191,9 +218,15 @@ fn trade_events<'py>(
 }
 
 /// Ten borrowed level columns (a sequence of ten 1-D arrays).
-fn levels<'a, T: numpy::Element>(name: &str, cols: &'a [PyReadonlyArray1<'_, T>]) -> PyResult<[&'a [T]; LEVELS]> {
+fn levels<'a, T: numpy::Element>(
+    name: &str,
+    cols: &'a [PyReadonlyArray1<'_, T>],
+) -> PyResult<[&'a [T]; LEVELS]> {
     if cols.len() != LEVELS {
-        return Err(PyValueError::new_err(format!("{name}: expected {LEVELS} level columns, got {}", cols.len())));
+        return Err(PyValueError::new_err(format!(
+            "{name}: expected {LEVELS} level columns, got {}",
+            cols.len()
+        )));
     }
     let mut out: [&[T]; LEVELS] = [&[]; LEVELS];
     for (k, c) in cols.iter().enumerate() {
@@ -271,7 +304,12 @@ fn columns_to_py<'py>(py: Python<'py>, c: Mbp10Columns) -> PyResult<Bound<'py, P
             d.set_item(format!("{name}_{k:02}"), col.into_pyarray(py))?;
         }
     }
-    for (name, cols) in [("bid_sz", c.bid_sz), ("ask_sz", c.ask_sz), ("bid_ct", c.bid_ct), ("ask_ct", c.ask_ct)] {
+    for (name, cols) in [
+        ("bid_sz", c.bid_sz),
+        ("ask_sz", c.ask_sz),
+        ("bid_ct", c.bid_ct),
+        ("ask_ct", c.ask_ct),
+    ] {
         for (k, col) in cols.into_iter().enumerate() {
             d.set_item(format!("{name}_{k:02}"), col.into_pyarray(py))?;
         }
@@ -294,13 +332,21 @@ struct Mbp10Reader {
 impl Mbp10Reader {
     #[new]
     fn new(path: std::path::PathBuf) -> PyResult<Self> {
-        Ok(Self { inner: dbn_io::Mbp10Reader::open(path).map_err(read_error)? })
+        Ok(Self {
+            inner: dbn_io::Mbp10Reader::open(path).map_err(read_error)?,
+        })
     }
 
     /// Up to `max_records` records as a dict of arrays (empty at the end).
-    fn next_chunk<'py>(&mut self, py: Python<'py>, max_records: usize) -> PyResult<Bound<'py, PyDict>> {
+    fn next_chunk<'py>(
+        &mut self,
+        py: Python<'py>,
+        max_records: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let inner = &mut self.inner;
-        let cols = py.detach(|| inner.next_chunk(max_records)).map_err(read_error)?;
+        let cols = py
+            .detach(|| inner.next_chunk(max_records))
+            .map_err(read_error)?;
         columns_to_py(py, cols)
     }
 
@@ -317,22 +363,35 @@ impl Mbp10Reader {
 
 #[pyfunction]
 #[pyo3(signature = (columns, path, dataset, zstd))]
-fn write_mbp10(py: Python<'_>, columns: &Bound<'_, PyDict>, path: std::path::PathBuf, dataset: &str, zstd: bool) -> PyResult<()> {
+fn write_mbp10(
+    py: Python<'_>,
+    columns: &Bound<'_, PyDict>,
+    path: std::path::PathBuf,
+    dataset: &str,
+    zstd: bool,
+) -> PyResult<()> {
     fn col<T: numpy::Element + Copy>(d: &Bound<'_, PyDict>, name: &str) -> PyResult<Vec<T>> {
-        let item = d
-            .get_item(name)?
-            .ok_or_else(|| PyValueError::new_err((format!("missing column {name}"), None::<u64>)))?;
+        let item = d.get_item(name)?.ok_or_else(|| {
+            PyValueError::new_err((format!("missing column {name}"), None::<u64>))
+        })?;
         let arr: PyReadonlyArray1<T> = item.extract().map_err(|_| {
-            PyValueError::new_err((format!("column {name}: expected a 1-D array of the DBN dtype"), None::<u64>))
+            PyValueError::new_err((
+                format!("column {name}: expected a 1-D array of the DBN dtype"),
+                None::<u64>,
+            ))
         })?;
         Ok(arr.as_array().to_vec())
     }
     let lv = |name: &str| -> PyResult<[Vec<u32>; LEVELS]> {
-        let v: Vec<Vec<u32>> = (0..LEVELS).map(|k| col(columns, &format!("{name}_{k:02}"))).collect::<PyResult<_>>()?;
+        let v: Vec<Vec<u32>> = (0..LEVELS)
+            .map(|k| col(columns, &format!("{name}_{k:02}")))
+            .collect::<PyResult<_>>()?;
         Ok(v.try_into().unwrap())
     };
     let lp = |name: &str| -> PyResult<[Vec<f64>; LEVELS]> {
-        let v: Vec<Vec<f64>> = (0..LEVELS).map(|k| col(columns, &format!("{name}_{k:02}"))).collect::<PyResult<_>>()?;
+        let v: Vec<Vec<f64>> = (0..LEVELS)
+            .map(|k| col(columns, &format!("{name}_{k:02}")))
+            .collect::<PyResult<_>>()?;
         Ok(v.try_into().unwrap())
     };
     let cols = Mbp10Columns {
@@ -356,13 +415,28 @@ fn write_mbp10(py: Python<'_>, columns: &Bound<'_, PyDict>, path: std::path::Pat
         bid_ct: lv("bid_ct")?,
         ask_ct: lv("ask_ct")?,
     };
-    py.detach(|| dbn_io::write_mbp10(&cols, path, dataset, zstd)).map_err(read_error)
+    py.detach(|| dbn_io::write_mbp10(&cols, path, dataset, zstd))
+        .map_err(read_error)
 }
 
 #[pyfunction]
 #[pyo3(signature = (n_events, seed, day_ns, tick, start_price))]
-fn mbp10<'py>(py: Python<'py>, n_events: usize, seed: u64, day_ns: i64, tick: f64, start_price: f64) -> PyResult<Bound<'py, PyDict>> {
-    let spec = synth::Mbp10Spec { n_events, seed, day_ns, tick, start_price, ..Default::default() };
+fn mbp10<'py>(
+    py: Python<'py>,
+    n_events: usize,
+    seed: u64,
+    day_ns: i64,
+    tick: f64,
+    start_price: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let spec = synth::Mbp10Spec {
+        n_events,
+        seed,
+        day_ns,
+        tick,
+        start_price,
+        ..Default::default()
+    };
     let cols = py.detach(|| synth::mbp10(&spec));
     columns_to_py(py, cols)
 }
@@ -384,18 +458,31 @@ fn series_kernel_k<'py, S: indicators::Stream>(
     let shape = inputs[0].shape().to_vec();
     let (n_series, n_points) = (shape[0], shape[1]);
     if inputs.iter().any(|x| x.shape() != shape.as_slice()) {
-        return Err(PyValueError::new_err("indicator inputs must have one shape"));
+        return Err(PyValueError::new_err(
+            "indicator inputs must have one shape",
+        ));
     }
-    let slices = inputs.iter().map(|x| slice2("input", x)).collect::<PyResult<Vec<_>>>()?;
+    let slices = inputs
+        .iter()
+        .map(|x| slice2("input", x))
+        .collect::<PyResult<Vec<_>>>()?;
     if inputs.iter().all(|x| x.is_c_contiguous()) {
-        let out = py.detach(|| indicators::per_series_k(&slices, n_points, k, kernel));
-        return Ok(numpy::PyArray1::from_vec(py, out).reshape([n_series, k, n_points])?.into_any());
+        // SAFETY: `per_series` writes every value before Python can see the array
+        let array = unsafe { numpy::PyArray1::<f64>::new(py, [n_series * k * n_points], false) };
+        let out =
+            unsafe { array.as_slice_mut() }.map_err(|e| PyValueError::new_err(e.to_string()))?;
+        py.detach(|| indicators::per_series(&slices, n_points, k, out, kernel));
+        return Ok(array.reshape([n_series, k, n_points])?.into_any());
     }
     if !inputs.iter().all(|x| x.is_fortran_contiguous()) {
-        return Err(PyValueError::new_err("indicator inputs must all be C- or all F-contiguous"));
+        return Err(PyValueError::new_err(
+            "indicator inputs must all be C- or all F-contiguous",
+        ));
     }
     let out = py.detach(|| indicators::per_series_rows(&slices, n_points, n_series, k, make));
-    numpy::PyArray1::from_vec(py, out).reshape([k, n_points, n_series])?.call_method1("transpose", ((2, 0, 1),))
+    numpy::PyArray1::from_vec(py, out)
+        .reshape([k, n_points, n_series])?
+        .call_method1("transpose", ((2, 0, 1),))
 }
 
 /// `series_kernel_k` for one output: a (series, points) array.
@@ -419,7 +506,7 @@ macro_rules! one_series_indicator {
     };
 }
 
-one_series_indicator!(sma => Sma(n: usize));
+one_series_indicator!(sma => Sma(n: usize, convention: i64));
 one_series_indicator!(wma => Wma(n: usize));
 one_series_indicator!(ema => Ema(n: usize, convention: i64));
 one_series_indicator!(rsi => Rsi(n: usize, convention: i64));
@@ -563,12 +650,18 @@ fn vwap<'py>(
     period: PyReadonlyArray1<'py, i64>,
     window: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let period = period.as_slice().map_err(|_| PyValueError::new_err("period: expected a contiguous array"))?;
+    let period = period
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("period: expected a contiguous array"))?;
     if !period.is_empty() && period.len() != price.shape()[1] {
-        return Err(PyValueError::new_err("period: one label per point, or none"));
+        return Err(PyValueError::new_err(
+            "period: one label per point, or none",
+        ));
     }
     if !(price.is_c_contiguous() && volume.is_c_contiguous()) {
-        return Err(PyValueError::new_err("vwap: expected C-contiguous (series, points) inputs"));
+        return Err(PyValueError::new_err(
+            "vwap: expected C-contiguous (series, points) inputs",
+        ));
     }
     series_kernel(
         py,
@@ -579,7 +672,8 @@ fn vwap<'py>(
 }
 
 fn slice2<'a>(name: &str, a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<&'a [f64]> {
-    a.as_slice().map_err(|_| PyValueError::new_err(format!("{name}: expected a contiguous 2-D array")))
+    a.as_slice()
+        .map_err(|_| PyValueError::new_err(format!("{name}: expected a contiguous 2-D array")))
 }
 
 #[pyfunction]
@@ -589,7 +683,12 @@ fn obv<'py>(
     volume: PyReadonlyArray2<'py, f64>,
     convention: i64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    series_kernel(py, &[&close, &volume], |s, o| indicators::obv(s[0], s[1], convention, o), || indicators::Obv::new(convention))
+    series_kernel(
+        py,
+        &[&close, &volume],
+        |s, o| indicators::obv(s[0], s[1], convention, o),
+        || indicators::Obv::new(convention),
+    )
 }
 
 /// One indicator fed row by row (`barsmith.indicators.stream`): the same state
@@ -607,15 +706,29 @@ struct IndicatorStream {
 impl IndicatorStream {
     #[new]
     fn new(name: &str, periods: Vec<usize>, params: Vec<f64>, convention: i64) -> PyResult<Self> {
-        let (inner, n_inputs, n_outputs) = indicators::new_stream(name, &periods, &params, convention)
-            .ok_or_else(|| PyValueError::new_err(format!("no indicator stream {name:?} with {} periods and {} parameters", periods.len(), params.len())))?;
-        Ok(Self { inner, n_inputs, n_outputs })
+        let (inner, n_inputs, n_outputs) =
+            indicators::new_stream(name, &periods, &params, convention).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "no indicator stream {name:?} with {} periods and {} parameters",
+                    periods.len(),
+                    params.len()
+                ))
+            })?;
+        Ok(Self {
+            inner,
+            n_inputs,
+            n_outputs,
+        })
     }
 
     /// One row's inputs in, its outputs out.
     fn update(&mut self, row: Vec<f64>) -> PyResult<Vec<f64>> {
         if row.len() != self.n_inputs {
-            return Err(PyValueError::new_err(format!("expected {} inputs, got {}", self.n_inputs, row.len())));
+            return Err(PyValueError::new_err(format!(
+                "expected {} inputs, got {}",
+                self.n_inputs,
+                row.len()
+            )));
         }
         let mut out = vec![0.0; self.n_outputs];
         self.inner.update(&row, &mut out);
@@ -623,11 +736,22 @@ impl IndicatorStream {
     }
 
     /// Rows from one contiguous 1-D array per input (one length): an (outputs, rows) array.
-    fn update_many<'py>(&mut self, py: Python<'py>, inputs: Vec<PyReadonlyArray1<'py, f64>>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn update_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        inputs: Vec<PyReadonlyArray1<'py, f64>>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         if inputs.len() != self.n_inputs {
-            return Err(PyValueError::new_err(format!("expected {} inputs, got {}", self.n_inputs, inputs.len())));
+            return Err(PyValueError::new_err(format!(
+                "expected {} inputs, got {}",
+                self.n_inputs,
+                inputs.len()
+            )));
         }
-        let columns = inputs.iter().map(|a| slice("input", a)).collect::<PyResult<Vec<_>>>()?;
+        let columns = inputs
+            .iter()
+            .map(|a| slice("input", a))
+            .collect::<PyResult<Vec<_>>>()?;
         let len = columns.first().map_or(0, |c| c.len());
         if columns.iter().any(|c| c.len() != len) {
             return Err(PyValueError::new_err("inputs must have one length"));
@@ -652,7 +776,12 @@ impl IndicatorStream {
 }
 
 /// Runs `kernel(out)` with the GIL released on `k` outputs of `len` values each: a (k, len) array.
-fn rows<'py>(py: Python<'py>, k: usize, len: usize, kernel: impl FnOnce(&mut [f64]) + Send) -> PyResult<Bound<'py, PyArray2<f64>>> {
+fn rows<'py>(
+    py: Python<'py>,
+    k: usize,
+    len: usize,
+    kernel: impl FnOnce(&mut [f64]) + Send,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let mut out = vec![0.0; k * len];
     py.detach(|| kernel(&mut out));
     numpy::PyArray1::from_vec(py, out).reshape([k, len])
@@ -667,7 +796,9 @@ fn swing_highs_lows<'py>(
     swing_length: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (high, low) = (slice("high", &high)?, slice("low", &low)?);
-    rows(py, 2, high.len(), |out| structure::swing_highs_lows(high, low, swing_length, out))
+    rows(py, 2, high.len(), |out| {
+        structure::swing_highs_lows(high, low, swing_length, out)
+    })
 }
 
 /// `(high_low, level, swing_index)` without lookahead: a (3, len) array.
@@ -679,7 +810,9 @@ fn swing_highs_lows_causal<'py>(
     swing_length: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (high, low) = (slice("high", &high)?, slice("low", &low)?);
-    rows(py, 3, high.len(), |out| structure::swing_highs_lows_causal(high, low, swing_length, out))
+    rows(py, 3, high.len(), |out| {
+        structure::swing_highs_lows_causal(high, low, swing_length, out)
+    })
 }
 
 /// `(fvg, top, bottom, mitigated_index)`: a (4, len) array.
@@ -692,8 +825,15 @@ fn fvg<'py>(
     close: PyReadonlyArray1<'py, f64>,
     join_consecutive: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
-    rows(py, 4, h.len(), |out| structure::fvg(o, h, l, c, join_consecutive, out))
+    let (o, h, l, c) = (
+        slice("open", &open)?,
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
+    rows(py, 4, h.len(), |out| {
+        structure::fvg(o, h, l, c, join_consecutive, out)
+    })
 }
 
 /// `(fvg, top, bottom, gap_index, mitigated_count)` without lookahead: a (5, len) array.
@@ -706,8 +846,15 @@ fn fvg_causal<'py>(
     close: PyReadonlyArray1<'py, f64>,
     join_consecutive: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
-    rows(py, 5, h.len(), |out| structure::fvg_causal(o, h, l, c, join_consecutive, out))
+    let (o, h, l, c) = (
+        slice("open", &open)?,
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
+    rows(py, 5, h.len(), |out| {
+        structure::fvg_causal(o, h, l, c, join_consecutive, out)
+    })
 }
 
 /// `(bos, choch, level, broken_index)`: a (4, len) array.
@@ -722,9 +869,18 @@ fn bos_choch<'py>(
     swing_level: PyReadonlyArray1<'py, f64>,
     close_break: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (h, l, c) = (slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
-    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
-    rows(py, 4, h.len(), |out| structure::bos_choch(h, l, c, k, v, close_break, out))
+    let (h, l, c) = (
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
+    let (k, v) = (
+        slice("HighLow", &swing_kind)?,
+        slice("Level", &swing_level)?,
+    );
+    rows(py, 4, h.len(), |out| {
+        structure::bos_choch(h, l, c, k, v, close_break, out)
+    })
 }
 
 /// `(bos, choch, level, swing_index)` on the breaking bar, without lookahead: a (4, len) array.
@@ -740,9 +896,19 @@ fn bos_choch_causal<'py>(
     swing_index: PyReadonlyArray1<'py, f64>,
     close_break: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (h, l, c) = (slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
-    let (k, v, b) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?, slice("SwingIndex", &swing_index)?);
-    rows(py, 4, h.len(), |out| structure::bos_choch_causal(h, l, c, k, v, b, close_break, out))
+    let (h, l, c) = (
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
+    let (k, v, b) = (
+        slice("HighLow", &swing_kind)?,
+        slice("Level", &swing_level)?,
+        slice("SwingIndex", &swing_index)?,
+    );
+    rows(py, 4, h.len(), |out| {
+        structure::bos_choch_causal(h, l, c, k, v, b, close_break, out)
+    })
 }
 
 /// `(direction, current, deepest)`: a (3, len) array.
@@ -755,8 +921,13 @@ fn retracements<'py>(
     swing_level: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (h, l) = (slice("high", &high)?, slice("low", &low)?);
-    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
-    rows(py, 3, h.len(), |out| structure::retracements(h, l, k, v, out))
+    let (k, v) = (
+        slice("HighLow", &swing_kind)?,
+        slice("Level", &swing_level)?,
+    );
+    rows(py, 3, h.len(), |out| {
+        structure::retracements(h, l, k, v, out)
+    })
 }
 
 /// `(direction, current, deepest)` without lookahead: a (3, len) array.
@@ -769,8 +940,13 @@ fn retracements_causal<'py>(
     swing_level: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (h, l) = (slice("high", &high)?, slice("low", &low)?);
-    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
-    rows(py, 3, h.len(), |out| structure::retracements_causal(h, l, k, v, out))
+    let (k, v) = (
+        slice("HighLow", &swing_kind)?,
+        slice("Level", &swing_level)?,
+    );
+    rows(py, 3, h.len(), |out| {
+        structure::retracements_causal(h, l, k, v, out)
+    })
 }
 
 /// `(active, high, low)`: a (3, len) array.
@@ -783,8 +959,14 @@ fn sessions<'py>(
     start: i64,
     end: i64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (m, h, l) = (slice("minute", &minute)?, slice("high", &high)?, slice("low", &low)?);
-    rows(py, 3, h.len(), |out| structure::sessions(m, h, l, start, end, out))
+    let (m, h, l) = (
+        slice("minute", &minute)?,
+        slice("high", &high)?,
+        slice("low", &low)?,
+    );
+    rows(py, 3, h.len(), |out| {
+        structure::sessions(m, h, l, start, end, out)
+    })
 }
 
 /// `(ob, top, bottom, ob_volume, mitigated_index, percentage)`: a (6, len) array.
@@ -800,9 +982,16 @@ fn order_blocks<'py>(
     swing_kind: PyReadonlyArray1<'py, f64>,
     close_mitigation: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let (o, h, l, c) = (
+        slice("open", &open)?,
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
     let (v, k) = (slice("volume", &volume)?, slice("HighLow", &swing_kind)?);
-    rows(py, 6, h.len(), |out| structure::order_blocks(o, h, l, c, v, k, close_mitigation, out))
+    rows(py, 6, h.len(), |out| {
+        structure::order_blocks(o, h, l, c, v, k, close_mitigation, out)
+    })
 }
 
 /// `(ob, top, bottom, ob_index, swing_index, ob_volume, percentage, bullish_mitigated,
@@ -821,10 +1010,20 @@ fn order_blocks_causal<'py>(
     swing_index: PyReadonlyArray1<'py, f64>,
     close_mitigation: bool,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let (o, h, l, c) = (
+        slice("open", &open)?,
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
     let (v, k) = (slice("volume", &volume)?, slice("HighLow", &swing_kind)?);
-    let (level, index) = (slice("Level", &swing_level)?, slice("SwingIndex", &swing_index)?);
-    rows(py, 11, h.len(), |out| structure::order_blocks_causal(o, h, l, c, v, k, level, index, close_mitigation, out))
+    let (level, index) = (
+        slice("Level", &swing_level)?,
+        slice("SwingIndex", &swing_index)?,
+    );
+    rows(py, 11, h.len(), |out| {
+        structure::order_blocks_causal(o, h, l, c, v, k, level, index, close_mitigation, out)
+    })
 }
 
 /// `(liquidity, level, end, swept)`: a (4, len) array.
@@ -838,8 +1037,13 @@ fn liquidity<'py>(
     range_percent: f64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (h, l) = (slice("high", &high)?, slice("low", &low)?);
-    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
-    rows(py, 4, h.len(), |out| structure::liquidity(h, l, k, v, range_percent, out))
+    let (k, v) = (
+        slice("HighLow", &swing_kind)?,
+        slice("Level", &swing_level)?,
+    );
+    rows(py, 4, h.len(), |out| {
+        structure::liquidity(h, l, k, v, range_percent, out)
+    })
 }
 
 /// `(liquidity, level, count, pool_index, swept_highs, swept_lows)` without lookahead: a (6, len) array.
@@ -854,8 +1058,14 @@ fn liquidity_causal<'py>(
     range_percent: f64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let (h, l) = (slice("high", &high)?, slice("low", &low)?);
-    let (k, v, b) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?, slice("SwingIndex", &swing_index)?);
-    rows(py, 6, h.len(), |out| structure::liquidity_causal(h, l, k, v, b, range_percent, out))
+    let (k, v, b) = (
+        slice("HighLow", &swing_kind)?,
+        slice("Level", &swing_level)?,
+        slice("SwingIndex", &swing_index)?,
+    );
+    rows(py, 6, h.len(), |out| {
+        structure::liquidity_causal(h, l, k, v, b, range_percent, out)
+    })
 }
 
 /// Per lookback `(support, support_strength, resistance, resistance_strength)`: a (4 * lookbacks, len) array.
@@ -872,10 +1082,29 @@ fn support_resistance<'py>(
     tolerance: f64,
     min_touches: usize,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (h, l, c, v) = (slice("high", &high)?, slice("low", &low)?, slice("close", &close)?, slice("volume", &volume)?);
-    let lookbacks: Vec<usize> = lookbacks.as_array().iter().map(|&w| w.max(0) as usize).collect();
+    let (h, l, c, v) = (
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+        slice("volume", &volume)?,
+    );
+    let lookbacks: Vec<usize> = lookbacks
+        .as_array()
+        .iter()
+        .map(|&w| w.max(0) as usize)
+        .collect();
     rows(py, 4 * lookbacks.len(), c.len(), |out| {
-        structure::support_resistance(h, l, c, v, pivot_length, &lookbacks, tolerance, min_touches, out)
+        structure::support_resistance(
+            h,
+            l,
+            c,
+            v,
+            pivot_length,
+            &lookbacks,
+            tolerance,
+            min_touches,
+            out,
+        )
     })
 }
 
@@ -892,9 +1121,20 @@ fn previous_high_low<'py>(
     low: PyReadonlyArray1<'py, f64>,
     close: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (t, b, lab) = (slice("times", &times)?, slice("bin", &bin)?, slice("labels", &labels)?);
-    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
-    rows(py, 4, h.len(), |out| structure::previous_high_low(t, b, lab, o, h, l, c, out))
+    let (t, b, lab) = (
+        slice("times", &times)?,
+        slice("bin", &bin)?,
+        slice("labels", &labels)?,
+    );
+    let (o, h, l, c) = (
+        slice("open", &open)?,
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
+    rows(py, 4, h.len(), |out| {
+        structure::previous_high_low(t, b, lab, o, h, l, c, out)
+    })
 }
 
 /// `(previous_high, previous_low, broken_high, broken_low)` without lookahead: a (4, len) array.
@@ -907,9 +1147,16 @@ fn previous_high_low_causal<'py>(
     low: PyReadonlyArray1<'py, f64>,
     close: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (o, h, l, c) = (slice("open", &open)?, slice("high", &high)?, slice("low", &low)?, slice("close", &close)?);
+    let (o, h, l, c) = (
+        slice("open", &open)?,
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("close", &close)?,
+    );
     let bin = slice("bin", &bin)?;
-    rows(py, 4, h.len(), |out| structure::previous_high_low_causal(bin, o, h, l, c, out))
+    rows(py, 4, h.len(), |out| {
+        structure::previous_high_low_causal(bin, o, h, l, c, out)
+    })
 }
 
 /// `(label, trend)`: a (2, len) array.
@@ -919,7 +1166,10 @@ fn market_structure<'py>(
     swing_kind: PyReadonlyArray1<'py, f64>,
     swing_level: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (k, v) = (slice("HighLow", &swing_kind)?, slice("Level", &swing_level)?);
+    let (k, v) = (
+        slice("HighLow", &swing_kind)?,
+        slice("Level", &swing_level)?,
+    );
     rows(py, 2, k.len(), |out| structure::market_structure(k, v, out))
 }
 
@@ -933,8 +1183,14 @@ fn ranges<'py>(
     length: usize,
     threshold: f64,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let (h, l, a) = (slice("high", &high)?, slice("low", &low)?, slice("atr", &atr)?);
-    rows(py, 6, h.len(), |out| structure::ranges(h, l, a, length, threshold, out))
+    let (h, l, a) = (
+        slice("high", &high)?,
+        slice("low", &low)?,
+        slice("atr", &atr)?,
+    );
+    rows(py, 6, h.len(), |out| {
+        structure::ranges(h, l, a, length, threshold, out)
+    })
 }
 
 fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyModule>> {
