@@ -1345,6 +1345,12 @@ impl TrueRange {
 }
 stream!(TrueRange, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
+/// TA-Lib's ATR step, `fma(atr, keep, tr * take)` (`keep = (n - 1) / n`, `take = 1 - keep`).
+#[inline(always)]
+fn atr_step(atr: f64, tr: f64, keep: f64, take: f64) -> f64 {
+    atr.mul_add(keep, tr * take)
+}
+
 /// Largest of three (none NaN), by the comparisons of [`nan_max3`].
 #[inline(always)]
 fn max3(a: f64, b: f64, c: f64) -> f64 {
@@ -1397,7 +1403,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
                     // the plain max skips a NaN, so the block looks for one itself, off the chain
                     nan |= (h + l + c).is_nan();
                     let tr = max3(h - l, (h - prev_close).abs(), (l - prev_close).abs());
-                    atr = atr.mul_add(keep, tr * take);
+                    atr = atr_step(atr, tr, keep, take);
                     *o = atr;
                     prev_close = c;
                 }
@@ -1446,7 +1452,7 @@ impl Atr {
         }
         let (keep, take) = (self.keep, self.take);
         self.talib
-            .update(tr, |prev, tr| prev.mul_add(keep, tr * take))
+            .update(tr, |prev, tr| atr_step(prev, tr, keep, take))
     }
 }
 stream!(Atr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
