@@ -100,23 +100,27 @@ def test_a_stream_equals_the_batch_however_the_rows_arrive(name, convention):
     check()
 
 
-@pytest.mark.parametrize("name", ["sma", "ema", "atr", "natr", "macd", "rsi"])
-def test_long_talib_runs_with_nan_and_inf_mid_run_equal_the_stream(name):
+@pytest.mark.parametrize("convention", ["pandas", "talib"])
+@pytest.mark.parametrize("name", ["sma", "ema", "atr", "natr", "macd", "rsi", "dmi"])
+def test_long_runs_with_nan_and_inf_mid_run_equal_the_stream(name, convention):
     """The batch kernels run warmed-up stretches of a few thousand rows without the stream's
-    per-row checks and go back over a stretch that held a NaN: on long series with NaN, inf
-    and a NaN close placed inside such stretches, they still give the stream's values."""
+    per-row checks and go back over a stretch that held a NaN: on long series with NaN, inf,
+    an inf followed by -inf, a flat stretch and a NaN close placed inside such stretches, they
+    still give the stream's values."""
     rng = np.random.default_rng(7)
     close = 100 + np.cumsum(rng.normal(0, 1, 6_000))
     close[[1_500, 2_900, 2_901, 4_100]] = np.nan
     close[3_500] = np.inf
+    close[[4_500, 4_501]] = [np.inf, -np.inf]
+    close[5_200:5_400] = close[5_199]
     data = {"high": close + 0.5, "low": close - 0.5, "close": close, "volume": np.ones_like(close)}
     data["high"][5_000] = np.nan  # a bar with a high missing, its close kept
     make, batch, inputs = CASES[name]
-    rust = np.atleast_2d(np.array(batch(data, "talib", "rust"), dtype=np.float64))
-    got = _feed(make("talib"), [data[k] for k in inputs], [], [True], len(rust))
+    rust = np.atleast_2d(np.array(batch(data, convention, "rust"), dtype=np.float64))
+    got = _feed(make(convention), [data[k] for k in inputs], [], [True], len(rust))
     np.testing.assert_array_equal(got, rust, err_msg=f"{name}: stream vs rust batch")
     for backend in ("numba", "pandas"):
-        other = np.atleast_2d(np.array(batch(data, "talib", backend), dtype=np.float64))
+        other = np.atleast_2d(np.array(batch(data, convention, backend), dtype=np.float64))
         assert_same_arrays(tuple(got), tuple(other), f"{name}: stream vs {backend}")
 
 

@@ -30,14 +30,16 @@ def ohlc():
     return pd.DataFrame({"open": close, "high": close + 1e-3, "low": close - 1e-3, "close": close, "volume": volume})
 
 
-def _series_with_gaps(n=3_000, seed=0):
-    """A random walk with NaN runs, a flat stretch and a single NaN."""
+def _series_with_gaps(n=3_000, seed=0, inf=False):
+    """A random walk with NaN runs, a flat stretch and a single NaN (and +-inf, if asked)."""
     rng = np.random.default_rng(seed)
     x = 100 + np.cumsum(rng.normal(0, 1, n))
     x[500:510] = np.nan
     x[900] = np.nan
     x[1200:1400] = x[1200]  # flat
     x[2000:2003] = np.nan
+    if inf:
+        x[[700, 1600, 1601, 2500]] = [np.inf, np.inf, -np.inf, -np.inf]
     return pd.Series(x)
 
 
@@ -67,7 +69,8 @@ FUNCTIONS = {"sma": sma, "ema": ema, "rsi": rsi, "roc": roc, "wma": wma}
 @pytest.mark.parametrize("name", sorted(PANDAS_EXPRESSIONS))
 @pytest.mark.parametrize("n", [1, 2, 14, 50])
 def test_pandas_convention_equals_the_pandas_expression_with_nan_runs(name, n, backend):
-    for x in (_series_with_gaps(), pd.Series([1.0]), pd.Series([], dtype=float), pd.Series([np.nan, 1.0, 2.0])):
+    for x in (_series_with_gaps(), _series_with_gaps(inf=True), pd.Series([1.0]), pd.Series([], dtype=float),
+              pd.Series([np.nan, 1.0, 2.0]), pd.Series([np.inf, 1.0, 2.0, 3.0])):  # fmt: skip
         got = FUNCTIONS[name](x, n, backend=backend)
         assert isinstance(got, pd.Series) and got.index.equals(x.index)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -426,3 +429,22 @@ def test_a_bars_by_symbols_panel_equals_each_symbol_alone(name, convention, back
         for whole, col_major, one in zip(row_major, by_column, alone):
             np.testing.assert_array_equal(whole[:, j], one, err_msg=f"{name} symbol {j}")
             np.testing.assert_array_equal(col_major[:, j], one, err_msg=f"{name} symbol {j} (column-major)")
+
+
+@pytest.mark.parametrize("backend", [b for b in ALL_BACKENDS if b != "pandas"])
+@pytest.mark.parametrize("name", sorted(PANEL_CALLS))
+def test_pandas_convention_sees_inf_as_missing_as_pandas_windows_do(name, backend):
+    # pandas' rolling and ewm turn +-inf into NaN before they run (a division by zero upstream
+    # is a gap to them, not a value), and so does the pandas convention in every backend
+    rng = np.random.default_rng(3)
+    c = 100 + np.cumsum(rng.normal(0, 1, (3_000, 2)), axis=0)
+    c[[700, 1600, 1601, 2500], 0] = [np.inf, np.inf, -np.inf, -np.inf]
+    h, lo = c + 0.5, c - 0.5
+    h[1100, 1], lo[1900, 1] = np.inf, -np.inf
+    v = rng.integers(1, 50, c.shape).astype(float)
+    v[2200, 1] = np.inf
+    call = PANEL_CALLS[name]
+    with np.errstate(all="ignore"):
+        oracle = call(h, lo, c, v, "pandas", "pandas")
+        for got, expected in zip(call(h, lo, c, v, "pandas", backend), oracle):
+            _assert_close(got, expected)

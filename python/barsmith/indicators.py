@@ -2,7 +2,8 @@
 
 ``convention="pandas"`` (the default) equals the pandas expression written in
 each docstring, NaN handling included (``ewm`` carries its value over NaN and
-re-weights after a gap; ``rolling`` needs ``min_periods`` observations).
+re-weights after a gap; ``rolling`` needs ``min_periods`` observations; both
+see +-inf as missing, as pandas converts it to NaN before its window loops).
 ``convention="talib"`` equals TA-Lib as shipped by the PyPI package
 ``ta-lib`` 0.8.2 (C library 0.8.1; TA-Lib's results changed between 0.7 and
 0.8) on NaN-free input: same leading NaNs, values within 1e-10. Where TA-Lib

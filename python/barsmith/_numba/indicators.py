@@ -49,8 +49,15 @@ def _ewm_new(com, min_periods):
 
 
 @inline
+def _pandas_window_value(v):
+    """What pandas' ``rolling`` and ``ewm`` see of a value: +-inf as missing (NaN)."""
+    return v if np.isfinite(v) else np.nan
+
+
+@inline
 def _ewm_update(st, cur):
     com, factor, new_wt, min_periods, weighted, old_wt, nobs, started = st
+    cur = _pandas_window_value(cur)
     is_obs = not np.isnan(cur)
     nobs += is_obs
     if not started:
@@ -124,7 +131,7 @@ def _sum_new(first):
 @inline
 def _sum_add(st, v):
     total, comp_add, comp_remove, nobs, neg, same_run, prev = st
-    if np.isnan(v):
+    if not np.isfinite(v):  # pandas sees +-inf as missing
         return st
     y = v - comp_add
     t = total + y
@@ -136,7 +143,7 @@ def _sum_add(st, v):
 @inline
 def _sum_remove(st, v):
     total, comp_add, comp_remove, nobs, neg, same_run, prev = st
-    if np.isnan(v):
+    if not np.isfinite(v):  # pandas sees +-inf as missing
         return st
     y = -v - comp_remove
     t = total + y
@@ -188,7 +195,7 @@ def _var_new():
 @inline
 def _var_add(st, v):
     nobs, mean, ssqdm, comp_add, comp_remove = st
-    if np.isnan(v):
+    if not np.isfinite(v):  # pandas sees +-inf as missing
         return st
     nobs += 1.0
     prev_mean = mean - comp_add
@@ -203,7 +210,7 @@ def _var_add(st, v):
 @inline
 def _var_remove(st, v):
     nobs, mean, ssqdm, comp_add, comp_remove = st
-    if np.isnan(v):
+    if not np.isfinite(v):  # pandas sees +-inf as missing
         return st
     nobs -= 1.0
     if nobs != 0.0:
@@ -358,7 +365,15 @@ def _true_range_at(high, low, close, i, convention):
     hl = high[i] - low[i]
     if i == 0:
         return np.nan if convention == TALIB else hl
-    return _nan_max3(hl, abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1]))
+    hc, lc = abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1])
+    return _nan_max3(hl, hc, lc) if convention == PANDAS else _max3(hl, hc, lc)
+
+
+@inline
+def _max3(a, b, c):
+    """TA-Lib's largest of three: ``b`` or ``c`` replace ``a`` where greater (a NaN ``a`` stays)."""
+    m = b if b > a else a
+    return c if c > m else m
 
 
 @inline
@@ -426,12 +441,13 @@ def _natr(high, low, close, n, convention, out):
 @jit
 def window_high_low(high, low, i, n):
     """The highest high and lowest low of the ``n`` bars ending at ``i``; NaN if the window
-    holds a NaN, as ``rolling(n).max()`` / ``.min()``. Also the window of ``structure.ranges``."""
+    holds a NaN or an inf, as ``rolling(n).max()`` / ``.min()``. Also the window of ``structure.ranges``."""
     hh = -np.inf
     ll = np.inf
     for j in range(i + 1 - n, i + 1):
-        hh = np.nan if (np.isnan(high[j]) or np.isnan(hh)) else max(hh, high[j])
-        ll = np.nan if (np.isnan(low[j]) or np.isnan(ll)) else min(ll, low[j])
+        # pandas sees +-inf as missing
+        hh = np.nan if (not np.isfinite(high[j]) or np.isnan(hh)) else max(hh, high[j])
+        ll = np.nan if (not np.isfinite(low[j]) or np.isnan(ll)) else min(ll, low[j])
     return hh, ll
 
 

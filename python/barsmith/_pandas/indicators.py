@@ -99,12 +99,17 @@ def rsi(x, n, convention):
 
 def true_range(high, low, close, convention):
     """pandas: ``concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)``
-    (NaN-skipping, so the first row is ``h - l``); talib: the same with NaN in the first row."""
+    (NaN-skipping, so the first row is ``h - l``); talib: TA-Lib's ``TRANGE``, NaN in the first
+    row, each later part replacing ``h - l`` where greater (so a NaN ``h - l`` stays)."""
     h, lo, c = _frame(high), _frame(low), _frame(close)
     prev = c.shift()
     parts = np.stack([(h - lo).to_numpy(), (h - prev).abs().to_numpy(), (lo - prev).abs().to_numpy()])
     with np.errstate(invalid="ignore"):
-        tr = pd.DataFrame(np.fmax(np.fmax(parts[0], parts[1]), parts[2]))  # NaN-skipping max
+        if convention == PANDAS:
+            tr = pd.DataFrame(np.fmax(np.fmax(parts[0], parts[1]), parts[2]))  # NaN-skipping max
+        else:
+            greatest = np.where(parts[1] > parts[0], parts[1], parts[0])
+            tr = pd.DataFrame(np.where(parts[2] > greatest, parts[2], greatest))
     if convention == TALIB and len(tr):
         tr.iloc[0] = np.nan
     return _out(tr)

@@ -4,7 +4,8 @@
 //!
 //! `PANDAS` reproduces a documented pandas expression, NaN handling included
 //! (`ewm(adjust=False)` carries its value over NaN and re-weights after a gap;
-//! `rolling` needs `min_periods` observations). `TALIB` reproduces TA-Lib
+//! `rolling` needs `min_periods` observations; both see +-inf as missing, see
+//! [`pandas_window_value`]). `TALIB` reproduces TA-Lib
 //! 0.8.x (the C library behind the `ta-lib` 0.8.2 wheel) on NaN-free input;
 //! on NaN it does what TA-Lib should: the output is NaN there and the
 //! indicator warms up again from the next valid value (TA-Lib instead sticks
@@ -189,10 +190,7 @@ impl SendPtr {
 /// pandas `ewm(com=com, adjust=False, ignore_na=False, min_periods=min_periods).mean()`,
 /// step for step as pandas' `ewm` aggregation computes it.
 pub fn ewm_mean(x: &[f64], com: f64, min_periods: usize, out: &mut [f64]) {
-    let mut ewm = Ewm::new(com, min_periods);
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = ewm.update(v);
-    }
+    Ewm::new(com, min_periods).update_many(x, out);
 }
 
 /// The state of one pandas `ewm(adjust=False, ignore_na=False).mean()`: fed one
@@ -227,6 +225,7 @@ impl Ewm {
 
     #[inline]
     pub fn update(&mut self, cur: f64) -> f64 {
+        let cur = pandas_window_value(cur);
         let is_obs = !cur.is_nan();
         self.nobs += is_obs as usize;
         if !self.started {
@@ -241,15 +240,7 @@ impl Ewm {
                         // pandas' update for irregular intervals, which it applies at com == 1
                         self.new_wt = 1.0 - self.old_wt;
                     }
-                    let total = self.old_wt + self.new_wt;
-                    let weighted = self.old_wt * self.weighted + self.new_wt * cur;
-                    // in steady state (1 - alpha) + alpha is exactly 1: dividing by it changes
-                    // no bit, and skipping it takes the division off the dependency chain
-                    self.weighted = if total == 1.0 {
-                        weighted
-                    } else {
-                        weighted / total
-                    };
+                    self.weighted = ewm_combine(self.old_wt, self.new_wt, self.weighted, cur);
                 }
                 self.old_wt = 1.0;
             }
@@ -261,6 +252,107 @@ impl Ewm {
         } else {
             f64::NAN
         }
+    }
+
+    /// [`Ewm::update`] on each of `x` into `out`; steady stretches run as bare
+    /// recursions with the state in locals (the same arithmetic, to the bit).
+    pub fn update_many(&mut self, x: &[f64], out: &mut [f64]) {
+        in_warm_blocks(
+            self,
+            out,
+            x.len(),
+            #[inline(always)]
+            |e: &Ewm| e.is_steady(),
+            #[inline(always)]
+            |e: &mut Ewm, out: &mut [f64], lo: usize, hi: usize| {
+                let (step, mut w) = (e.steady(), e.weighted);
+                for (o, &v) in out[lo..hi].iter_mut().zip(&x[lo..hi]) {
+                    w = step.step(w, v);
+                    *o = w;
+                }
+                e.advance(w, hi - lo);
+                // a NaN poisons the average; an inf, which pandas sees as missing, makes it inf
+                w.is_finite()
+            },
+            #[inline(always)]
+            |e, out, i| out[i] = e.update(x[i]),
+        );
+    }
+
+    /// Whether the next value, if observed, takes pandas' steady step ([`SteadyEwm`]):
+    /// the average has a value, every value since it started was observed (the old
+    /// weight is back to 1), and it is past `min_periods`, so it outputs its value.
+    #[inline(always)]
+    pub fn is_steady(&self) -> bool {
+        !self.weighted.is_nan() && self.old_wt == 1.0 && self.nobs >= self.min_periods
+    }
+
+    /// The step of a steady average (see [`Ewm::is_steady`]).
+    #[inline(always)]
+    pub fn steady(&self) -> SteadyEwm {
+        let keep = self.old_wt_factor;
+        // at com == 1 pandas takes the new weight as 1 - old weight, the same here every step
+        let take = if self.com == 1.0 {
+            1.0 - keep
+        } else {
+            self.new_wt
+        };
+        SteadyEwm { keep, take }
+    }
+
+    /// The state after `rows` steady steps that ended at `weighted`.
+    #[inline(always)]
+    pub fn advance(&mut self, weighted: f64, rows: usize) {
+        self.weighted = weighted;
+        self.nobs += rows;
+    }
+}
+
+/// What pandas' `rolling` and `ewm` see of a value: +-inf as missing (NaN), as its
+/// `_prep_values` converts them before its window loops run.
+#[inline(always)]
+fn pandas_window_value(v: f64) -> f64 {
+    if v.is_finite() {
+        v
+    } else {
+        f64::NAN
+    }
+}
+
+/// pandas' weighted combination of the old average and the new value:
+/// `(old_wt * weighted + new_wt * cur) / (old_wt + new_wt)`.
+#[inline(always)]
+fn ewm_combine(old_wt: f64, new_wt: f64, weighted: f64, cur: f64) -> f64 {
+    let total = old_wt + new_wt;
+    let combined = old_wt * weighted + new_wt * cur;
+    // in steady state (1 - alpha) + alpha is exactly 1: dividing by it changes
+    // no bit, and skipping it takes the division off the dependency chain
+    if total == 1.0 {
+        combined
+    } else {
+        combined / total
+    }
+}
+
+/// The step of a steady pandas average, with no NaN, warm-up or gap checks: the
+/// batch kernels run it over blocks they know to be NaN-free ([`in_warm_blocks`]);
+/// it is [`Ewm::update`]'s arithmetic for an observed value after an observed value.
+#[derive(Clone, Copy)]
+pub struct SteadyEwm {
+    keep: f64,
+    take: f64,
+}
+
+impl SteadyEwm {
+    #[inline(always)]
+    pub fn step(self, weighted: f64, cur: f64) -> f64 {
+        // pandas leaves an average equal to the new value as it is; a branch, which the
+        // predictor takes off the chain (a select would add its latency to every step)
+        if weighted == cur {
+            std::hint::cold_path();
+            return weighted;
+        }
+        ewm_combine(self.keep, self.take, weighted, cur)
     }
 }
 
@@ -442,7 +534,8 @@ impl Window for RollingSum {
 
     #[inline]
     fn add(&mut self, v: f64) {
-        if v.is_nan() {
+        if !v.is_finite() {
+            // pandas sees +-inf as missing
             return;
         }
         self.nobs += 1;
@@ -457,7 +550,8 @@ impl Window for RollingSum {
 
     #[inline]
     fn remove(&mut self, v: f64) {
-        if v.is_nan() {
+        if !v.is_finite() {
+            // pandas sees +-inf as missing
             return;
         }
         self.nobs -= 1;
@@ -523,7 +617,8 @@ impl Window for RollingVar {
 
     #[inline]
     fn add(&mut self, v: f64) {
-        if v.is_nan() {
+        if !v.is_finite() {
+            // pandas sees +-inf as missing
             return;
         }
         self.nobs += 1.0;
@@ -537,7 +632,8 @@ impl Window for RollingVar {
 
     #[inline]
     fn remove(&mut self, v: f64) {
-        if v.is_nan() {
+        if !v.is_finite() {
+            // pandas sees +-inf as missing
             return;
         }
         self.nobs -= 1.0;
@@ -825,7 +921,7 @@ stream!(Wma, |s, r, o| o[0] = s.update(r[0]));
 pub fn ema(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     // one loop per variant, so the state is a local the compiler keeps in registers
     match Ema::new(n, convention) {
-        Ema::Pandas(mut e) => drive1(x, out, |v| e.update(v)),
+        Ema::Pandas(mut e) => e.update_many(x, out),
         Ema::Talib(mut s, k) => fused!({
             in_warm_blocks(
                 &mut s,
@@ -941,15 +1037,37 @@ pub fn macd(x: &[f64], fast: usize, slow: usize, signal: usize, convention: i64,
     let [m, sig, hist] = split_outputs::<3>(out);
     // one loop per variant, so the state is a local the compiler keeps in registers
     match Macd::new(fast, slow, signal, convention) {
-        Macd::Pandas {
-            mut fast,
-            mut slow,
-            mut signal,
-        } => {
-            for i in 0..x.len() {
-                [m[i], sig[i], hist[i]] =
-                    Macd::pandas_step(&mut fast, &mut slow, &mut signal, x[i]);
-            }
+        Macd::Pandas { fast, slow, signal } => {
+            let mut outs = [m, sig, hist];
+            in_warm_blocks(
+                &mut [fast, slow, signal],
+                &mut outs,
+                x.len(),
+                #[inline(always)]
+                |e: &[Ewm; 3]| e.iter().all(Ewm::is_steady),
+                #[inline(always)]
+                |e: &mut [Ewm; 3], [m, sig, hist]: &mut [&mut [f64]; 3], lo: usize, hi: usize| {
+                    let steps = [e[0].steady(), e[1].steady(), e[2].steady()];
+                    let [mut f, mut s, mut g] = [e[0].weighted, e[1].weighted, e[2].weighted];
+                    let outs = m[lo..hi]
+                        .iter_mut()
+                        .zip(&mut sig[lo..hi])
+                        .zip(&mut hist[lo..hi]);
+                    for (((m, sig), hist), &v) in outs.zip(&x[lo..hi]) {
+                        (f, s) = (steps[0].step(f, v), steps[1].step(s, v));
+                        g = steps[2].step(g, f - s);
+                        (*m, *sig, *hist) = (f - s, g, f - s - g);
+                    }
+                    for (e, w) in e.iter_mut().zip([f, s, g]) {
+                        e.advance(w, hi - lo);
+                    }
+                    f.is_finite() && s.is_finite() && g.is_finite()
+                },
+                #[inline(always)]
+                |[fast, slow, signal], [m, sig, hist], i| {
+                    [m[i], sig[i], hist[i]] = Macd::pandas_step(fast, slow, signal, x[i]);
+                },
+            );
         }
         Macd::Talib(mut t) => fused!({
             let mut i = 0;
@@ -1101,21 +1219,61 @@ impl TalibMacd {
 /// `avg = (avg * (n - 1) + change) * (1 / n)` (TA-Lib 0.8.1's reciprocal, to the bit),
 /// `100 * g / (g + l)` (0 when `g + l` is zero).
 pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
-    let mut s = Rsi::new(n, convention);
-    // the averages are a recursion; the finishing divisions are not: averages for a block
-    // into L1 buffers, then the block's divisions in a loop the compiler vectorises
-    const BLOCK: usize = 512;
-    let mut losses = [0.0; BLOCK];
-    for (xs, outs) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
-        for ((o, l), &v) in outs.iter_mut().zip(losses.iter_mut()).zip(xs) {
-            (*o, *l) = s.averages(v);
-        }
-        for (o, &l) in outs.iter_mut().zip(losses.iter()) {
-            *o = s.finish(*o, l);
-        }
-    }
+    // warm blocks run the two averages with their state in locals; the index's divisions
+    // run beside them, in the shadow of the recursion's latency
+    in_warm_blocks(
+        &mut Rsi::new(n, convention),
+        out,
+        x.len(),
+        #[inline(always)]
+        |s: &Rsi| {
+            s.prev.is_some_and(|p| !p.is_nan())
+                && if s.convention == PANDAS {
+                    s.gain.is_steady() && s.loss.is_steady()
+                } else {
+                    s.seen == s.n
+                }
+        },
+        #[inline(always)]
+        |s: &mut Rsi, out: &mut [f64], lo: usize, hi: usize| {
+            let (x, out) = (&x[lo..hi], &mut out[lo..hi]);
+            if s.convention == PANDAS {
+                let (gain_step, loss_step) = (s.gain.steady(), s.loss.steady());
+                let ((g, l), prev, clean) = Rsi::warm_rows(
+                    x,
+                    out,
+                    s.prev,
+                    (s.gain.weighted, s.loss.weighted),
+                    |g, l, gain, loss| (gain_step.step(g, gain), loss_step.step(l, loss)),
+                    Rsi::pandas_index,
+                );
+                s.gain.advance(g, hi - lo);
+                s.loss.advance(l, hi - lo);
+                s.prev = prev;
+                return clean;
+            }
+            let (nf, r) = (s.n as f64, 1.0 / s.n as f64);
+            let ((g, l), prev, clean) = Rsi::warm_rows(
+                x,
+                out,
+                s.prev,
+                (s.avg_gain, s.avg_loss),
+                |g, l, gain, loss| {
+                    (
+                        Rsi::wilder_step(g, gain, nf, r),
+                        Rsi::wilder_step(l, loss, nf, r),
+                    )
+                },
+                Rsi::talib_index,
+            );
+            (s.avg_gain, s.avg_loss, s.prev) = (g, l, prev);
+            clean
+        },
+        |s, out, i| out[i] = s.update(x[i]),
+    );
 }
 
+#[derive(Clone)]
 pub struct Rsi {
     n: usize,
     convention: i64,
@@ -1185,10 +1343,35 @@ impl Rsi {
             self.avg_loss *= r;
             self.avg_gain *= r;
         } else {
-            self.avg_loss = (self.avg_loss * (nf - 1.0) + loss) * r;
-            self.avg_gain = (self.avg_gain * (nf - 1.0) + gain) * r;
+            self.avg_loss = Rsi::wilder_step(self.avg_loss, loss, nf, r);
+            self.avg_gain = Rsi::wilder_step(self.avg_gain, gain, nf, r);
         }
         (self.avg_gain, self.avg_loss)
+    }
+
+    /// A warm block's rows: from the averages and the value before them, each row's averages
+    /// by `step(gain_avg, loss_avg, gain, loss)` and its index; the last averages and value,
+    /// and whether the block was clean (no NaN change, averages still finite; pandas sees an
+    /// inf as missing, so an inf average means the rows must be redone one by one).
+    #[inline(always)]
+    fn warm_rows(
+        x: &[f64],
+        out: &mut [f64],
+        prev: Option<f64>,
+        (mut g, mut l): (f64, f64),
+        step: impl Fn(f64, f64, f64, f64) -> (f64, f64),
+        index: fn(f64, f64) -> f64,
+    ) -> ((f64, f64), Option<f64>, bool) {
+        let (mut prev, mut nan) = (prev.unwrap_or(f64::NAN), false);
+        for (o, &v) in out.iter_mut().zip(x) {
+            let d = v - prev;
+            prev = v;
+            // `max` skips a NaN change, so the block looks for one itself, off the chain
+            nan |= d.is_nan();
+            (g, l) = step(g, l, d.max(0.0), (-d).max(0.0));
+            *o = index(g, l);
+        }
+        ((g, l), Some(prev), !nan && g.is_finite() && l.is_finite())
     }
 
     /// The index from the averages: pandas' `100 - 100 / (1 + g / l)`, TA-Lib's
@@ -1196,14 +1379,31 @@ impl Rsi {
     #[inline]
     fn finish(&self, gain: f64, loss: f64) -> f64 {
         if self.convention == PANDAS {
-            return 100.0 - 100.0 / (1.0 + gain / loss);
+            Rsi::pandas_index(gain, loss)
+        } else {
+            Rsi::talib_index(gain, loss)
         }
+    }
+
+    #[inline(always)]
+    fn pandas_index(gain: f64, loss: f64) -> f64 {
+        100.0 - 100.0 / (1.0 + gain / loss)
+    }
+
+    #[inline(always)]
+    fn talib_index(gain: f64, loss: f64) -> f64 {
         let total = gain + loss;
         if talib_is_zero(total) {
             0.0
         } else {
             100.0 * (gain / total)
         }
+    }
+
+    /// TA-Lib 0.8.1's Wilder step, `(avg * (n - 1) + v) * (1 / n)`.
+    #[inline(always)]
+    fn wilder_step(avg: f64, v: f64, nf: f64, r: f64) -> f64 {
+        (avg * (nf - 1.0) + v) * r
     }
 }
 stream!(Rsi, |s, r, o| o[0] = s.update(r[0]));
@@ -1309,7 +1509,8 @@ fn sign(x: f64) -> f64 {
 // ---------------------------------------------------------------- ranges
 
 /// True range. `PANDAS`: `concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)`
-/// (NaN-skipping, so the first row is `h - l`). `TALIB`: the same but NaN in the first row.
+/// (NaN-skipping, so the first row is `h - l`). `TALIB` (`TRANGE`): NaN in the first row, then
+/// `h - l` replaced by each later part where greater ([`max3`]: a NaN `h - l` stays).
 pub fn true_range(high: &[f64], low: &[f64], close: &[f64], convention: i64, out: &mut [f64]) {
     let mut s = TrueRange::new(convention);
     for i in 0..high.len() {
@@ -1337,7 +1538,8 @@ impl TrueRange {
         let tr = match self.prev_close {
             None if self.convention == TALIB => f64::NAN,
             None => hl,
-            Some(pc) => nan_max3(hl, (h - pc).abs(), (l - pc).abs()),
+            Some(pc) if self.convention == PANDAS => nan_max3(hl, (h - pc).abs(), (l - pc).abs()),
+            Some(pc) => max3(hl, (h - pc).abs(), (l - pc).abs()),
         };
         self.prev_close = Some(c);
         tr
@@ -1349,6 +1551,16 @@ stream!(TrueRange, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 #[inline(always)]
 fn atr_step(atr: f64, tr: f64, keep: f64, take: f64) -> f64 {
     atr.mul_add(keep, tr * take)
+}
+
+/// The true range of a row after a close, for blocks that check for NaN themselves:
+/// `(range, clean)`, where the range equals [`nan_max3`]'s when `clean` (none of its
+/// three candidates is NaN; an inf - inf candidate makes it unclean too).
+#[inline(always)]
+fn plain_true_range(h: f64, l: f64, prev_close: f64) -> (f64, bool) {
+    let (hl, hc, lc) = (h - l, (h - prev_close).abs(), (l - prev_close).abs());
+    // the plain max skips some NaN, so the sum looks for one, off the chain
+    (max3(hl, hc, lc), !(hl + hc + lc).is_nan())
 }
 
 /// Largest of three (none NaN), by the comparisons of [`nan_max3`].
@@ -1382,9 +1594,31 @@ fn nan_max3(a: f64, b: f64, c: f64) -> f64 {
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     let mut s = Atr::new(n, convention);
     if convention == PANDAS {
-        for i in 0..high.len() {
-            out[i] = s.update(high[i], low[i], close[i]);
-        }
+        in_warm_blocks(
+            &mut s,
+            out,
+            high.len(),
+            #[inline(always)]
+            |s: &Atr| s.tr.prev_close.is_some_and(|c| !c.is_nan()) && s.pandas.is_steady(),
+            #[inline(always)]
+            |s: &mut Atr, out: &mut [f64], lo: usize, hi: usize| {
+                let (step, mut atr) = (s.pandas.steady(), s.pandas.weighted);
+                let (mut prev_close, mut nan) = (s.tr.prev_close.unwrap_or(f64::NAN), false);
+                let rows = high[lo..hi].iter().zip(&low[lo..hi]).zip(&close[lo..hi]);
+                for (o, ((&h, &l), &c)) in out[lo..hi].iter_mut().zip(rows) {
+                    let (tr, clean) = plain_true_range(h, l, prev_close);
+                    nan |= !clean;
+                    atr = step.step(atr, tr);
+                    *o = atr;
+                    prev_close = c;
+                }
+                s.pandas.advance(atr, hi - lo);
+                s.tr.prev_close = Some(prev_close);
+                !nan && atr.is_finite()
+            },
+            #[inline(always)]
+            |s, out, i| out[i] = s.update(high[i], low[i], close[i]),
+        );
         return;
     }
     fused!({
@@ -1400,9 +1634,8 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
                 let (keep, take, mut nan) = (s.keep, s.take, false);
                 let rows = high[lo..hi].iter().zip(&low[lo..hi]).zip(&close[lo..hi]);
                 for (o, ((&h, &l), &c)) in out[lo..hi].iter_mut().zip(rows) {
-                    // the plain max skips a NaN, so the block looks for one itself, off the chain
-                    nan |= (h + l + c).is_nan();
-                    let tr = max3(h - l, (h - prev_close).abs(), (l - prev_close).abs());
+                    let (tr, clean) = plain_true_range(h, l, prev_close);
+                    nan |= !clean;
                     atr = atr_step(atr, tr, keep, take);
                     *o = atr;
                     prev_close = c;
@@ -1517,7 +1750,8 @@ impl HighLow {
     pub(crate) fn update(&mut self, h: f64, l: f64) -> Option<(f64, f64)> {
         let i = self.seen;
         self.seen += 1;
-        if h.is_nan() || l.is_nan() {
+        // pandas sees +-inf as missing
+        if !h.is_finite() || !l.is_finite() {
             self.last_nan = Some(i);
         }
         if !h.is_nan() {
@@ -1700,20 +1934,74 @@ pub fn dmi(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
     // the ADX recursion reads DX: per block, the averages (parked in the outputs), then the
     // divisions in a loop the compiler vectorises, then the ADX
     const BLOCK: usize = 512;
+    // (warm blocks run the recursions with their states in locals)
     for start in (0..high.len()).step_by(BLOCK) {
         let block = start..(start + BLOCK).min(high.len());
-        for i in block.clone() {
-            [adx[i], pdi[i], mdi[i]] = s.pandas_averages(high[i], low[i], close[i]);
-        }
+        let (high, low, close) = (
+            &high[block.clone()],
+            &low[block.clone()],
+            &close[block.clone()],
+        );
+        in_warm_blocks(
+            &mut s,
+            &mut [
+                &mut adx[block.clone()],
+                &mut pdi[block.clone()],
+                &mut mdi[block.clone()],
+            ],
+            block.len(),
+            #[inline(always)]
+            |s: &Dmi| {
+                s.prev.is_some_and(|(_, _, c)| !c.is_nan()) && s.ewm[..3].iter().all(Ewm::is_steady)
+            },
+            #[inline(always)]
+            |s: &mut Dmi, [tr_avg, p_avg, m_avg]: &mut [&mut [f64]; 3], lo: usize, hi: usize| {
+                let steps = [s.ewm[0].steady(), s.ewm[1].steady(), s.ewm[2].steady()];
+                let [mut tr_w, mut p_w, mut m_w] =
+                    [s.ewm[0].weighted, s.ewm[1].weighted, s.ewm[2].weighted];
+                let Some((mut ph, mut pl, mut pc)) = s.prev else {
+                    return false;
+                };
+                let mut nan = false;
+                for i in lo..hi {
+                    let (h, l) = (high[i], low[i]);
+                    let (tr, clean) = plain_true_range(h, l, pc);
+                    nan |= !clean;
+                    let (plus_dm, minus_dm) = directional_movement(h - ph, pl - l);
+                    tr_w = steps[0].step(tr_w, tr);
+                    p_w = steps[1].step(p_w, plus_dm);
+                    m_w = steps[2].step(m_w, minus_dm);
+                    [tr_avg[i], p_avg[i], m_avg[i]] = [tr_w, p_w, m_w];
+                    (ph, pl, pc) = (h, l, close[i]);
+                }
+                for (e, w) in s.ewm.iter_mut().zip([tr_w, p_w, m_w]) {
+                    e.advance(w, hi - lo);
+                }
+                s.prev = Some((ph, pl, pc));
+                !nan && tr_w.is_finite() && p_w.is_finite() && m_w.is_finite()
+            },
+            #[inline(always)]
+            |s, [tr_avg, p_avg, m_avg], i| {
+                [tr_avg[i], p_avg[i], m_avg[i]] = s.pandas_averages(high[i], low[i], close[i]);
+            },
+        );
         for i in block.clone() {
             [pdi[i], mdi[i], dx[i]] = Dmi::pandas_indices(adx[i], pdi[i], mdi[i]);
         }
-        for i in block {
-            adx[i] = s.ewm[3].update(dx[i]);
-        }
+        s.ewm[3].update_many(&dx[block.clone()], &mut adx[block]);
     }
 }
 
+/// `(+DM, -DM)` of a row's `up = h - h_prev` and `down = l_prev - l` (see [`Dmi`]).
+#[inline(always)]
+fn directional_movement(up: f64, down: f64) -> (f64, f64) {
+    (
+        if up > down && up > 0.0 { up } else { 0.0 },
+        if down > up && down > 0.0 { down } else { 0.0 },
+    )
+}
+
+#[derive(Clone)]
 pub struct Dmi {
     n: usize,
     convention: i64,
@@ -1752,11 +2040,7 @@ impl Dmi {
         let Some((ph, pl, _)) = self.prev else {
             return (0.0, 0.0);
         };
-        let (up, down) = (h - ph, pl - l);
-        (
-            if up > down && up > 0.0 { up } else { 0.0 },
-            if down > up && down > 0.0 { down } else { 0.0 },
-        )
+        directional_movement(h - ph, pl - l)
     }
 
     #[inline]
@@ -1833,7 +2117,7 @@ impl Dmi {
         let (n, nf, i) = (self.n, self.n as f64, self.row);
         self.row += 1;
         let pc = prev_close.unwrap_or(f64::NAN);
-        let tr = nan_max3(h - l, (h - pc).abs(), (l - pc).abs());
+        let tr = max3(h - l, (h - pc).abs(), (l - pc).abs());
         let [pdm_s, mdm_s, tr_s] = &mut self.sums;
         if i < n {
             (*pdm_s, *mdm_s, *tr_s) = (*pdm_s + plus_dm, *mdm_s + minus_dm, *tr_s + tr);
