@@ -101,7 +101,7 @@ def test_a_stream_equals_the_batch_however_the_rows_arrive(name, convention):
 
 
 @pytest.mark.parametrize("convention", ["pandas", "talib"])
-@pytest.mark.parametrize("name", ["sma", "ema", "atr", "natr", "macd", "rsi", "dmi"])
+@pytest.mark.parametrize("name", ["sma", "ema", "atr", "natr", "macd", "rsi", "dmi", "bbands"])
 def test_long_runs_with_nan_and_inf_mid_run_equal_the_stream(name, convention):
     """The batch kernels run warmed-up stretches of a few thousand rows without the stream's
     per-row checks and go back over a stretch that held a NaN: on long series with NaN, inf,

@@ -297,6 +297,18 @@ def _cpu_has_fma():
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("n", [2, 20, 100])
+def test_talib_bbands_stay_within_1e_10_of_ta_lib_on_long_drifting_prices(n, backend):
+    # the variance comes from sums kept row by row: on 200k rows of prices drifting far
+    # from where the sums were last re-centred, they neither drift nor cancel
+    rng = np.random.default_rng(11)
+    for close in (5000 + np.cumsum(rng.normal(0, 0.25, 200_000)), 100 + np.cumsum(rng.normal(0, 1, 200_000))):
+        got = bbands(close, n, convention="talib", backend=backend)
+        for ours, theirs in zip(got, talib.BBANDS(close, n)):
+            _assert_close(ours, theirs, rtol=0.0, atol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
 @pytest.mark.parametrize("n", [2, 14, 30])
 def test_talib_convention_is_ta_lib_to_the_bit(ohlc, n, backend):
     """TA-Lib 0.8.2's arithmetic, not just its formulas: a plain running sum for SMA, a multiply

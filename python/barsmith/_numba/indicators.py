@@ -701,6 +701,9 @@ def dmi(high, low, close, n, convention):
     return out
 
 
+_CANCELLING = 1e-4  # TA-Lib bands' variance taken afresh below this share of mean(d^2), as rust's
+
+
 @jit
 def _bbands(x, n, nbdev_up, nbdev_dn, ddof, convention, upper, middle, lower):
     if convention == PANDAS:
@@ -722,17 +725,38 @@ def _bbands(x, n, nbdev_up, nbdev_dn, ddof, convention, upper, middle, lower):
         v = x[a:b]
         if len(v) < n:
             continue
-        total = 0.0  # TA-Lib's INT_SMA (a running sum); the variance around it in two passes (0.8.1)
+        total = 0.0  # TA-Lib's INT_SMA (a running sum); the variance from shifted sums (0.8.1)
         for i in range(n - 1):
             total += v[i]
+        shift = s1 = s2 = 0.0
+        until_recentre = 0
+        r = 1.0 / n
         for i in range(n - 1, len(v)):
             total += v[i]
             mid = total / n
+            fresh = until_recentre == 0
+            if not fresh:  # the new value in, the leaving one out
+                until_recentre -= 1
+                d_new = v[i] - shift
+                d_left = v[i - n] - shift
+                s1 += d_new
+                s1 -= d_left
+                s2 += d_new * d_new
+                s2 -= d_left * d_left
+                mean_d = s1 * r
+                var = s2 * r - mean_d * mean_d
+                fresh = not var >= s2 * r * _CANCELLING
+            if fresh:  # every max(n, 8) windows, or cancelling: shift to the mean, sums afresh
+                until_recentre = max(n, 8) - 1
+                shift = mid
+                s1 = s2 = 0.0
+                for j in range(i + 1 - n, i + 1):
+                    d = v[j] - mid
+                    s1 += d
+                    s2 += d * d
+                mean_d = s1 * r
+                var = s2 * r - mean_d * mean_d
             total -= v[i + 1 - n]
-            ss = 0.0
-            for j in range(i + 1 - n, i + 1):
-                ss += (v[j] - mid) * (v[j] - mid)
-            var = ss / n
             sd = 0.0 if var < 1e-14 else np.sqrt(var)
             upper[a + i] = mid + sd * nbdev_up
             middle[a + i] = mid

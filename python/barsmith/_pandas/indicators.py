@@ -357,21 +357,40 @@ def bbands(x, n, nbdev_up, nbdev_dn, ddof, convention):
         upper, lower = mid + nbdev_up * sd, mid - nbdev_dn * sd
 
     talib: TA-Lib 0.8.1's BBANDS (SMA) per run of valid values: ``mid`` a running sum,
-    ``sd = sqrt(mean((x - mid) ** 2))`` in two passes, 0 when the variance is below 1e-14."""
+    ``sd = sqrt(mean(d ** 2) - mean(d) ** 2)`` with ``d = x - shift``, sums of ``d`` and ``d ** 2``
+    kept by adding the new value and removing the leaving one, ``shift`` moved to the window's
+    mean and the sums taken afresh every ``max(n, 8)`` windows and wherever the variance is
+    below 1e-4 of ``mean(d ** 2)`` (TA-Lib keeps shifted sums too); ``sd`` is 0 when the
+    variance is below 1e-14."""
     if convention == TALIB:
         def run(v, outs):
             upper, middle, lower = outs
             total = 0.0
             for w in v[: n - 1]:
                 total += w
+            shift = s1 = s2 = 0.0
+            until_recentre = 0
+            r = 1.0 / n
             for i in range(n - 1, len(v)):
                 total += v[i]
                 mid = total / n
+                fresh = until_recentre == 0
+                if not fresh:
+                    until_recentre -= 1
+                    d_new, d_left = v[i] - shift, v[i - n] - shift
+                    s1 += d_new
+                    s1 -= d_left
+                    s2 += d_new * d_new
+                    s2 -= d_left * d_left
+                    var = s2 * r - (s1 * r) * (s1 * r)
+                    fresh = not var >= s2 * r * 1e-4
+                if fresh:
+                    until_recentre, shift, s1, s2 = max(n, 8) - 1, mid, 0.0, 0.0
+                    for w in v[i + 1 - n : i + 1]:
+                        s1 += w - mid
+                        s2 += (w - mid) * (w - mid)
+                    var = s2 * r - (s1 * r) * (s1 * r)
                 total -= v[i + 1 - n]
-                ss = 0.0
-                for w in v[i + 1 - n : i + 1]:
-                    ss += (w - mid) * (w - mid)
-                var = ss / n
                 sd = 0.0 if var < 1e-14 else np.sqrt(var)
                 upper[i], middle[i], lower[i] = mid + sd * nbdev_up, mid, mid - sd * nbdev_dn
 
