@@ -55,8 +55,24 @@ def _pandas_window_value(v):
 
 
 @inline
+def _ewm_combine(old_wt, new_wt, weighted, cur):
+    """pandas' ``(old_wt * weighted + new_wt * cur) / (old_wt + new_wt)``."""
+    total = old_wt + new_wt
+    combined = old_wt * weighted + new_wt * cur
+    # steady state: (1 - alpha) + alpha is exactly 1, a division by it changes no bit
+    return combined if total == 1.0 else combined / total
+
+
+@inline
 def _ewm_update(st, cur):
     com, factor, new_wt, min_periods, weighted, old_wt, nobs, started = st
+    if old_wt == 1.0 and nobs >= min_periods and np.isfinite(cur) and not np.isnan(weighted):
+        # steady (every value observed since the start, past min_periods): the general
+        # steps below reduce to this, and the short path keeps the recursion tight
+        if weighted != cur:
+            take = 1.0 - factor if com == 1.0 else new_wt
+            weighted = _ewm_combine(factor, take, weighted, cur)
+        return (com, factor, new_wt, min_periods, weighted, old_wt, nobs + 1, started), weighted
     cur = _pandas_window_value(cur)
     is_obs = not np.isnan(cur)
     nobs += is_obs
@@ -69,10 +85,7 @@ def _ewm_update(st, cur):
             if weighted != cur:
                 if com == 1.0:
                     new_wt = 1.0 - old_wt  # pandas' update for irregular intervals, applied at com == 1
-                total = old_wt + new_wt
-                weighted = old_wt * weighted + new_wt * cur
-                if total != 1.0:  # steady state: (1 - alpha) + alpha is exactly 1, a division by it changes no bit
-                    weighted /= total
+                weighted = _ewm_combine(old_wt, new_wt, weighted, cur)
             old_wt = 1.0
     elif is_obs:
         weighted = cur
@@ -500,9 +513,9 @@ def _macd(x, fast, slow, signal, convention, m, sig, hist):
         for i in range(n):
             f, fv = _ewm_update(f, x[i])
             s, sv = _ewm_update(s, x[i])
-            m[i] = fv - sv
-            g, sig[i] = _ewm_update(g, m[i])
-            hist[i] = m[i] - sig[i]
+            line = fv - sv  # a local: the outputs may share memory, and a store read back costs latency
+            g, gv = _ewm_update(g, line)
+            m[i], sig[i], hist[i] = line, gv, line - gv
         return
     m[:] = np.nan
     sig[:] = np.nan
