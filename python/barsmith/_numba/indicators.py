@@ -135,6 +135,32 @@ def _sma(x, n, convention, out):
 
 
 @inline
+def _ewm_steady(st):
+    """``(steady, keep, take, weighted)``: once steady (a value, every value since observed,
+    past min_periods, weights summing to exactly 1), pandas' step for a finite value is
+    ``_ewm_steady_step`` (rust's ``SteadyEwm``); kernels run it in bare loops."""
+    com, factor, new_wt, min_periods, weighted, old_wt, nobs, started = st
+    take = 1.0 - factor if com == 1.0 else new_wt
+    steady = old_wt == 1.0 and nobs >= min_periods and not np.isnan(weighted) and factor + take == 1.0
+    return steady, factor, take, weighted
+
+
+@inline
+def _ewm_steady_step(keep, take, weighted, cur):
+    """pandas' combine when steady: its total is exactly 1, so no division; an average equal to the value stays."""
+    if weighted != cur:
+        weighted = keep * weighted + take * cur
+    return weighted
+
+
+@inline
+def _ewm_advanced(st, weighted, rows):
+    """The state after ``rows`` steady steps that ended at ``weighted``."""
+    com, factor, new_wt, min_periods, _, old_wt, nobs, started = st
+    return (com, factor, new_wt, min_periods, weighted, old_wt, nobs + rows, started)
+
+
+@inline
 def _sum_new(first):
     """pandas' ``roll_sum``/``roll_mean`` state: sum, comp_add, comp_remove (Kahan, separate
     for adding and removing), nobs, neg (count of negative values), same_run, prev."""
@@ -324,13 +350,32 @@ def _rsi(x, n, convention, out):
         com = _com_of_alpha(1.0 / n)
         g = _ewm_new(com, n)
         lo = _ewm_new(com, n)
-        for i in range(m):
+        i = 0
+        while i < m:
+            steady_g, keep_g, take_g, wg = _ewm_steady(g)
+            steady_l, keep_l, take_l, wl = _ewm_steady(lo)
+            j = i
+            if i > 0 and steady_g and steady_l:  # bare steps while the changes are finite
+                while j < m:
+                    d = x[j] - x[j - 1]
+                    if not np.isfinite(d):
+                        break
+                    wg = _ewm_steady_step(keep_g, take_g, wg, max(d, 0.0))
+                    wl = _ewm_steady_step(keep_l, take_l, wl, max(-d, 0.0))
+                    out[j] = 100.0 - 100.0 / (1.0 + wg / wl)
+                    j += 1
+                g = _ewm_advanced(g, wg, j - i)
+                lo = _ewm_advanced(lo, wl, j - i)
+            if j > i:
+                i = j
+                continue
             d = x[i] - x[i - 1] if i > 0 else np.nan
             gain = d if np.isnan(d) else max(d, 0.0)  # clip keeps NaN
             loss = d if np.isnan(d) else max(-d, 0.0)
             g, ga = _ewm_update(g, gain)
             lo, la = _ewm_update(lo, loss)
             out[i] = 100.0 - 100.0 / (1.0 + ga / la)
+            i += 1
         return
     r = 1.0 / n  # TA-Lib 0.8.1 multiplies by 1 / n where its source divides
     seen = 0
@@ -510,12 +555,35 @@ def _macd(x, fast, slow, signal, convention, m, sig, hist):
         f = _ewm_new(_com_of_span(fast), fast)
         s = _ewm_new(_com_of_span(slow), slow)
         g = _ewm_new(_com_of_span(signal), signal)
-        for i in range(n):
+        i = 0
+        while i < n:
+            steady_f, keep_f, take_f, wf = _ewm_steady(f)
+            steady_s, keep_s, take_s, ws = _ewm_steady(s)
+            steady_g, keep_g, take_g, wg = _ewm_steady(g)
+            j = i
+            if steady_f and steady_s and steady_g:  # bare steps while the values are finite
+                while j < n and np.isfinite(x[j]):
+                    next_f = _ewm_steady_step(keep_f, take_f, wf, x[j])
+                    next_s = _ewm_steady_step(keep_s, take_s, ws, x[j])
+                    line = next_f - next_s
+                    if not np.isfinite(line):  # overflowed averages: the general step takes the row
+                        break
+                    wf, ws = next_f, next_s
+                    wg = _ewm_steady_step(keep_g, take_g, wg, line)
+                    m[j], sig[j], hist[j] = line, wg, line - wg
+                    j += 1
+                f = _ewm_advanced(f, wf, j - i)
+                s = _ewm_advanced(s, ws, j - i)
+                g = _ewm_advanced(g, wg, j - i)
+            if j > i:
+                i = j
+                continue
             f, fv = _ewm_update(f, x[i])
             s, sv = _ewm_update(s, x[i])
             line = fv - sv  # a local: the outputs may share memory, and a store read back costs latency
             g, gv = _ewm_update(g, line)
             m[i], sig[i], hist[i] = line, gv, line - gv
+            i += 1
         return
     m[:] = np.nan
     sig[:] = np.nan
