@@ -585,11 +585,22 @@ def _macd(x, fast, slow, signal, convention, m, sig, hist):
             m[i], sig[i], hist[i] = line, gv, line - gv
             i += 1
         return
-    m[:] = np.nan
-    sig[:] = np.nan
-    hist[:] = np.nan
-    for a, b in _runs(~np.isnan(x)):  # TA-Lib's MACD on each run of valid values
+    runs = _runs(~np.isnan(x))
+    for out in (m, sig, hist):
+        _nan_between_runs(runs, out)
+    for a, b in runs:  # TA-Lib's MACD on each run of valid values
         _talib_macd(x[a:b], fast, slow, signal, m[a:b], sig[a:b], hist[a:b])
+
+
+@jit
+def _nan_between_runs(runs, out):
+    """NaN in ``out`` outside ``runs``; the run kernels write every row of their runs, so
+    each output row is written once (a NaN fill of the whole output first costs a pass)."""
+    done = 0
+    for a, b in runs:
+        out[done:a] = np.nan
+        done = b
+    out[done:] = np.nan
 
 
 @jit
@@ -621,6 +632,9 @@ def _talib_macd(x, fast, slow, signal, m, sig, hist):
     MACD values."""
     if slow < fast:
         fast, slow = slow, fast
+    first_signal = slow - 1 + signal - 1  # the row of the first signal value
+    for out in (m, sig, hist):
+        out[:first_signal] = np.nan
     if len(x) < slow:
         return
     kf = 2.0 / (fast + 1.0)
@@ -635,23 +649,22 @@ def _talib_macd(x, fast, slow, signal, m, sig, hist):
     ema_fast = total_fast / fast
     ema_slow = total_slow / slow
     total_signal = 0.0
-    ema_signal = np.nan
-    for i in range(slow - 1, len(x)):
+    for i in range(slow - 1, min(first_signal + 1, len(x))):  # the signal's warm-up
         if i > slow - 1:
             ema_fast = fma(x[i] - ema_fast, kf, ema_fast)
             ema_slow = fma(x[i] - ema_slow, ks, ema_slow)
+        total_signal += ema_fast - ema_slow
+    if len(x) <= first_signal:
+        return
+    line = ema_fast - ema_slow
+    ema_signal = total_signal / signal
+    m[first_signal], sig[first_signal], hist[first_signal] = line, ema_signal, line - ema_signal
+    for i in range(first_signal + 1, len(x)):  # the bare recursion, with no warm-up checks
+        ema_fast = fma(x[i] - ema_fast, kf, ema_fast)
+        ema_slow = fma(x[i] - ema_slow, ks, ema_slow)
         line = ema_fast - ema_slow
-        j = i - (slow - 1)  # the MACD value's index
-        if j < signal:
-            total_signal += line
-            if j < signal - 1:
-                continue
-            ema_signal = total_signal / signal
-        else:
-            ema_signal = fma(line - ema_signal, kg, ema_signal)
-        m[i] = line
-        sig[i] = ema_signal
-        hist[i] = line - ema_signal
+        ema_signal = fma(line - ema_signal, kg, ema_signal)
+        m[i], sig[i], hist[i] = line, ema_signal, line - ema_signal
 
 
 @parallel
@@ -721,11 +734,10 @@ def _dmi(high, low, close, n, convention, adx, pdi, mdi, dx):
             dx[i] = 100.0 * abs(pdi[i] - mdi[i]) / (pdi[i] + mdi[i])
             a, adx[i] = _ewm_update(a, dx[i])
         return
-    adx[:] = np.nan
-    pdi[:] = np.nan
-    mdi[:] = np.nan
-    dx[:] = np.nan
-    for a, b in _runs(~(np.isnan(high) | np.isnan(low) | np.isnan(close))):
+    runs = _runs(~(np.isnan(high) | np.isnan(low) | np.isnan(close)))
+    for out in (adx, pdi, mdi, dx):
+        _nan_between_runs(runs, out)
+    for a, b in runs:
         _talib_dmi(high[a:b], low[a:b], close[a:b], n, adx[a:b], pdi[a:b], mdi[a:b], dx[a:b])
 
 
@@ -739,6 +751,9 @@ def _talib_dmi(high, low, close, n, adx, pdi, mdi, dx):
     dx_sum = 0.0
     adx_prev = np.nan
     dx_prev = 0.0
+    for out in (adx, pdi, mdi, dx):  # the warm-up (the ADX's is longer, below)
+        out[:n] = np.nan
+    adx[: 2 * n - 1] = np.nan
     for i in range(1, len(high)):
         plus_dm, minus_dm = _directional_movement(high, low, i)
         tr = _true_range_at(high, low, close, i, TALIB)
@@ -799,11 +814,13 @@ def _bbands(x, n, nbdev_up, nbdev_dn, ddof, convention, upper, middle, lower):
             middle[i] = mid
             lower[i] = mid - nbdev_dn * sd
         return
-    upper[:] = np.nan
-    middle[:] = np.nan
-    lower[:] = np.nan
-    for a, b in _runs(~np.isnan(x)):
+    runs = _runs(~np.isnan(x))
+    for out in (upper, middle, lower):
+        _nan_between_runs(runs, out)
+    for a, b in runs:
         v = x[a:b]
+        for out in (upper, middle, lower):
+            out[a : a + n - 1] = np.nan  # the warm-up
         if len(v) < n:
             continue
         total = 0.0  # TA-Lib's INT_SMA (a running sum); the variance from shifted sums (0.8.1)
