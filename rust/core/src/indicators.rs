@@ -2553,14 +2553,13 @@ impl Mfi {
     pub fn update(&mut self, h: f64, l: f64, c: f64, volume: f64) -> f64 {
         let tp = typical_price(h, l, c);
         let prev = self.prev_tp.replace(tp);
-        let mf = tp * volume;
         if self.convention == PANDAS {
-            let d = prev.map_or(f64::NAN, |p| tp - p);
-            self.pos.push(if d > 0.0 { mf } else { 0.0 });
-            self.neg.push(if d < 0.0 { mf } else { 0.0 });
-            let (ps, ns) = (self.pos.w.sum(self.n), self.neg.w.sum(self.n));
-            return 100.0 * ps / (ps + ns);
+            let (p, q) = Mfi::pandas_flows(prev.unwrap_or(f64::NAN), tp, volume);
+            self.pos.push(p);
+            self.neg.push(q);
+            return Mfi::pandas_index(self.pos.w.sum(self.n), self.neg.w.sum(self.n));
         }
+        let mf = tp * volume;
         if tp.is_nan() || volume.is_nan() {
             self.prev_tp = None;
             return f64::NAN;
@@ -2596,6 +2595,23 @@ impl Mfi {
         } else {
             100.0 * (self.sums.0 / total)
         }
+    }
+
+    /// pandas: the positive and negative money flow of a row, `mf.where(d > 0, 0.0)` and
+    /// `mf.where(d < 0, 0.0)` with `mf = tp * volume`, `d = tp - prev_tp` (NaN compares false).
+    #[inline(always)]
+    fn pandas_flows(prev_tp: f64, tp: f64, volume: f64) -> (f64, f64) {
+        let (d, mf) = (tp - prev_tp, tp * volume);
+        (
+            if d > 0.0 { mf } else { 0.0 },
+            if d < 0.0 { mf } else { 0.0 },
+        )
+    }
+
+    /// pandas: `100 * pos / (pos + neg)` of the rolling sums.
+    #[inline(always)]
+    fn pandas_index(pos: f64, neg: f64) -> f64 {
+        100.0 * pos / (pos + neg)
     }
 }
 stream!(Mfi, |s, r, o| o[0] = s.update(r[0], r[1], r[2], r[3]));
