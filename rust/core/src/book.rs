@@ -170,52 +170,68 @@ fn gather(e: &Events, r: usize) -> Gathered {
     g
 }
 
-/// (price, size) of level `k` of one gathered side; an empty level is at
-/// `empty` (-inf for bids, +inf for asks) with size 0, the convention the
-/// OFI uses.
-#[inline]
-fn level(g: &Gathered, px_row: usize, k: usize, empty: f64) -> (f64, f64) {
-    let q = g[px_row + 1][k];
-    if q > 0.0 {
-        (g[px_row][k], q)
+/// One side's level columns; `sign` turns its prices into "better is
+/// larger" units (+1 for bids, -1 for asks), in which bids and asks read alike.
+struct Side<'a> {
+    px: &'a [&'a [f64]; LEVELS],
+    sz: &'a [&'a [u32]; LEVELS],
+    sign: f64,
+}
+
+const BID: usize = 0;
+const ASK: usize = 1;
+
+fn side<'a>(e: &'a Events, s: usize) -> Side<'a> {
+    if s == BID {
+        Side {
+            px: &e.bid_px,
+            sz: &e.bid_sz,
+            sign: 1.0,
+        }
     } else {
-        (empty, 0.0)
+        Side {
+            px: &e.ask_px,
+            sz: &e.ask_sz,
+            sign: -1.0,
+        }
     }
 }
 
-/// Cont-Kukanov-Stoikov order-flow imbalance at level `k` between gathered snapshots.
-#[inline]
-fn ofi(g0: &Gathered, g1: &Gathered, k: usize) -> f64 {
-    let (bp0, bq0) = level(g0, BID_PX, k, f64::NEG_INFINITY);
-    let (bp1, bq1) = level(g1, BID_PX, k, f64::NEG_INFINITY);
-    let (ap0, aq0) = level(g0, ASK_PX, k, f64::INFINITY);
-    let (ap1, aq1) = level(g1, ASK_PX, k, f64::INFINITY);
-    // Branch-free; the same value as adding each term under its condition
-    // (a skipped term adds +0.0, and the terms are integers).
-    let on = |c: bool| c as u8 as f64;
-    let mut x = 0.0;
-    x += on(bp1 >= bp0) * bq1;
-    x -= on(bp1 <= bp0) * bq0;
-    x -= on(ap1 <= ap0) * aq1;
-    x += on(ap1 >= ap0) * aq0;
-    x
+impl Side<'_> {
+    /// Level `k` at row `r` as (signed price, size); an empty level is at
+    /// -inf with size 0, the convention the OFI uses.
+    #[inline]
+    fn level(&self, k: usize, r: usize) -> (f64, f64) {
+        let q = self.sz[k][r] as f64;
+        if q > 0.0 {
+            (self.sign * self.px[k][r], q)
+        } else {
+            (f64::NEG_INFINITY, 0.0)
+        }
+    }
 }
 
-/// Rows per block of the column-wise ladder scan: the block's book (~240
-/// bytes a row) stays in L2 for the row loop that follows.
-const BLOCK: usize = 2048;
+/// Bits of a row's ladder word, from [`LadderScan`]: which sizes differ from
+/// the previous row's (bits 0-9 bid levels, 10-19 ask levels), which side is
+/// not ten populated levels with finite prices sorted away from the touch,
+/// and which side has a price that differs from the previous row's.
+const SIZE_CHANGED: u64 = (1 << (2 * LEVELS)) - 1;
+const NOT_FULL: [u64; 2] = [1 << 20, 1 << 21];
+const MOVED: [u64; 2] = [1 << 22, 1 << 23];
 
-/// Per row of a block, computed a column at a time (sequential, vectorised
-/// reads of each of the 40 level columns, instead of 40 scattered reads per
-/// row): whether the book is full and valid (all ten levels of both sides
-/// populated, finite prices sorted away from the touch), whether the prices
-/// equal the previous row's, and which sizes changed from the previous row
-/// (bits 0-9 bid levels, 10-19 ask levels). Flags are u64 so that each
+/// Rows per block of the column-wise ladder scan: the block's book (~320
+/// bytes a row) stays in L2 for the row loop that follows.
+const BLOCK: usize = 512;
+/// How many rows ahead the scan asks for the columns: the next block, which
+/// then arrives while the row loop runs (measured best, with BLOCK, at 512).
+const AHEAD: usize = BLOCK;
+
+/// The ladder word of each row of a block, computed a column at a time
+/// (sequential, vectorised reads of each of the 40 level columns, instead of
+/// 40 scattered reads per row). Words are u64 so that each
 /// compare-and-accumulate runs at the width of the f64 columns.
 struct LadderScan {
-    full_valid: [u64; BLOCK],
-    same_prices: [u64; BLOCK],
-    changed: [u64; BLOCK],
+    word: [u64; BLOCK],
 }
 
 /// Finite, as a branch-free bit test LLVM vectorises.
@@ -224,114 +240,167 @@ fn finite(x: f64) -> u64 {
     ((x.to_bits() & 0x7FFF_FFFF_FFFF_FFFF) < 0x7FF0_0000_0000_0000) as u64
 }
 
+/// Asks for the cache line at `at` into L2 (a hint: never faults).
+#[inline(always)]
+fn prefetch<T>(at: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(at as *const i8);
+    }
+}
+
+/// Which checks a level's column needs for "full": a strictly sorted chain
+/// with finite ends is finite throughout (a NaN breaks the chain).
+const TOUCH: u8 = 0;
+const INNER: u8 = 1;
+const TENTH: u8 = 2;
+
+/// Adds one level column's bits to the words of rows `cur` (compared with
+/// `prev`, the rows one earlier, and with `nearer`, the level nearer the
+/// touch). Monomorphised per side and rank so that each loop vectorises.
+#[inline(always)]
+fn scan_level<const IS_ASK: bool, const RANK: u8>(
+    word: &mut [u64],
+    (px, sz): (&[f64], &[u32]),
+    nearer: &[f64],
+    (prev_px, prev_sz): (&[f64], &[u32]),
+    size_bit: u64,
+) {
+    let s = IS_ASK as usize;
+    let (not_full, moved) = (NOT_FULL[s], MOVED[s]);
+    let m = word.len();
+    let (px, sz, nearer, prev_px, prev_sz) = (&px[..m], &sz[..m], &nearer[..m], &prev_px[..m], &prev_sz[..m]);
+    let row = |i: usize, w: &mut u64| {
+        let further = if IS_ASK {
+            px[i] > nearer[i]
+        } else {
+            px[i] < nearer[i]
+        };
+        let full = match RANK {
+            TOUCH => finite(px[i]),
+            INNER => further as u64,
+            _ => further as u64 & finite(px[i]),
+        } & (sz[i] > 0) as u64;
+        *w |= ((full ^ 1) * not_full)
+            | (((px[i] != prev_px[i]) as u64) * moved)
+            | (((sz[i] != prev_sz[i]) as u64) * size_bit);
+    };
+    // Chunks of 16 rows (two cache lines of each f64 column): each asks for
+    // the same lines of the next block, since forty short column streams
+    // are more than the hardware prefetcher follows.
+    let whole = m - m % 16;
+    for c in (0..whole).step_by(16) {
+        prefetch(px.as_ptr().wrapping_add(c + AHEAD));
+        prefetch(px.as_ptr().wrapping_add(c + 8 + AHEAD));
+        prefetch(sz.as_ptr().wrapping_add(c + AHEAD));
+        for (j, w) in word[c..c + 16].iter_mut().enumerate() {
+            row(c + j, w);
+        }
+    }
+    for (j, w) in word[whole..].iter_mut().enumerate() {
+        row(whole + j, w);
+    }
+}
+
+/// [`scan_level`] for side `s` and level `k`.
+#[inline(always)]
+fn scan_level_at(
+    s: usize,
+    k: usize,
+    word: &mut [u64],
+    cur: (&[f64], &[u32]),
+    nearer: &[f64],
+    prev: (&[f64], &[u32]),
+    size_bit: u64,
+) {
+    match (s == ASK, k) {
+        (false, 0) => scan_level::<false, TOUCH>(word, cur, nearer, prev, size_bit),
+        (true, 0) => scan_level::<true, TOUCH>(word, cur, nearer, prev, size_bit),
+        (false, k) if k == LEVELS - 1 => scan_level::<false, TENTH>(word, cur, nearer, prev, size_bit),
+        (true, k) if k == LEVELS - 1 => scan_level::<true, TENTH>(word, cur, nearer, prev, size_bit),
+        (false, _) => scan_level::<false, INNER>(word, cur, nearer, prev, size_bit),
+        (true, _) => scan_level::<true, INNER>(word, cur, nearer, prev, size_bit),
+    }
+}
+
 impl LadderScan {
     fn new() -> Box<Self> {
-        Box::new(Self {
-            full_valid: [0; BLOCK],
-            same_prices: [0; BLOCK],
-            changed: [0; BLOCK],
-        })
+        Box::new(Self { word: [0; BLOCK] })
     }
 
+    // Called once a block: kept out of line so that the row loop's registers stay its own.
+    #[inline(never)]
     fn scan(&mut self, e: &Events, lo: usize, hi: usize) {
-        let m = hi - lo;
-        let (ok, same, changed) = (
-            &mut self.full_valid[..m],
-            &mut self.same_prices[..m],
-            &mut self.changed[..m],
-        );
-        ok.fill(1);
-        same.fill(1);
-        changed.fill(0);
-        // Row lo is compared with row lo - 1; the very first row with nothing.
-        let (cmp_lo, first) = if lo == 0 { (1, 1) } else { (lo, 0) };
-        for k in 0..LEVELS {
-            for side in 0..2 {
-                let (px_col, sz_col, nearer_col) = if side == 0 {
-                    (e.bid_px[k], e.bid_sz[k], e.bid_px[k.saturating_sub(1)])
-                } else {
-                    (e.ask_px[k], e.ask_sz[k], e.ask_px[k.saturating_sub(1)])
+        let word = &mut self.word[..hi - lo];
+        word.fill(0);
+        // Row lo is compared with row lo - 1; the very first row with itself,
+        // and then marked moved (there is nothing before it).
+        let first = (lo == 0 && hi > 0) as usize;
+        for s in [BID, ASK] {
+            let sd = side(e, s);
+            for k in 0..LEVELS {
+                let (px, sz, nearer) = (sd.px[k], sd.sz[k], sd.px[k.saturating_sub(1)]);
+                let size_bit = 1u64 << (k + LEVELS * s);
+                let run = |w: &mut [u64], at: usize, prev_at: usize| {
+                    let cur = (&px[at..], &sz[at..]);
+                    let prev = (&px[prev_at..], &sz[prev_at..]);
+                    scan_level_at(s, k, w, cur, &nearer[at..], prev, size_bit);
                 };
-                let (px, sz, nearer) = (&px_col[lo..hi], &sz_col[lo..hi], &nearer_col[lo..hi]);
-                // bids fall and asks rise away from the touch (level 0 has nothing nearer)
-                let sign = if side == 0 { 1.0 } else { -1.0 };
-                if k == 0 {
-                    for i in 0..m {
-                        ok[i] &= (sz[i] > 0) as u64 & finite(px[i]);
-                    }
-                } else {
-                    for i in 0..m {
-                        ok[i] &= (sz[i] > 0) as u64
-                            & finite(px[i])
-                            & (sign * px[i] < sign * nearer[i]) as u64;
-                    }
+                let (head, rest) = word.split_at_mut(first);
+                if first == 1 {
+                    run(head, 0, 0);
                 }
-                if cmp_lo < hi {
-                    let bit = 1u64 << (k + LEVELS * side);
-                    let (px, prev_px) = (&px_col[cmp_lo..hi], &px_col[cmp_lo - 1..hi - 1]);
-                    let (sz, prev_sz) = (&sz_col[cmp_lo..hi], &sz_col[cmp_lo - 1..hi - 1]);
-                    let (same, changed) = (&mut same[first..], &mut changed[first..]);
-                    for i in 0..px.len() {
-                        same[i] &= (px[i] == prev_px[i]) as u64;
-                        changed[i] |= ((sz[i] != prev_sz[i]) as u64) * bit;
-                    }
-                }
+                run(rest, lo + first, lo + first - 1);
             }
         }
-        if lo == 0 && m > 0 {
-            same[0] = 0;
+        if first == 1 {
+            word[0] |= MOVED[BID] | MOVED[ASK];
         }
     }
 }
 
-/// Both gathered snapshots have all ten levels of both sides populated, at the same prices.
-#[inline]
-fn same_ladder(g0: &Gathered, g1: &Gathered) -> bool {
-    let mut same = true;
-    for k in 0..LEVELS {
-        same &= g0[BID_PX][k] == g1[BID_PX][k] && g0[ASK_PX][k] == g1[ASK_PX][k];
-        same &= g0[BID_SZ][k] > 0.0
-            && g1[BID_SZ][k] > 0.0
-            && g0[ASK_SZ][k] > 0.0
-            && g1[ASK_SZ][k] > 0.0;
+/// OFI and net flow of one side between snapshots `p` and `r` whose ladders
+/// may differ: the side's part of `ofi[level]`, and its `net[band]`.
+#[allow(clippy::too_many_arguments)]
+fn side_pair(
+    sd: &Side,
+    p: usize,
+    r: usize,
+    prev_mid: f64,
+    edges: &[f64],
+    ofi: &mut [f64],
+    net: &mut [f64],
+) {
+    // Cont-Kukanov-Stoikov, branch-free; the same value as adding each term
+    // under its condition (a skipped term adds +0.0, and the terms are integers).
+    let on = |c: bool| c as u8 as f64;
+    for (k, o) in ofi.iter_mut().enumerate().take(LEVELS) {
+        let (u0, q0) = sd.level(k, p);
+        let (u1, q1) = sd.level(k, r);
+        *o += sd.sign * (on(u1 >= u0) * q1 - on(u1 <= u0) * q0);
     }
-    same
+    if !prev_mid.is_nan() {
+        net_flow(sd, p, r, prev_mid, edges, net);
+    }
 }
 
-/// Adds to `net[band]` the size change at each price between two gathered
-/// snapshots on one side, attributed by |price - mid| (mid of the first).
-/// Only prices inside both snapshots' visible windows count, so a level that
-/// merely scrolls past the tenth is not a change. `sign` is +1 for bids
-/// (prices fall away from the touch), -1 for asks.
+/// Adds to `net[band]` the size change at each price of one side between
+/// snapshots `p` and `r`, attributed by |price - mid| (mid of `p`). Only
+/// prices inside both snapshots' visible windows count, so a level that
+/// merely scrolls past the tenth is not a change.
 ///
 /// Summed over a band, the per-price changes are the band's size after minus
 /// its size before (a price keeps its band), so no matching of prices is
 /// needed; the sums are of integers, exact in any order.
 #[inline]
-fn net_flow(
-    g0: &Gathered,
-    g1: &Gathered,
-    px_row: usize,
-    sign: f64,
-    mid: f64,
-    edges: &[f64],
-    net: &mut [f64],
-) {
-    let sz_row = px_row + 1;
-    // Window edge: the tenth level's price when it is populated, else unbounded.
-    let edge = |g: &Gathered| {
-        if g[sz_row][LEVELS - 1] > 0.0 {
-            sign * g[px_row][LEVELS - 1]
-        } else {
-            f64::NEG_INFINITY
-        }
-    };
-    let bound = edge(g0).max(edge(g1)); // in `sign * price` units
-    for (g, weight) in [(g1, 1.0), (g0, -1.0)] {
+fn net_flow(sd: &Side, p: usize, r: usize, mid: f64, edges: &[f64], net: &mut [f64]) {
+    // Window edge: the tenth level's signed price when it is populated, else unbounded.
+    let bound = sd.level(LEVELS - 1, p).0.max(sd.level(LEVELS - 1, r).0);
+    for (row, weight) in [(r, 1.0), (p, -1.0)] {
         for k in 0..LEVELS {
-            let (p, q) = (g[px_row][k], g[sz_row][k]);
-            if q > 0.0 && sign * p >= bound {
-                if let Some(b) = band_of((p - mid).abs(), edges) {
+            let (u, q) = sd.level(k, row);
+            if q > 0.0 && u >= bound {
+                if let Some(b) = band_of((sd.px[k][row] - mid).abs(), edges) {
                     net[b] += weight * q;
                 }
             }
@@ -430,46 +499,6 @@ fn write_eob(g: Option<&Gathered>, edges: &[f64], lay: &Layout, row: &mut [f64])
     row[w + 1] = if mid.is_nan() { f64::NAN } else { bd };
     row[w + 2] = az;
     row[w + 3] = if mid.is_nan() { f64::NAN } else { ad };
-}
-
-/// OFI and net flow between two gathered snapshots whose ladders may differ,
-/// into `row[ofi_at + level]` and `row[flow_at + band]` (bids, then asks).
-fn snapshot_pair(
-    g0: &Gathered,
-    g1: &Gathered,
-    prev_mid: f64,
-    edges: &[f64],
-    row: &mut [f64],
-    ofi_at: usize,
-    flow_at: usize,
-) {
-    let nb = edges.len() - 1;
-    if same_ladder(g0, g1) {
-        for k in 0..LEVELS {
-            let db = g1[BID_SZ][k] - g0[BID_SZ][k];
-            let da = g1[ASK_SZ][k] - g0[ASK_SZ][k];
-            row[ofi_at + k] += db - da;
-            if db != 0.0 {
-                if let Some(b) = band_of((g1[BID_PX][k] - prev_mid).abs(), edges) {
-                    row[flow_at + b] += db;
-                }
-            }
-            if da != 0.0 {
-                if let Some(b) = band_of((g1[ASK_PX][k] - prev_mid).abs(), edges) {
-                    row[flow_at + nb + b] += da;
-                }
-            }
-        }
-        return;
-    }
-    for k in 0..LEVELS {
-        row[ofi_at + k] += ofi(g0, g1, k);
-    }
-    if !prev_mid.is_nan() {
-        let (bids, asks) = row[flow_at..flow_at + 2 * nb].split_at_mut(nb);
-        net_flow(g0, g1, BID_PX, 1.0, prev_mid, edges, bids);
-        net_flow(g0, g1, ASK_PX, -1.0, prev_mid, edges, asks);
-    }
 }
 
 /// Time-weighted sums and extremes of one book quantity over a bar.
@@ -581,8 +610,8 @@ pub fn mbp10_bars(
     let mut notional = 0.0;
 
     let mut ladder = LadderScan::new();
-    // Since the last snapshot: every row full with the same prices, and which sizes changed.
-    let (mut snap_full, mut run_same, mut run_changed) = (false, false, 0u32); // full and valid, in fact
+    // The last snapshot's NOT_FULL bits, and the ladder words of the rows since, or-ed.
+    let (mut snap_not_full, mut run) = (NOT_FULL[BID] | NOT_FULL[ASK], 0u64);
     for r in 0..n {
         let t = e.ts[r];
         let a = e.action[r];
@@ -601,16 +630,16 @@ pub fn mbp10_bars(
             ladder.scan(e, r, (r + BLOCK).min(n));
         }
         let i = r % BLOCK;
-        run_same &= ladder.same_prices[i] & ladder.full_valid[i] != 0;
-        run_changed |= ladder.changed[i] as u32;
+        let word = ladder.word[i];
+        run |= word;
         let last = is_snapshot(e.flags[r]);
-        if last && ladder.full_valid[i] == 0 {
+        if last && word & (NOT_FULL[BID] | NOT_FULL[ASK]) != 0 {
             check_snapshot_levels(e, r, &mut out.bad_rows);
         }
         if r < warmup {
             if last {
                 snap = Some(r);
-                (snap_full, run_same, run_changed) = (ladder.full_valid[i] != 0, true, 0);
+                (snap_not_full, run) = (word & (NOT_FULL[BID] | NOT_FULL[ASK]), 0);
                 let (bid, ask) = touch(e, r);
                 cur_mid = mid_of(bid, ask);
                 cur_spread = ask - bid;
@@ -708,40 +737,31 @@ pub fn mbp10_bars(
         mid.see(cur_mid);
         if let Some(p) = snap {
             let (of, fo) = (lay.ofi(), lay.flow_net());
-            if snap_full && run_same {
-                // The usual event: sizes change at fixed prices, at one or two
-                // levels. Skipping the unchanged levels skips additions of +0.0
-                // (the sums are of integers: the same as the general path's).
-                let mut bits = run_changed;
-                while bits != 0 {
-                    let j = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let (k, ask) = (j % LEVELS, j >= LEVELS);
-                    let (px, sz) = if ask {
-                        (e.ask_px[k], e.ask_sz[k])
-                    } else {
-                        (e.bid_px[k], e.bid_sz[k])
-                    };
-                    let d = sz[r] as f64 - sz[p] as f64;
-                    row[of + k] += if ask { -d } else { d };
-                    if let Some(b) = band_of((px[r] - prev_mid).abs(), edges) {
-                        row[fo + if ask { nb } else { 0 } + b] += d;
+            for sd_at in [BID, ASK] {
+                let sd = side(e, sd_at);
+                let net = fo + sd_at * nb;
+                if (snap_not_full | run) & (NOT_FULL[sd_at] | MOVED[sd_at]) == 0 {
+                    // The usual event: sizes change at fixed prices, at one or
+                    // two levels. Skipping the unchanged levels skips additions
+                    // of +0.0 (the sums are of integers: the same as side_pair's).
+                    let mut bits = (run & SIZE_CHANGED) >> (LEVELS * sd_at) & ((1 << LEVELS) - 1);
+                    while bits != 0 {
+                        let k = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let d = sd.sz[k][r] as f64 - sd.sz[k][p] as f64;
+                        row[of + k] += sd.sign * d;
+                        if let Some(b) = band_of((sd.px[k][r] - prev_mid).abs(), edges) {
+                            row[net + b] += d;
+                        }
                     }
+                } else {
+                    let (flow, ofi) = row.split_at_mut(of); // flows come before the OFI columns
+                    side_pair(&sd, p, r, prev_mid, edges, &mut ofi[..LEVELS], &mut flow[net..net + nb]);
                 }
-            } else {
-                snapshot_pair(
-                    &gather(e, p),
-                    &gather(e, r),
-                    prev_mid,
-                    edges,
-                    &mut row,
-                    of,
-                    fo,
-                );
             }
         }
         snap = Some(r);
-        (snap_full, run_same, run_changed) = (ladder.full_valid[i] != 0, true, 0);
+        (snap_not_full, run) = (word & (NOT_FULL[BID] | NOT_FULL[ASK]), 0);
     }
     if open {
         spread.hold(cur_spread, bar_end - since);
