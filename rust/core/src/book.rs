@@ -95,20 +95,23 @@ pub fn n_features(n_bands: usize) -> usize {
     Layout { n_bands }.width()
 }
 
-#[inline]
-fn action_index(a: u8) -> Option<usize> {
-    // meta counters: add, cancel, modify, clear, trade, fill; 'N' counts only as a message
-    match a {
-        b'A' => Some(1),
-        b'C' => Some(2),
-        b'M' => Some(3),
-        b'R' => Some(4),
-        b'T' => Some(5),
-        b'F' => Some(6),
-        b'N' => Some(0),
-        _ => None,
-    }
-}
+/// The meta counter of each action code, looked up rather than matched (the
+/// mix of actions is unpredictable): add, cancel, modify, clear, trade and
+/// fill are counters 1-6 (0 is the message count); 'N' is only a message,
+/// and anything else is not an action.
+const ONLY_A_MESSAGE: usize = 0;
+const NOT_AN_ACTION: usize = 7;
+const ACTION_COUNTER: [u8; 256] = {
+    let mut t = [NOT_AN_ACTION as u8; 256];
+    t[b'A' as usize] = 1;
+    t[b'C' as usize] = 2;
+    t[b'M' as usize] = 3;
+    t[b'R' as usize] = 4;
+    t[b'T' as usize] = 5;
+    t[b'F' as usize] = 6;
+    t[b'N' as usize] = ONLY_A_MESSAGE as u8;
+    t
+};
 
 #[inline]
 fn is_snapshot(flags: u8) -> bool {
@@ -216,6 +219,7 @@ impl Side<'_> {
 /// not ten populated levels with finite prices sorted away from the touch,
 /// and which side has a price that differs from the previous row's.
 const SIZE_CHANGED: u64 = (1 << (2 * LEVELS)) - 1;
+const SIDE_LEVELS: u64 = (1 << LEVELS) - 1; // one side's size bits, shifted down
 const NOT_FULL: [u64; 2] = [1 << 20, 1 << 21];
 const MOVED: [u64; 2] = [1 << 22, 1 << 23];
 
@@ -608,7 +612,9 @@ pub fn mbp10_bars(
     let mut bar_end = i64::MIN;
     let mut open = false;
     let mut notional = 0.0;
+    let mut actions = [0u32; NOT_AN_ACTION + 1]; // events of the open bar by meta counter
 
+    let sides = [side(e, BID), side(e, ASK)];
     let mut ladder = LadderScan::new();
     // The last snapshot's NOT_FULL bits, and the ladder words of the rows since, or-ed.
     let (mut snap_not_full, mut run) = (NOT_FULL[BID] | NOT_FULL[ASK], 0u64);
@@ -618,8 +624,8 @@ pub fn mbp10_bars(
         if r > 0 && t < e.ts[r - 1] && out.bad_rows[BAD_TS] < 0 {
             out.bad_rows[BAD_TS] = r as i64;
         }
-        let counter = action_index(a);
-        if counter.is_none() && out.bad_rows[BAD_ACTION] < 0 {
+        let counter = ACTION_COUNTER[a as usize] as usize;
+        if counter == NOT_AN_ACTION && out.bad_rows[BAD_ACTION] < 0 {
             out.bad_rows[BAD_ACTION] = r as i64;
         }
         let s = e.side[r];
@@ -651,7 +657,7 @@ pub fn mbp10_bars(
                 spread.hold(cur_spread, bar_end - since);
                 mid.hold(cur_mid, bar_end - since);
                 emit(
-                    &mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional,
+                    &mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional, &actions,
                 );
             }
             let start = bin_start(t, interval_ns, origin_ns);
@@ -665,19 +671,14 @@ pub fn mbp10_bars(
             row[o + 6] = f64::INFINITY; // min
             row[o + 7] = f64::NAN; // last
             notional = 0.0;
+            actions = [0; NOT_AN_ACTION + 1];
             spread = TimeStat::EMPTY;
             mid = TimeStat::EMPTY;
             spread.see(cur_spread);
             mid.see(cur_mid);
             since = start;
         }
-        // meta
-        row[0] += 1.0;
-        if let Some(c) = counter {
-            if c > 0 {
-                row[c] += 1.0;
-            }
-        }
+        actions[counter] += 1;
         // trades
         if a == b'T' {
             let p = e.price[r];
@@ -737,26 +738,29 @@ pub fn mbp10_bars(
         mid.see(cur_mid);
         if let Some(p) = snap {
             let (of, fo) = (lay.ofi(), lay.flow_net());
-            for sd_at in [BID, ASK] {
-                let sd = side(e, sd_at);
-                let net = fo + sd_at * nb;
-                if (snap_not_full | run) & (NOT_FULL[sd_at] | MOVED[sd_at]) == 0 {
-                    // The usual event: sizes change at fixed prices, at one or
-                    // two levels. Skipping the unchanged levels skips additions
-                    // of +0.0 (the sums are of integers: the same as side_pair's).
-                    let mut bits = (run & SIZE_CHANGED) >> (LEVELS * sd_at) & ((1 << LEVELS) - 1);
-                    while bits != 0 {
-                        let k = bits.trailing_zeros() as usize;
-                        bits &= bits - 1;
-                        let d = sd.sz[k][r] as f64 - sd.sz[k][p] as f64;
-                        row[of + k] += sd.sign * d;
-                        if let Some(b) = band_of((sd.px[k][r] - prev_mid).abs(), edges) {
-                            row[net + b] += d;
-                        }
-                    }
-                } else {
+            // The usual event: sizes change at fixed prices, at one or two
+            // levels of either side, read off the changed-size bits in one
+            // loop (its trip count is mostly one, which predicts well).
+            // Skipping the unchanged levels skips additions of +0.0 (the sums
+            // are of integers: the same as side_pair's).
+            let mut changed = run & SIZE_CHANGED;
+            for (s, sd) in sides.iter().enumerate() {
+                if (snap_not_full | run) & (NOT_FULL[s] | MOVED[s]) != 0 {
+                    changed &= !(SIDE_LEVELS << (LEVELS * s));
                     let (flow, ofi) = row.split_at_mut(of); // flows come before the OFI columns
-                    side_pair(&sd, p, r, prev_mid, edges, &mut ofi[..LEVELS], &mut flow[net..net + nb]);
+                    let net = fo + s * nb;
+                    side_pair(sd, p, r, prev_mid, edges, &mut ofi[..LEVELS], &mut flow[net..net + nb]);
+                }
+            }
+            while changed != 0 {
+                let j = changed.trailing_zeros() as usize;
+                changed &= changed - 1;
+                let s = (j >= LEVELS) as usize;
+                let (sd, k) = (&sides[s], j - LEVELS * s);
+                let d = sd.sz[k][r] as f64 - sd.sz[k][p] as f64;
+                row[of + k] += sd.sign * d;
+                if let Some(b) = band_of((sd.px[k][r] - prev_mid).abs(), edges) {
+                    row[fo + s * nb + b] += d;
                 }
             }
         }
@@ -767,7 +771,7 @@ pub fn mbp10_bars(
         spread.hold(cur_spread, bar_end - since);
         mid.hold(cur_mid, bar_end - since);
         emit(
-            &mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional,
+            &mut out, &mut row, e, snap, edges, &lay, &spread, &mid, notional, &actions,
         );
     }
     out
@@ -784,7 +788,13 @@ fn emit(
     spread: &TimeStat,
     mid: &TimeStat,
     notional: f64,
+    actions: &[u32; NOT_AN_ACTION + 1],
 ) {
+    let m = lay.meta();
+    row[m] = actions.iter().sum::<u32>() as f64; // every message
+    for c in 1..N_META {
+        row[m + c] = actions[c] as f64;
+    }
     let o = lay.trade();
     if row[o + 4].is_nan() {
         row[o + 5] = f64::NAN; // no trade: no high or low
