@@ -230,10 +230,7 @@ const BLOCK: usize = 512;
 /// then arrives while the row loop runs (measured best, with BLOCK, at 512).
 const AHEAD: usize = BLOCK;
 
-/// The ladder word of each row of a block, computed a column at a time
-/// (sequential, vectorised reads of each of the 40 level columns, instead of
-/// 40 scattered reads per row). Words are u64 so that each
-/// compare-and-accumulate runs at the width of the f64 columns.
+/// The ladder word of each row of a block.
 struct LadderScan {
     word: [u64; BLOCK],
 }
@@ -253,79 +250,49 @@ fn prefetch<T>(at: *const T) {
     }
 }
 
-/// Which checks a level's column needs for "full": a strictly sorted chain
-/// with finite ends is finite throughout (a NaN breaks the chain).
-const TOUCH: u8 = 0;
-const INNER: u8 = 1;
-const TENTH: u8 = 2;
-
-/// Adds one level column's bits to the words of rows `cur` (compared with
-/// `prev`, the rows one earlier, and with `nearer`, the level nearer the
-/// touch). Monomorphised per side and rank so that each loop vectorises.
+/// Ors one side's bits into the words of the `N` rows from `at`, compared
+/// with the `N` rows from `prev_at` (one earlier; the same rows for the very
+/// first row, which has nothing before it). The level loop runs inside, with
+/// the words and the nearer level's prices in registers: each column is read
+/// once and each word written once. A strictly sorted chain with finite ends
+/// is finite throughout (a NaN breaks the chain), so only the touch and the
+/// tenth level are tested for finiteness.
 #[inline(always)]
-fn scan_level<const IS_ASK: bool, const RANK: u8>(
-    word: &mut [u64],
-    (px, sz): (&[f64], &[u32]),
-    nearer: &[f64],
-    (prev_px, prev_sz): (&[f64], &[u32]),
-    size_bit: u64,
-) {
+fn side_bits<const IS_ASK: bool, const N: usize>(sd: &Side, at: usize, prev_at: usize, w: &mut [u64; N]) {
     let s = IS_ASK as usize;
-    let (not_full, moved) = (NOT_FULL[s], MOVED[s]);
-    let m = word.len();
-    let (px, sz, nearer, prev_px, prev_sz) = (&px[..m], &sz[..m], &nearer[..m], &prev_px[..m], &prev_sz[..m]);
-    let row = |i: usize, w: &mut u64| {
-        let further = if IS_ASK {
-            px[i] > nearer[i]
-        } else {
-            px[i] < nearer[i]
-        };
-        let full = match RANK {
-            TOUCH => finite(px[i]),
-            INNER => further as u64,
-            _ => further as u64 & finite(px[i]),
-        } & (sz[i] > 0) as u64;
-        *w |= ((full ^ 1) * not_full)
-            | (((px[i] != prev_px[i]) as u64) * moved)
-            | (((sz[i] != prev_sz[i]) as u64) * size_bit);
-    };
-    // Chunks of 16 rows (two cache lines of each f64 column): each asks for
-    // the same lines of the next block, since forty short column streams
-    // are more than the hardware prefetcher follows.
-    let whole = m - m % 16;
-    for c in (0..whole).step_by(16) {
-        prefetch(px.as_ptr().wrapping_add(c + AHEAD));
-        prefetch(px.as_ptr().wrapping_add(c + 8 + AHEAD));
-        prefetch(sz.as_ptr().wrapping_add(c + AHEAD));
-        for (j, w) in word[c..c + 16].iter_mut().enumerate() {
-            row(c + j, w);
+    let mut nearer = [0.0f64; N];
+    for k in 0..LEVELS {
+        let px: &[f64; N] = sd.px[k][at..at + N].try_into().unwrap();
+        let sz: &[u32; N] = sd.sz[k][at..at + N].try_into().unwrap();
+        let prev_px: &[f64; N] = sd.px[k][prev_at..prev_at + N].try_into().unwrap();
+        let prev_sz: &[u32; N] = sd.sz[k][prev_at..prev_at + N].try_into().unwrap();
+        for l in 0..N {
+            let further = if IS_ASK { px[l] > nearer[l] } else { px[l] < nearer[l] };
+            let sorted_finite = match k {
+                0 => finite(px[l]),
+                k if k == LEVELS - 1 => further as u64 & finite(px[l]),
+                _ => further as u64,
+            };
+            let full = sorted_finite & (sz[l] > 0) as u64;
+            w[l] |= ((full ^ 1) * NOT_FULL[s])
+                | (((px[l] != prev_px[l]) as u64) * MOVED[s])
+                | (((sz[l] != prev_sz[l]) as u64) << (k + LEVELS * s));
         }
-    }
-    for (j, w) in word[whole..].iter_mut().enumerate() {
-        row(whole + j, w);
+        nearer = *px;
     }
 }
 
-/// [`scan_level`] for side `s` and level `k`.
+/// The words of the `N` rows from `at` (see [`side_bits`]).
 #[inline(always)]
-fn scan_level_at(
-    s: usize,
-    k: usize,
-    word: &mut [u64],
-    cur: (&[f64], &[u32]),
-    nearer: &[f64],
-    prev: (&[f64], &[u32]),
-    size_bit: u64,
-) {
-    match (s == ASK, k) {
-        (false, 0) => scan_level::<false, TOUCH>(word, cur, nearer, prev, size_bit),
-        (true, 0) => scan_level::<true, TOUCH>(word, cur, nearer, prev, size_bit),
-        (false, k) if k == LEVELS - 1 => scan_level::<false, TENTH>(word, cur, nearer, prev, size_bit),
-        (true, k) if k == LEVELS - 1 => scan_level::<true, TENTH>(word, cur, nearer, prev, size_bit),
-        (false, _) => scan_level::<false, INNER>(word, cur, nearer, prev, size_bit),
-        (true, _) => scan_level::<true, INNER>(word, cur, nearer, prev, size_bit),
-    }
+fn row_words<const N: usize>(sides: &[Side; 2], at: usize, prev_at: usize) -> [u64; N] {
+    let mut w = [0u64; N];
+    side_bits::<false, N>(&sides[BID], at, prev_at, &mut w);
+    side_bits::<true, N>(&sides[ASK], at, prev_at, &mut w);
+    w
 }
+
+/// Rows per chunk of the scan: one cache line of each f64 column.
+const CHUNK: usize = 8;
 
 impl LadderScan {
     fn new() -> Box<Self> {
@@ -334,31 +301,31 @@ impl LadderScan {
 
     // Called once a block: kept out of line so that the row loop's registers stay its own.
     #[inline(never)]
-    fn scan(&mut self, e: &Events, lo: usize, hi: usize) {
+    fn scan(&mut self, sides: &[Side; 2], lo: usize, hi: usize) {
         let word = &mut self.word[..hi - lo];
-        word.fill(0);
-        // Row lo is compared with row lo - 1; the very first row with itself,
-        // and then marked moved (there is nothing before it).
-        let first = (lo == 0 && hi > 0) as usize;
-        for s in [BID, ASK] {
-            let sd = side(e, s);
-            for k in 0..LEVELS {
-                let (px, sz, nearer) = (sd.px[k], sd.sz[k], sd.px[k.saturating_sub(1)]);
-                let size_bit = 1u64 << (k + LEVELS * s);
-                let run = |w: &mut [u64], at: usize, prev_at: usize| {
-                    let cur = (&px[at..], &sz[at..]);
-                    let prev = (&px[prev_at..], &sz[prev_at..]);
-                    scan_level_at(s, k, w, cur, &nearer[at..], prev, size_bit);
-                };
-                let (head, rest) = word.split_at_mut(first);
-                if first == 1 {
-                    run(head, 0, 0);
-                }
-                run(rest, lo + first, lo + first - 1);
-            }
+        let mut i = 0;
+        if lo == 0 && hi > 0 {
+            // nothing before the very first row: compared with itself, and marked moved
+            word[0] = row_words::<1>(sides, 0, 0)[0] | MOVED[BID] | MOVED[ASK];
+            i = 1;
         }
-        if first == 1 {
-            word[0] |= MOVED[BID] | MOVED[ASK];
+        while i + CHUNK <= word.len() {
+            let at = lo + i;
+            // The same lines of a block ahead: forty short column streams
+            // are more than the hardware prefetcher follows.
+            for sd in sides {
+                for k in 0..LEVELS {
+                    prefetch(sd.px[k].as_ptr().wrapping_add(at + AHEAD));
+                    if i % (2 * CHUNK) < CHUNK {
+                        prefetch(sd.sz[k].as_ptr().wrapping_add(at + AHEAD));
+                    }
+                }
+            }
+            word[i..i + CHUNK].copy_from_slice(&row_words::<CHUNK>(sides, at, at - 1));
+            i += CHUNK;
+        }
+        for (j, w) in word.iter_mut().enumerate().skip(i) {
+            *w = row_words::<1>(sides, lo + j, lo + j - 1)[0];
         }
     }
 }
@@ -633,7 +600,7 @@ pub fn mbp10_bars(
             out.bad_rows[BAD_SIDE] = r as i64;
         }
         if r % BLOCK == 0 {
-            ladder.scan(e, r, (r + BLOCK).min(n));
+            ladder.scan(&sides, r, (r + BLOCK).min(n));
         }
         let i = r % BLOCK;
         let word = ladder.word[i];
