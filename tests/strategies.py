@@ -55,7 +55,7 @@ LEVELS = 10
 
 @st.composite
 def book_events(draw, max_size=40, valid=True):
-    """MBP-10 kernel arguments: ladders that shift, empty levels, one-sided and
+    """MBP-10 kernel arguments: ladders that shift (also by exactly one level), empty levels, one-sided and
     crossed books, ties, gaps, sequence jumps, non-F_LAST records, warm-up rows."""
     n = draw(st.integers(0, max_size))
     tick = 0.25
@@ -73,6 +73,19 @@ def book_events(draw, max_size=40, valid=True):
             sizes = bid_sz if draw(st.booleans()) else ask_sz
             if sizes[r, k] > 0:
                 sizes[r, k] = draw(st.integers(1, 30))
+            continue
+        if r > 0 and draw(st.booleans()):  # one side's ladder moves by one level, the rest stays
+            bid_px[r], ask_px[r], bid_sz[r], ask_sz[r] = bid_px[r - 1], ask_px[r - 1], bid_sz[r - 1], ask_sz[r - 1]
+            px, sz, away = (bid_px, bid_sz, -tick) if draw(st.booleans()) else (ask_px, ask_sz, tick)
+            if draw(st.booleans()):  # a level empties: the ones behind it move toward the touch
+                k = draw(st.integers(0, LEVELS - 1))
+                px[r, k:-1], sz[r, k:-1] = px[r - 1, k + 1:], sz[r - 1, k + 1:]
+                full = sz[r - 1, -1] > 0
+                px[r, -1] = px[r - 1, -1] + away * draw(st.integers(1, 2)) if full else np.nan
+                sz[r, -1] = draw(st.integers(1, 30)) if full else 0
+            elif sz[r - 1, 0] > 0:  # a new best level: the others move away, the tenth scrolls out
+                px[r, 1:], sz[r, 1:] = px[r - 1, :-1], sz[r - 1, :-1]
+                px[r, 0], sz[r, 0] = px[r - 1, 0] - away, draw(st.integers(1, 30))
             continue
         base += draw(st.integers(-2, 2))
         spread = draw(st.sampled_from([-1, 0, 1, 1, 2]))  # crossed, locked, normal

@@ -342,34 +342,63 @@ fn side_pair(
     ofi: &mut [f64],
     net: &mut [f64],
 ) {
+    let before: [(f64, f64); LEVELS] = std::array::from_fn(|k| sd.level(k, p));
+    let after: [(f64, f64); LEVELS] = std::array::from_fn(|k| sd.level(k, r));
     // Cont-Kukanov-Stoikov, branch-free; the same value as adding each term
     // under its condition (a skipped term adds +0.0, and the terms are integers).
     let on = |c: bool| c as u8 as f64;
     for (k, o) in ofi.iter_mut().enumerate().take(LEVELS) {
-        let (u0, q0) = sd.level(k, p);
-        let (u1, q1) = sd.level(k, r);
+        let ((u0, q0), (u1, q1)) = (before[k], after[k]);
         *o += sd.sign * (on(u1 >= u0) * q1 - on(u1 <= u0) * q0);
     }
     if !prev_mid.is_nan() {
-        net_flow(sd, p, r, prev_mid, edges, net);
+        net_flow(sd, (p, &before), (r, &after), prev_mid, edges, net);
     }
 }
 
 /// Adds to `net[band]` the size change at each price of one side between
-/// snapshots `p` and `r`, attributed by |price - mid| (mid of `p`). Only
-/// prices inside both snapshots' visible windows count, so a level that
-/// merely scrolls past the tenth is not a change.
+/// snapshots `p` and `r` (their levels as (signed price, size)), attributed
+/// by |price - mid| (mid of `p`). Only prices inside both snapshots' visible
+/// windows count, so a level that merely scrolls past the tenth is not a
+/// change.
 ///
 /// Summed over a band, the per-price changes are the band's size after minus
 /// its size before (a price keeps its band), so no matching of prices is
-/// needed; the sums are of integers, exact in any order.
+/// needed; the sums are of integers, exact in any order. A level found with
+/// the same price and size in the other snapshot, at most one level away,
+/// adds +q and -q to the same band, so both are skipped: a ladder that moved
+/// by one level leaves one or two levels to place in a band, not twenty.
+/// (Prices are unique within a valid side, so no level is matched twice;
+/// empty levels may be, and add nothing.)
 #[inline]
-fn net_flow(sd: &Side, p: usize, r: usize, mid: f64, edges: &[f64], net: &mut [f64]) {
+fn net_flow(
+    sd: &Side,
+    (p, before): (usize, &[(f64, f64); LEVELS]),
+    (r, after): (usize, &[(f64, f64); LEVELS]),
+    mid: f64,
+    edges: &[f64],
+    net: &mut [f64],
+) {
     // Window edge: the tenth level's signed price when it is populated, else unbounded.
-    let bound = sd.level(LEVELS - 1, p).0.max(sd.level(LEVELS - 1, r).0);
-    for (row, weight) in [(r, 1.0), (p, -1.0)] {
-        for k in 0..LEVELS {
-            let (u, q) = sd.level(k, row);
+    let bound = before[LEVELS - 1].0.max(after[LEVELS - 1].0);
+    let same = |a: usize, b: usize| (after[a] == before[b]) as u32;
+    let (mut left_after, mut left_before) = ((1u32 << LEVELS) - 1, (1u32 << LEVELS) - 1);
+    for k in 0..LEVELS {
+        let level = same(k, k);
+        left_after &= !(level << k);
+        left_before &= !(level << k);
+        if k + 1 < LEVELS {
+            let away = same(k + 1, k); // after's level k + 1 is before's k
+            let toward = same(k, k + 1); // after's level k is before's k + 1
+            left_after &= !((away << (k + 1)) | (toward << k));
+            left_before &= !((away << k) | (toward << (k + 1)));
+        }
+    }
+    for (mut left, levels, row, weight) in [(left_after, after, r, 1.0), (left_before, before, p, -1.0)] {
+        while left != 0 {
+            let k = left.trailing_zeros() as usize;
+            left &= left - 1;
+            let (u, q) = levels[k];
             if q > 0.0 && u >= bound {
                 if let Some(b) = band_of((sd.px[k][row] - mid).abs(), edges) {
                     net[b] += weight * q;
