@@ -118,19 +118,47 @@ def _net_flow(g0, g1, px_row, sign, mid, edges, row, net_at):
     Only prices inside both snapshots' visible windows count; bands by
     |price - mid|. ``sign`` is +1 for bids, -1 for asks. Summed over a band,
     the per-price changes are the band's size after minus before (a price
-    keeps its band), so no matching of prices is needed.
+    keeps its band), so no matching of prices is needed. A level found with
+    the same price and size in the other snapshot, at most one level away,
+    adds +q and -q to the same band, so both are skipped (prices are unique
+    within a valid side; empty levels may match twice, and add nothing).
     """
     sz_row = px_row + 1
     edge0 = sign * g0[px_row, LEVELS - 1] if g0[sz_row, LEVELS - 1] > 0 else -np.inf
     edge1 = sign * g1[px_row, LEVELS - 1] if g1[sz_row, LEVELS - 1] > 0 else -np.inf
     bound = max(edge0, edge1)
-    _add_sizes_by_band(g1, px_row, 1.0, sign, bound, mid, edges, row, net_at)
-    _add_sizes_by_band(g0, px_row, -1.0, sign, bound, mid, edges, row, net_at)
+    left1 = (1 << LEVELS) - 1
+    left0 = (1 << LEVELS) - 1
+    for k in range(LEVELS):
+        if _same_level(g1, k, g0, k, px_row):
+            left1 &= ~(1 << k)
+            left0 &= ~(1 << k)
+        if k + 1 < LEVELS:
+            if _same_level(g1, k + 1, g0, k, px_row):  # after's level k + 1 is before's k
+                left1 &= ~(1 << (k + 1))
+                left0 &= ~(1 << k)
+            if _same_level(g1, k, g0, k + 1, px_row):  # after's level k is before's k + 1
+                left1 &= ~(1 << k)
+                left0 &= ~(1 << (k + 1))
+    _add_sizes_by_band(g1, left1, px_row, 1.0, sign, bound, mid, edges, row, net_at)
+    _add_sizes_by_band(g0, left0, px_row, -1.0, sign, bound, mid, edges, row, net_at)
 
 
 @inline
-def _add_sizes_by_band(g, px_row, weight, sign, bound, mid, edges, row, net_at):
+def _same_level(g1, k1, g0, k0, px_row):
+    """The same (price, size) at level k1 of one snapshot and k0 of the other; an empty level is (-inf, 0)."""
+    q1 = g1[px_row + 1, k1]
+    q0 = g0[px_row + 1, k0]
+    p1 = g1[px_row, k1] if q1 > 0 else -np.inf
+    p0 = g0[px_row, k0] if q0 > 0 else -np.inf
+    return (p1 == p0) & (q1 == q0)
+
+
+@inline
+def _add_sizes_by_band(g, left, px_row, weight, sign, bound, mid, edges, row, net_at):
     for k in range(LEVELS):
+        if (left >> k) & 1 == 0:
+            continue
         p = g[px_row, k]
         q = g[px_row + 1, k]
         if (q > 0) & (sign * p >= bound):
