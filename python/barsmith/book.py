@@ -497,10 +497,12 @@ def _run(e: Events, edges: np.ndarray, step: int, origin: int, warmup: int, back
 
 
 def _bars_frame(start: np.ndarray, features: np.ndarray, edges: np.ndarray) -> pd.DataFrame:
-    names = feature_names(edges)
-    frame = pd.DataFrame(features, columns=names, index=pd.DatetimeIndex(utc_times(start), name="ts"), copy=False)
-    counts = [n for n in names if _is_count(n)]
-    return frame.astype({n: np.int64 for n in counts})
+    # Transposed once, so every column is contiguous, and counts made int64 as
+    # they are placed: a float frame then ``astype`` took 4 ms of a day's ~110.
+    by_column = np.ascontiguousarray(features.T)
+    columns = {name: by_column[j].astype(np.int64) if _is_count(name) else by_column[j]
+               for j, name in enumerate(feature_names(edges))}  # fmt: skip
+    return pd.DataFrame(columns, index=pd.DatetimeIndex(utc_times(start), name="ts"), copy=False)
 
 
 TRADE_PX = ("trade_px_first", "trade_px_max", "trade_px_min", "trade_px_last", "trade_px_vwap")
