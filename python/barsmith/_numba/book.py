@@ -85,30 +85,19 @@ def _level(g, px_row, k, empty):
 
 
 @inline
-def _ofi(g0, g1, k):
-    """Cont-Kukanov-Stoikov order-flow imbalance at level ``k`` between gathered snapshots."""
-    bp0, bq0 = _level(g0, BID_PX, k, -np.inf)
-    bp1, bq1 = _level(g1, BID_PX, k, -np.inf)
-    ap0, aq0 = _level(g0, ASK_PX, k, np.inf)
-    ap1, aq1 = _level(g1, ASK_PX, k, np.inf)
-    # Branch-free; the same value as adding each term under its condition
-    # (a skipped term adds +0.0, and the terms are integers).
-    x = 0.0
-    x += np.float64(bp1 >= bp0) * bq1
-    x -= np.float64(bp1 <= bp0) * bq0
-    x -= np.float64(ap1 <= ap0) * aq1
-    x += np.float64(ap1 >= ap0) * aq0
-    return x
-
-
-@inline
-def _same_ladder(g0, g1):
-    """Both gathered snapshots have all ten levels of both sides populated, at the same prices."""
-    same = True
+def _side_pair(g0, g1, px_row, sign, prev_mid, edges, row, ofi_at, net_at):
+    """One side's part of the OFI per level and its net flow per band, between two
+    gathered snapshots whose ladders may differ. ``sign`` is +1 for bids, -1 for asks."""
+    empty = -sign * np.inf  # an empty level: bids at -inf, asks at +inf, size 0
     for k in range(LEVELS):
-        same &= (g0[BID_PX, k] == g1[BID_PX, k]) & (g0[ASK_PX, k] == g1[ASK_PX, k])
-        same &= (g0[BID_SZ, k] > 0) & (g1[BID_SZ, k] > 0) & (g0[ASK_SZ, k] > 0) & (g1[ASK_SZ, k] > 0)
-    return same
+        p0, q0 = _level(g0, px_row, k, empty)
+        p1, q1 = _level(g1, px_row, k, empty)
+        # Cont-Kukanov-Stoikov in signed prices, branch-free; the same value as adding
+        # each term under its condition (a skipped term adds +0.0, and the terms are integers).
+        u0, u1 = sign * p0, sign * p1
+        row[ofi_at + k] += sign * (np.float64(u1 >= u0) * q1 - np.float64(u1 <= u0) * q0)
+    if not np.isnan(prev_mid):
+        _net_flow(g0, g1, px_row, sign, prev_mid, edges, row, net_at)
 
 
 @inline
@@ -322,12 +311,13 @@ def _and_same_or_changed(same, changed, px, prev_px, sz, prev_sz, bit):
 
 @inline
 def _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, lo, hi, ok, same, changed):
-    """Per row of [lo, hi), a column at a time: the book full and valid (all levels
-    populated, finite prices sorted away from the touch), the same prices as the
-    previous row, and which sizes changed (bits 0-9 bid, 10-19 ask)."""
+    """Per row of [lo, hi), a column at a time and per side (``ok[side]``,
+    ``same[side]``): the side full and valid (all levels populated, finite prices
+    sorted away from the touch), the same prices as the previous row, and which
+    sizes changed (bits 0-9 bid, 10-19 ask)."""
     m = hi - lo
-    ok[:m] = True
-    same[:m] = True
+    ok[:, :m] = True
+    same[:, :m] = True
     changed[:m] = 0
     cmp_lo = 1 if lo == 0 else lo
     first = 1 if lo == 0 else 0
@@ -336,17 +326,17 @@ def _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, lo, hi, ok, same, changed):
             px_col = bid_px[k] if side == 0 else ask_px[k]
             sz_col = bid_sz[k] if side == 0 else ask_sz[k]
             if k == 0:
-                _and_populated_finite(ok[:m], px_col[lo:hi], sz_col[lo:hi])
+                _and_populated_finite(ok[side, :m], px_col[lo:hi], sz_col[lo:hi])
             else:
                 nearer = bid_px[k - 1] if side == 0 else ask_px[k - 1]
-                _and_populated_finite_sorted(ok[:m], px_col[lo:hi], sz_col[lo:hi], nearer[lo:hi],
+                _and_populated_finite_sorted(ok[side, :m], px_col[lo:hi], sz_col[lo:hi], nearer[lo:hi],
                                              1.0 if side == 0 else -1.0)  # fmt: skip
             if cmp_lo < hi:
                 bit = np.uint32(1) << np.uint32(k + LEVELS * side)
-                _and_same_or_changed(same[first:m], changed[first:m], px_col[cmp_lo:hi], px_col[cmp_lo - 1:hi - 1],
+                _and_same_or_changed(same[side, first:m], changed[first:m], px_col[cmp_lo:hi], px_col[cmp_lo - 1:hi - 1],
                                      sz_col[cmp_lo:hi], sz_col[cmp_lo - 1:hi - 1], bit)  # fmt: skip
     if lo == 0 and m > 0:
-        same[0] = False
+        same[:, 0] = False
 
 
 @jit
@@ -394,19 +384,21 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
     k = -1  # the open bar
     notional = 0.0
     row = features[0] if n_bars > 0 else np.empty(width)
-    ok = np.empty(BLOCK, dtype=np.bool_)  # full and valid
-    same = np.empty(BLOCK, dtype=np.bool_)
+    ok = np.empty((2, BLOCK), dtype=np.bool_)  # per side (bid, ask): full and valid
+    same = np.empty((2, BLOCK), dtype=np.bool_)
     changed = np.empty(BLOCK, dtype=np.uint32)
-    # Since the last snapshot: every row full with the same prices, and which sizes changed.
-    snap_full = False
-    run_same = False
+    # Per side, the last snapshot full; since it, every row full with the same
+    # prices; and which sizes changed.
+    snap_full_bid = snap_full_ask = False
+    run_same_bid = run_same_ask = False
     run_changed = np.uint32(0)
 
     for r in range(n):
         if r % BLOCK == 0:
             _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, r, min(r + BLOCK, n), ok, same, changed)
         i = r % BLOCK
-        run_same &= same[i] & ok[i]
+        run_same_bid &= same[0, i] & ok[0, i]
+        run_same_ask &= same[1, i] & ok[1, i]
         run_changed |= changed[i]
         t = ts[r]
         a = action[r]
@@ -419,13 +411,13 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
         if not (s == 66 or s == 65 or s == 78) and bad[BAD_SIDE] < 0:
             bad[BAD_SIDE] = r
         last = _is_snapshot(flags[r])
-        if last and not ok[i]:
+        if last and not (ok[0, i] and ok[1, i]):
             _check_snapshot_levels(bid_px, ask_px, bid_sz, ask_sz, r, bad)
         if r < warmup:
             if last:
                 snap = r
-                snap_full = ok[i]
-                run_same = True
+                snap_full_bid, snap_full_ask = ok[0, i], ok[1, i]
+                run_same_bid = run_same_ask = True
                 run_changed = np.uint32(0)
                 bid, ask = _touch(bid_px[0], ask_px[0], bid_sz[0], ask_sz[0], r)
                 cur_mid = (bid + ask) * 0.5
@@ -508,35 +500,41 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
         if snap >= 0:
             pb, pa = _touch(bid_px[0], ask_px[0], bid_sz[0], ask_sz[0], snap)
             prev_mid = (pb + pa) * 0.5
-            if snap_full and run_same:
-                # sizes changed at fixed prices: per-level changes (integers, the same sums)
-                bits = run_changed
-                while bits != 0:
-                    j = _lowest_bit(bits)
-                    bits &= bits - np.uint32(1)
-                    lvl = j % LEVELS
-                    if j < LEVELS:
-                        d = float(bid_sz[lvl][r]) - float(bid_sz[lvl][snap])
-                        row[ofi_at + lvl] += d
-                        b = _band_of(abs(bid_px[lvl][r] - prev_mid), band_edges)
-                        if b >= 0:
-                            row[flow_at + b] += d
-                    else:
-                        d = float(ask_sz[lvl][r]) - float(ask_sz[lvl][snap])
-                        row[ofi_at + lvl] += -d
-                        b = _band_of(abs(ask_px[lvl][r] - prev_mid), band_edges)
-                        if b >= 0:
-                            row[flow_at + nb + b] += d
-            else:
+            # Per side: a side whose ladder moved (or is not full) goes the general
+            # way; the others' changed sizes are read off the bits, at fixed prices
+            # (per-level changes: integers, the same sums).
+            bits = run_changed
+            if not (snap_full_bid and run_same_bid):
+                bits &= ~np.uint32((1 << LEVELS) - 1)
                 for lvl in range(LEVELS):
                     g0[BID_PX, lvl], g0[BID_SZ, lvl] = bid_px[lvl][snap], bid_sz[lvl][snap]
-                    g0[ASK_PX, lvl], g0[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
                     g1[BID_PX, lvl], g1[BID_SZ, lvl] = bid_px[lvl][r], bid_sz[lvl][r]
+                _side_pair(g0, g1, BID_PX, 1.0, prev_mid, band_edges, row, ofi_at, flow_at)
+            if not (snap_full_ask and run_same_ask):
+                bits &= np.uint32((1 << LEVELS) - 1)
+                for lvl in range(LEVELS):
+                    g0[ASK_PX, lvl], g0[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
                     g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][r], ask_sz[lvl][r]
-                _snapshot_pair(g0, g1, prev_mid, band_edges, row, ofi_at, flow_at)
+                _side_pair(g0, g1, ASK_PX, -1.0, prev_mid, band_edges, row, ofi_at, flow_at + nb)
+            while bits != 0:
+                j = _lowest_bit(bits)
+                bits &= bits - np.uint32(1)
+                lvl = j % LEVELS
+                if j < LEVELS:
+                    d = float(bid_sz[lvl][r]) - float(bid_sz[lvl][snap])
+                    row[ofi_at + lvl] += d
+                    b = _band_of(abs(bid_px[lvl][r] - prev_mid), band_edges)
+                    if b >= 0:
+                        row[flow_at + b] += d
+                else:
+                    d = float(ask_sz[lvl][r]) - float(ask_sz[lvl][snap])
+                    row[ofi_at + lvl] += -d
+                    b = _band_of(abs(ask_px[lvl][r] - prev_mid), band_edges)
+                    if b >= 0:
+                        row[flow_at + nb + b] += d
         snap = r
-        snap_full = ok[i]
-        run_same = True
+        snap_full_bid, snap_full_ask = ok[0, i], ok[1, i]
+        run_same_bid = run_same_ask = True
         run_changed = np.uint32(0)
     if 0 <= k < n_bars:
         _hold(spread, cur_spread, bar_end - since)
@@ -546,31 +544,6 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
             g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
         _emit(row, g1, snap >= 0, band_edges, spread, mid, notional, trade_at, eob_at, depth_at, wall_at, time_at)
     return bad, starts, features
-
-
-@inline
-def _snapshot_pair(g0, g1, prev_mid, edges, row, ofi_at, flow_at):
-    """OFI and net flow between two gathered snapshots whose ladders may differ."""
-    nb = len(edges) - 1
-    if _same_ladder(g0, g1):
-        for lvl in range(LEVELS):
-            db = g1[BID_SZ, lvl] - g0[BID_SZ, lvl]
-            da = g1[ASK_SZ, lvl] - g0[ASK_SZ, lvl]
-            row[ofi_at + lvl] += db - da
-            if db != 0.0:
-                b = _band_of(abs(g1[BID_PX, lvl] - prev_mid), edges)
-                if b >= 0:
-                    row[flow_at + b] += db
-            if da != 0.0:
-                b = _band_of(abs(g1[ASK_PX, lvl] - prev_mid), edges)
-                if b >= 0:
-                    row[flow_at + nb + b] += da
-        return
-    for lvl in range(LEVELS):
-        row[ofi_at + lvl] += _ofi(g0, g1, lvl)
-    if not np.isnan(prev_mid):
-        _net_flow(g0, g1, BID_PX, 1.0, prev_mid, edges, row, flow_at)
-        _net_flow(g0, g1, ASK_PX, -1.0, prev_mid, edges, row, flow_at + nb)
 
 
 @jit
