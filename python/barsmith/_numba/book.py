@@ -135,11 +135,9 @@ def _net_flow(g0, g1, px_row, sign, mid, edges, row, net_at):
 
 @inline
 def _same_level(g1, k1, g0, k0, px_row):
-    """The same (price, size) at level k1 of one snapshot and k0 of the other; an empty level is (-inf, 0)."""
-    q1 = g1[px_row + 1, k1]
-    q0 = g0[px_row + 1, k0]
-    p1 = g1[px_row, k1] if q1 > 0 else -np.inf
-    p0 = g0[px_row, k0] if q0 > 0 else -np.inf
+    """The same (price, size) at level k1 of one snapshot and k0 of the other (empty levels alike)."""
+    p1, q1 = _level(g1, px_row, k1, -np.inf)
+    p0, q0 = _level(g0, px_row, k0, -np.inf)
     return (p1 == p0) & (q1 == q0)
 
 
@@ -276,7 +274,7 @@ def _reset(stat):
     stat[3] = np.nan
 
 
-BLOCK = 1024  # rows per column-wise ladder scan, as rust/core/src/book.rs
+BLOCK = 1024  # rows per column-wise ladder scan (rust's row-chunked scan takes 64)
 
 
 @inline

@@ -219,7 +219,7 @@ impl Side<'_> {
 /// not ten populated levels with finite prices sorted away from the touch,
 /// and which side has a price that differs from the previous row's.
 const SIZE_CHANGED: u64 = (1 << (2 * LEVELS)) - 1;
-const SIDE_LEVELS: u64 = (1 << LEVELS) - 1; // one side's size bits, shifted down
+const SIDE_LEVELS: u64 = (1 << LEVELS) - 1; // one bit per level of one side
 const NOT_FULL: [u64; 2] = [1 << 20, 1 << 21];
 const MOVED: [u64; 2] = [1 << 22, 1 << 23];
 
@@ -383,7 +383,7 @@ fn net_flow(
     // Window edge: the tenth level's signed price when it is populated, else unbounded.
     let bound = before[LEVELS - 1].0.max(after[LEVELS - 1].0);
     let same = |a: usize, b: usize| (after[a] == before[b]) as u32;
-    let (mut left_after, mut left_before) = ((1u32 << LEVELS) - 1, (1u32 << LEVELS) - 1);
+    let (mut left_after, mut left_before) = (SIDE_LEVELS as u32, SIDE_LEVELS as u32);
     for k in 0..LEVELS {
         let level = same(k, k);
         left_after &= !(level << k);
