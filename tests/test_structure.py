@@ -83,7 +83,8 @@ def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
 
 @st.composite
 def ohlc_frames(draw):
-    """Small OHLC frames on a coarse grid: equal highs and lows, flat bars, gaps, NaN."""
+    """Small OHLC frames on a coarse grid: equal highs and lows, flat bars, gaps, NaN and +-inf
+    (which pandas' ``rolling`` sees as NaN, and numpy's compares do not)."""
     n = draw(st.integers(0, 60))
     step = st.sampled_from([0.0, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0])
     close = 100 + np.cumsum(np.array(draw(st.lists(step, min_size=n, max_size=n)), dtype=float))
@@ -93,7 +94,8 @@ def ohlc_frames(draw):
     frame = pd.DataFrame({"open": open_, "high": high, "low": low, "close": close})
     for _ in range(draw(st.integers(0, 2))):
         if n:
-            frame.iloc[draw(st.integers(0, n - 1)), draw(st.integers(0, 3))] = np.nan
+            frame.iloc[draw(st.integers(0, n - 1)), draw(st.integers(0, 3))] = draw(
+                st.sampled_from([np.nan, np.nan, np.inf, -np.inf]))
     return frame
 
 

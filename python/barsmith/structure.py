@@ -52,7 +52,9 @@ def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode =
     bars from ``swing_length - 1`` before it to ``swing_length`` after it
     (smartmoneyconcepts' window: one bar shorter behind, and, as it rolls over the
     shifted series, none of the first ``2 * swing_length - 1`` bars), else a swing
-    low when its low is the lowest. Of consecutive swings of one kind only the earliest highest
+    low when its low is the lowest. A window holding a NaN or +-inf has no extreme (pandas'
+    ``rolling``, which smartmoneyconcepts uses, sees +-inf as NaN). Of consecutive swings of
+    one kind only the earliest highest
     high (lowest low) stays; bar 0 and the last bar get the kinds opposite to the
     first and last swings. ``Level`` is the swing's high or low.
 
@@ -433,8 +435,8 @@ def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 
         strength = touches * (mean volume of the level's pivot bars) / (mean volume of all counted pivot bars)
 
     (NaN volume counts as 0; with no volume at all, strength is the touch count).
-    ``tolerance`` is in price units; by default 0.1% of the first close. O(n log n) per
-    lookback: the occupied bins sit in segment trees.
+    ``tolerance`` is in price units; by default 0.1% of the first finite, non-zero close
+    (1.0 without one). O(n log n) per lookback: the occupied bins sit in segment trees.
 
     Examples
     --------
@@ -451,8 +453,8 @@ def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 
         raise InputError(f"need lookbacks longer than pivot_length={pivot_length}, got {list(lookbacks)}",
                          column="lookbacks")  # fmt: skip
     if tolerance is None:
-        valid = close[~np.isnan(close)]
-        tolerance = 0.001 * abs(valid[0]) if len(valid) else 1.0
+        usable = close[np.isfinite(close) & (close != 0)]
+        tolerance = 0.001 * abs(usable[0]) if len(usable) else 1.0
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, np.integer, np.floating)) \
             or not np.isfinite(tolerance) or tolerance <= 0:  # fmt: skip
         raise InputError(f"expected a positive price distance, got {tolerance!r}", column="tolerance")

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 from numba import njit, prange
 
-from .indicators import window_high_low
+from .indicators import _pandas_window_value, window_high_low
 
 jit = njit(cache=True, nogil=True, error_model="numpy")
 
@@ -14,7 +16,7 @@ jit = njit(cache=True, nogil=True, error_model="numpy")
 @jit
 def _window_extreme(x, length, sign):
     """Whether ``x[i]`` is the largest (``sign`` 1) or smallest (-1) of the 2L values
-    ``x[i - L + 1 : i + L + 1]``, none NaN, for ``2L - 1 <= i < len - L``. Branch-free
+    ``x[i - L + 1 : i + L + 1]``, none NaN or infinite, for ``2L - 1 <= i < len - L``. Branch-free
     (van Herk / Gil-Werman): running maxima from each 2L block's start and end; a window
     spans at most two blocks, so its maximum is ``max(from_end[a], from_start[b])``."""
     n = len(x)
@@ -22,7 +24,11 @@ def _window_extreme(x, length, sign):
     out = np.zeros(n, dtype=np.bool_)
     if n < w + length:
         return out
-    y = np.where(np.isnan(x), -np.inf, sign * x)  # the smallest becomes the largest, NaN lowest
+    # the smallest becomes the largest, missing lowest (``rolling`` sees +-inf as NaN too)
+    missing = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        missing[i] = np.isnan(_pandas_window_value(x[i]))
+    y = np.where(missing, -np.inf, sign * x)
     from_start = np.empty(n)
     from_end = np.empty(n)
     for start in range(0, n, w):
@@ -37,7 +43,7 @@ def _window_extreme(x, length, sign):
             from_end[i] = m
     nans = np.zeros(n + 1, dtype=np.int64)
     for i in range(n):
-        nans[i + 1] = nans[i] + np.isnan(x[i])
+        nans[i + 1] = nans[i] + missing[i]
     for i in range(w - 1, n - length):
         a = i + 1 - length
         b = i + length
@@ -191,46 +197,45 @@ def fvg_causal(open_, high, low, close, join_consecutive):
 def _first_reaching(upper, lower, starts, levels, up, strict):
     """For queries sorted by start, the first bar from ``start`` whose ``upper`` value passes the
     level upward (or reaches it unless ``strict``) where ``up``, else whose ``lower`` value passes
-    it downward; -1 if none. The chains of strict new highs / lows from each start, in stacks
-    (nearest bar on top), and a binary search: O(n log n) (see the Rust kernel)."""
+    it downward; -1 if none. One pass forward, the queries begun and unanswered in two heaps,
+    the easiest on top: O(n + q log q) (see the Rust kernel)."""
     n = len(upper)
     found = np.full(len(starts), -1, dtype=np.int64)
-    highs = np.empty(n, dtype=np.int64)
-    lows = np.empty(n, dtype=np.int64)
-    n_highs = 0
-    n_lows = 0
-    q = len(starts)
-    for s in range(n - 1, -1, -1):
-        if not np.isnan(upper[s]):
-            while n_highs > 0 and upper[highs[n_highs - 1]] <= upper[s]:
-                n_highs -= 1
-            highs[n_highs] = s
-            n_highs += 1
-        if not np.isnan(lower[s]):
-            while n_lows > 0 and lower[lows[n_lows - 1]] >= lower[s]:
-                n_lows -= 1
-            lows[n_lows] = s
-            n_lows += 1
-        while q > 0 and starts[q - 1] >= s:
-            q -= 1
-            if starts[q] != s:
-                continue  # starts past the last bar
-            a = 0  # how many chain bars, from its far end, reach the level
-            b = n_highs if up[q] else n_lows
-            while a < b:
-                m = (a + b) // 2
-                if up[q]:
-                    v = upper[highs[m]]
-                    reaches = v > levels[q] if strict else v >= levels[q]
-                else:
-                    v = lower[lows[m]]
-                    reaches = v < levels[q] if strict else v <= levels[q]
-                if reaches:
-                    a = m + 1
-                else:
-                    b = m
-            if a > 0:
-                found[q] = highs[a - 1] if up[q] else lows[a - 1]
+    # inclusive bounds (a strict ``v > level`` is ``v >= nextafter(level, inf)``), the down
+    # ones negated so both heaps are min-heaps; seeded for numba's typing, then emptied
+    ups = [(0.0, 0)]
+    downs = [(0.0, 0)]
+    ups.pop()
+    downs.pop()
+    nxt = 0
+    s = 0
+    while s < n:
+        while nxt < len(starts) and starts[nxt] <= s:
+            level = levels[nxt]
+            if up[nxt]:
+                bound = np.nextafter(level, np.inf) if strict else level
+                if not np.isnan(level) and not (strict and level == np.inf):
+                    heapq.heappush(ups, (bound, nxt))
+            else:
+                bound = np.nextafter(level, -np.inf) if strict else level
+                if not np.isnan(level) and not (strict and level == -np.inf):
+                    heapq.heappush(downs, (-bound, nxt))
+            nxt += 1
+        stop = min(starts[nxt], n) if nxt < len(starts) else n
+        if len(ups) == 0 and len(downs) == 0:
+            s = stop
+            continue
+        up_top = ups[0][0] if len(ups) else np.nan  # no bar reaches NaN
+        down_top = -downs[0][0] if len(downs) else np.nan
+        while s < stop and not (upper[s] >= up_top or lower[s] <= down_top):
+            s += 1
+        if s == stop:
+            continue  # more queries begin here
+        while len(ups) and upper[s] >= ups[0][0]:
+            found[heapq.heappop(ups)[1]] = s
+        while len(downs) and lower[s] <= -downs[0][0]:
+            found[heapq.heappop(downs)[1]] = s
+        s += 1
     return found
 
 
@@ -825,6 +830,8 @@ def liquidity(high, low, swing_kind, swing_level, range_percent):
             if rank[i] >= 0:
                 _tree_remove(untaken, rank[i])  # every swing left now lies after i
             level = swing_level[i]
+            if np.isnan(level - swing_range) or np.isnan(level + swing_range):
+                continue  # an infinite level and range: no level lies between NaN ends
             first = np.searchsorted(sorted_levels, level - swing_range, side="left")
             end = np.searchsorted(sorted_levels, level + swing_range, side="right")
             before = np.float64(swept[q]) if swept[q] >= 0 else np.inf

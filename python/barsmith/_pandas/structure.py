@@ -276,7 +276,8 @@ def retracements(high, low, swing_kind, swing_level):
     direction = np.zeros(n, dtype=np.int32)
     current, deepest = np.zeros(n), np.zeros(n)
     top = bottom = 0.0
-    with np.errstate(over="ignore"):  # a huge move over a tiny range is inf, as in the loops
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge move over a tiny range is inf,
+        # an infinite price NaN, as in smartmoneyconcepts' loops
         for i in range(n):
             if swing_kind[i] == 1:
                 direction[i], top = 1, swing_level[i]
@@ -587,6 +588,7 @@ def order_blocks_causal(open_, high, low, close, volume, swing_kind, swing_level
     return out
 
 
+@np.errstate(invalid="ignore")  # +-inf prices: inf - inf is a NaN end, tested
 def liquidity(high, low, swing_kind, swing_level, range_percent):
     """(4, len): liquidity, level, end, swept (float32 values), as smartmoneyconcepts'
     ``liquidity``. With ``range = (high.max() - low.min()) * range_percent``, each swing high
@@ -615,8 +617,11 @@ def liquidity(high, low, swing_kind, swing_level, range_percent):
             if i in rank:
                 untaken.remove(rank[i])  # every swing left now lies after i
             level = swing_level[i]
-            first = np.searchsorted(sorted_levels, level - swing_range, side="left")
-            end = np.searchsorted(sorted_levels, level + swing_range, side="right")
+            low_end, high_end = level - swing_range, level + swing_range
+            if np.isnan(low_end) or np.isnan(high_end):
+                continue  # an infinite level and range: no level lies between NaN ends
+            first = np.searchsorted(sorted_levels, low_end, side="left")
+            end = np.searchsorted(sorted_levels, high_end, side="right")
             before = sweep if sweep >= 0 else np.inf
             group = []
             r = untaken.first_below(first, before)

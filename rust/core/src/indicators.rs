@@ -311,7 +311,7 @@ impl Ewm {
 /// What pandas' `rolling` and `ewm` see of a value: +-inf as missing (NaN), as its
 /// `_prep_values` converts them before its window loops run.
 #[inline(always)]
-fn pandas_window_value(v: f64) -> f64 {
+pub(crate) fn pandas_window_value(v: f64) -> f64 {
     if v.is_finite() {
         v
     } else {

@@ -8,11 +8,13 @@
 
 use rayon::prelude::*;
 
+use crate::indicators::pandas_window_value;
+
 /// Swing highs and lows, as smartmoneyconcepts' `swing_highs_lows(ohlc, swing_length)`:
 /// `(high_low, level)`, each `len` values.
 ///
 /// 1. With `L = swing_length`, bar `i` (from `2L - 1` to `len - L - 1`) is a swing high
-///    (1) when `high[i]` equals the largest high of the 2L bars `i - L + 1 ..= i + L` (none NaN),
+///    (1) when `high[i]` equals the largest high of the 2L bars `i - L + 1 ..= i + L` (none NaN or infinite),
 ///    else a swing low (-1) when `low[i]` equals their smallest low.
 /// 2. Of each run of consecutive swings of one kind, only the earliest highest
 ///    high (lowest low) stays: what smartmoneyconcepts' repeated pairwise passes
@@ -212,10 +214,11 @@ pub fn ranges(
     }
 }
 
-/// Whether `high[i]` is the largest of the 2L highs `high[i - L + 1 ..= i + L]`, none NaN,
+/// Whether `high[i]` is the largest of the 2L highs `high[i - L + 1 ..= i + L]`, none NaN or infinite,
 /// and whether `low[i]` is the smallest of the lows there, for `2L - 1 <= i < len - L`, as
 /// `x == x.shift(-L).rolling(2L).max()` (or `.min()`): `rolling(2L)` runs over the
-/// shifted series, which starts at bar 0, so the window exists from bar 2L - 1 on.
+/// shifted series, which starts at bar 0, so the window exists from bar 2L - 1 on, and
+/// it sees +-inf as NaN.
 /// Branch-free (van Herk / Gil-Werman): in blocks of 2L, running maxima from each
 /// block's start and from its end; a window of 2L spans at most two blocks, so its
 /// maximum is `max(from_end[a], from_start[b])`. A window holds a NaN when the last NaN
@@ -226,11 +229,12 @@ fn window_extremes(high: &[f64], low: &[f64], l: usize) -> (Vec<bool>, Vec<bool>
     if len < w + l {
         return (is_high, is_low);
     }
-    // the signed values (a low's negation, so the smallest becomes the largest), NaN lowest;
-    // a plain select is one `maxsd` on the running maximum's chain, where f64::max adds a
-    // NaN fix-up to every step
+    // the signed values (a low's negation, so the smallest becomes the largest), missing
+    // lowest; a plain select is one `maxsd` on the running maximum's chain, where f64::max
+    // adds a NaN fix-up to every step. Missing is what `rolling` sees as NaN: +-inf too.
+    let missing = |v: f64| pandas_window_value(v).is_nan();
     let value = |x: &[f64], sign: f64, i: usize| {
-        if x[i].is_nan() {
+        if missing(x[i]) {
             f64::NEG_INFINITY
         } else {
             sign * x[i]
@@ -271,10 +275,10 @@ fn window_extremes(high: &[f64], low: &[f64], l: usize) -> (Vec<bool>, Vec<bool>
             }
             while scanned <= b {
                 scanned += 1;
-                if high[scanned - 1].is_nan() {
+                if missing(high[scanned - 1]) {
                     nan_high_end = scanned;
                 }
-                if low[scanned - 1].is_nan() {
+                if missing(low[scanned - 1]) {
                     nan_low_end = scanned;
                 }
             }
@@ -421,52 +425,64 @@ struct Query {
 }
 
 /// For queries sorted by `start`, the first bar answering each, upward in `upper` and
-/// downward in `lower`; NaN never answers. That bar sets a new high (low) since `start`,
-/// so it lies on the chain of strict new highs (lows) from `start`: walking the bars
-/// right to left, a stack holds that chain and a binary search finds the bar. O(n log n)
-/// for all, where smartmoneyconcepts scans forward from each.
+/// downward in `lower`; NaN never answers. One pass forward: the queries begun and not yet
+/// answered wait in two heaps, the easiest to answer on top, so a bar that does not reach
+/// either top (most bars) costs two compares. O(n + q log q), where smartmoneyconcepts
+/// scans forward from each.
 fn first_reaching(upper: &[f64], lower: &[f64], queries: &[Query]) -> Vec<Option<usize>> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let len = upper.len();
     let mut found = vec![None; queries.len()];
-    // the chains as (value, bar), nearest bar on top; a chain no query reads is not kept
-    let mut highs: Vec<(f64, usize)> = Vec::new();
-    let mut lows: Vec<(f64, usize)> = Vec::new();
-    let (need_highs, need_lows) = (queries.iter().any(|q| q.up), queries.iter().any(|q| !q.up));
-    let mut q = queries.len();
-    for s in (0..upper.len()).rev() {
-        if need_highs && !upper[s].is_nan() {
-            while highs.last().is_some_and(|&(v, _)| v <= upper[s]) {
-                highs.pop();
+    // a strict query as an inclusive bound: `v > level` is `v >= level.next_up()` (and
+    // `v < level` is `v <= level.next_down()`), except past the infinities, never reached
+    let bound = |q: &Query| match (q.up, q.strict) {
+        (_, false) => Some(q.level),
+        (true, true) => Some(q.level.next_up()).filter(|_| q.level != f64::INFINITY),
+        (false, true) => Some(q.level.next_down()).filter(|_| q.level != f64::NEG_INFINITY),
+    };
+    // the bounds as integers in f64's order (as `total_cmp`), so they can wait in a heap:
+    // (bound, query); the tops as values, NaN for an empty heap (no bar reaches NaN)
+    let ordered = |v: f64| {
+        let bits = v.to_bits() as i64;
+        bits ^ (((bits >> 63) as u64) >> 1) as i64
+    };
+    let value = |key: i64| f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64);
+    let mut ups: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
+    let mut downs: BinaryHeap<(i64, usize)> = BinaryHeap::new();
+    let up_top = |ups: &BinaryHeap<Reverse<(i64, usize)>>| ups.peek().map_or(f64::NAN, |r| value(r.0 .0));
+    let down_top = |downs: &BinaryHeap<(i64, usize)>| downs.peek().map_or(f64::NAN, |r| value(r.0));
+    let (mut next, mut s) = (0, 0);
+    while s < len {
+        while let Some(q) = queries.get(next).filter(|q| q.start <= s) {
+            match bound(q).filter(|b| !b.is_nan()) {
+                Some(b) if q.up => ups.push(Reverse((ordered(b), next))),
+                Some(b) => downs.push((ordered(b), next)),
+                None => {}
             }
-            highs.push((upper[s], s));
+            next += 1;
         }
-        if need_lows && !lower[s].is_nan() {
-            while lows.last().is_some_and(|&(v, _)| v >= lower[s]) {
-                lows.pop();
-            }
-            lows.push((lower[s], s));
+        let stop = queries.get(next).map_or(len, |q| q.start.min(len));
+        if ups.is_empty() && downs.is_empty() {
+            s = stop;
+            continue;
         }
-        while q > 0 && queries[q - 1].start >= s {
-            q -= 1;
-            let Query {
-                start,
-                level,
-                up,
-                strict,
-            } = queries[q];
-            if start != s {
-                continue; // starts past the last bar
-            }
-            // the chain's values rise (fall) toward its far end: the reaching ones are a
-            // prefix from there, and the last of it is the nearest bar
-            let chain = if up { &highs } else { &lows };
-            let k = chain.partition_point(|&(v, _)| match (up, strict) {
-                (true, true) => v > level,
-                (true, false) => v >= level,
-                (false, true) => v < level,
-                (false, false) => v <= level,
-            });
-            found[q] = k.checked_sub(1).map(|k| chain[k].1);
+        let (mut up, mut down) = (up_top(&ups), down_top(&downs));
+        while s < stop && !(upper[s] >= up || lower[s] <= down) {
+            s += 1;
         }
+        if s == stop {
+            continue; // more queries begin here
+        }
+        while upper[s] >= up {
+            found[ups.pop().expect("a top").0 .1] = Some(s);
+            up = up_top(&ups);
+        }
+        while lower[s] <= down {
+            found[downs.pop().expect("a top").1] = Some(s);
+            down = down_top(&downs);
+        }
+        s += 1;
     }
     found
 }
@@ -1518,6 +1534,9 @@ pub fn liquidity(
             }
             let level = swing_level[i];
             let (lo, hi) = (level - range, level + range);
+            if lo.is_nan() || hi.is_nan() {
+                continue; // an infinite level and range: no level lies between NaN ends
+            }
             let from = by_level.partition_point(|&(v, _)| v < lo);
             let to = by_level.partition_point(|&(v, _)| v <= hi);
             // the swings before the sweep: those numbered below the first one at or after it
