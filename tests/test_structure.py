@@ -12,7 +12,7 @@ from conftest import ALL_BACKENDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from barsmith import InputError
+from barsmith import InputError, synth
 from barsmith.structure import (
     bos_choch,
     fvg,
@@ -560,3 +560,22 @@ def test_ranges_equal_their_pandas_expression_and_never_look_ahead(backend):
     with pytest.raises(InputError) as err:
         ranges(bars, 0)
     assert err.value.column == "length"
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("mode", ["smc", "causal"])
+def test_outputs_are_the_users_to_write_to_and_inputs_stay_untouched(backend, mode):
+    bars = synth.ohlc(400, seed=12, freq="1h")
+    before = bars.copy()
+    swings = swing_highs_lows(bars, 3, mode=mode, backend=backend)
+    outputs = [swings, fvg(bars, mode=mode, backend=backend), bos_choch(bars, swings, mode=mode, backend=backend),
+               order_blocks(bars, swings, mode=mode, backend=backend), liquidity(bars, swings, mode=mode, backend=backend),
+               retracements(bars, swings, mode=mode, backend=backend),
+               previous_high_low(bars, "1D", mode=mode, backend=backend)]  # fmt: skip
+    if mode == "smc":
+        outputs += [sessions(bars, "London", backend=backend), ranges(bars, backend=backend),
+                    support_resistance(bars, (20, 50), backend=backend), market_structure(bars, 3, backend=backend)]  # fmt: skip
+    for out in outputs:
+        for k in range(out.shape[1]):  # every column takes a write in place
+            out.iloc[0, k] = out.iloc[-1, k]
+    pd.testing.assert_frame_equal(bars, before)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._input import frozen, interval_ns, to_float, to_ns, trades_input
+from ._output import output_frame
 from ._registry import kernel
 
 __all__ = ["aggressive_trades", "classify_trades", "cvd", "flow_imbalance", "multi_timeframe_flow", "trade_flow", "volume_profile"]
@@ -139,7 +140,7 @@ def trade_flow(
     out = kernel("trade_flow", backend)(decay, t.size, t.side)
     index = t.index if t.index is not None else pd.DatetimeIndex(pd.to_datetime(t.ts, utc=True), name="ts_event")
     columns = ("buy_pressure", "sell_pressure", "ratio", "imbalance")
-    return pd.DataFrame(dict(zip(columns, out)), index=index)
+    return output_frame(dict(zip(columns, out)), index)
 
 
 def flow_imbalance(bars: pd.DataFrame, span: int = 20, *, backend: str | None = None) -> pd.Series:
@@ -223,7 +224,7 @@ def multi_timeframe_flow(
     for h, width in zip(horizons, widths):
         k = width // base_ns
         out[f"flow_{h}"] = _share(sma(buy - sell, k, backend=backend), sma(buy + sell, k, backend=backend))
-    return pd.DataFrame(out, index=bars.index)
+    return output_frame(out, bars.index)
 
 
 def aggressive_trades(

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._input import frozen
+from ._output import output_frame
 from ._registry import kernel
 
 __all__ = [
@@ -72,9 +73,9 @@ def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode =
     (high, low), index = _columns(ohlc, ("high", "low"))
     if _mode(mode) == "causal":
         out = kernel("swing_highs_lows_causal", backend)(high, low, _length(swing_length))
-        return pd.DataFrame({"HighLow": out[0], "Level": out[1], "SwingIndex": out[2]}, index=index)
+        return output_frame({"HighLow": out[0], "Level": out[1], "SwingIndex": out[2]}, index)
     out = kernel("swing_highs_lows", backend)(high, low, _length(swing_length))
-    return pd.DataFrame({"HighLow": out[0], "Level": out[1]}, index=index)
+    return output_frame({"HighLow": out[0], "Level": out[1]}, index)
 
 
 def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc",
@@ -106,9 +107,9 @@ def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc
     if _mode(mode) == "causal":
         out = kernel("fvg_causal", backend)(open_, high, low, close, bool(join_consecutive))
         columns = ("FVG", "Top", "Bottom", "GapIndex", "MitigatedCount")
-        return pd.DataFrame(dict(zip(columns, out)), index=index)
+        return output_frame(dict(zip(columns, out)), index)
     out = kernel("fvg", backend)(open_, high, low, close, bool(join_consecutive))
-    return pd.DataFrame({"FVG": out[0], "Top": out[1], "Bottom": out[2], "MitigatedIndex": out[3]}, index=index)
+    return output_frame({"FVG": out[0], "Top": out[1], "Bottom": out[2], "MitigatedIndex": out[3]}, index)
 
 
 def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: bool = True, *,
@@ -148,7 +149,7 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
     if _mode(mode) == "causal":
         kind, level, swing_index = _causal_swings(swing_highs_lows, len(high))
         out = kernel("bos_choch_causal", backend)(high, low, close, kind, level, swing_index, bool(close_break))
-        return pd.DataFrame(dict(zip(("BOS", "CHOCH", "Level", "SwingIndex"), out)), index=index)
+        return output_frame(dict(zip(("BOS", "CHOCH", "Level", "SwingIndex"), out)), index)
     kind, level = _swings(swing_highs_lows, len(high))
     out = kernel("bos_choch", backend)(high, low, close, kind, level, bool(close_break))
     return pd.DataFrame(
@@ -211,7 +212,7 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
         swings = _causal_swings(swing_highs_lows, len(high))
         out = kernel("order_blocks_causal", backend)(open_, high, low, close, volume, *swings, bool(close_mitigation))
         columns = ("OB", "Top", "Bottom", "OBIndex", "SwingIndex", "OBVolume", "Percentage")
-        blocks = pd.DataFrame(dict(zip(columns, out[:7])), index=index)
+        blocks = output_frame(dict(zip(columns, out[:7])), index)
         counts = ("BullishMitigated", "BearishMitigated", "BullishRemoved", "BearishRemoved")
         blocks = blocks.assign(**{c: out[7 + k].astype(np.int64) for k, c in enumerate(counts)})
         block_bar = np.where(np.isnan(out[0]), 0, out[3]).astype(np.int64)
@@ -219,10 +220,10 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
         kind, _ = _swings(swing_highs_lows, len(high))
         out = kernel("order_blocks", backend)(open_, high, low, close, volume, kind, bool(close_mitigation))
         f32 = np.float32
-        blocks = pd.DataFrame(
+        blocks = output_frame(
             {"OB": out[0], "Top": out[1].astype(f32), "Bottom": out[2].astype(f32), "OBVolume": out[3].astype(f32),
              "MitigatedIndex": out[4], "Percentage": out[5].astype(f32)},
-            index=index,
+            index,
         )  # fmt: skip
         block_bar = np.arange(len(high))
     if volume_factor is None:
@@ -274,12 +275,12 @@ def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent:
     if _mode(mode) == "causal":
         kind, level, swing_index = _causal_swings(swing_highs_lows, len(high))
         out = kernel("liquidity_causal", backend)(high, low, kind, level, swing_index, float(range_percent))
-        frame = pd.DataFrame(dict(zip(("Liquidity", "Level", "Count", "PoolIndex"), out[:4])), index=index)
+        frame = output_frame(dict(zip(("Liquidity", "Level", "Count", "PoolIndex"), out[:4])), index)
         return frame.assign(SweptHighs=out[4].astype(np.int64), SweptLows=out[5].astype(np.int64))
     kind, level = _swings(swing_highs_lows, len(high))
     out = kernel("liquidity", backend)(high, low, kind, level, float(range_percent))
     columns = ("Liquidity", "Level", "End", "Swept")
-    return pd.DataFrame({c: out[k].astype(np.float32) for k, c in enumerate(columns)}, index=index)
+    return output_frame(dict(zip(columns, out.astype(np.float32))), index)
 
 
 def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode = "smc",
@@ -333,16 +334,16 @@ def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode 
     stamps, bins, labels = (frozen(np.ascontiguousarray(a, dtype=np.int64)) for a in (stamps, bins, labels))
     if causal:
         out = kernel("previous_high_low_causal", backend)(bins, open_, high, low, close)
-        return pd.DataFrame(
+        return output_frame(
             {"PreviousHigh": out[0], "PreviousLow": out[1], "BrokenHigh": out[2].astype(np.int32),
              "BrokenLow": out[3].astype(np.int32)},
-            index=index,
+            index,
         )  # fmt: skip
     out = kernel("previous_high_low", backend)(stamps, bins, labels, open_, high, low, close)
-    return pd.DataFrame(
+    return output_frame(
         {"PreviousHigh": out[0].astype(np.float32), "PreviousLow": out[1].astype(np.float32),
          "BrokenHigh": out[2].astype(np.int32), "BrokenLow": out[3].astype(np.int32)},
-        index=index,
+        index,
     )  # fmt: skip
 
 
@@ -409,10 +410,10 @@ def ranges(ohlc: pd.DataFrame, length: int = 20, threshold: float = 3.0, atr_len
         raise InputError(f"expected a number of ATRs, got {threshold!r}", column="threshold")
     average_range = frozen(atr(high, low, close, _length(atr_length, "atr_length"), backend=backend))
     out = kernel("ranges", backend)(high, low, average_range, length, float(threshold))
-    return pd.DataFrame(
+    return output_frame(
         {"Ratio": out[0], "InRange": out[1] > 0, "Top": out[2], "Bottom": out[3], "Bars": out[4].astype(np.int64),
          "Strength": out[5]},
-        index=index,
+        index,
     )  # fmt: skip
 
 
@@ -463,8 +464,8 @@ def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 
         min_touches,
     )
     names = ("Support", "SupportStrength", "Resistance", "ResistanceStrength")
-    return pd.DataFrame({f"{name}_{w}": out[4 * k + j] for k, w in enumerate(windows) for j, name in enumerate(names)},
-                        index=index)  # fmt: skip
+    columns = {f"{name}_{w}": out[4 * k + j] for k, w in enumerate(windows) for j, name in enumerate(names)}
+    return output_frame(columns, index)
 
 
 def level_proximity(close: Any, levels: Any, band: float | None = None) -> pd.DataFrame:
@@ -524,7 +525,7 @@ def level_proximity(close: Any, levels: Any, band: float | None = None) -> pd.Da
         s_high, m_high = weight[hi] - weight[mid], moment[hi] - moment[mid]
         support = np.nan_to_num(s_low - (c * s_low - m_low) / width)
         resistance = np.nan_to_num(s_high - (m_high - c * s_high) / width)
-    return pd.DataFrame({"Support": support, "Resistance": resistance, "Proximity": support + resistance}, index=index)
+    return output_frame({"Support": support, "Resistance": resistance, "Proximity": support + resistance}, index)
 
 
 def _fixed_levels(levels: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -576,9 +577,9 @@ def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mo
     else:
         kind, level = _swings(swing_highs_lows, len(high))
         out = kernel("retracements", backend)(high, low, kind, level)
-    return pd.DataFrame(
+    return output_frame(
         {"Direction": out[0].astype(np.int32), "CurrentRetracement%": out[1], "DeepestRetracement%": out[2]},
-        index=index,
+        index,
     )
 
 
@@ -633,9 +634,9 @@ def sessions(ohlc: pd.DataFrame, session: str, start_time: str = "", end_time: s
         times = times.tz_localize(zone).tz_convert("UTC")
     minute = frozen(np.ascontiguousarray((times.hour * 60 + times.minute).to_numpy(), dtype=np.int64))
     out = kernel("sessions", backend)(minute, high, low, start.hour * 60 + start.minute, end.hour * 60 + end.minute)
-    return pd.DataFrame(
+    return output_frame(
         {"Active": out[0].astype(np.int32), "High": out[1].astype(np.float32), "Low": out[2].astype(np.float32)},
-        index=index,
+        index,
     )
 
 

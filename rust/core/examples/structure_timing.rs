@@ -1,4 +1,5 @@
-//! Times the structure kernels on a seeded random walk: `cargo run --release --example structure_timing`.
+//! Times the structure kernels on a seeded random walk: `cargo run --release --example
+//! structure_timing [name [runs]]` (one kernel, e.g. under `perf record`).
 use std::time::Instant;
 
 use barsmith_core::structure;
@@ -58,9 +59,14 @@ fn main() {
             }),
         ),
     ] {
+        let mut args = std::env::args().skip(1);
+        if args.next().is_some_and(|only| only != name) {
+            continue;
+        }
+        let runs = args.next().map_or(20, |r| r.parse().expect("a number of runs"));
         let mut out = vec![0.0; 6 * n];
         let mut best = f64::INFINITY;
-        for _ in 0..20 {
+        for _ in 0..runs {
             let t = Instant::now();
             run(&mut out);
             best = best.min(t.elapsed().as_secs_f64());
