@@ -187,6 +187,9 @@ def test_volume_profile_of_bars_and_bad_parameters(backend):
     assert err.value.column == "bin_size"
     with pytest.raises(InputError, match="value_area"):
         volume_profile(bars, 0.25, value_area=1.5)
+    with pytest.raises(InputError) as err:
+        volume_profile(bars.assign(volume=bars["volume"].where(np.arange(len(bars)) != 4, np.inf)), 0.25)
+    assert (err.value.column, err.value.row) == ("volume", 4)
     pd.testing.assert_frame_equal(bars, before)
     empty = volume_profile(trades.iloc[:0], 0.25)
     assert len(empty) == 0 and list(empty.columns) == ["volume", "poc", "value_area", "hvn", "lvn"]

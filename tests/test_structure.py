@@ -385,6 +385,10 @@ def test_support_and_resistance_are_the_nearest_pivot_clusters_of_each_lookback_
     with pytest.raises(InputError) as err:
         support_resistance(bars, (20,), -1.0)
     assert err.value.column == "tolerance"
+    for bad in (np.inf, -2.0):  # a volume that would make every strength in its windows inf or NaN
+        with pytest.raises(InputError) as err:
+            support_resistance(bars.assign(volume=np.where(np.arange(len(bars)) == 7, bad, bars["volume"])), (20,))
+        assert (err.value.column, err.value.row) == ("volume", 7)
 
 
 def test_level_proximity_weighs_each_level_within_the_band_by_its_strength():

@@ -128,6 +128,17 @@ def to_float(values: Any, column: str) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
+def check_volume(volume: np.ndarray, column: str = "volume") -> np.ndarray:
+    """``volume`` itself, refused when a value is negative or infinite (NaN is allowed: each
+    function says what a missing volume means). Volumes weigh and normalise other values, so
+    one such value would turn whole windows into inf or NaN."""
+    bad = np.flatnonzero((volume < 0) | np.isinf(volume))
+    if len(bad):
+        raise InputError(f"{column} must be finite and >= 0 (or NaN), got {volume[bad[0]]!r}; drop or repair that row",
+                         column=column, row=int(bad[0]))  # fmt: skip
+    return volume
+
+
 def to_side(values: Any, column: str = "side") -> np.ndarray:
     """Aggressor side as int8 signs.
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import frozen, interval_ns, to_float, to_ns, trades_input
+from ._input import check_volume, frozen, interval_ns, to_float, to_ns, trades_input
 from ._output import output_frame
 from ._registry import kernel
 
@@ -389,10 +389,7 @@ def volume_profile(
         if not isinstance(data.index, pd.DatetimeIndex):
             raise InputError("bars need a DatetimeIndex", column="index")
         ts = to_ns(data.index, "index")
-        price, volume = to_float(data["close"], "close"), to_float(data["volume"], "volume")
-        bad = np.flatnonzero(volume < 0)
-        if len(bad):
-            raise InputError(f"negative volume {volume[bad[0]]}", column="volume", row=int(bad[0]))
+        price, volume = to_float(data["close"], "close"), check_volume(to_float(data["volume"], "volume"))
         carried = ~(np.isnan(price) | np.isnan(volume))
         ts, price, volume = ts[carried], price[carried], volume[carried]
     else:

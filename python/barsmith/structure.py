@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import frozen
+from ._input import check_volume, frozen
 from ._output import output_frame
 from ._registry import kernel
 
@@ -435,7 +435,8 @@ def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 
 
         strength = touches * (mean volume of the level's pivot bars) / (mean volume of all counted pivot bars)
 
-    (NaN volume counts as 0; with no volume at all, strength is the touch count).
+    (NaN volume counts as 0; with no volume at all, strength is the touch count; a negative
+    or infinite volume is refused).
     ``tolerance`` is in price units; by default 0.1% of the first finite, non-zero close
     (1.0 without one). O(n log n) per lookback: the occupied bins sit in segment trees.
 
@@ -445,6 +446,7 @@ def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 
     >>> ohlcv["close"] - levels["Support_50"]            # distance to the nearest support
     """
     (high, low, close, volume), index = _columns(ohlcv, ("high", "low", "close", "volume"))
+    check_volume(volume)
     pivot_length = _length(pivot_length, "pivot_length")
     min_touches = _length(min_touches, "min_touches")
     if isinstance(lookbacks, (int, np.integer)):
