@@ -383,12 +383,12 @@ def _rsi(x, n, convention, out):
     avg_loss = 0.0
     for i in range(m):
         out[i] = np.nan
-        if i == 0 or np.isnan(x[i]) or np.isnan(x[i - 1]):
+        d = x[i] - x[i - 1] if i > 0 else np.nan
+        if np.isnan(d):  # a NaN price, or inf - inf: the averages start again
             seen = 0
             avg_gain = 0.0
             avg_loss = 0.0
             continue
-        d = x[i] - x[i - 1]
         if seen < n:
             if d < 0.0:
                 avg_loss -= d
@@ -692,7 +692,7 @@ def _obv(close, volume, convention, out):
         if np.isnan(c) or np.isnan(volume[i]):  # NaN there; the next close is compared with the last valid one
             out[i] = np.nan
             continue
-        if np.isnan(total):
+        if np.isnan(last):  # the first valid row starts the total (which an inf - inf may make NaN later)
             total = volume[i]
         elif c > last:
             total += volume[i]

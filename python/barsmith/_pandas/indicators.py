@@ -159,6 +159,7 @@ def willr(high, low, close, n, convention):
         return _out(((hh - c) / diff).mask(diff == 0, 0.0))
 
 
+@np.errstate(invalid="ignore")  # an infinite volume each way sums to NaN
 def obv(close, volume, convention):
     """pandas: ``(np.sign(close.diff()) * volume).fillna(0).cumsum()``; talib: starts at the
     first volume, +volume on a rise, -volume on a fall; a row with a NaN close or volume is NaN and skipped."""
@@ -433,15 +434,15 @@ def cci(high, low, close, n, convention):
             i = np.arange(n - 1, len(run))
             base = i + 1 - n
             slots = [base + (j + n - base % n) % n for j in range(n)]  # TA-Lib's buffer order
-            mean = np.zeros(len(i))
-            for t in slots:
-                mean += run[t]
-            mean /= n
-            dev = np.zeros(len(i))
-            for t in slots:
-                dev += np.abs(run[t] - mean)
-            diff = run[i] - mean
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"):  # +-inf prices make inf - inf
+                mean = np.zeros(len(i))
+                for t in slots:
+                    mean += run[t]
+                mean /= n
+                dev = np.zeros(len(i))
+                for t in slots:
+                    dev += np.abs(run[t] - mean)
+                diff = run[i] - mean
                 zero = (np.abs(diff) < 1e-14) | (np.abs(dev) < 1e-14)  # TA-Lib 0.8.1's zero test
                 out[s, a + i] = np.where(zero, 0.0, diff / (0.015 * (dev / n)))
     return out

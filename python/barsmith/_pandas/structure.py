@@ -447,6 +447,7 @@ def order_blocks(open_, high, low, close, volume, swing_kind, close_mitigation):
     return np.stack([np.where(kind != 0, c.astype(np.float64), np.nan) for c in columns])
 
 
+@np.errstate(invalid="ignore")  # an infinite volume: inf / inf is a NaN percentage, as smartmoneyconcepts gives
 def _block_pass(side, high, low, close, volume, swing_kind, mitigation, reset, blocks):
     """One side of ``order_blocks``: a block can be listed twice (two swings pick one bar), and
     smartmoneyconcepts checks each listing in turn, so ``listed`` counts them; ``version``
@@ -562,7 +563,8 @@ def order_blocks_causal(open_, high, low, close, volume, swing_kind, swing_level
             newer = volume[t] + (volume[t - 1] if t >= 1 else 0.0)
             older = volume[t - 2] if t >= 2 else 0.0
             most = np.maximum(newer, older)
-            percentage = np.minimum(newer, older) / most * 100.0 if most != 0 else 100.0
+            with np.errstate(invalid="ignore"):  # an infinite volume: inf / inf, NaN as in smc mode
+                percentage = np.minimum(newer, older) / most * 100.0 if most != 0 else 100.0
             out[:7, t] = side, high[k], low[k], k, swing_index[r], newer + older, percentage
             formed.append(t)
     # mitigation: the near edge passed; removal: then the far edge, each the first position
@@ -640,6 +642,7 @@ def liquidity(high, low, swing_kind, swing_level, range_percent):
     return out
 
 
+@np.errstate(invalid="ignore")  # +-inf prices: an infinite span, inf - inf
 def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_percent):
     """(6, len): liquidity, level, count, pool_index, swept_highs, swept_lows without lookahead.
 

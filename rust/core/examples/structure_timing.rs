@@ -63,7 +63,9 @@ fn main() {
         if args.next().is_some_and(|only| only != name) {
             continue;
         }
-        let runs = args.next().map_or(20, |r| r.parse().expect("a number of runs"));
+        let runs = args
+            .next()
+            .map_or(20, |r| r.parse().expect("a number of runs"));
         let mut out = vec![0.0; 6 * n];
         let mut best = f64::INFINITY;
         for _ in 0..runs {

@@ -259,7 +259,12 @@ fn prefetch<T>(at: *const T) {
 /// is finite throughout (a NaN breaks the chain), so only the touch and the
 /// tenth level are tested for finiteness.
 #[inline(always)]
-fn side_bits<const IS_ASK: bool, const N: usize>(sd: &Side, at: usize, prev_at: usize, w: &mut [u64; N]) {
+fn side_bits<const IS_ASK: bool, const N: usize>(
+    sd: &Side,
+    at: usize,
+    prev_at: usize,
+    w: &mut [u64; N],
+) {
     let s = IS_ASK as usize;
     let mut nearer = [0.0f64; N];
     for k in 0..LEVELS {
@@ -268,7 +273,11 @@ fn side_bits<const IS_ASK: bool, const N: usize>(sd: &Side, at: usize, prev_at: 
         let prev_px: &[f64; N] = sd.px[k][prev_at..prev_at + N].try_into().unwrap();
         let prev_sz: &[u32; N] = sd.sz[k][prev_at..prev_at + N].try_into().unwrap();
         for l in 0..N {
-            let further = if IS_ASK { px[l] > nearer[l] } else { px[l] < nearer[l] };
+            let further = if IS_ASK {
+                px[l] > nearer[l]
+            } else {
+                px[l] < nearer[l]
+            };
             let sorted_finite = match k {
                 0 => finite(px[l]),
                 k if k == LEVELS - 1 => further as u64 & finite(px[l]),
@@ -395,7 +404,9 @@ fn net_flow(
             left_before &= !((away << k) | (toward << (k + 1)));
         }
     }
-    for (mut left, levels, row, weight) in [(left_after, after, r, 1.0), (left_before, before, p, -1.0)] {
+    for (mut left, levels, row, weight) in
+        [(left_after, after, r, 1.0), (left_before, before, p, -1.0)]
+    {
         while left != 0 {
             let k = left.trailing_zeros() as usize;
             left &= left - 1;
@@ -746,7 +757,15 @@ pub fn mbp10_bars(
                     changed &= !(SIDE_LEVELS << (LEVELS * s));
                     let (flow, ofi) = row.split_at_mut(of); // flows come before the OFI columns
                     let net = fo + s * nb;
-                    side_pair(sd, p, r, prev_mid, edges, &mut ofi[..LEVELS], &mut flow[net..net + nb]);
+                    side_pair(
+                        sd,
+                        p,
+                        r,
+                        prev_mid,
+                        edges,
+                        &mut ofi[..LEVELS],
+                        &mut flow[net..net + nb],
+                    );
                 }
             }
             while changed != 0 {

@@ -1489,7 +1489,7 @@ impl Obv {
             return f64::NAN;
         }
         match self.prev {
-            _ if self.total.is_nan() => self.total = volume,
+            None => self.total = volume, // the first valid row starts the total
             Some(last) if c > last => self.total += volume,
             Some(last) if c < last => self.total -= volume,
             _ => {}

@@ -450,7 +450,8 @@ fn first_reaching(upper: &[f64], lower: &[f64], queries: &[Query]) -> Vec<Option
     let value = |key: i64| f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64);
     let mut ups: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
     let mut downs: BinaryHeap<(i64, usize)> = BinaryHeap::new();
-    let up_top = |ups: &BinaryHeap<Reverse<(i64, usize)>>| ups.peek().map_or(f64::NAN, |r| value(r.0 .0));
+    let up_top =
+        |ups: &BinaryHeap<Reverse<(i64, usize)>>| ups.peek().map_or(f64::NAN, |r| value(r.0 .0));
     let down_top = |downs: &BinaryHeap<(i64, usize)>| downs.peek().map_or(f64::NAN, |r| value(r.0));
     let (mut next, mut s) = (0, 0);
     while s < len {
