@@ -97,31 +97,6 @@ fn scan_block(
     }
 }
 
-/// Calls `$f($args)` compiled for AVX2 when the running CPU has it, else the
-/// portable build. Wheels target baseline x86-64 (SSE2), where the block
-/// reductions above run about 2x slower; no code here needs AVX2 to be correct.
-macro_rules! multiversion {
-    ($f:ident($($arg:expr),*)) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx2")]
-            unsafe fn avx2<R>(run: impl FnOnce() -> R) -> R {
-                run()
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                unsafe { avx2(|| $f($($arg),*)) }
-            } else {
-                $f($($arg),*)
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            $f($($arg),*)
-        }
-    }};
-}
-
 /// Column-wise bars, in the order the Python fronts expose them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bars {

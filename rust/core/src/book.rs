@@ -309,34 +309,41 @@ impl LadderScan {
         Box::new(Self { word: [0; BLOCK] })
     }
 
-    // Called once a block: kept out of line so that the row loop's registers stay its own.
+    /// The words of rows `lo..hi`. Called once a block and kept out of line, so
+    /// that the row loop's registers stay its own.
     #[inline(never)]
     fn scan(&mut self, sides: &[Side; 2], lo: usize, hi: usize) {
-        let word = &mut self.word[..hi - lo];
-        let mut i = 0;
-        if lo == 0 && hi > 0 {
-            // nothing before the very first row: compared with itself, and marked moved
-            word[0] = row_words::<1>(sides, 0, 0)[0] | MOVED[BID] | MOVED[ASK];
-            i = 1;
-        }
-        while i + CHUNK <= word.len() {
-            let at = lo + i;
-            // The same lines of a block ahead: forty short column streams
-            // are more than the hardware prefetcher follows.
-            for sd in sides {
-                for k in 0..LEVELS {
-                    prefetch(sd.px[k].as_ptr().wrapping_add(at + AHEAD));
-                    if i % (2 * CHUNK) < CHUNK {
-                        prefetch(sd.sz[k].as_ptr().wrapping_add(at + AHEAD));
-                    }
+        let word = &mut self.word;
+        multiversion!(scan_rows(word: &mut [u64; BLOCK], sides: &[Side; 2], lo: usize, hi: usize) -> ())
+    }
+}
+
+#[inline(always)]
+fn scan_rows(word: &mut [u64; BLOCK], sides: &[Side; 2], lo: usize, hi: usize) {
+    let word = &mut word[..hi - lo];
+    let mut i = 0;
+    if lo == 0 && hi > 0 {
+        // nothing before the very first row: compared with itself, and marked moved
+        word[0] = row_words::<1>(sides, 0, 0)[0] | MOVED[BID] | MOVED[ASK];
+        i = 1;
+    }
+    while i + CHUNK <= word.len() {
+        let at = lo + i;
+        // The same lines of a block ahead: forty short column streams
+        // are more than the hardware prefetcher follows.
+        for sd in sides {
+            for k in 0..LEVELS {
+                prefetch(sd.px[k].as_ptr().wrapping_add(at + AHEAD));
+                if i % (2 * CHUNK) < CHUNK {
+                    prefetch(sd.sz[k].as_ptr().wrapping_add(at + AHEAD));
                 }
             }
-            word[i..i + CHUNK].copy_from_slice(&row_words::<CHUNK>(sides, at, at - 1));
-            i += CHUNK;
         }
-        for (j, w) in word.iter_mut().enumerate().skip(i) {
-            *w = row_words::<1>(sides, lo + j, lo + j - 1)[0];
-        }
+        word[i..i + CHUNK].copy_from_slice(&row_words::<CHUNK>(sides, at, at - 1));
+        i += CHUNK;
+    }
+    for (j, w) in word.iter_mut().enumerate().skip(i) {
+        *w = row_words::<1>(sides, lo + j, lo + j - 1)[0];
     }
 }
 
@@ -596,6 +603,19 @@ fn check_snapshot_levels(e: &Events, r: usize, bad: &mut [i64; N_CHECKS]) {
 /// the streaming builder passes the snapshot and record before its chunk).
 /// Bars with no events are omitted.
 pub fn mbp10_bars(
+    e: &Events,
+    edges: &[f64],
+    interval_ns: i64,
+    origin_ns: i64,
+    warmup: usize,
+) -> Mbp10Bars {
+    // book_timing, median of 10 runs: portable 94.3 ms, this 91.3, with the ladder
+    // scan (out of line, so built on its own) also multiversioned 85.5
+    multiversion!(bars_of(e: &Events, edges: &[f64], interval_ns: i64, origin_ns: i64, warmup: usize) -> Mbp10Bars)
+}
+
+#[inline(always)]
+fn bars_of(
     e: &Events,
     edges: &[f64],
     interval_ns: i64,
