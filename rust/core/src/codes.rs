@@ -9,9 +9,9 @@ const PARALLEL_MIN_BYTES: usize = 1 << 20;
 /// `table[b]` for every byte `b`.
 pub fn translate(bytes: &[u8], table: &[u8; 256]) -> Vec<u8> {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
+    if crate::cpu_has_v3() {
         let mut out = Vec::with_capacity(bytes.len());
-        // SAFETY: the CPU has AVX2 (checked just above); `translate_avx2` writes every
+        // SAFETY: the CPU has AVX2 (cpu_has_v3); `translate_avx2` writes every
         // one of the `bytes.len()` slots of `out` before its length is set.
         unsafe {
             translate_avx2(bytes, table, out.spare_capacity_mut());

@@ -51,11 +51,22 @@ macro_rules! multiversion {
     }};
 }
 
-/// The CPU has the features [`multiversion!`] enables (cached by std after the first call).
+static PORTABLE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes [`multiversion!`] (and the other run-time CPU choices) take the portable
+/// build while `on`: the tests compare the two builds' results, which must be equal.
+#[doc(hidden)]
+pub fn force_portable(on: bool) {
+    PORTABLE_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The CPU has the features [`multiversion!`] enables (cached by std after the
+/// first call), and [`force_portable`] is off.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn cpu_has_v3() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
+    !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+        && std::arch::is_x86_feature_detected!("avx2")
         && std::arch::is_x86_feature_detected!("bmi1")
         && std::arch::is_x86_feature_detected!("bmi2")
         && std::arch::is_x86_feature_detected!("lzcnt")
