@@ -14,19 +14,7 @@ fn main() {
         seed: 1,
         ..Default::default()
     });
-    let e = Events {
-        ts: &c.ts_event,
-        action: &c.action,
-        side: &c.side,
-        price: &c.price,
-        size: &c.size,
-        flags: &c.flags,
-        sequence: &c.sequence,
-        bid_px: std::array::from_fn(|k| c.bid_px[k].as_slice()),
-        ask_px: std::array::from_fn(|k| c.ask_px[k].as_slice()),
-        bid_sz: std::array::from_fn(|k| c.bid_sz[k].as_slice()),
-        ask_sz: std::array::from_fn(|k| c.ask_sz[k].as_slice()),
-    };
+    let e = Events::of_columns(&c);
     let edges = [0.0, 1.0, 2.0, 3.0, 5.0, 10.0];
     let origin = c.ts_event[0] - c.ts_event[0].rem_euclid(86_400_000_000_000);
     for _ in 0..3 {

@@ -11,7 +11,7 @@
 //! time-weighted sums add `value * dt` chronologically, as the oracle does.
 
 use crate::bars::bin_start;
-use crate::dbn_io::LEVELS;
+use crate::dbn_io::{Mbp10Columns, LEVELS};
 
 pub const F_LAST: u8 = 128;
 pub const F_MAYBE_BAD_BOOK: u8 = 4;
@@ -37,6 +37,25 @@ pub struct Events<'a> {
     pub ask_px: [&'a [f64]; LEVELS],
     pub bid_sz: [&'a [u32]; LEVELS],
     pub ask_sz: [&'a [u32]; LEVELS],
+}
+
+impl<'a> Events<'a> {
+    /// The columns of a decoded file (or of `synth::mbp10`), keyed by `ts_event`.
+    pub fn of_columns(c: &'a Mbp10Columns) -> Self {
+        Events {
+            ts: &c.ts_event,
+            action: &c.action,
+            side: &c.side,
+            price: &c.price,
+            size: &c.size,
+            flags: &c.flags,
+            sequence: &c.sequence,
+            bid_px: std::array::from_fn(|k| c.bid_px[k].as_slice()),
+            ask_px: std::array::from_fn(|k| c.ask_px[k].as_slice()),
+            bid_sz: std::array::from_fn(|k| c.bid_sz[k].as_slice()),
+            ask_sz: std::array::from_fn(|k| c.ask_sz[k].as_slice()),
+        }
+    }
 }
 
 pub struct Mbp10Bars {

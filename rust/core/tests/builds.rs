@@ -31,19 +31,7 @@ fn every_run_time_build_equals_the_portable_one() {
         p_bad_book: 0.01,
         ..Default::default()
     });
-    let e = Events {
-        ts: &c.ts_event,
-        action: &c.action,
-        side: &c.side,
-        price: &c.price,
-        size: &c.size,
-        flags: &c.flags,
-        sequence: &c.sequence,
-        bid_px: std::array::from_fn(|k| c.bid_px[k].as_slice()),
-        ask_px: std::array::from_fn(|k| c.ask_px[k].as_slice()),
-        bid_sz: std::array::from_fn(|k| c.bid_sz[k].as_slice()),
-        ask_sz: std::array::from_fn(|k| c.ask_sz[k].as_slice()),
-    };
+    let e = Events::of_columns(&c);
     let edges = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0];
     let origin = c.ts_event[0] - c.ts_event[0].rem_euclid(86_400_000_000_000);
     for (interval, warmup) in [(5_000_000_000, 0), (1_000_000, 7)] {
