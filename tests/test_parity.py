@@ -76,11 +76,11 @@ def _rolling_quantile_args():
 
 @st.composite
 def _panel(draw, n_inputs=1):
-    """(series, points) float arrays: empty, one point, NaN runs, +-inf, flat stretches, steps."""
+    """(series, points) float arrays: empty, one point, NaN runs, +-inf, huge and subnormal values, flat stretches, steps."""
     n_series = draw(st.integers(1, 3))
     n_points = draw(st.integers(0, 60))
     values = st.one_of(st.floats(-1e6, 1e6), st.just(np.nan), st.sampled_from([0.0, 1.0, 100.25]),
-                       st.sampled_from([np.inf, -np.inf]))
+                       st.sampled_from([np.inf, -np.inf]), st.sampled_from([1e300, -1e300, 1e-300, 5e-324]))
     base = np.array(draw(st.lists(values, min_size=n_series * n_points, max_size=n_series * n_points)), dtype=np.float64)
     base = base.reshape(n_series, n_points)
     if n_inputs == 1:

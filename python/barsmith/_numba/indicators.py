@@ -226,16 +226,21 @@ def _sum_total(st, min_periods):
 
 @inline
 def _var_new():
-    """pandas 3's ``roll_var`` state: nobs, mean, ssqdm, comp_add, comp_remove
-    (Welford with a Kahan-compensated mean)."""
-    return (0.0, 0.0, 0.0, 0.0, 0.0)
+    """pandas 3's ``roll_var`` state: nobs, mean, ssqdm, comp_add, comp_remove, unstable
+    (Welford with a Kahan-compensated mean, and its numerically-unstable flag as 0/1)."""
+    return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+# pandas' InvCondTol: an update leaving fewer than about 3 significant digits
+INV_COND_TOL = np.finfo(np.float64).eps * 1e3
 
 
 @inline
 def _var_add(st, v):
-    nobs, mean, ssqdm, comp_add, comp_remove = st
+    nobs, mean, ssqdm, comp_add, comp_remove, unstable = st
     if not np.isfinite(v):  # pandas sees +-inf as missing
         return st
+    before = ssqdm
     nobs += 1.0
     prev_mean = mean - comp_add
     y = v - comp_add
@@ -243,14 +248,17 @@ def _var_add(st, v):
     comp_add = t + mean - y
     mean += t / nobs
     ssqdm += (v - prev_mean) * (v - mean)
-    return (nobs, mean, ssqdm, comp_add, comp_remove)
+    if before * INV_COND_TOL > ssqdm:
+        unstable = 1.0
+    return (nobs, mean, ssqdm, comp_add, comp_remove, unstable)
 
 
 @inline
 def _var_remove(st, v):
-    nobs, mean, ssqdm, comp_add, comp_remove = st
+    nobs, mean, ssqdm, comp_add, comp_remove, unstable = st
     if not np.isfinite(v):  # pandas sees +-inf as missing
         return st
+    before = ssqdm
     nobs -= 1.0
     if nobs != 0.0:
         prev_mean = mean - comp_remove
@@ -259,35 +267,36 @@ def _var_remove(st, v):
         comp_remove = t + mean - y
         mean -= t / nobs
         ssqdm -= (v - prev_mean) * (v - mean)
-    else:
+        if before * INV_COND_TOL > ssqdm:
+            unstable = 1.0
+    else:  # emptied: the compensations stay, the flag clears
         mean = 0.0
         ssqdm = 0.0
-    return (nobs, mean, ssqdm, comp_add, comp_remove)
-
-
-# pandas 3 rebuilds a variance window when a removal leaves at most this fraction of the
-# squared deviations (found by experiment against pandas 3.1; see rust/core/src/indicators.rs)
-VAR_RECOMPUTE_BELOW = 1000.0 * np.finfo(np.float64).eps
+        unstable = 0.0
+    return (nobs, mean, ssqdm, comp_add, comp_remove, unstable)
 
 
 @jit
 def _var_slide(st, x, i, n):
+    """pandas' step to the window ending at ``i``: remove the leaving value, add ``x[i]``,
+    then rebuild the window from its values if either left it numerically unstable."""
     if i == 0 or n == 1:
         st = _var_new()
     elif i >= n:
-        before = st[2]
         st = _var_remove(st, x[i - n])
-        if st[2] <= before * VAR_RECOMPUTE_BELOW:  # nearly all cancelled: start the rest again
-            st = _var_new()
-            for j in range(i + 1 - n, i):
-                st = _var_add(st, x[j])
-    return _var_add(st, x[i])
+    st = _var_add(st, x[i])
+    if st[5]:
+        st = _var_new()
+        for j in range(max(i + 1 - n, 0), i + 1):
+            st = _var_add(st, x[j])
+        st = (st[0], st[1], st[2], st[3], st[4], 0.0)
+    return st
 
 
 @inline
 def _var_std(st, min_periods, ddof):
     """``rolling(n).std(ddof)``: 0 for one value; pandas' zsqrt."""
-    nobs, mean, ssqdm, comp_add, comp_remove = st
+    nobs, mean, ssqdm = st[0], st[1], st[2]
     if nobs < min_periods or nobs <= ddof:
         return np.nan
     var = 0.0 if nobs == 1.0 else ssqdm / (nobs - ddof)

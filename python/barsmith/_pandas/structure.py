@@ -169,6 +169,7 @@ def _first_reaching(upper, lower, starts, levels, up, strict):
     return found
 
 
+@np.errstate(over="ignore")  # float32 values as smartmoneyconcepts stores them: beyond their range inf
 def bos_choch(high, low, close, swing_kind, swing_level, close_break):
     """(4, len): bos, choch, level, broken_index, as smartmoneyconcepts' ``bos_choch``.
 
@@ -324,6 +325,7 @@ def retracements_causal(high, low, swing_kind, swing_level):
     return np.stack([direction, current, deepest])
 
 
+@np.errstate(over="ignore")  # float32 values as smartmoneyconcepts stores them: beyond their range inf
 def sessions(minute, high, low, start, end):
     """(3, len): active, high, low, as smartmoneyconcepts' ``sessions`` (a loop, in its own
     arithmetic: the running high and low are stored as float32 and compared with Python's
@@ -447,7 +449,9 @@ def order_blocks(open_, high, low, close, volume, swing_kind, close_mitigation):
     return np.stack([np.where(kind != 0, c.astype(np.float64), np.nan) for c in columns])
 
 
-@np.errstate(invalid="ignore")  # an infinite volume: inf / inf is a NaN percentage, as smartmoneyconcepts gives
+# an infinite volume: inf / inf is a NaN percentage, as smartmoneyconcepts gives; float32 values
+# as it stores them: beyond their range inf
+@np.errstate(invalid="ignore", over="ignore")
 def _block_pass(side, high, low, close, volume, swing_kind, mitigation, reset, blocks):
     """One side of ``order_blocks``: a block can be listed twice (two swings pick one bar), and
     smartmoneyconcepts checks each listing in turn, so ``listed`` counts them; ``version``
@@ -590,7 +594,8 @@ def order_blocks_causal(open_, high, low, close, volume, swing_kind, swing_level
     return out
 
 
-@np.errstate(invalid="ignore")  # +-inf prices: inf - inf is a NaN end, tested
+# +-inf prices: inf - inf is a NaN end, tested; float32 values as smartmoneyconcepts stores them
+@np.errstate(invalid="ignore", over="ignore")
 def liquidity(high, low, swing_kind, swing_level, range_percent):
     """(4, len): liquidity, level, end, swept (float32 values), as smartmoneyconcepts'
     ``liquidity``. With ``range = (high.max() - low.min()) * range_percent``, each swing high
@@ -689,8 +694,10 @@ def liquidity_causal(high, low, swing_kind, swing_level, swing_index, range_perc
         sweep_until(t)
         r, v = reach[w], level[w]
         side = (0, n_lows) if kind[w] == -1 else (n_lows, len(reports))
-        lo = bisect.bisect_left(sorted_level, v, *side, key=lambda f: f + r)
-        hi = bisect.bisect_right(sorted_level, v, *side, key=lambda f: f - r)
+        # the pools with f - r <= v <= f + r: from the first f with not f + r < v to the
+        # first with not f - r <= v (a NaN end, from an infinite span, holds none)
+        lo = bisect.bisect_left(sorted_level, True, *side, key=lambda f: not f + r < v)
+        hi = bisect.bisect_left(sorted_level, True, *side, key=lambda f: not f - r <= v)
         first = pools.min_in(lo, hi)
         if first < np.inf:
             p = int(first)
@@ -785,6 +792,7 @@ def _levels(n, bars, prices, weights, cell, n_bins, close, below, above, pivot_l
     return out
 
 
+@np.errstate(over="ignore")  # float32 values as smartmoneyconcepts stores them: beyond their range inf
 def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A002
     """(4, len): previous_high, previous_low (float32 values), broken_high, broken_low, as
     smartmoneyconcepts' ``previous_high_low``::

@@ -466,6 +466,10 @@ trait Window: Default {
     fn remove_oldest(&mut self, window: &Ring) {
         self.remove(window.front());
     }
+    /// After a step that added `v` to `window` (which still holds the leaving value
+    /// first when `removed`): pandas' chance to rebuild the state from the window.
+    #[inline]
+    fn settle(&mut self, _window: &Ring, _removed: bool, _v: f64) {}
 }
 
 /// A window state and the last `n` values it was fed. pandas starts afresh
@@ -493,6 +497,7 @@ impl<W: Window> Windowed<W> {
         }
         let (ring, fed) = (&self.ring, self.ring.len);
         Windowed::step(&mut self.w, self.n, v, fed, |w| w.remove_oldest(ring));
+        self.w.settle(&self.ring, fed >= self.n && self.n != 1, v);
         self.ring.push(v);
     }
 
@@ -600,8 +605,13 @@ impl RollingSum {
     }
 }
 
-/// pandas' `roll_var` state (pandas 3): Welford's online variance with a
-/// Kahan-compensated mean (separate compensations for adding and removing).
+/// pandas' `roll_var` state (pandas 3, `_libs/window/aggregations.pyx`): Welford's
+/// online variance with a Kahan-compensated mean (separate compensations for adding
+/// and removing), and its `numerically_unstable` flag: an add or remove that leaves
+/// the squared deviations below `INV_COND_TOL` of what they were has the window
+/// rebuilt from its values after the step (compensations reset too). A removal that
+/// empties the window zeroes the mean and the deviations but keeps the
+/// compensations, and clears the flag; pandas' results depend on all of it.
 #[derive(Default)]
 struct RollingVar {
     nobs: f64,
@@ -609,12 +619,11 @@ struct RollingVar {
     ssqdm: f64,
     comp_add: f64,
     comp_remove: f64,
+    unstable: bool,
 }
 
-/// pandas 3 rebuilds a variance window from its values when a removal leaves at most
-/// this fraction of the squared deviations (found by experiment against pandas 3.1:
-/// the boundary lies between 2.21978e-13 and 2.22145e-13, so 1000 ulp-epsilons).
-const VAR_RECOMPUTE_BELOW: f64 = 1000.0 * f64::EPSILON;
+/// pandas' `InvCondTol`: an update leaving fewer than about 3 significant digits.
+const INV_COND_TOL: f64 = f64::EPSILON * 1e3;
 
 impl Window for RollingVar {
     fn starting_at(_first: f64) -> Self {
@@ -627,6 +636,7 @@ impl Window for RollingVar {
             // pandas sees +-inf as missing
             return;
         }
+        let before = self.ssqdm;
         self.nobs += 1.0;
         let prev_mean = self.mean - self.comp_add;
         let y = v - self.comp_add;
@@ -634,6 +644,7 @@ impl Window for RollingVar {
         self.comp_add = t + self.mean - y;
         self.mean += t / self.nobs;
         self.ssqdm += (v - prev_mean) * (v - self.mean);
+        self.unstable |= before * INV_COND_TOL > self.ssqdm;
     }
 
     #[inline]
@@ -642,6 +653,7 @@ impl Window for RollingVar {
             // pandas sees +-inf as missing
             return;
         }
+        let before = self.ssqdm;
         self.nobs -= 1.0;
         if self.nobs != 0.0 {
             let prev_mean = self.mean - self.comp_remove;
@@ -650,22 +662,21 @@ impl Window for RollingVar {
             self.comp_remove = t + self.mean - y;
             self.mean -= t / self.nobs;
             self.ssqdm -= (v - prev_mean) * (v - self.mean);
+            self.unstable |= before * INV_COND_TOL > self.ssqdm;
         } else {
-            self.mean = 0.0;
-            self.ssqdm = 0.0;
+            (self.mean, self.ssqdm, self.unstable) = (0.0, 0.0, false);
         }
     }
 
     #[inline]
-    fn remove_oldest(&mut self, window: &Ring) {
-        let before = self.ssqdm;
-        self.remove(window.front());
-        if self.ssqdm <= before * VAR_RECOMPUTE_BELOW {
-            // the removal cancelled nearly everything: start the rest of the window again
+    fn settle(&mut self, window: &Ring, removed: bool, v: f64) {
+        if self.unstable {
             *self = RollingVar::default();
-            for &v in window.iter().skip(1) {
-                self.add(v);
+            for &w in window.iter().skip(removed as usize) {
+                self.add(w);
             }
+            self.add(v);
+            self.unstable = false;
         }
     }
 }
@@ -719,9 +730,8 @@ impl Window for RollingMoments {
     }
 
     #[inline]
-    fn remove_oldest(&mut self, window: &Ring) {
-        self.sum.remove(window.front());
-        self.var.remove_oldest(window);
+    fn settle(&mut self, window: &Ring, removed: bool, v: f64) {
+        self.var.settle(window, removed, v);
     }
 }
 
