@@ -76,7 +76,7 @@ def _rolling_quantile_args():
 
 @st.composite
 def _panel(draw, n_inputs=1):
-    """(series, points) float arrays: empty, one point, NaN runs, +-inf, huge and subnormal values, flat stretches, steps."""
+    """(series, points) floats: empty, one point, NaN runs, +-inf, huge and subnormal values, flat, steps."""
     n_series = draw(st.integers(1, 3))
     n_points = draw(st.integers(0, 60))
     values = st.one_of(st.floats(-1e6, 1e6), st.just(np.nan), st.sampled_from([0.0, 1.0, 100.25]),
