@@ -83,8 +83,9 @@ def test_smartmoneyconcepts_own_expected_outputs(eurusd, backend):
 
 @st.composite
 def ohlc_frames(draw):
-    """Small OHLC frames on a coarse grid: equal highs and lows, flat bars, gaps, NaN and +-inf
-    (which pandas' ``rolling`` sees as NaN, and numpy's compares do not)."""
+    """Small OHLC frames on a coarse grid: equal highs and lows, flat bars, gaps, NaN, +-inf
+    (which pandas' ``rolling`` sees as NaN, and numpy's compares do not) and +-1e300 (beyond
+    float32, where smartmoneyconcepts stores levels)."""
     n = draw(st.integers(0, 60))
     step = st.sampled_from([0.0, 0.5, -0.5, 1.0, -1.0, 3.0, -3.0])
     close = 100 + np.cumsum(np.array(draw(st.lists(step, min_size=n, max_size=n)), dtype=float))
@@ -95,7 +96,7 @@ def ohlc_frames(draw):
     for _ in range(draw(st.integers(0, 2))):
         if n:
             frame.iloc[draw(st.integers(0, n - 1)), draw(st.integers(0, 3))] = draw(
-                st.sampled_from([np.nan, np.nan, np.inf, -np.inf]))
+                st.sampled_from([np.nan, np.nan, np.inf, -np.inf, 1e300, -1e300]))
     return frame
 
 
