@@ -4,7 +4,16 @@
 //! and a Rust user can call the kernels directly. Inputs are assumed valid
 //! (the Python fronts validate them, see `bars::scan_trades`).
 
-// (before the modules: they use it)
+// (the macros come before the modules: they use them)
+
+/// `#[target_feature]` of the x86-64-v3 build, written once (see [`cpu_has_v3`]).
+macro_rules! v3_build {
+    ($item:item) => {
+        #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
+        $item
+    };
+}
+
 /// Calls `$f($args)` compiled for x86-64-v3's integer and vector extensions
 /// (AVX2, BMI1/2, LZCNT, POPCNT) when the running CPU has them, else the
 /// portable build. Wheels target baseline x86-64 (SSE2), where the trade
@@ -16,9 +25,10 @@ macro_rules! multiversion {
     ($f:ident($($arg:expr),*)) => {{
         #[cfg(target_arch = "x86_64")]
         {
-            #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
-            unsafe fn v3<R>(run: impl FnOnce() -> R) -> R {
-                run()
+            v3_build! {
+                unsafe fn v3<R>(run: impl FnOnce() -> R) -> R {
+                    run()
+                }
             }
             if $crate::cpu_has_v3() {
                 // SAFETY: the CPU has every feature enabled (cpu_has_v3)
@@ -38,9 +48,10 @@ macro_rules! multiversion {
     ($f:ident($($arg:ident: $t:ty),*) -> $r:ty) => {{
         #[cfg(target_arch = "x86_64")]
         {
-            #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
-            unsafe fn v3($($arg: $t),*) -> $r {
-                $f($($arg),*)
+            v3_build! {
+                unsafe fn v3($($arg: $t),*) -> $r {
+                    $f($($arg),*)
+                }
             }
             if $crate::cpu_has_v3() {
                 // SAFETY: the CPU has every feature enabled (cpu_has_v3)
@@ -60,8 +71,8 @@ pub fn force_portable(on: bool) {
     PORTABLE_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// The CPU has the features [`multiversion!`] enables (cached by std after the
-/// first call), and [`force_portable`] is off.
+/// The CPU has the features of `v3_build!` (cached by std after the first call),
+/// and [`force_portable`] is off.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn cpu_has_v3() -> bool {
