@@ -461,11 +461,6 @@ trait Window: Default {
     fn remove(&mut self, v: f64);
     /// A fresh state whose "previous value" is `first` (pandas' setup of a window).
     fn starting_at(first: f64) -> Self;
-    /// Removes the leaving value, `window.front()`; the rest of `window` stays.
-    #[inline]
-    fn remove_oldest(&mut self, window: &Ring) {
-        self.remove(window.front());
-    }
     /// After a step that added `v` to `window` (which still holds the leaving value
     /// first when `removed`): pandas' chance to rebuild the state from the window.
     #[inline]
@@ -496,22 +491,25 @@ impl<W: Window> Windowed<W> {
             self.ring.clear();
         }
         let (ring, fed) = (&self.ring, self.ring.len);
-        Windowed::step(&mut self.w, self.n, v, fed, |w| w.remove_oldest(ring));
-        self.w.settle(&self.ring, fed >= self.n && self.n != 1, v);
+        let removed = Windowed::step(&mut self.w, self.n, v, fed, |w| w.remove(ring.front()));
+        self.w.settle(&self.ring, removed, v);
         self.ring.push(v);
     }
 
     /// pandas' window move for the `fed`-th value `v` (0-based since the window's run began):
     /// a fresh state for a window disjoint from the last (the first value, or `n == 1`);
-    /// else, once `n` values are in, `remove_oldest` first; then `v` is added.
+    /// else, once `n` values are in, `remove_oldest` first; then `v` is added. Returns
+    /// whether a value left.
     #[inline(always)]
-    fn step(w: &mut W, n: usize, v: f64, fed: usize, remove_oldest: impl FnOnce(&mut W)) {
+    fn step(w: &mut W, n: usize, v: f64, fed: usize, remove_oldest: impl FnOnce(&mut W)) -> bool {
+        let removed = fed >= n && n != 1;
         if fed == 0 || n == 1 {
             *w = W::starting_at(v);
-        } else if fed >= n {
+        } else if removed {
             remove_oldest(w);
         }
         w.add(v);
+        removed
     }
 
     /// Whether the window holds `n` values (pandas' rows from `n - 1` on).
