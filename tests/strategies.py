@@ -20,14 +20,20 @@ def trade_arrays(draw, max_size=60, valid=True, with_side=None):
         "mixed": st.sampled_from([0, 1, 999, SECOND // 3, 5 * SECOND, 3_600 * SECOND]),
     }[gap_kind]
     ts = start + np.cumsum(np.array(draw(st.lists(gaps, min_size=n, max_size=n)), dtype=np.int64))
-    regime = draw(st.sampled_from(["tick", "large", "small", "any"]))
+    regime = draw(st.sampled_from(["tick", "large", "small", "any", "extreme"]))
     if regime == "tick":
         price = 0.25 * np.array(draw(st.lists(st.integers(1, 40_000), min_size=n, max_size=n)), dtype=np.float64)
+    elif regime == "extreme":  # products and sums overflow to inf, or underflow
+        extremes = st.sampled_from([5e-324, 1e-300, 1.0, 1e300, np.finfo(np.float64).max])
+        price = np.array(draw(st.lists(extremes, min_size=n, max_size=n)), dtype=np.float64)
     else:
         lo, hi = {"large": (1e9, 1e12), "small": (1e-8, 1e-4), "any": (1e-6, 1e7)}[regime]
         price = np.array(draw(st.lists(st.floats(lo, hi), min_size=n, max_size=n)), dtype=np.float64)
+    sizes = st.one_of(st.integers(0, 500).map(float), st.floats(0, 1e6))
+    if regime == "extreme":
+        sizes = st.one_of(sizes, st.sampled_from([5e-324, 1e300, np.finfo(np.float64).max]))
     size = np.array(
-        draw(st.lists(st.one_of(st.integers(0, 500).map(float), st.floats(0, 1e6)), min_size=n, max_size=n)),
+        draw(st.lists(sizes, min_size=n, max_size=n)),
         dtype=np.float64,
     )
     has_side = draw(st.booleans()) if with_side is None else with_side
@@ -58,7 +64,8 @@ def book_events(draw, max_size=40, valid=True):
     """MBP-10 kernel arguments: ladders that shift (also by exactly one level), empty levels, one-sided and
     crossed books, ties, gaps, sequence jumps, non-F_LAST records, warm-up rows."""
     n = draw(st.integers(0, max_size))
-    tick = 0.25
+    tick = draw(st.sampled_from([0.25, 0.25, 1e-9, 12_500.0]))  # ES, DBN's smallest price step, a huge one
+    level_size = st.integers(1, 30) | st.just(2**32 - 1) if draw(st.booleans()) else st.integers(1, 30)
     ts = EPOCH_2024 + np.cumsum(np.array(draw(st.lists(st.sampled_from([0, 1, SECOND // 2, 3 * SECOND, 40 * SECOND]),
                                                        min_size=n, max_size=n)), dtype=np.int64))  # fmt: skip
     bid_px = np.full((n, LEVELS), np.nan)
@@ -72,7 +79,7 @@ def book_events(draw, max_size=40, valid=True):
             k = draw(st.integers(0, LEVELS - 1))
             sizes = bid_sz if draw(st.booleans()) else ask_sz
             if sizes[r, k] > 0:
-                sizes[r, k] = draw(st.integers(1, 30))
+                sizes[r, k] = draw(level_size)
             continue
         if r > 0 and draw(st.booleans()):  # one side's ladder moves by one level, the rest stays
             bid_px[r], ask_px[r], bid_sz[r], ask_sz[r] = bid_px[r - 1], ask_px[r - 1], bid_sz[r - 1], ask_sz[r - 1]
@@ -82,10 +89,10 @@ def book_events(draw, max_size=40, valid=True):
                 px[r, k:-1], sz[r, k:-1] = px[r - 1, k + 1:], sz[r - 1, k + 1:]
                 full = sz[r - 1, -1] > 0
                 px[r, -1] = px[r - 1, -1] + away * draw(st.integers(1, 2)) if full else np.nan
-                sz[r, -1] = draw(st.integers(1, 30)) if full else 0
+                sz[r, -1] = draw(level_size) if full else 0
             elif sz[r - 1, 0] > 0:  # a new best level: the others move away, the tenth scrolls out
                 px[r, 1:], sz[r, 1:] = px[r - 1, :-1], sz[r - 1, :-1]
-                px[r, 0], sz[r, 0] = px[r - 1, 0] - away, draw(st.integers(1, 30))
+                px[r, 0], sz[r, 0] = px[r - 1, 0] - away, draw(level_size)
             continue
         base += draw(st.integers(-2, 2))
         spread = draw(st.sampled_from([-1, 0, 1, 1, 2]))  # crossed, locked, normal
@@ -95,14 +102,14 @@ def book_events(draw, max_size=40, valid=True):
         ask_px[r] = (base + spread + gaps_a - 1) * tick
         n_bid = draw(st.sampled_from([0, 3, 10, 10]))
         n_ask = draw(st.sampled_from([0, 5, 10, 10]))
-        bid_sz[r, :n_bid] = draw(st.lists(st.integers(1, 30), min_size=n_bid, max_size=n_bid)) if n_bid else []
-        ask_sz[r, :n_ask] = draw(st.lists(st.integers(1, 30), min_size=n_ask, max_size=n_ask)) if n_ask else []
+        bid_sz[r, :n_bid] = draw(st.lists(level_size, min_size=n_bid, max_size=n_bid)) if n_bid else []
+        ask_sz[r, :n_ask] = draw(st.lists(level_size, min_size=n_ask, max_size=n_ask)) if n_ask else []
         bid_px[r, n_bid:] = np.nan  # empty levels have no price
         ask_px[r, n_ask:] = np.nan
     action = np.array(draw(st.lists(st.sampled_from(list(b"ACMRTFN")), min_size=n, max_size=n)), dtype=np.uint8)
     side = np.array(draw(st.lists(st.sampled_from(list(b"ABN")), min_size=n, max_size=n)), dtype=np.uint8)
     price = (400 + np.array(draw(st.lists(st.integers(-8, 8), min_size=n, max_size=n)))) * tick
-    size = np.array(draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)), dtype=np.uint32)
+    size = np.array(draw(st.lists(st.integers(0, 50) | level_size, min_size=n, max_size=n)), dtype=np.uint32)
     flags = np.array(draw(st.lists(st.sampled_from([128, 128, 0, 130, 132, 32]), min_size=n, max_size=n)), np.uint8)
     sequence = np.cumsum(draw(st.lists(st.sampled_from([0, 1, 1, 3]), min_size=n, max_size=n))).astype(np.uint32)
     if not valid and n:

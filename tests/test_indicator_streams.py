@@ -62,8 +62,13 @@ def bars_and_cuts(draw):
     steps = draw(st.lists(st.sampled_from([0.0, 0.25, -0.25, 1.5, -3.0, np.nan]), min_size=n, max_size=n))
     close = 100 + np.nancumsum(np.array(steps, dtype=np.float64))
     close[np.isnan(np.array(steps, dtype=np.float64))] = np.nan
+    extremes = draw(st.lists(st.tuples(st.integers(0, max(n - 1, 0)),
+                                       st.sampled_from([np.inf, -np.inf, 1e300, -1e300, 1e-300, 5e-324, 0.0])),
+                             max_size=4 if n else 0))  # fmt: skip
+    for i, v in extremes:
+        close[i] = v
     spread = np.array(draw(st.lists(st.sampled_from([0.0, 0.5, 2.0]), min_size=n, max_size=n)), dtype=np.float64)
-    volume = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, 7.0, 300.0, np.nan]), min_size=n, max_size=n)))
+    volume = np.array(draw(st.lists(st.sampled_from([0.0, 1.0, 7.0, 300.0, np.nan, np.inf, 1e300]), min_size=n, max_size=n)))
     data = {"high": close + spread, "low": close - spread, "close": close, "volume": volume}
     cuts = sorted(draw(st.lists(st.integers(0, n), max_size=6)))
     modes = draw(st.lists(st.booleans(), min_size=len(cuts) + 1, max_size=len(cuts) + 1))

@@ -81,6 +81,7 @@ def _labels_reaching(values, threshold):
     return labels
 
 
+@np.errstate(over="ignore", invalid="ignore")  # sums beyond 1.8e308 are inf (inf - inf NaN), as in the loops
 def _threshold_bars(ts, price, size, side, make_labels):
     bad_rows = scan_trades(ts, price, size, side)
     if (bad_rows >= 0).any():
@@ -96,6 +97,7 @@ def _no_bars(bad_rows):
     return (bad_rows, i, f, f, f, f, f, f, i, f, f, i, i)
 
 
+@np.errstate(over="ignore", invalid="ignore")  # sums beyond 1.8e308 are inf (inf - inf NaN), as in the loops
 def _aggregate(labels, n_bars, starts, ts, price, size, side):
     """OHLCV per bar from per-trade bar labels (0..n_bars-1, non-decreasing)."""
     frame = pd.DataFrame({"price": price, "ts": ts})
@@ -106,7 +108,7 @@ def _aggregate(labels, n_bars, starts, ts, price, size, side):
     has_side = len(side) == len(size)
     buy = np.where(side == 1, size, 0.0) if has_side else np.zeros_like(size)
     sell = np.where(side == -1, size, 0.0) if has_side else np.zeros_like(size)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         vwap = notional / volume
     ts_first = times.first().to_numpy(np.int64)
     return (

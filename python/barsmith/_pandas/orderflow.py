@@ -17,6 +17,7 @@ def trade_signs(price, mid):
     return np.where(quote > 0, 1, np.where(quote < 0, -1, tick)).astype(np.int8)
 
 
+@np.errstate(over="ignore", invalid="ignore")  # a running sum beyond 1.8e308 is inf (then NaN), as in the loops
 def cvd(size, sign, period):
     """Running sum of ``size * sign``, restarting whenever ``period`` changes."""
     signed = size * sign
@@ -40,10 +41,10 @@ def trade_flow(decay, size, sign):
     buys, sells = np.where(sign == 1, size, 0.0), np.where(sign == -1, size, 0.0)
     buy, sell = np.empty(n), np.empty(n)
     b = s = 0.0
-    for i in range(n):
-        b, s = b * decay[i] + buys[i], s * decay[i] + sells[i]
-        buy[i], sell[i] = b, s
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and NaN are the answers
+        for i in range(n):
+            b, s = b * decay[i] + buys[i], s * decay[i] + sells[i]
+            buy[i], sell[i] = b, s
         return np.stack([buy, sell, buy / sell, (buy - sell) / (buy + sell)])
 
 
