@@ -830,14 +830,13 @@ def liquidity(high, low, swing_kind, swing_level, range_percent):
             if rank[i] >= 0:
                 _tree_remove(untaken, rank[i])  # every swing left now lies after i
             level = swing_level[i]
-            if np.isnan(level - swing_range) or np.isnan(level + swing_range):
+            lo, hi = level - swing_range, level + swing_range
+            if np.isnan(lo) or np.isnan(hi):
                 continue  # an infinite level and range: no level lies between NaN ends
-            first = np.searchsorted(sorted_levels, level - swing_range, side="left")
-            end = np.searchsorted(sorted_levels, level + swing_range, side="right")
             before = np.float64(swept[q]) if swept[q] >= 0 else np.inf
             size = 0
-            r = _first_below(untaken, first, before)
-            while 0 <= r < end:
+            r = _first_below(untaken, np.searchsorted(sorted_levels, lo, side="left"), before)
+            while r >= 0 and sorted_levels[r] <= hi:
                 group[size] = by_level[r]
                 size += 1
                 _tree_remove(untaken, r)

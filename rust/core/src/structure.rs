@@ -1482,9 +1482,7 @@ pub fn liquidity(
     let (o_level, rest) = rest.split_at_mut(len);
     let (o_end, o_swept) = rest.split_at_mut(len);
     // where each swing is swept: one search for both kinds, queries in bar order
-    let all: Vec<usize> = (0..len)
-        .filter(|&i| swing_kind[i] == 1.0 || swing_kind[i] == -1.0)
-        .collect();
+    let all = swing_bars(swing_kind);
     let queries: Vec<Query> = all
         .iter()
         .map(|&i| {
@@ -1511,19 +1509,19 @@ pub fn liquidity(
             .map(|(&i, &s)| (i, s))
             .unzip();
         // the side's swings by level (NaN levels are never in a range), as (level, w) where w
-        // numbers the side's swings in bar order; the tree holds each one's w
+        // numbers the side's swings in bar order; the tree holds each one's bar
         let mut by_level: Vec<(f64, usize)> = swings
             .iter()
             .enumerate()
             .filter(|&(_, &i)| !swing_level[i].is_nan())
             .map(|(w, &i)| (swing_level[i], w))
             .collect();
-        by_level.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        by_level.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let mut rank = vec![usize::MAX; swings.len()];
         for (r, &(_, w)) in by_level.iter().enumerate() {
             rank[w] = r;
         }
-        let mut open = MinTree::new(by_level.iter().map(|&(_, w)| w as f64));
+        let mut open = MinTree::new(by_level.iter().map(|&(_, w)| swings[w] as f64));
         let mut taken = vec![false; swings.len()];
         let mut group = Vec::new();
         for (w, (&i, swept)) in swings.iter().zip(swept).enumerate() {
@@ -1539,12 +1537,10 @@ pub fn liquidity(
                 continue; // an infinite level and range: no level lies between NaN ends
             }
             let from = by_level.partition_point(|&(v, _)| v < lo);
-            let to = by_level.partition_point(|&(v, _)| v <= hi);
-            // the swings before the sweep: those numbered below the first one at or after it
-            let before = swept.map_or(f64::INFINITY, |s| swings.partition_point(|&j| j < s) as f64);
+            let before = swept.map_or(f64::INFINITY, |s| s as f64);
             group.clear();
             let mut r = from;
-            while let Some(found) = open.first_below(r, before).filter(|&found| found < to) {
+            while let Some(found) = open.first_below(r, before).filter(|&found| by_level[found].0 <= hi) {
                 group.push(by_level[found].1);
                 open.remove(found);
                 r = found + 1;
@@ -1565,6 +1561,19 @@ pub fn liquidity(
             o_swept[i] = swept.unwrap_or(0) as f32 as f64;
         }
     }
+}
+
+/// The bars where `swing_kind` is 1 or -1, in order.
+fn swing_bars(swing_kind: &[f64]) -> Vec<usize> {
+    // branch-free: a swing every few bars would mispredict a branch on each
+    let mut bars = vec![0; swing_kind.len()];
+    let mut n = 0;
+    for (i, &k) in swing_kind.iter().enumerate() {
+        bars[n] = i;
+        n += (k == 1.0 || k == -1.0) as usize;
+    }
+    bars.truncate(n);
+    bars
 }
 
 /// Liquidity pools without lookahead, from causal swing reports
