@@ -1540,7 +1540,10 @@ pub fn liquidity(
             let before = swept.map_or(f64::INFINITY, |s| s as f64);
             group.clear();
             let mut r = from;
-            while let Some(found) = open.first_below(r, before).filter(|&found| by_level[found].0 <= hi) {
+            while let Some(found) = open
+                .first_below(r, before)
+                .filter(|&found| by_level[found].0 <= hi)
+            {
                 group.push(by_level[found].1);
                 open.remove(found);
                 r = found + 1;
