@@ -129,7 +129,7 @@ ARGUMENTS = {
     # levels far apart now and then: the kernels' sorting path beside their histogram
     "volume_profile": st.tuples(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.integers(-3, 6),
                                                                                 st.sampled_from([-7_000, 5_000])),
-                                                   st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0])), max_size=40),
+                                                   st.sampled_from([0.0, 1.0, 2.0, 2.5, 7.0, 1e300, 1.7e308, 5e-324])), max_size=40),
                                 st.sampled_from([0.5, 0.7, 1.0]), st.integers(0, 3)).map(
         lambda a: (np.array(sorted(r[0] for r in a[0]), dtype=np.int64), np.array([r[1] for r in a[0]], dtype=np.int64),
                    np.array([r[2] for r in a[0]], dtype=np.float64), a[1], a[2])

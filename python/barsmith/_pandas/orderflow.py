@@ -48,6 +48,7 @@ def trade_flow(decay, size, sign):
         return np.stack([buy, sell, buy / sell, (buy - sell) / (buy + sell)])
 
 
+@np.errstate(over="ignore", invalid="ignore")  # volumes summing beyond 1.8e308 are inf, as in the loops
 def volume_profile(period, level, volume, value_area, node_window):
     """(period, level, volume, flags): per period, the volume at each traded level::
 
