@@ -181,6 +181,7 @@ const ASK_PX: usize = 2;
 const ASK_SZ: usize = 3;
 
 #[inline]
+#[allow(clippy::needless_range_loop)] // a transpose: `k` indexes eight arrays alike
 fn gather(e: &Events, r: usize) -> Gathered {
     let mut g = [[0.0; LEVELS]; 4];
     for k in 0..LEVELS {
@@ -479,9 +480,9 @@ fn side_eob(g: &Gathered, px_row: usize, mid: f64, edges: &[f64], depth: &mut [f
         return (f64::NAN, f64::NAN);
     }
     let (mut best_z, mut best_k) = (f64::NEG_INFINITY, 0);
-    for k in 0..LEVELS {
-        if sz[k] > 0.0 {
-            let z = (sz[k] - mean) / std;
+    for (k, &size) in sz.iter().enumerate() {
+        if size > 0.0 {
+            let z = (size - mean) / std;
             if z > best_z {
                 best_z = z;
                 best_k = k;
@@ -520,9 +521,9 @@ fn write_eob(g: Option<&Gathered>, edges: &[f64], lay: &Layout, row: &mut [f64])
         f64::NAN
     };
     let (mut bt, mut at) = (0.0, 0.0);
-    for k in 0..LEVELS {
-        bt += g[BID_SZ][k];
-        at += g[ASK_SZ][k];
+    for (b, a) in g[BID_SZ].iter().zip(&g[ASK_SZ]) {
+        bt += b;
+        at += a;
     }
     row[o + 6] = if bt + at > 0.0 {
         (bt - at) / (bt + at)

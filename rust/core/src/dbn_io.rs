@@ -357,13 +357,9 @@ impl Mbp10Reader {
         )
         .map_err(|e| error(format!("cannot decode the DBN metadata: {e}"), None))?;
         let schema = decoder.metadata().schema;
-        if schema.is_some() && schema != Some(Schema::Mbp10) {
+        if let Some(other) = schema.filter(|&s| s != Schema::Mbp10) {
             return Err(error(
-                format!(
-                    "{} holds {:?} records, not MBP-10",
-                    path.display(),
-                    schema.unwrap()
-                ),
+                format!("{} holds {other:?} records, not MBP-10", path.display()),
                 None,
             ));
         }

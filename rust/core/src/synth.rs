@@ -163,6 +163,7 @@ impl Generator {
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // one per field of the record written
     fn record(
         &mut self,
         ts: i64,

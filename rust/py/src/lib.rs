@@ -202,6 +202,9 @@ fn rolling_quantile<'py>(
     Ok(out.into_pyarray(py))
 }
 
+/// `trade_events`' two arrays.
+type LevelsAndSizes<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
+
 /// `(levels, event_size)` per trade: its event's distinct prices and total size.
 #[pyfunction]
 fn trade_events<'py>(
@@ -210,7 +213,7 @@ fn trade_events<'py>(
     price: PyReadonlyArray1<'py, f64>,
     size: PyReadonlyArray1<'py, f64>,
     sign: PyReadonlyArray1<'py, i8>,
-) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<LevelsAndSizes<'py>> {
     let (ts, price, size, sign) = trade_slices!(ts, price, size, sign);
     let (mut levels, mut event_size) = (vec![0i64; ts.len()], vec![0.0; ts.len()]);
     py.detach(|| orderflow::trade_events(ts, price, size, sign, &mut levels, &mut event_size));
