@@ -16,6 +16,8 @@
 
 use rayon::prelude::*;
 
+use crate::count_f64;
+
 pub const PANDAS: i64 = 0;
 pub const TALIB: i64 = 1;
 
@@ -580,7 +582,7 @@ impl RollingSum {
         if self.nobs < min_periods || self.nobs == 0 {
             return f64::NAN;
         }
-        let mean = self.sum / self.nobs as f64;
+        let mean = self.sum / count_f64(self.nobs);
         if self.same_run >= self.nobs {
             self.prev
         } else if (self.neg == 0 && mean < 0.0) || (self.neg == self.nobs && mean > 0.0) {
@@ -596,7 +598,7 @@ impl RollingSum {
         if self.nobs < min_periods || self.nobs == 0 {
             f64::NAN
         } else if self.same_run >= self.nobs {
-            self.prev * self.nobs as f64
+            self.prev * count_f64(self.nobs)
         } else {
             self.sum
         }
@@ -882,7 +884,7 @@ impl Sma {
                 if !ring.is_full() {
                     return f64::NAN;
                 }
-                let mean = *total / ring.buf.len() as f64;
+                let mean = *total / count_f64(ring.buf.len());
                 *total -= ring.front();
                 mean
             }
@@ -921,9 +923,9 @@ impl Wma {
         }
         let mut total = 0.0;
         for (k, &w) in self.ring.iter().rev().enumerate() {
-            total += w * (self.n - k) as f64;
+            total += w * count_f64(self.n - k);
         }
-        total / ((self.n * (self.n + 1)) as f64 / 2.0)
+        total / (count_f64(self.n * (self.n + 1)) / 2.0)
     }
 }
 stream!(Wma, |s, r, o| o[0] = s.update(r[0]));

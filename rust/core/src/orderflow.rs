@@ -3,6 +3,8 @@
 //! Read beside `python/barsmith/_pandas/orderflow.py` (the oracle) and
 //! `python/barsmith/_numba/orderflow.py`.
 
+use crate::count_f64;
+
 /// Aggressor sign per trade: +1 buy, -1 sell, 0 unknown.
 ///
 /// With an empty `mid`, the tick rule: +1 on an uptick, -1 on a downtick, the
@@ -245,13 +247,13 @@ pub fn rolling_quantile(
         out[i] = if nobs < min_periods || nobs == 0 {
             f64::NAN
         } else {
-            let f = quantile * (nobs - 1) as f64;
+            let f = quantile * count_f64(nobs - 1);
             let k = f as usize;
             let low = values[window.kth(k)];
-            if f == k as f64 {
+            if f == count_f64(k) {
                 low
             } else {
-                low + (values[window.kth(k + 1)] - low) * (f - k as f64)
+                low + (values[window.kth(k + 1)] - low) * (f - count_f64(k))
             }
         };
     }
