@@ -399,6 +399,19 @@ def test_inputs_are_not_mutated(ohlc):
     pd.testing.assert_frame_equal(ohlc, before)
 
 
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+def test_a_result_is_the_users_to_write_and_never_the_input(ohlc, backend):
+    """Results are not copied on the way out (pandas 3 copies an array into a Series by
+    default), yet each is writable and writing it never reaches the input, even where the
+    answer equals the input (a mean of one value)."""
+    close = ohlc["close"].copy()
+    before = close.copy()
+    for out in (sma(close, 1, backend=backend), ema(close, 1, backend=backend), *bbands(close, 1, backend=backend)):
+        out.iloc[:3] = -1.0
+        assert (out.iloc[:3] == -1.0).all()
+    pd.testing.assert_series_equal(close, before)
+
+
 PANEL_CALLS = {
     "sma": lambda h, lo, c, v, conv, b: (sma(c, 5, convention=conv, backend=b),),
     "wma": lambda h, lo, c, v, conv, b: (wma(c, 4, backend=b),),

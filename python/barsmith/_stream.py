@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import BackendUnavailableError, InputError
+from ._output import output_series
 from .indicators import Convention, _bbands_params, _convention, _ddof, _period, _period_labels, _wall_clock
 
 __all__ = [
@@ -91,7 +92,7 @@ class _Stream:
     def _wrap(self, out: np.ndarray, columns: tuple[Any, ...]) -> Any:
         first = columns[0]
         if isinstance(first, pd.Series):
-            results = [pd.Series(o, index=first.index, name=name) for o, name in zip(out, self.outputs)]
+            results = [output_series(o, first.index, name) for o, name in zip(out, self.outputs)]
         else:
             results = list(out)
         return results[0] if len(results) == 1 else tuple(results)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._input import frozen
+from ._output import output_series
 from ._registry import kernel
 
 __all__ = [
@@ -469,7 +470,7 @@ def _series(x: Any, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]
     the rust backend walks row by row. Neither layout is copied."""
     if isinstance(x, pd.Series):
         values = np.ascontiguousarray(_floats(x.to_numpy(), name))[None, :]
-        return frozen(values), lambda out: pd.Series(out[0], index=x.index, name=x.name)
+        return frozen(values), lambda out: output_series(out[0], x.index, x.name)
     if isinstance(x, pd.DataFrame):
         values = _contiguous(_floats(x.to_numpy(), name).T)
         return frozen(values), lambda out: pd.DataFrame(out.T, index=x.index, columns=x.columns, copy=False)

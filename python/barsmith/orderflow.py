@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._input import check_volume, frozen, interval_ns, to_float, to_ns, trades_input
-from ._output import output_frame
+from ._output import output_frame, output_series
 from ._registry import kernel
 
 __all__ = ["aggressive_trades", "classify_trades", "cvd", "flow_imbalance", "multi_timeframe_flow", "trade_flow", "volume_profile"]
@@ -70,7 +70,7 @@ def classify_trades(
     signs = kernel("trade_signs", backend)(t.price, frozen(mid))
     if t.index is None:
         return signs
-    return pd.Series(signs, index=t.index, name="sign")
+    return output_series(signs, t.index, "sign")
 
 
 def cvd(
@@ -106,7 +106,7 @@ def cvd(
     out = kernel("cvd", backend)(t.size, t.side, frozen(period))
     if t.index is None:
         return out
-    return pd.Series(out, index=t.index, name="cvd")
+    return output_series(out, t.index, "cvd")
 
 
 def trade_flow(
@@ -172,7 +172,7 @@ def flow_imbalance(bars: pd.DataFrame, span: int = 20, *, backend: str | None = 
             raise InputError(f"missing; make bars with barsmith.bars.time_bars(trades with side)", column=column)
     buy, sell = (to_float(bars[c], c) for c in ("buy_volume", "sell_volume"))
     net, total = ema(buy - sell, span, backend=backend), ema(buy + sell, span, backend=backend)
-    return pd.Series(_share(net, total), index=bars.index, name="flow_imbalance")
+    return output_series(_share(net, total), bars.index, "flow_imbalance")
 
 
 def _share(net: np.ndarray, total: np.ndarray) -> np.ndarray:

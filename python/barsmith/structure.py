@@ -152,8 +152,8 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
         return output_frame(dict(zip(("BOS", "CHOCH", "Level", "SwingIndex"), out)), index)
     kind, level = _swings(swing_highs_lows, len(high))
     out = kernel("bos_choch", backend)(high, low, close, kind, level, bool(close_break))
-    return pd.DataFrame(
-        {"BOS": out[0], "CHOCH": out[1], "Level": out[2].astype(np.float32), "BrokenIndex": out[3]}, index=index
+    return output_frame(
+        {"BOS": out[0], "CHOCH": out[1], "Level": out[2].astype(np.float32), "BrokenIndex": out[3]}, index
     )
 
 
