@@ -754,6 +754,32 @@ fn split_outputs<const K: usize>(out: &mut [f64]) -> [&mut [f64]; K] {
     })
 }
 
+/// Calls `visit(i, recent)` for each row `i` of `0..len`, `recent` holding `f` of the
+/// rows from `i - keep` (or 0) to `i`, so a kernel reads a window of derived values (a
+/// typical price) from a slice, as from its input. They are made a block at a time in
+/// one small buffer: a whole-length temporary costs more in page faults than it saves.
+#[inline(always)]
+fn with_recent<T: Copy>(
+    len: usize,
+    keep: usize,
+    f: impl Fn(usize) -> T,
+    mut visit: impl FnMut(usize, &[T]),
+) {
+    let block = WARM_BLOCK.max(keep);
+    let mut buf: Vec<T> = Vec::with_capacity(keep + block);
+    let mut first = 0; // the row of buf[0]
+    for lo in (0..len).step_by(block) {
+        let dropped = buf.len().saturating_sub(keep);
+        buf.drain(..dropped);
+        first += dropped;
+        buf.extend((lo..(lo + block).min(len)).map(&f));
+        for i in lo..(lo + block).min(len) {
+            let end = i + 1 - first;
+            visit(i, &buf[end.saturating_sub(keep + 1)..end]);
+        }
+    }
+}
+
 /// Rows per block of [`in_warm_blocks`]: its NaN check stays in L1 ahead of the recursion.
 const WARM_BLOCK: usize = 1024;
 
@@ -2448,6 +2474,22 @@ fn typical_price(h: f64, l: f64, c: f64) -> f64 {
 /// `TALIB` (`CCI`): the mean and the mean absolute deviation summed in TA-Lib's
 /// circular-buffer order, `(tp - mean) / (0.015 * md)`, 0 when either is below 1e-14. A NaN restarts.
 pub fn cci(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    if convention == PANDAS {
+        // the stream's steps, its window read from the typical prices instead of a ring
+        let tp = |i: usize| typical_price(high[i], low[i], close[i]);
+        let mut w = RollingSum::default();
+        with_recent(high.len(), n, tp, |i, recent| {
+            let now = recent[recent.len() - 1];
+            Windowed::step(&mut w, n, now, i, |w| w.remove(recent[0])); // row i - n
+            out[i] = if i + 1 < n {
+                f64::NAN
+            } else {
+                let window = &recent[recent.len() - n..];
+                Cci::pandas_value(now, w.mean(n), window.iter().rev(), n)
+            };
+        });
+        return;
+    }
     let mut s = Cci::new(n, convention);
     for i in 0..high.len() {
         out[i] = s.update(high[i], low[i], close[i]);
@@ -2472,6 +2514,19 @@ impl Cci {
         }
     }
 
+    /// pandas: `(tp - ma) / (0.015 * mad)`, the absolute deviations from `ma` summed
+    /// newest first.
+    #[inline(always)]
+    fn pandas_value<'a>(
+        tp: f64,
+        ma: f64,
+        newest_first: impl Iterator<Item = &'a f64>,
+        n: usize,
+    ) -> f64 {
+        let total = newest_first.fold(0.0, |t, &v| t + (v - ma).abs());
+        (tp - ma) / (0.015 * (total / n as f64))
+    }
+
     #[inline]
     pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
         let tp = typical_price(h, l, c);
@@ -2482,12 +2537,7 @@ impl Cci {
             if !self.pandas.is_full() {
                 return f64::NAN;
             }
-            let ma = self.pandas.w.mean(n);
-            let mut total = 0.0;
-            for &v in self.pandas.ring.iter().rev() {
-                total += (v - ma).abs();
-            }
-            return (tp - ma) / (0.015 * (total / nf));
+            return Cci::pandas_value(tp, self.pandas.w.mean(n), self.pandas.ring.iter().rev(), n);
         }
         if tp.is_nan() {
             self.seen = 0;
@@ -2525,6 +2575,25 @@ pub fn mfi(
     convention: i64,
     out: &mut [f64],
 ) {
+    if convention == PANDAS {
+        // the stream's steps, its windows read from the typical prices instead of rings
+        // (the leaving flow made again from them)
+        let tp = |i: usize| typical_price(high[i], low[i], close[i]);
+        let (mut pos, mut neg) = (RollingSum::default(), RollingSum::default());
+        with_recent(high.len(), n + 1, tp, |i, recent| {
+            // the flows of the row `back` rows before i
+            let flows = |back: usize| {
+                let at = recent.len() - 1 - back;
+                let prev = if back == i { f64::NAN } else { recent[at - 1] };
+                Mfi::pandas_flows(prev, recent[at], volume[i - back])
+            };
+            let (p, q) = flows(0);
+            Windowed::step(&mut pos, n, p, i, |w| w.remove(flows(n).0));
+            Windowed::step(&mut neg, n, q, i, |w| w.remove(flows(n).1));
+            out[i] = Mfi::pandas_index(pos.sum(n), neg.sum(n));
+        });
+        return;
+    }
     let mut s = Mfi::new(n, convention);
     for i in 0..high.len() {
         out[i] = s.update(high[i], low[i], close[i], volume[i]);
