@@ -2524,7 +2524,7 @@ impl Cci {
         n: usize,
     ) -> f64 {
         let total = newest_first.fold(0.0, |t, &v| t + (v - ma).abs());
-        (tp - ma) / (0.015 * (total / n as f64))
+        (tp - ma) / (0.015 * (total / count_f64(n)))
     }
 
     #[inline]
@@ -2587,9 +2587,9 @@ pub fn mfi(
                 let prev = if back == i { f64::NAN } else { recent[at - 1] };
                 Mfi::pandas_flows(prev, recent[at], volume[i - back])
             };
-            let (p, q) = flows(0);
-            Windowed::step(&mut pos, n, p, i, |w| w.remove(flows(n).0));
-            Windowed::step(&mut neg, n, q, i, |w| w.remove(flows(n).1));
+            let ((p, q), leaving) = (flows(0), if i >= n { flows(n) } else { (0.0, 0.0) });
+            Windowed::step(&mut pos, n, p, i, |w| w.remove(leaving.0));
+            Windowed::step(&mut neg, n, q, i, |w| w.remove(leaving.1));
             out[i] = Mfi::pandas_index(pos.sum(n), neg.sum(n));
         });
         return;
