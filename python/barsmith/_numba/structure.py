@@ -1046,30 +1046,43 @@ def _touch(p, step, cell, prices, weights, touches, total, volume, ahead, behind
     return counted + step, counted_volume + step * weights[p]
 
 
+ALL_FOUR = 0b1111  # a period with an open, a high, a low and a close (pandas' dropna keeps it)
+
+
 @jit
 def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A002
     """See ``rust/core/src/structure.rs``."""
     n = len(high)
     n_bins = len(labels)
-    has = np.zeros((n_bins, 4), dtype=np.bool_)
+    has = np.zeros(n_bins, dtype=np.uint8)
     extremes = np.empty((n_bins, 2))
     extremes[:, 0], extremes[:, 1] = -np.inf, np.inf
+    # each run of bars of one period adds up in locals and joins its period at the run's end
+    run_has, run_high, run_low = 0, -np.inf, np.inf
     for i in range(n):
-        _period_add(has[bin[i]], extremes[bin[i]], open_[i], high[i], low[i], close[i])
+        if i > 0 and bin[i] != bin[i - 1]:
+            _period_merge(has, extremes, bin[i - 1], run_has, run_high, run_low)
+            run_has, run_high, run_low = 0, -np.inf, np.inf
+        run_has, run_high, run_low = _period_add(run_has, run_high, run_low, open_[i], high[i], low[i], close[i])
+    if n > 0:
+        _period_merge(has, extremes, bin[n - 1], run_has, run_high, run_low)
     kept_before = np.zeros(n_bins + 1, dtype=np.int64)
     kept_high = np.empty(n_bins, dtype=np.float32)
     kept_low = np.empty(n_bins, dtype=np.float32)
     kept = 0
     for k in range(n_bins):
-        if has[k].all():
+        if has[k] == ALL_FOUR:
             kept_high[kept] = extremes[k, 0]
             kept_low[kept] = extremes[k, 1]
             kept += 1
         kept_before[k + 1] = kept
     out = np.empty((4, n))
     group = -3
-    running_high = np.nan
-    running_low = np.nan
+    # the highest high and lowest low since the bars began to read a period (NaN skipped)
+    running_high = -np.inf
+    running_low = np.inf
+    previous_high = np.nan  # of the period read
+    previous_low = np.nan
     labelled_before = 0  # labels before the bar's time: a pointer that moves on while times rise
     for i in range(n):
         if i > 0 and times[i] >= times[i - 1]:
@@ -1081,26 +1094,19 @@ def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A00
         read = before - 2
         if i == 0 or read != group:
             group = read
-            running_high = np.nan
-            running_low = np.nan
-        if np.isnan(running_high) or high[i] > running_high:
+            running_high = -np.inf
+            running_low = np.inf
+            # none to read: NaN, which no high is above (not broken)
+            previous_high = np.float64(kept_high[read]) if before >= 2 else np.nan
+            previous_low = np.float64(kept_low[read]) if before >= 2 else np.nan
+        if high[i] > running_high:
             running_high = high[i]
-        if np.isnan(running_low) or low[i] < running_low:
+        if low[i] < running_low:
             running_low = low[i]
-        row_high = np.nan if np.isnan(high[i]) else running_high
-        row_low = np.nan if np.isnan(low[i]) else running_low
-        if before < 2:
-            out[0, i] = np.nan
-            out[1, i] = np.nan
-            out[2, i] = 0.0
-            out[3, i] = 0.0
-        else:
-            ph = np.float64(kept_high[read])
-            pl = np.float64(kept_low[read])
-            out[0, i] = ph
-            out[1, i] = pl
-            out[2, i] = 1.0 if row_high > ph else 0.0
-            out[3, i] = 1.0 if row_low < pl else 0.0
+        out[0, i] = previous_high
+        out[1, i] = previous_low
+        out[2, i] = 1.0 if not np.isnan(high[i]) and running_high > previous_high else 0.0
+        out[3, i] = 1.0 if not np.isnan(low[i]) and running_low < previous_low else 0.0
     return out
 
 
@@ -1112,34 +1118,40 @@ def previous_high_low_causal(bin, open_, high, low, close):  # noqa: A002
     out = np.empty((4, n))
     previous_high = np.nan
     previous_low = np.nan
-    has = np.zeros(4, dtype=np.bool_)  # the bar's own period so far
-    extremes = np.array([-np.inf, np.inf])
+    # the bar's own period so far
+    has, period_high, period_low = 0, -np.inf, np.inf
     for i in range(n):
         if i > 0 and bin[i] != bin[i - 1]:
-            if has.all():
-                previous_high, previous_low = extremes[0], extremes[1]
-            has[:] = False
-            extremes[0], extremes[1] = -np.inf, np.inf
-        _period_add(has, extremes, open_[i], high[i], low[i], close[i])
+            if has == ALL_FOUR:
+                previous_high, previous_low = period_high, period_low
+            has, period_high, period_low = 0, -np.inf, np.inf
+        has, period_high, period_low = _period_add(has, period_high, period_low, open_[i], high[i], low[i], close[i])
         out[0, i] = previous_high
         out[1, i] = previous_low
-        out[2, i] = 1.0 if extremes[0] > previous_high else 0.0
-        out[3, i] = 1.0 if extremes[1] < previous_low else 0.0
+        out[2, i] = 1.0 if period_high > previous_high else 0.0
+        out[3, i] = 1.0 if period_low < previous_low else 0.0
     return out
 
 
 @jit
-def _period_add(has, extremes, open_, high, low, close):
-    """One bar into a period's prices (Rust's ``PeriodPrices``): ``has`` whether the open,
-    high, low and close each have a value; ``extremes`` the highest high and lowest low."""
-    has[0] |= not np.isnan(open_)
-    has[1] |= not np.isnan(high)
-    has[2] |= not np.isnan(low)
-    has[3] |= not np.isnan(close)
-    if high > extremes[0]:
-        extremes[0] = high
-    if low < extremes[1]:
-        extremes[1] = low
+def _period_add(has, period_high, period_low, open_, high, low, close):
+    """One bar into a period's prices (Rust's ``PeriodPrices``): ``has`` bits 0-3 whether the
+    open, high, low and close have had a value; the highest high and lowest low, NaN skipped."""
+    has |= (not np.isnan(open_)) | (not np.isnan(high)) << 1
+    has |= (not np.isnan(low)) << 2 | (not np.isnan(close)) << 3
+    if high > period_high:
+        period_high = high
+    if low < period_low:
+        period_low = low
+    return has, period_high, period_low
+
+
+@jit
+def _period_merge(has, extremes, k, run_has, run_high, run_low):
+    """A run of period ``k``'s bars into its prices."""
+    has[k] |= run_has
+    extremes[k, 0] = max(extremes[k, 0], run_high)
+    extremes[k, 1] = min(extremes[k, 1], run_low)
 
 
 @jit

@@ -1921,38 +1921,44 @@ fn levels(
     }
 }
 
-/// One period's prices so far: whether the open, high, low and close each have a value,
-/// and the highest high and lowest low (NaN skipped; -inf and +inf while there is none).
+/// One period's prices so far: which of the open, high, low and close have had a value
+/// (bits 0-3), and the highest high and lowest low (NaN skipped; -inf and +inf while there
+/// is none). Small enough to live in registers while a run of bars adds to it.
 #[derive(Clone, Copy)]
 struct PeriodPrices {
-    has: [bool; 4],
+    has: u8,
     high: f64,
     low: f64,
 }
 
 impl PeriodPrices {
     const EMPTY: Self = PeriodPrices {
-        has: [false; 4],
+        has: 0,
         high: f64::NEG_INFINITY,
         low: f64::INFINITY,
     };
 
     #[inline]
     fn add(&mut self, open: f64, high: f64, low: f64, close: f64) {
-        for (c, v) in [open, high, low, close].into_iter().enumerate() {
-            self.has[c] |= !v.is_nan();
-        }
-        if high > self.high {
-            self.high = high;
-        }
-        if low < self.low {
-            self.low = low;
-        }
+        self.has |= (!open.is_nan()) as u8
+            | ((!high.is_nan()) as u8) << 1
+            | ((!low.is_nan()) as u8) << 2
+            | ((!close.is_nan()) as u8) << 3;
+        self.high = if high > self.high { high } else { self.high };
+        self.low = if low < self.low { low } else { self.low };
+    }
+
+    /// Both periods' prices in one (the same period, seen in two runs of bars).
+    #[inline]
+    fn merge(&mut self, other: &Self) {
+        self.has |= other.has;
+        self.high = self.high.max(other.high);
+        self.low = self.low.min(other.low);
     }
 
     /// A period pandas' `agg(...).dropna()` keeps: all four columns have a value.
     fn kept(&self) -> bool {
-        self.has.iter().all(|&h| h)
+        self.has == 0b1111
     }
 }
 
@@ -1980,8 +1986,18 @@ pub fn previous_high_low(
     let len = high.len();
     let n_bins = labels.len();
     let mut periods = vec![PeriodPrices::EMPTY; n_bins];
+    // Each run of bars of one period adds up in registers (in memory, every bar would
+    // wait for the previous one's store), and joins its period at the run's end.
+    let mut run = PeriodPrices::EMPTY;
     for i in 0..len {
-        periods[bin[i] as usize].add(open[i], high[i], low[i], close[i]);
+        if i > 0 && bin[i] != bin[i - 1] {
+            periods[bin[i - 1] as usize].merge(&run);
+            run = PeriodPrices::EMPTY;
+        }
+        run.add(open[i], high[i], low[i], close[i]);
+    }
+    if len > 0 {
+        periods[bin[len - 1] as usize].merge(&run);
     }
     let mut kept_before = Vec::with_capacity(n_bins + 1); // kept bins among the first k
     let (mut kept_high, mut kept_low) = (Vec::new(), Vec::new());
@@ -1996,7 +2012,12 @@ pub fn previous_high_low(
     let (o_high, rest) = out.split_at_mut(len);
     let (o_low, rest) = rest.split_at_mut(len);
     let (o_broken_high, o_broken_low) = rest.split_at_mut(len);
-    let (mut group, mut running_high, mut running_low) = (usize::MAX, f64::NAN, f64::NAN);
+    // The highest high and lowest low since the bars began to read a period (NaN skipped:
+    // -inf and +inf while there is none). pandas' cummax gives NaN on a NaN row, which is
+    // never above the period's high: such a row is not broken.
+    let (mut group, mut running_high, mut running_low) =
+        (usize::MAX, f64::NEG_INFINITY, f64::INFINITY);
+    let (mut previous_high, mut previous_low) = (f64::NAN, f64::NAN); // of the period read
     let mut labelled_before = 0; // labels before the bar's time: a pointer that moves on while times rise
     for i in 0..len {
         if i > 0 && times[i] >= times[i - 1] {
@@ -2010,34 +2031,26 @@ pub fn previous_high_low(
         // the period read, or (for fewer than two) a group of its own for each count
         let read = before.wrapping_sub(2);
         if i == 0 || read != group {
-            (group, running_high, running_low) = (read, f64::NAN, f64::NAN);
+            (group, running_high, running_low) = (read, f64::NEG_INFINITY, f64::INFINITY);
+            // none to read: NaN, which no high is above (not broken)
+            (previous_high, previous_low) = match before {
+                0 | 1 => (f64::NAN, f64::NAN),
+                _ => (kept_high[read] as f64, kept_low[read] as f64),
+            };
         }
-        // pandas' cummax / cummin skip NaN: a NaN row gives NaN and the run goes on
-        if running_high.is_nan() || high[i] > running_high {
-            running_high = high[i];
-        }
-        if running_low.is_nan() || low[i] < running_low {
-            running_low = low[i];
-        }
-        let row_high = if high[i].is_nan() {
-            f64::NAN
+        running_high = if high[i] > running_high {
+            high[i]
         } else {
             running_high
         };
-        let row_low = if low[i].is_nan() {
-            f64::NAN
+        running_low = if low[i] < running_low {
+            low[i]
         } else {
             running_low
         };
-        if before < 2 {
-            (o_high[i], o_low[i], o_broken_high[i], o_broken_low[i]) =
-                (f64::NAN, f64::NAN, 0.0, 0.0);
-        } else {
-            let (ph, pl) = (kept_high[read] as f64, kept_low[read] as f64);
-            (o_high[i], o_low[i]) = (ph, pl);
-            o_broken_high[i] = (row_high > ph) as i32 as f64;
-            o_broken_low[i] = (row_low < pl) as i32 as f64;
-        }
+        (o_high[i], o_low[i]) = (previous_high, previous_low);
+        o_broken_high[i] = (!high[i].is_nan() & (running_high > previous_high)) as i32 as f64;
+        o_broken_low[i] = (!low[i].is_nan() & (running_low < previous_low)) as i32 as f64;
     }
 }
 
