@@ -8,7 +8,7 @@ import heapq
 import numpy as np
 from numba import njit, prange
 
-from .indicators import _pandas_window_value, window_high_low
+from .indicators import window_high_low
 
 jit = njit(cache=True, nogil=True, error_model="numpy")
 
@@ -18,17 +18,17 @@ def _window_extreme(x, length, sign):
     """Whether ``x[i]`` is the largest (``sign`` 1) or smallest (-1) of the 2L values
     ``x[i - L + 1 : i + L + 1]``, none NaN or infinite, for ``2L - 1 <= i < len - L``. Branch-free
     (van Herk / Gil-Werman): running maxima from each 2L block's start and end; a window
-    spans at most two blocks, so its maximum is ``max(from_end[a], from_start[b])``."""
+    spans at most two blocks, so its maximum is ``max(from_end[a], from_start[b])``. A missing
+    value counts as +inf, so a window holding one has the maximum +inf, which no bar equals."""
     n = len(x)
     w = 2 * length
     out = np.zeros(n, dtype=np.bool_)
     if n < w + length:
         return out
-    # the smallest becomes the largest, missing lowest (``rolling`` sees +-inf as NaN too)
-    missing = np.empty(n, dtype=np.bool_)
+    # the smallest becomes the largest; missing is what ``rolling`` sees as NaN: +-inf too
+    y = np.empty(n)
     for i in range(n):
-        missing[i] = np.isnan(_pandas_window_value(x[i]))
-    y = np.where(missing, -np.inf, sign * x)
+        y[i] = sign * x[i] if np.isfinite(x[i]) else np.inf
     from_start = np.empty(n)
     from_end = np.empty(n)
     for start in range(0, n, w):
@@ -41,13 +41,8 @@ def _window_extreme(x, length, sign):
         for i in range(end - 1, start - 1, -1):
             m = max(m, y[i])
             from_end[i] = m
-    nans = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        nans[i + 1] = nans[i] + missing[i]
     for i in range(w - 1, n - length):
-        a = i + 1 - length
-        b = i + length
-        out[i] = nans[b + 1] == nans[a] and y[i] == max(from_end[a], from_start[b])
+        out[i] = y[i] < np.inf and y[i] == max(from_end[i + 1 - length], from_start[i + length])
     return out
 
 

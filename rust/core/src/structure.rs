@@ -8,8 +8,6 @@
 
 use rayon::prelude::*;
 
-use crate::indicators::pandas_window_value;
-
 /// Swing highs and lows, as smartmoneyconcepts' `swing_highs_lows(ohlc, swing_length)`:
 /// `(high_low, level)`, each `len` values.
 ///
@@ -221,75 +219,77 @@ pub fn ranges(
 /// it sees +-inf as NaN.
 /// Branch-free (van Herk / Gil-Werman): in blocks of 2L, running maxima from each
 /// block's start and from its end; a window of 2L spans at most two blocks, so its
-/// maximum is `max(from_end[a], from_start[b])`. A window holds a NaN when the last NaN
-/// up to its end is at or after its start.
+/// maximum is `max(from_end[a], from_start[b])`. A missing value counts as +inf, so a
+/// window holding one has the maximum +inf, which no (finite) bar equals.
 fn window_extremes(high: &[f64], low: &[f64], l: usize) -> (Vec<bool>, Vec<bool>) {
     let (len, w) = (high.len(), 2 * l);
     let (mut is_high, mut is_low) = (vec![false; len], vec![false; len]);
     if len < w + l {
         return (is_high, is_low);
     }
-    // the signed values (a low's negation, so the smallest becomes the largest), missing
-    // lowest; a plain select is one `maxsd` on the running maximum's chain, where f64::max
-    // adds a NaN fix-up to every step. Missing is what `rolling` sees as NaN: +-inf too.
-    let missing = |v: f64| pandas_window_value(v).is_nan();
-    let value = |x: &[f64], sign: f64, i: usize| {
-        if missing(x[i]) {
-            f64::NEG_INFINITY
-        } else {
-            sign * x[i]
-        }
+    // A bar's high and negated low (the smallest low becomes the largest), each +inf when
+    // missing (what `rolling` sees as NaN: +-inf too).
+    let values = |i: usize| {
+        let signed = |v: f64, sign: f64| {
+            if v.is_finite() {
+                sign * v
+            } else {
+                f64::INFINITY
+            }
+        };
+        [signed(high[i], 1.0), signed(low[i], -1.0)]
     };
+    // a plain select is one `maxsd` on the running maximum's chain (f64::max adds a NaN fix-up)
     let larger = |m: f64, v: f64| if v > m { v } else { m };
-    // windows start at a = i + 1 - l; those starting in block k end in block k (only the
+    // Windows start at a = i + 1 - l; those starting in block k end in block k (only the
     // window that is block k) or block k + 1: the running maxima from block k's end and
-    // from block k + 1's start, in two buffers of w that stay in L1. The highs' and lows'
-    // chains run side by side so their latencies overlap.
-    let (mut from_end, mut from_start) = (vec![[0.0f64; 2]; w], vec![[0.0f64; 2]; w]);
-    // the last NaN high and low at or before the window's end (+1; 0: none yet)
-    let (mut nan_high_end, mut nan_low_end, mut scanned) = (0usize, 0usize, 0usize);
+    // from block k + 1's start, and both blocks' values, in buffers of w that stay in L1.
+    // The highs' and lows' chains run side by side so their latencies overlap.
+    let mut from_end = vec![[0.0f64; 2]; w];
+    let mut from_start = vec![[0.0f64; 2]; w];
+    let (mut this_block, mut next_block) = (vec![[0.0f64; 2]; w], vec![[0.0f64; 2]; w]);
+    for (i, v) in this_block.iter_mut().enumerate() {
+        *v = values(i);
+    }
     for block in (0..len).step_by(w) {
         let end = (block + w).min(len);
-        let (mut mh, mut ml) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for i in (block..end).rev() {
-            (mh, ml) = (
-                larger(mh, value(high, 1.0, i)),
-                larger(ml, value(low, -1.0, i)),
-            );
-            from_end[i - block] = [mh, ml];
-        }
         let next_end = (end + w).min(len);
-        (mh, ml) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
-        for i in end..next_end {
-            (mh, ml) = (
-                larger(mh, value(high, 1.0, i)),
-                larger(ml, value(low, -1.0, i)),
-            );
-            from_start[i - end] = [mh, ml];
-        }
-        for a in block..end {
-            let i = a + l - 1;
-            let b = i + l;
-            if i + 1 < w || b >= len {
-                continue;
+        // the running maxima back from block k's end and on from block k + 1's start, in
+        // one loop: two independent chains of `maxsd`, whose latencies overlap
+        let (back, on) = (end - block, next_end - end);
+        let [mut back_high, mut back_low, mut on_high, mut on_low] = [f64::NEG_INFINITY; 4];
+        for j in 0..back.max(on) {
+            if j < back {
+                let [h, lw] = this_block[back - 1 - j];
+                (back_high, back_low) = (larger(back_high, h), larger(back_low, lw));
+                from_end[back - 1 - j] = [back_high, back_low];
             }
-            while scanned <= b {
-                scanned += 1;
-                if missing(high[scanned - 1]) {
-                    nan_high_end = scanned;
-                }
-                if missing(low[scanned - 1]) {
-                    nan_low_end = scanned;
-                }
+            if j < on {
+                let [h, lw] = values(end + j);
+                next_block[j] = [h, lw];
+                (on_high, on_low) = (larger(on_high, h), larger(on_low, lw));
+                from_start[j] = [on_high, on_low];
+            }
+        }
+        for a in block.max(l)..end {
+            let (i, b) = (a + l - 1, a + w - 1);
+            if b >= len {
+                break;
             }
             let [mut top_high, mut top_low] = from_end[a - block];
             if b >= end {
                 let [h, lw] = from_start[b - end];
                 (top_high, top_low) = (larger(top_high, h), larger(top_low, lw));
             }
-            is_high[i] = nan_high_end <= a && value(high, 1.0, i) == top_high;
-            is_low[i] = nan_low_end <= a && value(low, -1.0, i) == top_low;
+            let [h, lw] = if i < end {
+                this_block[i - block]
+            } else {
+                next_block[i - end]
+            };
+            is_high[i] = h == top_high && h < f64::INFINITY;
+            is_low[i] = lw == top_low && lw < f64::INFINITY;
         }
+        std::mem::swap(&mut this_block, &mut next_block);
     }
     (is_high, is_low)
 }
