@@ -309,6 +309,35 @@ def test_talib_bbands_stay_within_1e_10_of_ta_lib_on_long_drifting_prices(n, bac
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("scale", [1e-9, 1e-6, 1.0, 1e6, 1e12])
+def test_talib_oscillators_equal_ta_lib_at_any_price_scale_and_on_flat_windows(scale, backend):
+    # TA-Lib 0.8.1 asks "is this window flat?" relative to its own prices (its issues #107,
+    # #253): a fixed 1e-14 band zeroed every window of a small-priced instrument, and an
+    # exact test divided a machine-flat window into noise. Quotes at 1e-9 or 1e12, windows
+    # flat to the bit or to 1e-15, and zero volumes all equal the real TA-Lib to the bit.
+    rng = np.random.default_rng(int(-np.log10(scale)) + 20)
+    m = 600
+    c = scale * (100 + np.cumsum(rng.normal(0, 1, m)))
+    h, lo = c + scale * rng.uniform(0, 1, m), c - scale * rng.uniform(0, 1, m)
+    c[100:160], h[100:160], lo[100:160] = c[100], c[100], c[100]  # flat
+    h[300:360], lo[300:360], c[300:360] = c[300] * (1 + 1e-15), c[300] * (1 - 1e-15), c[300]  # flat but for rounding
+    v = rng.choice([0.0, 1e-6, 1.0, 1e3], m)
+    v[400:460] = 0.0  # a window without money flow
+    for n in (2, 5, 14):
+        slowk, slowd = stoch(h, lo, c, n, 3, 3, convention="talib", backend=backend)
+        checks = {
+            "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
+            "WILLR": (willr(h, lo, c, n, convention="talib", backend=backend), talib.WILLR(h, lo, c, n)),
+            "STOCH k": (slowk, talib.STOCH(h, lo, c, n)[0]),
+            "STOCH d": (slowd, talib.STOCH(h, lo, c, n)[1]),
+            "CCI": (cci(h, lo, c, n, convention="talib", backend=backend), talib.CCI(h, lo, c, n)),
+            "MFI": (mfi(h, lo, c, v, n, convention="talib", backend=backend), talib.MFI(h, lo, c, v, n)),
+        }
+        for name, (got, expected) in checks.items():
+            np.testing.assert_array_equal(got, expected, err_msg=f"{name}, n={n}")
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
 @pytest.mark.parametrize("n", [2, 14, 30])
 def test_talib_convention_is_ta_lib_to_the_bit(ohlc, n, backend):
     """TA-Lib 0.8.2's arithmetic, not just its formulas: a plain running sum for SMA, a multiply

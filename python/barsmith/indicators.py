@@ -116,7 +116,8 @@ def rsi(x: Any, n: int = 14, *, convention: Convention = "pandas", backend: str 
 
     talib: Wilder averages of gains and losses seeded with the mean of the
     first ``n`` changes, ``avg = (avg * (n - 1) + change) * (1 / n)`` (TA-Lib 0.8.2
-    multiplies by the reciprocal, to the bit), ``100 * g / (g + l)`` (0 when ``g + l`` is 0).
+    multiplies by the reciprocal, to the bit), ``100 * g / (g + l)`` (0 when ``g + l`` is 0:
+no band, so an instrument quoted at 1e-9 still has an RSI).
     TA-Lib 0.8.2 outputs 0.0 for ever after one NaN; here the RSI is NaN
     until ``n`` new changes have been seen.
 
@@ -179,8 +180,9 @@ def willr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Conventio
     """Williams %R, -100 to 0.
 
     ``hh = high.rolling(n).max(); ll = low.rolling(n).min()`` (NaN when the window holds a NaN);
-    pandas: ``-100 * (hh - close) / (hh - ll)``; talib: ``(hh - close) / ((hh - ll) / -100)``,
-    0 when ``hh == ll`` (TA-Lib ``WILLR``).
+    pandas: ``-100 * (hh - close) / (hh - ll)``; talib: ``((hh - close) / (hh - ll)) * -100``
+    clipped to [-100, 0], 0 where the window is flat: ``|hh - ll| <= 1e-14 * (|hh| + |ll|)``
+    (TA-Lib 0.8.1 ``WILLR``; the band is relative, so it holds at any price scale).
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     return wrap(kernel("willr", backend)(h, lo, c, _period(n), _convention(convention)))
@@ -193,8 +195,8 @@ def stoch(high: Any, low: Any, close: Any, fastk: int = 5, slowk: int = 3, slowd
     ``hh = high.rolling(fastk).max(); ll = low.rolling(fastk).min()``;
     pandas: ``fast_k = 100 * (close - ll) / (hh - ll)``, ``slow_k = fast_k.rolling(slowk).mean()``,
     ``slow_d = slow_k.rolling(slowd).mean()``. talib: TA-Lib ``STOCH`` with SMA smoothing:
-    ``fast_k = (close - ll) / ((hh - ll) / 100)``, 0 when ``hh == ll``, and slow %K
-    blank until slow %D starts.
+    ``fast_k = ((close - ll) / (hh - ll)) * 100``, 0 where the window is flat (as ``willr``),
+    smoothed by TA-Lib's running-sum SMA, and slow %K blank until slow %D starts.
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     out = kernel("stoch", backend)(h, lo, c, _period(fastk), _period(slowk), _period(slowd), _convention(convention))
@@ -316,7 +318,8 @@ def cci(high: Any, low: Any, close: Any, n: int = 20, *, convention: Convention 
         cci = (tp - ma) / (0.015 * md)
 
     talib: TA-Lib ``CCI`` (its sums taken in its circular buffer's order), 0 where
-    ``tp - mean`` or the deviation is below 1e-14. A NaN restarts the warm-up.
+    ``tp - mean`` or the mean deviation is within ``1e-14 * |mean|`` of 0 (a flat window at
+    any price scale). A NaN restarts the warm-up.
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
     return wrap(kernel("cci", backend)(h, lo, c, _period(n), _convention(convention)))
@@ -334,8 +337,9 @@ def mfi(high: Any, low: Any, close: Any, volume: Any, n: int = 14, *, convention
         mfi = 100 * pos / (pos + neg)
 
     talib: TA-Lib ``MFI``: running sums of the last ``n`` flows from row ``n`` (a change
-    of ``tp`` below 1e-14 counts as none), ``100 * pos / (pos + neg)``, 0 when
-    ``pos + neg < 1``. A NaN restarts the warm-up.
+    of ``tp`` within ``1e-14 * (|tp| + |tp_prev|)`` counts as none; after ``n`` rows in a row
+    without flow both sums restart from 0), ``100 * pos / (pos + neg)`` with ``pos`` clamped
+    into ``[0, pos + neg]``, 0 when ``pos + neg`` is not above 0. A NaN restarts the warm-up.
     """
     (h, lo, c, v), wrap = _aligned(high=high, low=low, close=close, volume=volume)
     return wrap(kernel("mfi", backend)(h, lo, c, v, _period(n), _convention(convention)))

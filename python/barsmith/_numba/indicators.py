@@ -418,7 +418,7 @@ def _rsi(x, n, convention, out):
             avg_loss *= r
             avg_gain *= r
         total = avg_gain + avg_loss
-        out[i] = 0.0 if -1e-14 < total < 1e-14 else 100.0 * (avg_gain / total)
+        out[i] = 0.0 if total <= 0.0 else 100.0 * (avg_gain / total)
 
 
 @jit
@@ -527,9 +527,11 @@ def _willr(high, low, close, n, convention, out):
         hh, ll = window_high_low(high, low, i, n)
         if convention == PANDAS:
             out[i] = -100.0 * (hh - close[i]) / (hh - ll)
+        elif _talib_is_zero_scaled(hh - ll, abs(hh) + abs(ll)):
+            out[i] = 0.0
         else:
-            diff = (hh - ll) / -100.0
-            out[i] = (hh - close[i]) / diff if (diff != 0.0 or np.isnan(diff)) else 0.0
+            r = ((hh - close[i]) / (hh - ll)) * -100.0
+            out[i] = 0.0 if r > 0.0 else (-100.0 if r < -100.0 else r)  # TA-Lib's clamp; NaN passes
 
 
 @jit
@@ -540,11 +542,12 @@ def _stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention, slowk, slowd
         hh, ll = window_high_low(high, low, i, fastk_n)
         if convention == PANDAS:
             fastk[i] = 100.0 * (close[i] - ll) / (hh - ll)
+        elif _talib_is_zero_scaled(hh - ll, abs(hh) + abs(ll)):
+            fastk[i] = 0.0
         else:
-            diff = (hh - ll) / 100.0
-            fastk[i] = (close[i] - ll) / diff if (diff != 0.0 or np.isnan(diff)) else 0.0
-    _sma(fastk, slowk_n, PANDAS, slowk)  # both conventions smooth with pandas' rolling mean
-    _sma(slowk, slowd_n, PANDAS, slowd)
+            fastk[i] = ((close[i] - ll) / (hh - ll)) * 100.0
+    _sma(fastk, slowk_n, convention, slowk)
+    _sma(slowk, slowd_n, convention, slowd)
     if convention == TALIB:
         slowk[:min(fastk_n - 1 + slowk_n - 1 + slowd_n - 1, m)] = np.nan
 
@@ -714,6 +717,12 @@ def _obv(close, volume, convention, out):
 @inline
 def _talib_is_zero(v):
     return -1e-14 < v < 1e-14
+
+
+@inline
+def _talib_is_zero_scaled(v, scale):
+    """TA-Lib 0.8.1's ``TA_IS_ZERO_SCALED``: a difference of prices within 1e-14 of their size."""
+    return abs(v) <= 1e-14 * scale
 
 
 @inline
@@ -932,8 +941,10 @@ def _cci(high, low, close, n, convention, out):
         for j in range(n):
             dev += abs(slots[j] - mean)
         diff = v - mean
-        # TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
-        out[i] = 0.0 if (_talib_is_zero(diff) or _talib_is_zero(dev)) else diff / (0.015 * (dev / n))
+        mean_dev = dev / n
+        # TA-Lib 0.8.1: a flat window, relative to its own price level
+        flat = _talib_is_zero_scaled(diff, abs(mean)) or _talib_is_zero_scaled(mean_dev, abs(mean))
+        out[i] = 0.0 if flat else diff / (0.015 * mean_dev)
 
 
 @parallel
@@ -972,6 +983,7 @@ def _mfi(high, low, close, volume, n, convention, out):
     for a, b in _runs(~(np.isnan(tp) | np.isnan(volume))):
         pos = 0.0
         neg = 0.0
+        no_flow_run = 0
         prev = tp[a]
         for k in range(b - a - 1):
             i = a + 1 + k
@@ -980,20 +992,23 @@ def _mfi(high, low, close, volume, n, convention, out):
                 neg -= ring_neg[k % n]
             d = tp[i] - prev
             mf = tp[i] * volume[i]
+            # TA-Lib 0.8.1: a change within 1e-14 of the prices' size is none
+            money = 0.0 if _talib_is_zero_scaled(d, abs(tp[i]) + abs(prev)) else mf
             prev = tp[i]
-            ring_pos[k % n] = 0.0
-            ring_neg[k % n] = 0.0
-            if _talib_is_zero(d):  # TA-Lib 0.8.1 treats a change below 1e-14 as none
-                pass
-            elif d < 0.0:
-                neg += mf
-                ring_neg[k % n] = mf
-            else:
-                pos += mf
-                ring_pos[k % n] = mf
+            ring_pos[k % n] = 0.0 if d < 0.0 else money
+            ring_neg[k % n] = money if d < 0.0 else 0.0
+            pos += ring_pos[k % n]
+            neg += ring_neg[k % n]
+            # a window of no flow: the sums are exactly 0, and TA-Lib drops their residue
+            no_flow_run = no_flow_run + 1 if money == 0.0 else 0
+            if no_flow_run >= n:
+                no_flow_run = n
+                pos = 0.0
+                neg = 0.0
             if k + 1 >= n:
                 total = pos + neg
-                out[i] = 0.0 if total < 1.0 else 100.0 * (pos / total)
+                clamped = 0.0 if pos < 0.0 else (total if pos > total else pos)  # drift stays in [0, 100]
+                out[i] = 0.0 if total <= 0.0 else 100.0 * (clamped / total)
 
 
 @parallel

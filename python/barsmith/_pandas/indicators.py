@@ -82,7 +82,7 @@ def rsi(x, n, convention):
     """pandas: ``d = x.diff(); g = d.clip(lower=0); l = (-d).clip(lower=0)``,
     ``ewm(alpha=1/n, adjust=False, min_periods=n).mean()`` of each, then
     ``100 - 100 / (1 + g / l)``; talib: Wilder averages seeded with the mean
-    of the first n changes, ``100 * g / (g + l)`` (0 when ``g + l`` is 0)."""
+    of the first n changes, ``100 * g / (g + l)`` (0 when ``g + l`` is not above 0)."""
     d = _frame(x).diff()
     gain, loss = d.clip(lower=0), (-d).clip(lower=0)
     if convention == PANDAS:
@@ -94,7 +94,7 @@ def rsi(x, n, convention):
     total = g + lo
     with np.errstate(divide="ignore", invalid="ignore"):
         value = 100.0 * (g / total)
-    return _out(value.where(~((total > -1e-14) & (total < 1e-14)), 0.0))
+    return _out(value.mask(total <= 0.0, 0.0))
 
 
 def true_range(high, low, close, convention):
@@ -148,15 +148,16 @@ def natr(high, low, close, n, convention):
 
 def willr(high, low, close, n, convention):
     """``hh = h.rolling(n).max(); ll = l.rolling(n).min()``; pandas: ``-100 * (hh - c) / (hh - ll)``;
-    talib: ``(hh - c) / ((hh - ll) / -100)``, 0 when ``hh == ll``."""
+    talib: ``((hh - c) / (hh - ll)) * -100`` clipped to [-100, 0], 0 where the window is flat
+    (``hh - ll`` within 1e-14 of ``|hh| + |ll|``, TA-Lib 0.8.1's scaled zero test)."""
     hh = _frame(high).rolling(n, min_periods=n).max()
     ll = _frame(low).rolling(n, min_periods=n).min()
     c = _frame(close)
     with np.errstate(divide="ignore", invalid="ignore"):
         if convention == PANDAS:
             return _out(-100 * (hh - c) / (hh - ll))
-        diff = (hh - ll) / -100.0
-        return _out(((hh - c) / diff).mask(diff == 0, 0.0))
+        value = (((hh - c) / (hh - ll)) * -100.0).clip(-100.0, 0.0)
+        return _out(value.mask(_talib_flat(hh - ll, hh.abs() + ll.abs()), 0.0))
 
 
 @np.errstate(invalid="ignore")  # an infinite volume each way sums to NaN
@@ -176,9 +177,10 @@ def obv(close, volume, convention):
 
 def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
     """(series, 2, points): slow %K, slow %D. ``hh``/``ll`` = ``rolling(fastk_n).max()/.min()``;
-    fast %K pandas: ``100 * (c - ll) / (hh - ll)``, talib: ``(c - ll) / ((hh - ll) / 100)``
-    (0 when ``hh == ll``); slow %K = ``fastk.rolling(slowk_n).mean()``, slow %D =
-    ``slowk.rolling(slowd_n).mean()``; talib blanks slow %K until slow %D starts."""
+    fast %K pandas: ``100 * (c - ll) / (hh - ll)``, talib: ``((c - ll) / (hh - ll)) * 100``
+    (0 where the window is flat, as in ``willr``); slow %K = ``fastk.rolling(slowk_n).mean()``,
+    slow %D = ``slowk.rolling(slowd_n).mean()`` (talib: TA-Lib's running-sum SMA, as ``sma``);
+    talib blanks slow %K until slow %D starts."""
     hh = _frame(high).rolling(fastk_n, min_periods=fastk_n).max()
     ll = _frame(low).rolling(fastk_n, min_periods=fastk_n).min()
     c = _frame(close)
@@ -186,10 +188,13 @@ def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
         if convention == PANDAS:
             fastk = 100 * (c - ll) / (hh - ll)
         else:
-            diff = (hh - ll) / 100.0
-            fastk = ((c - ll) / diff).mask(diff == 0, 0.0)
-    slowk = fastk.rolling(slowk_n, min_periods=slowk_n).mean()
-    slowd = slowk.rolling(slowd_n, min_periods=slowd_n).mean()
+            fastk = (((c - ll) / (hh - ll)) * 100.0).mask(_talib_flat(hh - ll, hh.abs() + ll.abs()), 0.0)
+    if convention == TALIB:
+        slowk = _frame(sma(_out(fastk), slowk_n, TALIB))
+        slowd = _frame(sma(_out(slowk), slowd_n, TALIB))
+    else:
+        slowk = fastk.rolling(slowk_n, min_periods=slowk_n).mean()
+        slowd = slowk.rolling(slowd_n, min_periods=slowd_n).mean()
     if convention == TALIB:
         slowk.iloc[: fastk_n - 1 + slowk_n - 1 + slowd_n - 1] = np.nan
     return np.ascontiguousarray(np.stack([_out(slowk), _out(slowd)], axis=1))
@@ -227,6 +232,12 @@ def macd(x, fast, slow, signal, convention):
                 m = line[signal - 1 + k]
                 out[j, :, a + first + k] = (m, g, m - g)
     return out
+
+
+def _talib_flat(diff, scale):
+    """TA-Lib 0.8.1's ``TA_IS_ZERO_SCALED``: a difference of prices within 1e-14 of their size
+    (its issues #107 and #253: a fixed band answered "flat" for every small-priced window)."""
+    return np.abs(diff) <= 1e-14 * scale
 
 
 def _talib_ema_from(x, n, start):
@@ -443,8 +454,9 @@ def cci(high, low, close, n, convention):
                 for t in slots:
                     dev += np.abs(run[t] - mean)
                 diff = run[i] - mean
-                zero = (np.abs(diff) < 1e-14) | (np.abs(dev) < 1e-14)  # TA-Lib 0.8.1's zero test
-                out[s, a + i] = np.where(zero, 0.0, diff / (0.015 * (dev / n)))
+                mean_dev = dev / n
+                flat = _talib_flat(diff, np.abs(mean)) | _talib_flat(mean_dev, np.abs(mean))
+                out[s, a + i] = np.where(flat, 0.0, diff / (0.015 * mean_dev))
     return out
 
 
@@ -452,7 +464,9 @@ def mfi(high, low, close, volume, n, convention):
     """pandas: ``tp = (h + l + c) / 3; d = tp.diff(); mf = tp * volume``,
     ``pos = mf.where(d > 0, 0.0).rolling(n, min_periods=n).sum()``, ``neg`` with ``d < 0``,
     ``100 * pos / (pos + neg)``. talib: TA-Lib's MFI per run of valid rows (running sums; a
-    change below 1e-14 counts as none), 0 when ``pos + neg < 1``."""
+    change within 1e-14 of the prices' size counts as none; both sums reset to 0 after ``n``
+    rows in a row without flow), ``pos`` clamped into ``[0, pos + neg]``, 0 when
+    ``pos + neg`` is not above 0."""
     tp = _typical_price(high, low, close)
     if convention == PANDAS:
         d, mf = tp.diff(), tp * _frame(volume)
@@ -465,6 +479,7 @@ def mfi(high, low, close, volume, n, convention):
         (out,) = outs
         flows = [(0.0, 0.0)] * n
         pos = neg = 0.0
+        no_flow_run = 0
         prev = tp_run[0]
         for k in range(len(tp_run) - 1):
             if k >= n:
@@ -472,18 +487,18 @@ def mfi(high, low, close, volume, n, convention):
                 neg -= flows[k % n][1]
             cur = tp_run[k + 1]
             d, mf = cur - prev, cur * v[k + 1]
+            money = 0.0 if _talib_flat(d, abs(cur) + abs(prev)) else mf
             prev = cur
-            if -1e-14 < d < 1e-14:  # TA-Lib 0.8.1 treats a change below 1e-14 as none
-                flows[k % n] = (0.0, 0.0)
-            elif d < 0:
-                neg += mf
-                flows[k % n] = (0.0, mf)
-            else:
-                pos += mf
-                flows[k % n] = (mf, 0.0)
+            flows[k % n] = (0.0, money) if d < 0 else (money, 0.0)
+            pos += flows[k % n][0]
+            neg += flows[k % n][1]
+            no_flow_run = no_flow_run + 1 if money == 0.0 else 0
+            if no_flow_run >= n:  # a window without flow: TA-Lib drops the sums' residue
+                no_flow_run, pos, neg = n, 0.0, 0.0
             if k + 1 >= n:
                 total = pos + neg
-                out[k + 1] = 0.0 if total < 1.0 else 100.0 * (pos / total)
+                clamped = 0.0 if pos < 0.0 else (total if pos > total else pos)  # drift stays in [0, 100]
+                out[k + 1] = 0.0 if total <= 0.0 else 100.0 * (clamped / total)
 
     return _per_run_loop((_out(tp), volume), 1, run)[:, 0, :]
 

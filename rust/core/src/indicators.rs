@@ -1259,7 +1259,7 @@ impl TalibMacd {
 /// `100 - 100 / (1 + g_avg / l_avg)`.
 /// `TALIB`: Wilder averages seeded with the mean of the first `n` changes, then
 /// `avg = (avg * (n - 1) + change) * (1 / n)` (TA-Lib 0.8.1's reciprocal, to the bit),
-/// `100 * g / (g + l)` (0 when `g + l` is zero).
+/// `100 * g / (g + l)` (0 when `g + l` is not above 0).
 pub fn rsi(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     // warm blocks run the two averages with their state in locals; the index's divisions
     // run beside them, in the shadow of the recursion's latency
@@ -1435,7 +1435,8 @@ impl Rsi {
     #[inline(always)]
     fn talib_index(gain: f64, loss: f64) -> f64 {
         let total = gain + loss;
-        if talib_is_zero(total) {
+        // NaN (a run still warming up) passes through the division
+        if total <= 0.0 {
             0.0
         } else {
             100.0 * (gain / total)
@@ -1827,8 +1828,8 @@ impl HighLow {
 
 /// Williams %R, -100 to 0, over `n` bars: with `hh`, `ll` the highest high and
 /// lowest low of the window (NaN if it holds a NaN, as `rolling(n).max()`),
-/// `PANDAS`: `-100 * (hh - c) / (hh - ll)`; `TALIB`: `(hh - c) / ((hh - ll) / -100)`,
-/// 0 when `hh == ll`.
+/// `PANDAS`: `-100 * (hh - c) / (hh - ll)`; `TALIB`: `((hh - c) / (hh - ll)) * -100`
+/// within [-100, 0], 0 when `hh - ll` is within 1e-14 of `|hh| + |ll|`.
 pub fn willr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     let mut s = Willr::new(n, convention);
     for i in 0..high.len() {
@@ -1857,22 +1858,22 @@ impl Willr {
         if self.convention == PANDAS {
             return -100.0 * (hh - c) / (hh - ll);
         }
-        let diff = (hh - ll) / -100.0;
-        if diff != 0.0 || diff.is_nan() {
-            (hh - c) / diff
-        } else {
-            0.0
+        if talib_is_zero_scaled(hh - ll, hh.abs() + ll.abs()) {
+            return 0.0;
         }
+        // TA-Lib's clamp, for a close outside its bar (NaN passes, as in its compares)
+        (((hh - c) / (hh - ll)) * -100.0).clamp(-100.0, 0.0)
     }
 }
 stream!(Willr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
 /// Slow stochastic oscillator: `(slowk, slowd)` written one after the other in `out`.
 /// `hh`, `ll` = highest high and lowest low over `fastk_n` bars; fast %K is
-/// `100 * (c - ll) / (hh - ll)` (`PANDAS`) or `(c - ll) / ((hh - ll) / 100)`,
-/// 0 when `hh == ll` (`TALIB`); slow %K is its `slowk_n`-bar mean, slow %D the
-/// `slowd_n`-bar mean of slow %K (`rolling(n).mean()`). `TALIB` (`STOCH` with
-/// SMA smoothing) also blanks slow %K until slow %D starts.
+/// `100 * (c - ll) / (hh - ll)` (`PANDAS`) or `((c - ll) / (hh - ll)) * 100`, 0 when
+/// `hh - ll` is within 1e-14 of `|hh| + |ll|` (`TALIB`); slow %K is its `slowk_n`-bar
+/// mean, slow %D the `slowd_n`-bar mean of slow %K (`PANDAS`: `rolling(n).mean()`;
+/// `TALIB`: TA-Lib's running-sum SMA). `TALIB` (`STOCH` with SMA smoothing) also
+/// blanks slow %K until slow %D starts.
 #[allow(clippy::too_many_arguments)]
 pub fn stoch(
     high: &[f64],
@@ -1903,11 +1904,10 @@ pub struct Stoch {
 impl Stoch {
     pub fn new(fastk_n: usize, slowk_n: usize, slowd_n: usize, convention: i64) -> Self {
         let lookback = fastk_n - 1 + slowk_n - 1 + slowd_n - 1;
-        // both conventions smooth %K and %D with pandas' rolling mean
         let (window, slowk, slowd) = (
             HighLow::new(fastk_n),
-            Sma::new(slowk_n, PANDAS),
-            Sma::new(slowd_n, PANDAS),
+            Sma::new(slowk_n, convention),
+            Sma::new(slowd_n, convention),
         );
         Stoch {
             convention,
@@ -1924,14 +1924,8 @@ impl Stoch {
         let fastk = match self.window.update(h, l) {
             None => f64::NAN,
             Some((hh, ll)) if self.convention == PANDAS => 100.0 * (c - ll) / (hh - ll),
-            Some((hh, ll)) => {
-                let diff = (hh - ll) / 100.0;
-                if diff != 0.0 || diff.is_nan() {
-                    (c - ll) / diff
-                } else {
-                    0.0
-                }
-            }
+            Some((hh, ll)) if talib_is_zero_scaled(hh - ll, hh.abs() + ll.abs()) => 0.0,
+            Some((hh, ll)) => ((c - ll) / (hh - ll)) * 100.0,
         };
         let slowk = self.slowk.update(fastk);
         let slowd = self.slowd.update(slowk);
@@ -1949,6 +1943,14 @@ stream!(Stoch, |s, r, o| o
 #[inline]
 fn talib_is_zero(v: f64) -> bool {
     v > -1e-14 && v < 1e-14
+}
+
+/// `TA_IS_ZERO_SCALED`: TA-Lib 0.8.1 treats a difference `v` of prices as zero within
+/// 1e-14 of their size `scale` (its issues #107 and #253: a fixed band answered "flat"
+/// for every window of an instrument quoted small enough).
+#[inline]
+fn talib_is_zero_scaled(v: f64, scale: f64) -> bool {
+    v.abs() <= 1e-14 * scale
 }
 
 /// Directional movement: `(adx, plus_di, minus_di, dx)` one after the other in `out`.
@@ -2472,7 +2474,8 @@ fn typical_price(h: f64, l: f64, c: f64) -> f64 {
 /// `md = sum((tp.shift(k) - ma).abs() for k in range(n)) / n` (summed newest first),
 /// `cci = (tp - ma) / (0.015 * md)`.
 /// `TALIB` (`CCI`): the mean and the mean absolute deviation summed in TA-Lib's
-/// circular-buffer order, `(tp - mean) / (0.015 * md)`, 0 when either is below 1e-14. A NaN restarts.
+/// circular-buffer order, `(tp - mean) / (0.015 * md)`, 0 when either is within `1e-14 * |mean|`
+/// of 0 (a flat window at any price scale). A NaN restarts.
 pub fn cci(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, out: &mut [f64]) {
     if convention == PANDAS {
         // the stream's steps, its window read from the typical prices instead of a ring
@@ -2550,12 +2553,12 @@ impl Cci {
         }
         let mean = self.slots.iter().fold(0.0, |t, &v| t + v) / nf;
         let dev = self.slots.iter().fold(0.0, |t, &v| t + (v - mean).abs());
-        let diff = tp - mean;
-        // TA-Lib 0.8.1 treats a difference or deviation below 1e-14 as zero
-        if talib_is_zero(diff) || talib_is_zero(dev) {
+        let (diff, mean_dev) = (tp - mean, dev / nf);
+        // TA-Lib 0.8.1: a flat window, relative to its own price level
+        if talib_is_zero_scaled(diff, mean.abs()) || talib_is_zero_scaled(mean_dev, mean.abs()) {
             0.0
         } else {
-            diff / (0.015 * (dev / nf))
+            diff / (0.015 * mean_dev)
         }
     }
 }
@@ -2564,8 +2567,10 @@ stream!(Cci, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 /// Money flow index, with `tp = (h + l + c) / 3` and money flow `tp * volume`.
 /// `PANDAS`: `d = tp.diff()`, `pos = (tp * v).where(d > 0, 0.0).rolling(n, min_periods=n).sum()`,
 /// `neg` likewise with `d < 0`, `mfi = 100 * pos / (pos + neg)`.
-/// `TALIB` (`MFI`): running sums over the last `n` flows from row `n` (a change
-/// below 1e-14 counts as none), `100 * (pos / (pos + neg))`, 0 when `pos + neg < 1`. A NaN restarts.
+/// `TALIB` (`MFI`): running sums over the last `n` flows from row `n` (a change within
+/// 1e-14 of the two prices' size counts as none, and the sums are reset to 0 once `n`
+/// rows in a row had no flow), `100 * (pos / (pos + neg))` with `pos` clamped into
+/// `[0, pos + neg]`, 0 when `pos + neg` is not above 0. A NaN restarts.
 pub fn mfi(
     high: &[f64],
     low: &[f64],
@@ -2611,6 +2616,7 @@ pub struct Mfi {
     ring: Vec<(f64, f64)>,
     flows: usize,
     sums: (f64, f64),
+    no_flow_run: usize,
 }
 
 impl Mfi {
@@ -2625,6 +2631,7 @@ impl Mfi {
             ring: vec![(0.0, 0.0); n],
             flows: 0,
             sums: (0.0, 0.0),
+            no_flow_run: 0,
         }
     }
 
@@ -2645,7 +2652,7 @@ impl Mfi {
         }
         let Some(prev) = prev.filter(|p| !p.is_nan()) else {
             // the first row of a run: its price is the reference for the next flow
-            (self.flows, self.sums) = (0, (0.0, 0.0));
+            (self.flows, self.sums, self.no_flow_run) = (0, (0.0, 0.0), 0);
             return f64::NAN;
         };
         let k = self.flows % self.n;
@@ -2654,25 +2661,42 @@ impl Mfi {
             self.sums.1 -= self.ring[k].1;
         }
         let d = tp - prev;
-        // TA-Lib 0.8.1 treats a change below 1e-14 as none
-        self.ring[k] = if talib_is_zero(d) {
-            (0.0, 0.0)
-        } else if d < 0.0 {
-            self.sums.1 += mf;
-            (0.0, mf)
+        // TA-Lib 0.8.1: a change within 1e-14 of the prices' size is none
+        let money = if talib_is_zero_scaled(d, tp.abs() + prev.abs()) {
+            0.0
         } else {
-            self.sums.0 += mf;
-            (mf, 0.0)
+            mf
         };
+        let flow = if d < 0.0 { (0.0, money) } else { (money, 0.0) };
+        self.ring[k] = flow;
+        self.sums.0 += flow.0;
+        self.sums.1 += flow.1;
+        // a window of no flow: the sums are exactly 0, and TA-Lib drops their residue
+        self.no_flow_run = if money == 0.0 {
+            self.no_flow_run + 1
+        } else {
+            0
+        };
+        if self.no_flow_run >= self.n {
+            (self.no_flow_run, self.sums) = (self.n, (0.0, 0.0));
+        }
         self.flows += 1;
         if self.flows < self.n {
             return f64::NAN;
         }
-        let total = self.sums.0 + self.sums.1;
-        if total < 1.0 {
+        let (pos, total) = (self.sums.0, self.sums.0 + self.sums.1);
+        // the sums drift by a few ulp as the window slides: the index stays in [0, 100]
+        let pos = if pos < 0.0 {
+            0.0
+        } else if pos > total {
+            total
+        } else {
+            pos
+        };
+        if total <= 0.0 {
             0.0
         } else {
-            100.0 * (self.sums.0 / total)
+            100.0 * (pos / total)
         }
     }
 
