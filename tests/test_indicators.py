@@ -332,7 +332,11 @@ def test_talib_oscillators_equal_ta_lib_at_any_price_scale_and_on_flat_windows(s
             "STOCH d": (slowd, talib.STOCH(h, lo, c, n)[1]),
             "CCI": (cci(h, lo, c, n, convention="talib", backend=backend), talib.CCI(h, lo, c, n)),
             "MFI": (mfi(h, lo, c, v, n, convention="talib", backend=backend), talib.MFI(h, lo, c, v, n)),
-        }
+            **{name: (got, exp) for name, got, exp in zip(
+                ("ADX", "PLUS_DI", "MINUS_DI", "DX"), dmi(h, lo, c, n, convention="talib", backend=backend),
+                (talib.ADX(h, lo, c, n), talib.PLUS_DI(h, lo, c, n), talib.MINUS_DI(h, lo, c, n), talib.DX(h, lo, c, n)),
+            )},
+        }  # fmt: skip
         for name, (got, expected) in checks.items():
             np.testing.assert_array_equal(got, expected, err_msg=f"{name}, n={n}")
 

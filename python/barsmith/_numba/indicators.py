@@ -785,7 +785,7 @@ def _talib_dmi(high, low, close, n, adx, pdi, mdi, dx):
         tr_s = tr_s - tr_s / n + tr
         defined = False
         dx_now = 0.0
-        if _talib_is_zero(tr_s):
+        if not tr_s > 0.0:  # in the quote's unit: TA-Lib 0.8.1 tests it against 0, not a band
             pdi[i] = 0.0
             mdi[i] = 0.0
         else:

@@ -330,7 +330,7 @@ def _talib_dmi(h, lo, c, n, adx, pdi, mdi, dx):
         mdm_s = mdm_s - mdm_s / n + minus_dm
         tr_s = tr_s - tr_s / n + tr
         dx_now = None
-        if -1e-14 < tr_s < 1e-14:
+        if not tr_s > 0.0:  # in the quote's unit: TA-Lib 0.8.1 tests it against 0, not a band
             pdi[i] = mdi[i] = 0.0
         else:
             pdi[i], mdi[i] = 100.0 * (pdm_s / tr_s), 100.0 * (mdm_s / tr_s)

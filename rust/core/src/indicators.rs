@@ -2170,9 +2170,10 @@ impl Dmi {
         *pdm_s = *pdm_s - *pdm_s / nf + plus_dm;
         *mdm_s = *mdm_s - *mdm_s / nf + minus_dm;
         *tr_s = *tr_s - *tr_s / nf + tr;
-        // DX is defined when both the true range and the DI sum are non-zero
+        // DX is defined when both the true range and the DI sum are non-zero; the true
+        // range's sum is in the quote's unit, so TA-Lib 0.8.1 tests it against 0, not a band
         let (mut pdi, mut mdi, mut dx_now) = (0.0, 0.0, None);
-        if !talib_is_zero(*tr_s) {
+        if *tr_s > 0.0 {
             (pdi, mdi) = (100.0 * (*pdm_s / *tr_s), 100.0 * (*mdm_s / *tr_s));
             let total = mdi + pdi;
             if !talib_is_zero(total) {
