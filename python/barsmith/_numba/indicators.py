@@ -527,7 +527,7 @@ def _willr(high, low, close, n, convention, out):
         hh, ll = window_high_low(high, low, i, n)
         if convention == PANDAS:
             out[i] = -100.0 * (hh - close[i]) / (hh - ll)
-        elif _talib_is_zero_scaled(hh - ll, abs(hh) + abs(ll)):
+        elif _talib_flat_window(hh, ll):
             out[i] = 0.0
         else:
             r = ((hh - close[i]) / (hh - ll)) * -100.0
@@ -542,7 +542,7 @@ def _stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention, slowk, slowd
         hh, ll = window_high_low(high, low, i, fastk_n)
         if convention == PANDAS:
             fastk[i] = 100.0 * (close[i] - ll) / (hh - ll)
-        elif _talib_is_zero_scaled(hh - ll, abs(hh) + abs(ll)):
+        elif _talib_flat_window(hh, ll):
             fastk[i] = 0.0
         else:
             fastk[i] = ((close[i] - ll) / (hh - ll)) * 100.0
@@ -723,6 +723,12 @@ def _talib_is_zero(v):
 def _talib_is_zero_scaled(v, scale):
     """TA-Lib 0.8.1's ``TA_IS_ZERO_SCALED``: a difference of prices within 1e-14 of their size."""
     return abs(v) <= 1e-14 * scale
+
+
+@inline
+def _talib_flat_window(hh, ll):
+    """A window whose highest high and lowest low are one price (WILLR, STOCH)."""
+    return _talib_is_zero_scaled(hh - ll, abs(hh) + abs(ll))
 
 
 @inline

@@ -157,7 +157,7 @@ def willr(high, low, close, n, convention):
         if convention == PANDAS:
             return _out(-100 * (hh - c) / (hh - ll))
         value = (((hh - c) / (hh - ll)) * -100.0).clip(-100.0, 0.0)
-        return _out(value.mask(_talib_flat(hh - ll, hh.abs() + ll.abs()), 0.0))
+        return _out(value.mask(_talib_flat_window(hh, ll), 0.0))
 
 
 @np.errstate(invalid="ignore")  # an infinite volume each way sums to NaN
@@ -188,13 +188,9 @@ def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
         if convention == PANDAS:
             fastk = 100 * (c - ll) / (hh - ll)
         else:
-            fastk = (((c - ll) / (hh - ll)) * 100.0).mask(_talib_flat(hh - ll, hh.abs() + ll.abs()), 0.0)
-    if convention == TALIB:
-        slowk = _frame(sma(_out(fastk), slowk_n, TALIB))
-        slowd = _frame(sma(_out(slowk), slowd_n, TALIB))
-    else:
-        slowk = fastk.rolling(slowk_n, min_periods=slowk_n).mean()
-        slowd = slowk.rolling(slowd_n, min_periods=slowd_n).mean()
+            fastk = (((c - ll) / (hh - ll)) * 100.0).mask(_talib_flat_window(hh, ll), 0.0)
+    slowk = _frame(sma(_out(fastk), slowk_n, convention))  # each convention's own sma
+    slowd = _frame(sma(_out(slowk), slowd_n, convention))
     if convention == TALIB:
         slowk.iloc[: fastk_n - 1 + slowk_n - 1 + slowd_n - 1] = np.nan
     return np.ascontiguousarray(np.stack([_out(slowk), _out(slowd)], axis=1))
@@ -238,6 +234,11 @@ def _talib_flat(diff, scale):
     """TA-Lib 0.8.1's ``TA_IS_ZERO_SCALED``: a difference of prices within 1e-14 of their size
     (its issues #107 and #253: a fixed band answered "flat" for every small-priced window)."""
     return np.abs(diff) <= 1e-14 * scale
+
+
+def _talib_flat_window(hh, ll):
+    """A window whose highest high and lowest low are one price (WILLR, STOCH)."""
+    return _talib_flat(hh - ll, hh.abs() + ll.abs())
 
 
 def _talib_ema_from(x, n, start):

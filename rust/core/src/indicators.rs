@@ -1858,7 +1858,7 @@ impl Willr {
         if self.convention == PANDAS {
             return -100.0 * (hh - c) / (hh - ll);
         }
-        if talib_is_zero_scaled(hh - ll, hh.abs() + ll.abs()) {
+        if talib_flat_window(hh, ll) {
             return 0.0;
         }
         // TA-Lib's clamp, for a close outside its bar (NaN passes, as in its compares)
@@ -1924,7 +1924,7 @@ impl Stoch {
         let fastk = match self.window.update(h, l) {
             None => f64::NAN,
             Some((hh, ll)) if self.convention == PANDAS => 100.0 * (c - ll) / (hh - ll),
-            Some((hh, ll)) if talib_is_zero_scaled(hh - ll, hh.abs() + ll.abs()) => 0.0,
+            Some((hh, ll)) if talib_flat_window(hh, ll) => 0.0,
             Some((hh, ll)) => ((c - ll) / (hh - ll)) * 100.0,
         };
         let slowk = self.slowk.update(fastk);
@@ -1951,6 +1951,12 @@ fn talib_is_zero(v: f64) -> bool {
 #[inline]
 fn talib_is_zero_scaled(v: f64, scale: f64) -> bool {
     v.abs() <= 1e-14 * scale
+}
+
+/// A window whose highest high `hh` and lowest low `ll` are one price (WILLR, STOCH).
+#[inline]
+fn talib_flat_window(hh: f64, ll: f64) -> bool {
+    talib_is_zero_scaled(hh - ll, hh.abs() + ll.abs())
 }
 
 /// Directional movement: `(adx, plus_di, minus_di, dx)` one after the other in `out`.
