@@ -16,7 +16,8 @@ HLC = ("high", "low", "close")
 CASES = {
     "sma": (lambda conv: stream.Sma(5, convention=conv),
             lambda d, conv, b: ind.sma(d["close"], 5, convention=conv, backend=b), ("close",)),
-    "wma": (lambda conv: stream.Wma(4), lambda d, conv, b: ind.wma(d["close"], 4, backend=b), ("close",)),
+    "wma": (lambda conv: stream.Wma(4, convention=conv),
+            lambda d, conv, b: ind.wma(d["close"], 4, convention=conv, backend=b), ("close",)),
     "ema": (lambda conv: stream.Ema(6, convention=conv),
             lambda d, conv, b: ind.ema(d["close"], 6, convention=conv, backend=b), ("close",)),
     "rsi": (lambda conv: stream.Rsi(5, convention=conv),
@@ -106,7 +107,7 @@ def test_a_stream_equals_the_batch_however_the_rows_arrive(name, convention):
 
 
 @pytest.mark.parametrize("convention", ["pandas", "talib"])
-@pytest.mark.parametrize("name", ["sma", "ema", "atr", "natr", "macd", "rsi", "dmi", "bbands"])
+@pytest.mark.parametrize("name", ["sma", "wma", "ema", "atr", "natr", "macd", "rsi", "dmi", "bbands"])
 def test_long_runs_with_nan_and_inf_mid_run_equal_the_stream(name, convention):
     """The batch kernels run warmed-up stretches of a few thousand rows without the stream's
     per-row checks and go back over a stretch that held a NaN: on long series with NaN, inf,

@@ -260,7 +260,7 @@ def test_talib_convention_equals_ta_lib_on_real_data(ohlc, n, backend):
     checks = {
         "SMA": (sma(c, n, convention="talib", backend=backend), talib.SMA(c, n)),
         "SMA, pandas convention": (sma(c, n, backend=backend), talib.SMA(c, n)),
-        "WMA": (wma(c, n, backend=backend), talib.WMA(c, n)),
+        "WMA": (wma(c, n, convention="talib", backend=backend), talib.WMA(c, n)),
         "EMA": (ema(c, n, convention="talib", backend=backend), talib.EMA(c, n)),
         "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
         "TRANGE": (true_range(h, lo, c, convention="talib", backend=backend), talib.TRANGE(h, lo, c)),
@@ -336,6 +336,11 @@ def test_talib_oscillators_equal_ta_lib_at_any_price_scale_and_on_flat_windows(s
                 ("ADX", "PLUS_DI", "MINUS_DI", "DX"), dmi(h, lo, c, n, convention="talib", backend=backend),
                 (talib.ADX(h, lo, c, n), talib.PLUS_DI(h, lo, c, n), talib.MINUS_DI(h, lo, c, n), talib.DX(h, lo, c, n)),
             )},
+            "WMA": (wma(c, n, convention="talib", backend=backend), talib.WMA(c, n)),
+            **{f"BBANDS {k}": (got, exp) for k, got, exp in zip(
+                "upper middle lower".split(), bbands(c, n, 2.0, 2.0, convention="talib", backend=backend),
+                talib.BBANDS(c, n, 2.0, 2.0),
+            )},
         }  # fmt: skip
         for name, (got, expected) in checks.items():
             np.testing.assert_array_equal(got, expected, err_msg=f"{name}, n={n}")
@@ -345,15 +350,23 @@ def test_talib_oscillators_equal_ta_lib_at_any_price_scale_and_on_flat_windows(s
 @pytest.mark.parametrize("n", [2, 14, 30])
 def test_talib_convention_is_ta_lib_to_the_bit(ohlc, n, backend):
     """TA-Lib 0.8.2's arithmetic, not just its formulas: a plain running sum for SMA, a multiply
-    by 1/n for RSI and ADX, one fused multiply-add per step for EMA, ATR and MACD. The wheel picks
-    its fused build on a CPU with FMA; barsmith always fuses, so elsewhere those differ by an ulp."""
+    by 1/n for RSI and ADX, running sums re-anchored every 8 n rows for WMA and shifted sums
+    re-anchored every 32 n windows (and on cancellation) for BBANDS' deviation, one fused
+    multiply-add per step for EMA, ATR and MACD and for BBANDS' upper band when the two
+    multipliers differ. The wheel picks its fused build on a CPU with FMA; barsmith always
+    fuses, so elsewhere those differ by an ulp."""
     rng = np.random.default_rng(n)
     walk = 100 + np.cumsum(rng.normal(0, 1, 20_000))
     for h, lo, c in ((ohlc["high"].to_numpy(), ohlc["low"].to_numpy(), ohlc["close"].to_numpy()),
                      (walk + rng.uniform(0, 1, walk.size), walk - rng.uniform(0, 1, walk.size), walk)):  # fmt: skip
         unfused = {
             "SMA": (sma(c, n, convention="talib", backend=backend), talib.SMA(c, n)),
+            "WMA": (wma(c, n, convention="talib", backend=backend), talib.WMA(c, n)),
             "RSI": (rsi(c, n, convention="talib", backend=backend), talib.RSI(c, n)),
+            **{f"BBANDS {k}": (got, exp) for k, got, exp in zip(
+                "upper middle lower".split(), bbands(c, n, 2.0, 2.0, convention="talib", backend=backend),
+                talib.BBANDS(c, n, 2.0, 2.0),
+            )},
             **{name: (got, exp) for name, got, exp in zip(
                 ("ADX", "PLUS_DI", "MINUS_DI", "DX"), dmi(h, lo, c, n, convention="talib", backend=backend),
                 (talib.ADX(h, lo, c, n), talib.PLUS_DI(h, lo, c, n), talib.MINUS_DI(h, lo, c, n), talib.DX(h, lo, c, n)),
@@ -366,6 +379,10 @@ def test_talib_convention_is_ta_lib_to_the_bit(ohlc, n, backend):
             **{f"MACD {k}": (got, exp) for k, got, exp in zip(
                 "macd signal hist".split(), macd(c, n, n * 2, 9, convention="talib", backend=backend),
                 talib.MACD(c, n, n * 2, 9),
+            )},
+            **{f"BBANDS {k}, multipliers 2 and 1.5": (got, exp) for k, got, exp in zip(
+                "upper middle lower".split(), bbands(c, n, 2.0, 1.5, convention="talib", backend=backend),
+                talib.BBANDS(c, n, 2.0, 1.5),
             )},
         }  # fmt: skip
         for name, (got, expected) in unfused.items():
@@ -447,7 +464,7 @@ def test_a_result_is_the_users_to_write_and_never_the_input(ohlc, backend):
 
 PANEL_CALLS = {
     "sma": lambda h, lo, c, v, conv, b: (sma(c, 5, convention=conv, backend=b),),
-    "wma": lambda h, lo, c, v, conv, b: (wma(c, 4, backend=b),),
+    "wma": lambda h, lo, c, v, conv, b: (wma(c, 4, convention=conv, backend=b),),
     "ema": lambda h, lo, c, v, conv, b: (ema(c, 6, convention=conv, backend=b),),
     "rsi": lambda h, lo, c, v, conv, b: (rsi(c, 5, convention=conv, backend=b),),
     "roc": lambda h, lo, c, v, conv, b: (roc(c, 3, convention=conv, backend=b),),

@@ -142,7 +142,7 @@ ARGUMENTS = {
     "trade_events": trade_arrays().map(lambda a: (*a[:3], a[3] if len(a[3]) else np.zeros(len(a[0]), np.int8))),
     "mbp10_bars": book_events(),
     "sma": _indicator_args(),
-    "wma": _indicator_args(convention=False),
+    "wma": _indicator_args(),
     "ema": _indicator_args(),
     "rsi": _indicator_args(),
     "true_range": st.tuples(_panel(3), st.sampled_from([0, 1])).map(lambda a: (*a[0], a[1])),

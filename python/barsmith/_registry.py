@@ -76,7 +76,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("bars", "dollar_bars", lambda: (*_example_trades(), 250.0)),
         Kernel("book", "mbp10_bars", _example_events),
         Kernel("indicators", "sma", lambda: (_example_series(), 2, 1)),
-        Kernel("indicators", "wma", lambda: (_example_series(), 2)),
+        Kernel("indicators", "wma", lambda: (_example_series(), 2, 1)),
         Kernel("indicators", "ema", lambda: (_example_series(), 2, 0)),
         Kernel("indicators", "rsi", lambda: (_example_series(), 2, 1)),
         Kernel("indicators", "true_range", lambda: (_example_series() + 1, _example_series(), _example_series(), 0)),

@@ -117,12 +117,12 @@ class Sma(_Stream):
 
 
 class Wma(_Stream):
-    """``wma`` row by row: ``Wma(n).update(x)``."""
+    """``wma`` row by row: ``Wma(n, convention=...).update(x)``."""
 
     _kernel = "wma"
 
-    def __init__(self, n: int = 20):
-        super().__init__((_period(n),))
+    def __init__(self, n: int = 20, *, convention: Convention = "pandas"):
+        super().__init__((_period(n),), (), _convention(convention))
 
 
 class Ema(_Stream):

@@ -6,7 +6,9 @@ re-weights after a gap; ``rolling`` needs ``min_periods`` observations; both
 see +-inf as missing, as pandas converts it to NaN before its window loops).
 ``convention="talib"`` equals TA-Lib as shipped by the PyPI package
 ``ta-lib`` 0.8.2 (C library 0.8.1; TA-Lib's results changed between 0.7 and
-0.8) on NaN-free input: same leading NaNs, values within 1e-10. Where TA-Lib
+0.8) on NaN-free input: same leading NaNs, the same values to the bit (on a
+CPU without FMA the wheel's own EMA, ATR and MACD differ in the last bit, as it
+then rounds twice where barsmith always rounds once). Where TA-Lib
 mishandles NaN (RSI stuck at 0.0, EMA and ATR stuck at NaN for ever after
 one NaN), barsmith returns NaN at the NaN and warms the indicator up again
 from the next valid value, as if the series started there.
@@ -56,16 +58,25 @@ def sma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     return wrap(kernel("sma", backend)(values, _period(n), _convention(convention)))
 
 
-def wma(x: Any, n: int = 20, *, backend: str | None = None) -> Any:
-    """Linearly weighted moving average, the newest value weighted ``n``::
+def wma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
+    """Linearly weighted moving average, the newest value weighted ``n``.
+
+    pandas (a window holding a NaN is NaN)::
 
         sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)
 
-    The same in both conventions (TA-Lib's ``WMA`` agrees on NaN-free input;
-    a window holding a NaN is NaN).
+    talib: TA-Lib ``WMA`` to the bit: running sums of the window (``sub``) and of its
+    weighted values (``sum``), ``sub += x - x_left; sum += n * x; wma = sum / (n * (n + 1) / 2);
+    sum -= sub``, taken afresh from the window every ``8 * n`` rows as TA-Lib 0.8.1 does;
+    a NaN restarts it. The two differ in the last bits (about 1e-14 relative).
+
+    Examples
+    --------
+    >>> barsmith.indicators.wma(close, 10)
+    >>> barsmith.indicators.wma(close, 10, convention="talib")
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("wma", backend)(values, _period(n)))
+    return wrap(kernel("wma", backend)(values, _period(n), _convention(convention)))
 
 
 def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
@@ -283,8 +294,10 @@ def bbands(x: Any, n: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, *,
         sd = x.rolling(n, min_periods=n).std(ddof=ddof)      # ddof=0: the population sd, as Bollinger
         upper, lower = mid + nbdev_up * sd, mid - nbdev_dn * sd
 
-    talib: TA-Lib 0.8.1 ``BBANDS`` with its default SMA: ``mid`` a running sum,
-    ``sd = sqrt(mean((x - mid) ** 2))`` (0 when the variance is below 1e-14); ``ddof`` must be 0.
+    talib: TA-Lib 0.8.1 ``BBANDS`` with its default SMA, to the bit: ``mid`` a running sum,
+    ``sd = sqrt(mean(d ** 2) - mean(d) ** 2)`` with ``d = x - shift`` from running sums that
+    TA-Lib re-anchors at the window's mean every ``32 * n`` windows and on cancellation (0
+    when the spread is below the mean's rounding); ``ddof`` must be 0.
 
     Examples
     --------

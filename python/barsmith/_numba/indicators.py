@@ -303,9 +303,49 @@ def _var_std(st, min_periods, ddof):
     return 0.0 if var < 0.0 else np.sqrt(var)
 
 
+_WMA_RESEED_EVERY = 8  # TA-Lib takes its WMA sums afresh every 8 n rows, as rust's
+
+
 @jit
-def _wma(x, n, out):
-    """``sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)``, summed in that order."""
+def _wma(x, n, convention, out):
+    """pandas: ``sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)``, summed in that
+    order; talib: TA-Lib's running sums ``sub += x - x_left; sum += n * x; wma = sum / norm;
+    sum -= sub``, afresh every ``8 n`` rows, restarted by a NaN."""
+    if convention == TALIB:
+        run = 0
+        sub = total = 0.0
+        until_reseed = 0
+        for i in range(len(x)):
+            v = x[i]
+            if np.isnan(v):
+                run = 0
+                out[i] = np.nan
+                continue
+            run += 1
+            if n == 1:
+                out[i] = v  # TA-Lib copies the input
+            elif run < n:  # the warm-up: the values before the first window's newest
+                if run == 1:
+                    sub = total = 0.0
+                    until_reseed = _WMA_RESEED_EVERY * n
+                sub += v
+                total += v * run
+                out[i] = np.nan
+            else:
+                left = 0.0 if run == n else x[i - n]  # TA-Lib subtracts 0.0 on the first row
+                until_reseed -= 1
+                if until_reseed == 0:
+                    until_reseed = _WMA_RESEED_EVERY * n
+                    sub = total = left = 0.0
+                    for k in range(n - 1):
+                        sub += x[i + 1 - n + k]
+                        total += x[i + 1 - n + k] * (k + 1)
+                sub += v
+                sub -= left
+                total += v * n
+                out[i] = total / (n * (n + 1) // 2)
+                total -= sub
+        return
     norm = n * (n + 1) / 2.0
     for i in range(len(x)):
         if i + 1 < n:
@@ -821,7 +861,31 @@ def dmi(high, low, close, n, convention):
     return out
 
 
-_CANCELLING = 1e-4  # TA-Lib bands' variance taken afresh below this share of mean(d^2), as rust's
+_VAR_RESEED_EVERY = 32  # TA-Lib takes its variance sums afresh every 32 n windows, as rust's
+
+
+@inline
+def _talib_variance_afresh(v, lo, hi, r):
+    """TA-Lib 0.8.1's VAR of the window ``v[lo:hi]`` taken afresh (``r`` is ``1 / n``): ``shift`` at
+    its mean, the sums of ``d = v - shift`` and ``d ** 2``, the variance (0 below 1e-12 of
+    ``mean(d ** 2)``), then the oldest value out. Returns ``(var, shift, s1, s2)``."""
+    total = 0.0
+    for j in range(lo, hi):
+        total += v[j]
+    shift = total * r
+    s1 = s2 = 0.0
+    for j in range(lo, hi):
+        d = v[j] - shift
+        s1 += d
+        s2 += d * d
+    mean_d = s1 * r
+    var = s2 * r - mean_d * mean_d
+    if var < 1e-12 * (s2 * r):
+        var = 0.0
+    d = v[lo] - shift
+    s1 -= d
+    s2 -= d * d
+    return var, shift, s1, s2
 
 
 @jit
@@ -847,40 +911,37 @@ def _bbands(x, n, nbdev_up, nbdev_dn, ddof, convention, upper, middle, lower):
             out[a : a + n - 1] = np.nan  # the warm-up
         if len(v) < n:
             continue
-        total = 0.0  # TA-Lib's INT_SMA (a running sum); the variance from shifted sums (0.8.1)
+        # TA-Lib's INT_SMA (a running sum) beside its VAR's sums, anchored at the run's first value
+        total = s1 = s2 = 0.0
+        shift = v[0]
         for i in range(n - 1):
             total += v[i]
-        shift = s1 = s2 = 0.0
-        until_recentre = 0
+            d = v[i] - shift
+            s1 += d
+            s2 += d * d
+        until_reseed = _VAR_RESEED_EVERY * n
         r = 1.0 / n
         for i in range(n - 1, len(v)):
             total += v[i]
+            d = v[i] - shift
+            s1 += d
+            s2 += d * d
             mid = total / n
-            fresh = until_recentre == 0
-            if not fresh:  # the new value in, the leaving one out
-                until_recentre -= 1
-                d_new = v[i] - shift
-                d_left = v[i - n] - shift
-                s1 += d_new
-                s1 -= d_left
-                s2 += d_new * d_new
-                s2 -= d_left * d_left
-                mean_d = s1 * r
-                var = s2 * r - mean_d * mean_d
-                fresh = not var >= s2 * r * _CANCELLING
-            if fresh:  # every max(n, 8) windows, or cancelling: shift to the mean, sums afresh
-                until_recentre = max(n, 8) - 1
-                shift = mid
-                s1 = s2 = 0.0
-                for j in range(i + 1 - n, i + 1):
-                    d = v[j] - mid
-                    s1 += d
-                    s2 += d * d
-                mean_d = s1 * r
-                var = s2 * r - mean_d * mean_d
+            # TA-Lib's VAR: mean(d^2) - mean(d)^2, then the oldest value out; afresh every 32 n
+            # windows, on cancellation, or when the leaving d^2 dwarfs what stays (an outlier left)
+            mean_d = s1 * r
+            var = s2 * r - mean_d * mean_d
+            d = v[i + 1 - n] - shift
+            s1 -= d
+            left = d * d
+            s2 -= left
+            until_reseed -= 1
+            if var < 1e-6 * (s2 * r) or left > 1e6 * s2 or until_reseed == 0:
+                until_reseed = _VAR_RESEED_EVERY * n
+                var, shift, s1, s2 = _talib_variance_afresh(v, i + 1 - n, i + 1, r)
             total -= v[i + 1 - n]
-            sd = 0.0 if var < 1e-14 else np.sqrt(var)
-            upper[a + i] = mid + sd * nbdev_up
+            sd = np.sqrt(var)
+            upper[a + i] = mid + sd * nbdev_up if nbdev_up == nbdev_dn else fma(sd, nbdev_up, mid)
             middle[a + i] = mid
             lower[a + i] = mid - sd * nbdev_dn
 
@@ -1075,7 +1136,7 @@ def _per_series(which, a, b, c, n, convention):
         if which == SMA:
             _sma(a[s], n, convention, out[s])
         elif which == WMA:
-            _wma(a[s], n, out[s])
+            _wma(a[s], n, convention, out[s])
         elif which == EMA:
             _ema(a[s], n, convention, out[s])
         elif which == RSI:
@@ -1131,5 +1192,5 @@ def obv(close, volume, convention):
     return _per_series(OBV, close, volume, close, 1, convention)
 
 
-def wma(x, n):
-    return _per_series(WMA, x, x, x, n, PANDAS)
+def wma(x, n, convention):
+    return _per_series(WMA, x, x, x, n, convention)

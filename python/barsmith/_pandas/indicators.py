@@ -64,10 +64,42 @@ def sma(x, n, convention):
     return np.ascontiguousarray(_per_run_loop((x,), 1, run)[:, 0])
 
 
-def wma(x, n):
-    """``sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)`` (both conventions)."""
-    df = _frame(x)
-    return _out(sum((df.shift(k) * float(n - k) for k in range(n)), start=0.0) / (n * (n + 1) / 2.0))
+_WMA_RESEED_EVERY = 8  # TA-Lib takes its WMA sums afresh every 8 n rows of a run
+
+
+def wma(x, n, convention):
+    """pandas: ``sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)``; talib: TA-Lib's
+    running sums ``sub += x - x_left; sum += n * x; wma = sum / (n * (n + 1) / 2); sum -= sub``
+    per run of valid values, taken afresh from the window every ``8 * n`` rows."""
+    if convention == PANDAS:
+        df = _frame(x)
+        return _out(sum((df.shift(k) * float(n - k) for k in range(n)), start=0.0) / (n * (n + 1) / 2.0))
+
+    def run(v, outs):
+        if n == 1:
+            outs[0][:] = v  # TA-Lib copies the input
+            return
+        sub = total = 0.0
+        for k, w in enumerate(v[: n - 1]):
+            sub += w
+            total += w * (k + 1)
+        until_reseed = _WMA_RESEED_EVERY * n
+        for i in range(n - 1, len(v)):
+            left = 0.0 if i == n - 1 else v[i - n]
+            until_reseed -= 1
+            if until_reseed == 0:
+                until_reseed = _WMA_RESEED_EVERY * n
+                sub = total = left = 0.0
+                for k, w in enumerate(v[i + 1 - n : i]):
+                    sub += w
+                    total += w * (k + 1)
+            sub += v[i]
+            sub -= left
+            total += v[i] * n
+            outs[0][i] = total / (n * (n + 1) // 2)
+            total -= sub
+
+    return np.ascontiguousarray(_per_run_loop((x,), 1, run)[:, 0])
 
 
 def ema(x, n, convention):
@@ -363,6 +395,9 @@ def _per_run_loop(inputs, k, run_kernel):
     return out
 
 
+_VAR_RESEED_EVERY = 32  # TA-Lib takes its variance sums afresh every 32 n windows of a run
+
+
 def bbands(x, n, nbdev_up, nbdev_dn, ddof, convention):
     """(series, 3, points): upper, middle, lower. pandas::
 
@@ -370,42 +405,50 @@ def bbands(x, n, nbdev_up, nbdev_dn, ddof, convention):
         upper, lower = mid + nbdev_up * sd, mid - nbdev_dn * sd
 
     talib: TA-Lib 0.8.1's BBANDS (SMA) per run of valid values: ``mid`` a running sum,
-    ``sd = sqrt(mean(d ** 2) - mean(d) ** 2)`` with ``d = x - shift``, sums of ``d`` and ``d ** 2``
-    kept by adding the new value and removing the leaving one, ``shift`` moved to the window's
-    mean and the sums taken afresh every ``max(n, 8)`` windows and wherever the variance is
-    below 1e-4 of ``mean(d ** 2)`` (TA-Lib keeps shifted sums too); ``sd`` is 0 when the
-    variance is below 1e-14."""
+    ``sd = sqrt(mean(d ** 2) - mean(d) ** 2)`` with ``d = x - shift``, the sums of ``d`` and
+    ``d ** 2`` kept by adding the new value and removing the oldest; ``shift`` starts at the
+    run's first value and moves to the window's mean, the sums taken afresh, every ``32 * n``
+    windows, when the variance is below 1e-6 of ``mean(d ** 2)``, and when the leaving
+    ``d ** 2`` is above 1e6 times the sum that stays; a fresh variance below 1e-12 of its
+    ``mean(d ** 2)`` is 0. ``upper = fma(sd, nbdev_up, mid)`` when the multipliers differ."""
     if convention == TALIB:
         def run(v, outs):
             upper, middle, lower = outs
-            total = 0.0
+            r = 1.0 / n
+            total = s1 = s2 = 0.0
+            shift = v[0]
             for w in v[: n - 1]:
                 total += w
-            shift = s1 = s2 = 0.0
-            until_recentre = 0
-            r = 1.0 / n
+                s1 += w - shift
+                s2 += (w - shift) * (w - shift)
+            until_reseed = _VAR_RESEED_EVERY * n
             for i in range(n - 1, len(v)):
                 total += v[i]
+                s1 += v[i] - shift
+                s2 += (v[i] - shift) * (v[i] - shift)
                 mid = total / n
-                fresh = until_recentre == 0
-                if not fresh:
-                    until_recentre -= 1
-                    d_new, d_left = v[i] - shift, v[i - n] - shift
-                    s1 += d_new
-                    s1 -= d_left
-                    s2 += d_new * d_new
-                    s2 -= d_left * d_left
+                var = s2 * r - (s1 * r) * (s1 * r)
+                oldest = v[i + 1 - n] - shift
+                s1 -= oldest
+                s2 -= oldest * oldest
+                until_reseed -= 1
+                if var < 1e-6 * (s2 * r) or oldest * oldest > 1e6 * s2 or until_reseed == 0:
+                    until_reseed = _VAR_RESEED_EVERY * n
+                    window = v[i + 1 - n : i + 1]
+                    shift = sum(window, start=0.0) * r
+                    s1 = s2 = 0.0
+                    for w in window:
+                        s1 += w - shift
+                        s2 += (w - shift) * (w - shift)
                     var = s2 * r - (s1 * r) * (s1 * r)
-                    fresh = not var >= s2 * r * 1e-4
-                if fresh:
-                    until_recentre, shift, s1, s2 = max(n, 8) - 1, mid, 0.0, 0.0
-                    for w in v[i + 1 - n : i + 1]:
-                        s1 += w - mid
-                        s2 += (w - mid) * (w - mid)
-                    var = s2 * r - (s1 * r) * (s1 * r)
+                    if var < 1e-12 * (s2 * r):
+                        var = 0.0
+                    s1 -= window[0] - shift
+                    s2 -= (window[0] - shift) * (window[0] - shift)
                 total -= v[i + 1 - n]
-                sd = 0.0 if var < 1e-14 else np.sqrt(var)
-                upper[i], middle[i], lower[i] = mid + sd * nbdev_up, mid, mid - sd * nbdev_dn
+                sd = np.sqrt(var)
+                upper[i] = mid + sd * nbdev_up if nbdev_up == nbdev_dn else _fma(sd, nbdev_up, mid)
+                middle[i], lower[i] = mid, mid - sd * nbdev_dn
 
         return _per_run_loop((x,), 3, run)
     r = _frame(x).rolling(n, min_periods=n)

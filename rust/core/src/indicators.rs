@@ -75,7 +75,7 @@ pub fn new_stream(
     let boxed = |s: Box<dyn Stream>, i, o| Some((s, i, o));
     match (name, periods, params) {
         ("sma", &[n], &[]) => boxed(Box::new(Sma::new(n, c)), 1, 1),
-        ("wma", &[n], &[]) => boxed(Box::new(Wma::new(n)), 1, 1),
+        ("wma", &[n], &[]) => boxed(Box::new(Wma::new(n, c)), 1, 1),
         ("ema", &[n], &[]) => boxed(Box::new(Ema::new(n, c)), 1, 1),
         ("rsi", &[n], &[]) => boxed(Box::new(Rsi::new(n, c)), 1, 1),
         ("roc", &[n], &[]) => boxed(Box::new(Roc::new(n, c)), 1, 1),
@@ -919,30 +919,91 @@ impl Sma {
 }
 stream!(Sma, |s, r, o| o[0] = s.update(r[0]));
 
-/// Linearly weighted moving average, the newest value weighted `n`:
-/// `sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)`, summed in
-/// that order (both conventions: TA-Lib's `WMA` agrees on NaN-free input; a
-/// window holding a NaN is NaN).
-pub fn wma(x: &[f64], n: usize, out: &mut [f64]) {
-    let mut s = Wma::new(n);
-    drive1(x, out, |v| s.update(v));
+/// Linearly weighted moving average, the newest value weighted `n`.
+/// `PANDAS`: `sum(x.shift(k) * (n - k) for k in range(n)) / (n * (n + 1) / 2)`, summed in that
+/// order; a window holding a NaN is NaN.
+/// `TALIB` (`WMA`, TA-Lib 0.8.1, to the bit): running sums of the window's values (`sub`) and
+/// of its weighted values (`sum`): `sub += x - x_left; sum += n * x; wma = sum / (n (n + 1) / 2);
+/// sum -= sub`, both taken afresh from the window every [`Wma::RESEED_EVERY`] `* n` rows, as
+/// TA-Lib re-anchors them against drift; a NaN restarts.
+pub fn wma(x: &[f64], n: usize, convention: i64, out: &mut [f64]) {
+    let mut s = Wma::new(n, convention);
+    if convention != TALIB || n == 1 {
+        drive1(x, out, |v| s.update(v));
+        return;
+    }
+    // warm blocks read the window from `x`, where the stream keeps a ring, and refill the
+    // ring at their end
+    let norm = count_f64(n * (n + 1) / 2);
+    in_warm_blocks(
+        &mut s,
+        out,
+        x.len(),
+        #[inline(always)]
+        |s: &Wma| s.ring.is_full(),
+        #[inline(always)]
+        |s: &mut Wma, out: &mut [f64], lo: usize, hi: usize| {
+            let (mut sub, mut sum, mut until_reseed) = (s.sub, s.sum, s.until_reseed);
+            let mut saw_nan = false;
+            for i in lo..hi {
+                let (v, mut left) = (x[i], x[i - n]);
+                saw_nan |= v.is_nan();
+                until_reseed -= 1;
+                if until_reseed == 0 {
+                    until_reseed = Wma::RESEED_EVERY * n;
+                    (sub, sum, left) = Wma::fresh_sums(x[i + 1 - n..i].iter());
+                }
+                sub += v;
+                sub -= left;
+                sum += v * count_f64(n);
+                out[i] = sum / norm;
+                sum -= sub;
+            }
+            s.ring.clear();
+            for &v in &x[hi - n..hi] {
+                s.ring.push(v);
+            }
+            (s.sub, s.sum, s.until_reseed) = (sub, sum, until_reseed);
+            !saw_nan
+        },
+        #[inline(always)]
+        |s, out, i| out[i] = s.update(x[i]),
+    );
 }
 
+#[derive(Clone)]
 pub struct Wma {
     n: usize,
+    convention: i64,
     ring: Ring,
+    /// TA-Lib's running sums: of the window's values but the newest, and of their weighted values
+    sub: f64,
+    sum: f64,
+    /// rows until TA-Lib takes the sums afresh (0: at this one)
+    until_reseed: usize,
 }
 
 impl Wma {
-    pub fn new(n: usize) -> Self {
+    /// TA-Lib takes its running sums afresh every `8 n` rows of a run (measured against the
+    /// shipped library: earlier or later re-anchoring differs in the last bits).
+    const RESEED_EVERY: usize = 8;
+
+    pub fn new(n: usize, convention: i64) -> Self {
         Wma {
             n,
+            convention,
             ring: Ring::new(n),
+            sub: 0.0,
+            sum: 0.0,
+            until_reseed: Wma::RESEED_EVERY * n,
         }
     }
 
     #[inline]
     pub fn update(&mut self, v: f64) -> f64 {
+        if self.convention == TALIB {
+            return self.update_talib(v);
+        }
         self.ring.push(v);
         if !self.ring.is_full() {
             return f64::NAN;
@@ -952,6 +1013,50 @@ impl Wma {
             total += w * count_f64(self.n - k);
         }
         total / (count_f64(self.n * (self.n + 1)) / 2.0)
+    }
+
+    /// TA-Lib's sums taken afresh from the window's values before its newest (`values`,
+    /// oldest first, weighted 1, 2, ..): `(sub, sum, left)`, nothing left to remove.
+    #[inline(always)]
+    fn fresh_sums<'a>(values: impl Iterator<Item = &'a f64>) -> (f64, f64, f64) {
+        let (mut sub, mut sum) = (0.0, 0.0);
+        for (k, &w) in values.enumerate() {
+            sub += w;
+            sum += w * count_f64(k + 1);
+        }
+        (sub, sum, 0.0)
+    }
+
+    #[inline]
+    fn update_talib(&mut self, v: f64) -> f64 {
+        let n = self.n;
+        if v.is_nan() {
+            self.ring.clear();
+            (self.sub, self.sum, self.until_reseed) = (0.0, 0.0, Wma::RESEED_EVERY * n);
+            return f64::NAN;
+        }
+        if n == 1 {
+            return v; // TA-Lib copies the input
+        }
+        let left = self.ring.push(v);
+        if !self.ring.is_full() {
+            // the warm-up: the values before the first window's newest, weighted 1, 2, ..
+            self.sub += v;
+            self.sum += v * count_f64(self.ring.len);
+            return f64::NAN;
+        }
+        let mut left = left.unwrap_or(0.0); // TA-Lib subtracts 0.0 on the first row
+        self.until_reseed -= 1;
+        if self.until_reseed == 0 {
+            self.until_reseed = Wma::RESEED_EVERY * n;
+            (self.sub, self.sum, left) = Wma::fresh_sums(self.ring.iter().take(n - 1));
+        }
+        self.sub += v;
+        self.sub -= left;
+        self.sum += v * count_f64(n);
+        let wma = self.sum / count_f64(n * (n + 1) / 2);
+        self.sum -= self.sub;
+        wma
     }
 }
 stream!(Wma, |s, r, o| o[0] = s.update(r[0]));
@@ -2210,9 +2315,10 @@ stream!(Dmi, |s, r, o| o
 /// Bollinger bands: `(upper, middle, lower)` one after the other in `out`.
 /// `PANDAS`: `mid = x.rolling(n, min_periods=n).mean()`, `sd = x.rolling(n, min_periods=n).std(ddof=ddof)`,
 /// `upper = mid + nbdev_up * sd`, `lower = mid - nbdev_dn * sd`.
-/// `TALIB` (`BBANDS` with an SMA, TA-Lib 0.8.1): `mid` a running sum over `n`,
-/// `sd = sqrt(mean(d^2) - mean(d)^2)` with `d = x - shift` ([`ShiftedSums`]), 0 when the
-/// variance is below 1e-14 (`ddof` is 0). A NaN restarts.
+/// `TALIB` (`BBANDS` with an SMA, TA-Lib 0.8.1, to the bit): `mid` a running sum over `n`,
+/// `sd = sqrt(mean(d^2) - mean(d)^2)` of `d = x - shift` ([`TalibVariance`]; `ddof` is 0),
+/// `upper = mid + sd * nbdev_up` (one rounding, `fma`, when the two multipliers differ),
+/// `lower = mid - sd * nbdev_dn`. A NaN restarts.
 #[allow(clippy::too_many_arguments)]
 pub fn bbands(
     x: &[f64],
@@ -2242,27 +2348,20 @@ pub fn bbands(
         #[inline(always)]
         |t: &mut TalibBands, [upper, middle, lower]: &mut [&mut [f64]; 3], lo: usize, hi: usize| {
             let nbdev = (nbdev_up, nbdev_dn);
-            let (mut total, mut shifted) = (t.total, t.shifted);
+            let (mut total, mut var) = (t.total, t.var);
             for i in lo..hi {
                 let v = x[i];
                 total += v;
+                var.add(v);
                 let window = &x[i + 1 - n..=i];
-                [upper[i], middle[i], lower[i]] = TalibBands::row(
-                    &mut total,
-                    &mut shifted,
-                    window.iter(),
-                    n,
-                    nbdev,
-                    v,
-                    x[i - n],
-                    window[0],
-                );
+                [upper[i], middle[i], lower[i]] =
+                    TalibBands::row(&mut total, &mut var, window.iter(), n, window[0], nbdev);
             }
             t.ring.clear();
             for &v in &x[hi - n..hi] {
                 t.ring.push(v);
             }
-            (t.total, t.shifted) = (total, shifted);
+            (t.total, t.var) = (total, var);
             !total.is_nan()
         },
         #[inline(always)]
@@ -2282,82 +2381,93 @@ pub struct Bbands {
 }
 
 /// TA-Lib's bands: this run's last `n` values, their running sum (all but the oldest
-/// between rows) and the shifted sums of the variance.
+/// between rows) and the variance's sums.
 #[derive(Clone)]
 struct TalibBands {
     ring: Ring,
     total: f64,
-    shifted: ShiftedSums,
+    var: TalibVariance,
 }
 
-/// Sums of `x - shift` and `(x - shift)^2` over a window, kept by adding the new value and
-/// removing the leaving one: a variance in O(1) per row, as TA-Lib 0.8.1's BBANDS keeps its
-/// own shifted sums. The kept sums round a little every row, relative to the squares of
-/// `x - shift`: so every [`ShiftedSums::recentre_every`] windows, and whenever the variance
-/// is below [`ShiftedSums::CANCELLING`] of the mean square (the rounding would show in it),
-/// `shift` moves to the window's mean and the sums are taken afresh.
+/// TA-Lib 0.8.1's variance of a sliding window (its `VAR`, which `BBANDS` inlines), to the
+/// bit: sums of `d = x - shift` and `d^2`, kept by adding the new value and removing the
+/// oldest, `var = mean(d^2) - mean(d)^2`. `shift` starts at a run's first value; the sums
+/// are taken afresh with `shift` at the window's mean every [`TalibVariance::RESEED_EVERY`]
+/// `* n` windows, when the variance falls below 1e-6 of `mean(d^2)` (cancellation), and when
+/// the leaving `d^2` is above 1e6 times what stays (an outlier left); a fresh variance below
+/// 1e-12 of its `mean(d^2)` is 0 (a spread under the mean's rounding).
 #[derive(Default, Clone, Copy)]
-struct ShiftedSums {
+struct TalibVariance {
     shift: f64,
     s1: f64,
     s2: f64,
-    /// windows until the next re-centring (0: this one)
-    until_recentre: usize,
+    /// windows until the periodic reseed (0: at this one)
+    until_reseed: usize,
 }
 
-impl ShiftedSums {
-    /// Windows between two re-centrings: the period, so the fresh sums cost one value per
-    /// row, but at least 8. The error of the kept sums grows with the windows since the last
-    /// re-centring and with how far prices drifted meanwhile; every 64 windows it reached
-    /// 1e-9 on the bands of 2-value windows of a random walk, every 8 it stays near TA-Lib's.
-    fn recentre_every(n: usize) -> usize {
-        n.max(8)
+impl TalibVariance {
+    const RESEED_EVERY: usize = 32;
+
+    /// The sums of a run whose first value is `first` (not added yet).
+    fn anchored(first: f64, n: usize) -> Self {
+        TalibVariance {
+            shift: first,
+            s1: 0.0,
+            s2: 0.0,
+            until_reseed: TalibVariance::RESEED_EVERY * n,
+        }
     }
 
-    /// A variance below this fraction of the mean square of `x - shift` is taken afresh: the
-    /// kept sums' rounding (a few ulps of the mean square) stays below 1e-11 of it.
-    const CANCELLING: f64 = 1e-4;
-
-    /// The variance of the window `values` (oldest first, `n` of them, mean `mean`), `new`
-    /// having just entered it and `left` just left it.
     #[inline(always)]
-    fn variance<'a>(
-        &mut self,
-        values: impl Iterator<Item = &'a f64>,
-        n: usize,
-        mean: f64,
-        new: f64,
-        left: f64,
-    ) -> f64 {
-        // by the reciprocal: a division per row is enough (TA-Lib's mean, kept exact)
-        let r = 1.0 / n as f64;
-        if self.until_recentre != 0 {
-            self.until_recentre -= 1;
-            let (d_new, d_left) = (new - self.shift, left - self.shift);
-            self.s1 += d_new;
-            self.s1 -= d_left;
-            self.s2 += d_new * d_new;
-            self.s2 -= d_left * d_left;
-            let var = self.of_sums(r);
-            if var >= self.s2 * r * ShiftedSums::CANCELLING {
-                return var;
-            }
-        }
-        self.until_recentre = ShiftedSums::recentre_every(n) - 1;
-        (self.shift, self.s1, self.s2) = (mean, 0.0, 0.0);
-        for &v in values {
-            let d = v - mean;
-            self.s1 += d;
-            self.s2 += d * d;
-        }
-        self.of_sums(r)
+    fn add(&mut self, v: f64) {
+        let d = v - self.shift;
+        self.s1 += d;
+        self.s2 += d * d;
     }
 
-    /// `mean(d^2) - mean(d)^2`, with `r = 1 / n`.
+    /// Removes `v` from the sums, returning its `d^2`.
+    #[inline(always)]
+    fn remove(&mut self, v: f64) -> f64 {
+        let d = v - self.shift;
+        self.s1 -= d;
+        let d2 = d * d;
+        self.s2 -= d2;
+        d2
+    }
+
     #[inline(always)]
     fn of_sums(&self, r: f64) -> f64 {
         let mean_d = self.s1 * r;
         self.s2 * r - mean_d * mean_d
+    }
+
+    /// The variance of the full window `values` (oldest first, `n` of them, `oldest` the
+    /// first), its newest value added; removes the oldest for the next window.
+    #[inline(always)]
+    fn row<'a>(
+        &mut self,
+        values: impl Iterator<Item = &'a f64> + Clone,
+        n: usize,
+        oldest: f64,
+    ) -> f64 {
+        let r = 1.0 / n as f64;
+        let mut var = self.of_sums(r);
+        let left = self.remove(oldest);
+        self.until_reseed -= 1;
+        if var < 1e-6 * (self.s2 * r) || left > 1e6 * self.s2 || self.until_reseed == 0 {
+            self.until_reseed = TalibVariance::RESEED_EVERY * n;
+            let sum = values.clone().fold(0.0, |a, &v| a + v);
+            (self.shift, self.s1, self.s2) = (sum * r, 0.0, 0.0);
+            for &v in values {
+                self.add(v);
+            }
+            var = self.of_sums(r);
+            if var < 1e-12 * (self.s2 * r) {
+                var = 0.0;
+            }
+            self.remove(oldest);
+        }
+        var
     }
 }
 
@@ -2372,7 +2482,7 @@ impl Bbands {
             talib: TalibBands {
                 ring: Ring::new(n),
                 total: 0.0,
-                shifted: ShiftedSums::default(),
+                var: TalibVariance::default(),
             },
         }
     }
@@ -2395,48 +2505,50 @@ impl TalibBands {
     fn update(&mut self, v: f64, n: usize, nbdev: (f64, f64)) -> [f64; 3] {
         if v.is_nan() {
             self.ring.clear();
-            (self.total, self.shifted) = (0.0, ShiftedSums::default());
+            self.total = 0.0;
             return [f64::NAN; 3];
         }
-        // TA-Lib's INT_SMA (a running sum); the variance from sums shifted by a recent mean
+        if self.ring.len == 0 {
+            self.var = TalibVariance::anchored(v, n);
+        }
+        // TA-Lib's INT_SMA (a running sum) beside the variance's sums
         self.total += v;
-        let left = self.ring.push(v).unwrap_or(f64::NAN);
+        self.var.add(v);
+        self.ring.push(v);
         if !self.ring.is_full() {
             return [f64::NAN; 3];
         }
         let oldest = self.ring.front();
-        let values = self.ring.iter();
         TalibBands::row(
             &mut self.total,
-            &mut self.shifted,
-            values,
+            &mut self.var,
+            self.ring.iter(),
             n,
-            nbdev,
-            v,
-            left,
             oldest,
+            nbdev,
         )
     }
 
-    /// TA-Lib's bands of a full window (`values`, oldest first, `v` just entered and `left`
-    /// just left), `total` holding its sum; afterwards `total` holds all but `oldest`.
-    #[allow(clippy::too_many_arguments)]
+    /// TA-Lib's bands of the full window `values` (oldest first, `n` of them, `oldest` the
+    /// first), `total` holding its sum and `var` its sums; afterwards both hold all but `oldest`.
     #[inline(always)]
     fn row<'a>(
         total: &mut f64,
-        shifted: &mut ShiftedSums,
-        values: impl Iterator<Item = &'a f64>,
+        var: &mut TalibVariance,
+        values: impl Iterator<Item = &'a f64> + Clone,
         n: usize,
-        (up, dn): (f64, f64),
-        v: f64,
-        left: f64,
         oldest: f64,
+        (up, dn): (f64, f64),
     ) -> [f64; 3] {
         let mid = *total / n as f64;
-        let var = shifted.variance(values, n, mid, v, left);
+        let sd = var.row(values, n, oldest).sqrt();
         *total -= oldest;
-        let sd = if var < 1e-14 { 0.0 } else { var.sqrt() };
-        [mid + sd * up, mid, mid - sd * dn]
+        let upper = if up == dn {
+            mid + sd * up
+        } else {
+            sd.mul_add(up, mid)
+        };
+        [upper, mid, mid - sd * dn]
     }
 }
 stream!(Bbands, |s, r, o| o.copy_from_slice(&s.update(r[0])));

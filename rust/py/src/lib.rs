@@ -510,7 +510,7 @@ macro_rules! one_series_indicator {
 }
 
 one_series_indicator!(sma => Sma(n: usize, convention: i64));
-one_series_indicator!(wma => Wma(n: usize));
+one_series_indicator!(wma => Wma(n: usize, convention: i64));
 one_series_indicator!(ema => Ema(n: usize, convention: i64));
 one_series_indicator!(rsi => Rsi(n: usize, convention: i64));
 one_series_indicator!(roc => Roc(n: usize, convention: i64));
