@@ -12,6 +12,7 @@
 
 use crate::bars::bin_start;
 use crate::dbn_io::{Mbp10Columns, LEVELS};
+use crate::prefetch;
 
 pub const F_LAST: u8 = 128;
 pub const F_MAYBE_BAD_BOOK: u8 = 4;
@@ -260,15 +261,6 @@ struct LadderScan {
 #[inline(always)]
 fn finite(x: f64) -> u64 {
     ((x.to_bits() & 0x7FFF_FFFF_FFFF_FFFF) < 0x7FF0_0000_0000_0000) as u64
-}
-
-/// Asks for the cache line at `at` into L2 (a hint: never faults).
-#[inline(always)]
-fn prefetch<T>(at: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(at as *const i8);
-    }
 }
 
 /// Ors one side's bits into the words of the `N` rows from `at`, compared

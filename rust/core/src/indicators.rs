@@ -16,7 +16,7 @@
 
 use rayon::prelude::*;
 
-use crate::count_f64;
+use crate::{count_f64, prefetch};
 
 pub const PANDAS: i64 = 0;
 pub const TALIB: i64 = 1;
@@ -173,6 +173,103 @@ where
     // SAFETY: the blocks cover every series, so all `total` values were written above
     unsafe { out.set_len(total) };
     out
+}
+
+/// Series per tile of [`per_series_tiles`]: four cache lines of each row of the panel.
+const TILE_SERIES: usize = 32;
+
+/// Rows ahead that [`per_series_tiles`] asks for the panel's cache lines: a tile's rows
+/// are a panel row apart, a stride the hardware prefetcher does not follow.
+const TILE_AHEAD: usize = 16;
+
+/// Bytes of one thread's tile buffers up to which [`per_series_tiles`] takes a panel.
+const TILE_BYTES: usize = 64 << 20;
+
+/// Runs `kernel(inputs_of_series, out_of_series)` (as [`per_series`]) on each series of a
+/// row-major (points x series) panel, output as [`per_series_rows`]: [`TILE_SERIES`] series at
+/// a time are copied out into contiguous rows, run through the batch kernel and copied back,
+/// so a panel gets the batch kernels' speed (their warm stretches run without the stream's
+/// per-value checks). `None` when a tile's buffers would exceed [`TILE_BYTES`] (very long
+/// series): walk the rows instead.
+pub fn per_series_tiles<F>(
+    inputs: &[&[f64]],
+    n_points: usize,
+    n_series: usize,
+    k: usize,
+    kernel: F,
+) -> Option<Vec<f64>>
+where
+    F: Fn(&[&[f64]], &mut [f64]) + Sync,
+{
+    let tile_values = TILE_SERIES * n_points * (inputs.len() + k);
+    if tile_values * std::mem::size_of::<f64>() > TILE_BYTES {
+        return None;
+    }
+    let total = n_points * n_series * k;
+    let mut out: Vec<f64> = Vec::with_capacity(total);
+    if total == 0 {
+        return Some(out);
+    }
+    let (base, kernel) = (SendPtr(out.as_mut_ptr()), &kernel);
+    (0..n_series.div_ceil(TILE_SERIES))
+        .into_par_iter()
+        .for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(tile_in, tile_out): &mut (Vec<f64>, Vec<f64>), t| {
+                let (c0, c1) = (t * TILE_SERIES, ((t + 1) * TILE_SERIES).min(n_series));
+                let width = c1 - c0;
+                // (input, series, point) and (series, output, point)
+                tile_in.resize(inputs.len() * width * n_points, 0.0);
+                tile_out.resize(width * k * n_points, 0.0);
+                for (i, x) in inputs.iter().enumerate() {
+                    let tile = &mut tile_in[i * width * n_points..(i + 1) * width * n_points];
+                    for r in 0..n_points {
+                        let at = r * n_series + c0;
+                        for line in (0..width).step_by(8) {
+                            prefetch(x.as_ptr().wrapping_add(at + TILE_AHEAD * n_series + line));
+                        }
+                        for (c, &v) in x[at..at + width].iter().enumerate() {
+                            tile[c * n_points + r] = v;
+                        }
+                    }
+                }
+                let (tile_in, tile_out_now) = (&*tile_in, &mut *tile_out);
+                fused!({
+                    let tile_out = tile_out_now;
+                    for c in 0..width {
+                        let series: Vec<&[f64]> = (0..inputs.len())
+                            .map(|i| {
+                                &tile_in[(i * width + c) * n_points..(i * width + c + 1) * n_points]
+                            })
+                            .collect();
+                        kernel(
+                            &series,
+                            &mut tile_out[c * k * n_points..(c + 1) * k * n_points],
+                        );
+                    }
+                });
+                for j in 0..k {
+                    for r in 0..n_points {
+                        let at = j * n_points * n_series + r * n_series + c0;
+                        for line in (0..width).step_by(8) {
+                            prefetch(base.get().wrapping_add(at + TILE_AHEAD * n_series + line));
+                        }
+                        for c in 0..width {
+                            // SAFETY: each (output, row, series) cell is written once, by the one
+                            // thread that owns the tile, inside the allocation of `total` values
+                            unsafe {
+                                base.get()
+                                    .add(at + c)
+                                    .write(tile_out[(c * k + j) * n_points + r])
+                            };
+                        }
+                    }
+                }
+            },
+        );
+    // SAFETY: the tiles cover every series, so all `total` values were written above
+    unsafe { out.set_len(total) };
+    Some(out)
 }
 
 /// A raw pointer the row walkers share; they write disjoint cells.
@@ -2933,6 +3030,39 @@ mod tests {
         assert!(out[0].is_nan() && out[3].is_nan() && out[4].is_nan());
         assert_eq!(out[1], 1.5);
         assert_eq!(out[5], 4.5);
+    }
+
+    #[test]
+    fn a_row_major_panel_in_tiles_equals_walking_its_rows() {
+        // 19 series (two full tiles and a partial one) of 300 points, with NaN and flat runs
+        let (n_points, n_series) = (300, 19);
+        let x: Vec<f64> = (0..n_points * n_series)
+            .map(|i| match i % 97 {
+                0 => f64::NAN,
+                1..=5 => 50.0,
+                _ => ((i * 7919) % 101) as f64,
+            })
+            .collect();
+        let tiles = per_series_tiles(&[&x, &x], n_points, n_series, 3, |s, o| {
+            let [a, b, c] = split_outputs::<3>(o);
+            rsi(s[0], 5, TALIB, a);
+            atr(s[0], s[1], s[0], 4, PANDAS, b);
+            wma(s[1], 3, TALIB, c);
+        })
+        .unwrap();
+        struct Three(Rsi, Atr, Wma);
+        impl Stream for Three {
+            fn update(&mut self, row: &[f64], out: &mut [f64]) {
+                out[0] = self.0.update(row[0]);
+                out[1] = self.1.update(row[0], row[1], row[0]);
+                out[2] = self.2.update(row[1]);
+            }
+        }
+        let rows = per_series_rows(&[&x, &x], n_points, n_series, 3, || {
+            Three(Rsi::new(5, TALIB), Atr::new(4, PANDAS), Wma::new(3, TALIB))
+        });
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(); // NaN == NaN
+        assert!(bits(&tiles) == bits(&rows));
     }
 
     #[test]

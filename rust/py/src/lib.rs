@@ -447,8 +447,10 @@ fn mbp10<'py>(
 /// Indicator wrappers: 2-D (series x points) inputs of one shape. C-contiguous:
 /// each series runs its batch kernel (series in parallel). F-contiguous (the
 /// transpose of a row-major (points x series) panel, as a DataFrame or a
-/// (bars x symbols) array arrives): one state per series walks the rows
-/// (`per_series_rows`), with no transposing copy either way. The result is
+/// (bars x symbols) array arrives): tiles of a few series are copied out, run
+/// through the batch kernel and copied back (`per_series_tiles`), or for very
+/// long series one state per series walks the rows (`per_series_rows`); the
+/// panel itself is never transposed. The result is
 /// (series, k, points): C-contiguous, or for F input a view of a row-major
 /// (k, points, series) buffer.
 fn series_kernel_k<'py, S: indicators::Stream>(
@@ -482,7 +484,10 @@ fn series_kernel_k<'py, S: indicators::Stream>(
             "indicator inputs must all be C- or all F-contiguous",
         ));
     }
-    let out = py.detach(|| indicators::per_series_rows(&slices, n_points, n_series, k, make));
+    let out = py.detach(|| {
+        indicators::per_series_tiles(&slices, n_points, n_series, k, kernel)
+            .unwrap_or_else(|| indicators::per_series_rows(&slices, n_points, n_series, k, make))
+    });
     numpy::PyArray1::from_vec(py, out)
         .reshape([k, n_points, n_series])?
         .call_method1("transpose", ((2, 0, 1),))
