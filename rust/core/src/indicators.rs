@@ -1792,10 +1792,11 @@ impl TrueRange {
 }
 stream!(TrueRange, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
 
-/// TA-Lib's ATR step, `fma(atr, keep, tr * take)` (`keep = (n - 1) / n`, `take = 1 - keep`).
+/// TA-Lib's ATR step, `fma(atr, keep, tr * take)` (`keep = (n - 1) / n`, `take = 1 - keep`),
+/// given `scaled = tr * take`.
 #[inline(always)]
-fn atr_step(atr: f64, tr: f64, keep: f64, take: f64) -> f64 {
-    atr.mul_add(keep, tr * take)
+fn atr_step(atr: f64, scaled: f64, keep: f64) -> f64 {
+    atr.mul_add(keep, scaled)
 }
 
 /// The true range of a row after a close, for blocks that check for NaN themselves:
@@ -1875,17 +1876,30 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
             |s: &Atr| s.talib.is_seeded() && s.tr.prev_close.is_some_and(|c| !c.is_nan()),
             #[inline(always)]
             |s: &mut Atr, out: &mut [f64], lo: usize, hi: usize| {
-                let (mut atr, mut prev_close) = (s.talib.prev, s.tr.prev_close.unwrap_or(f64::NAN));
-                let (keep, take, mut nan) = (s.keep, s.take, false);
-                let rows = high[lo..hi].iter().zip(&low[lo..hi]).zip(&close[lo..hi]);
-                for (o, ((&h, &l), &c)) in out[lo..hi].iter_mut().zip(rows) {
-                    let (tr, clean) = plain_true_range(h, l, prev_close);
-                    nan |= !clean;
-                    atr = atr_step(atr, tr, keep, take);
-                    *o = atr;
-                    prev_close = c;
+                // warm means a row was seen, so row `lo`'s previous close is `close[lo - 1]`
+                let (mut atr, keep, take, mut nan) = (s.talib.prev, s.keep, s.take, false);
+                // `tr * take` of a chunk of rows first, where it vectorises, then the chain
+                // over them: inline, the true range's instructions outnumbered the chain's
+                // latency (LLVM does not vectorise a loop that carries a recursion)
+                let mut scaled = [0.0; ATR_CHUNK];
+                for lo in (lo..hi).step_by(ATR_CHUNK) {
+                    let rows = ATR_CHUNK.min(hi - lo);
+                    let prev = &close[lo - 1..lo - 1 + rows];
+                    let bars = high[lo..lo + rows]
+                        .iter()
+                        .zip(&low[lo..lo + rows])
+                        .zip(prev);
+                    for (t, ((&h, &l), &pc)) in scaled[..rows].iter_mut().zip(bars) {
+                        let (tr, clean) = plain_true_range(h, l, pc);
+                        nan |= !clean;
+                        *t = tr * take;
+                    }
+                    for (o, &t) in out[lo..lo + rows].iter_mut().zip(&scaled[..rows]) {
+                        atr = atr_step(atr, t, keep);
+                        *o = atr;
+                    }
                 }
-                (s.talib.prev, s.tr.prev_close) = (atr, Some(prev_close));
+                (s.talib.prev, s.tr.prev_close) = (atr, Some(close[hi - 1]));
                 !nan
             },
             #[inline(always)]
@@ -1893,6 +1907,9 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
         );
     })
 }
+
+/// Rows whose true ranges the talib ATR's warm blocks take at once, ahead of the chain.
+const ATR_CHUNK: usize = 16;
 
 #[derive(Clone)]
 pub struct Atr {
@@ -1930,7 +1947,7 @@ impl Atr {
         }
         let (keep, take) = (self.keep, self.take);
         self.talib
-            .update(tr, |prev, tr| atr_step(prev, tr, keep, take))
+            .update(tr, |prev, tr| atr_step(prev, tr * take, keep))
     }
 }
 stream!(Atr, |s, r, o| o[0] = s.update(r[0], r[1], r[2]));
