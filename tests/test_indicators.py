@@ -9,6 +9,7 @@ import talib
 from conftest import ALL_BACKENDS
 
 from barsmith import InputError
+from barsmith.indicators import stream
 from barsmith.indicators import (
     adx, atr, bbands, cci, dmi, dx, ema, macd, mfi, minus_di, natr, obv, plus_di, roc, rolling_zscore, rsi, sma, stoch,
     true_range, vwap, willr, wma,
@@ -440,6 +441,44 @@ def test_mismatched_lengths_and_non_numeric_input_are_refused():
     assert err.value.column == "low"
     with pytest.raises(InputError, match="numbers"):
         sma(pd.Series(["a", "b"]), 1)
+
+
+@pytest.mark.parametrize("text", [pd.Series(["101.5", "102.0"]), np.array(["1", "2"]), pd.Series([True, False])])
+def test_strings_and_booleans_are_not_numbers_even_where_they_would_parse(text):
+    with pytest.raises(InputError, match="convert it first") as err:
+        sma(text, 1)
+    assert err.value.column == "x"
+    with pytest.raises(InputError, match="numbers") as err:
+        stream.Atr(2).update_many(np.ones(2), text, np.ones(2))
+    assert err.value.column == "low"
+
+
+def test_missing_values_of_any_kind_are_nan_as_in_the_pandas_expression():
+    expected = rsi(np.array([1.0, np.nan, 3.0, 2.0, 5.0, 4.0]), 2)
+    for missing in (pd.Series([1, None, 3, 2, 5, 4], dtype="Int64"), [1.0, None, 3, 2, 5, 4],
+                    pd.Series([1.0, pd.NA, 3, 2, 5, 4], dtype="Float64")):  # fmt: skip
+        np.testing.assert_array_equal(np.asarray(rsi(missing, 2), dtype=float), expected)
+
+
+def test_series_with_different_indexes_are_refused_where_pandas_would_align_them():
+    """pandas' expression aligns its inputs on their labels; pairing them by position instead
+    would silently combine different bars, so barsmith says where the labels part."""
+    bars = pd.date_range("2024-01-02", periods=50, freq="15min", tz="UTC")
+    high = pd.Series(np.linspace(2.0, 3.0, 50), index=bars)
+    low, close = high - 1.0, high - 0.5
+    with pytest.raises(InputError, match="align") as err:
+        atr(high, low.shift(1, freq="15min"), close, 14)
+    assert (err.value.column, err.value.row) == ("low", 0)
+    with pytest.raises(InputError) as err:
+        atr(high, low, close.set_axis(bars[:-1].append(bars[-1:] + pd.Timedelta("1min"))), 14)
+    assert (err.value.column, err.value.row) == ("close", 49)
+    panel = pd.concat({"a": close, "b": close + 1}, axis=1)
+    with pytest.raises(InputError, match="columns differ"):
+        obv(panel, panel[["b", "a"]])
+    with pytest.raises(InputError, match="align"):
+        stream.Atr(14).update_many(high, low.shift(1, freq="15min"), close)
+    # columns of one frame, a realigned copy, and arrays (which pair by position) are fine
+    np.testing.assert_array_equal(atr(high, low, close, 14), atr(high, low.copy(), close.to_numpy(), 14))
 
 
 def test_inputs_are_not_mutated(ohlc):

@@ -416,6 +416,9 @@ def test_level_proximity_weighs_each_level_within_the_band_by_its_strength():
     assert level_proximity(close.to_numpy(), {"PDH": 1.1}, band=0.001)["Proximity"].max() == pytest.approx(1, abs=1e-3)
     with pytest.raises(InputError):
         level_proximity(close, levels.iloc[:10])
+    with pytest.raises(InputError, match="align") as err:  # levels of other bars: pandas would align
+        level_proximity(close, levels.set_axis(levels.index.shift(1, freq="15min")))
+    assert (err.value.column, err.value.row) == ("levels", 0)
 
 
 @pytest.mark.parametrize("backend", ALL_BACKENDS)

@@ -116,16 +116,67 @@ def to_ns(values: Any, column: str) -> np.ndarray:
     )
 
 
-def to_float(values: Any, column: str) -> np.ndarray:
-    """A float64 column; nullable NA becomes NaN (and is then refused by the scan)."""
+# what pandas.api.types.infer_dtype calls an object array of numbers (missing values skipped)
+_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "empty"})
+
+
+def floats(values: Any, column: str) -> np.ndarray:
+    """``values`` as float64, in their own layout (a view where they already are float64):
+    integers, floats, nullable numbers and object arrays holding only numbers, where a
+    missing value (NA, None) becomes NaN. Booleans and strings are not numbers here, as in
+    TA-Lib: a string column is usually a parsing mistake, and silently reading it hides one."""
     if isinstance(values, (pd.Series, pd.Index)):
-        if not (pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)):
-            raise InputError(f"expected numbers, got dtype {values.dtype}", column=column)
-        return np.ascontiguousarray(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        dtype = values.dtype
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = values.to_numpy()
     arr = np.asarray(values)
-    if arr.dtype.kind not in "iuf":
-        raise InputError(f"expected numbers, got dtype {arr.dtype}", column=column)
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    if arr.dtype.kind in "iuf":
+        return np.asarray(arr, dtype=np.float64)
+    if arr.dtype.kind == "O" and pd.api.types.infer_dtype(arr.ravel(), skipna=True) in _NUMBER_KINDS:
+        return np.where(pd.isna(arr), np.nan, arr).astype(np.float64)
+    how = "astype(float) if 0/1 is meant" if arr.dtype.kind == "b" else "pd.to_numeric(...) or astype(float)"
+    raise InputError(f"expected numbers, got dtype {arr.dtype}; convert it first with {how}", column=column)
+
+
+def to_float(values: Any, column: str) -> np.ndarray:
+    """A C-contiguous float64 column (see :func:`floats`); NaN is the caller's to refuse."""
+    return np.ascontiguousarray(floats(values, column))
+
+
+def same_index(inputs: dict[str, Any]) -> None:
+    """Refuses pandas inputs whose index (or a panel's columns) differs from the first one's.
+
+    pandas aligns such inputs on their labels before combining them (``high - low`` of two
+    differently indexed Series is NaN where either is missing), so pairing them by position
+    would silently compute something else. Arrays have no labels and pair by position."""
+    labelled = [(name, x) for name, x in inputs.items() if isinstance(x, (pd.Series, pd.DataFrame))]
+    if len(labelled) < 2:
+        return
+    first_name, first = labelled[0]
+    for name, x in labelled[1:]:
+        for axis in ("index", "columns"):
+            mine, theirs = getattr(x, axis, None), getattr(first, axis, None)
+            if mine is None or theirs is None or mine.equals(theirs):
+                continue
+            raise InputError(
+                f"its {axis} {'differ' if axis == 'columns' else 'differs'} from {first_name}'s (pandas would "
+                f"align them on it, not pair rows by "
+                f"position); align them first, for example {first_name}, {name} = "
+                f"{first_name}.align({name}, join='inner'), or pass arrays",
+                column=name,
+                row=_first_difference(theirs, mine) if axis == "index" else None,
+            )
+
+
+def _first_difference(a: pd.Index, b: pd.Index) -> int | None:
+    """The first position where two indexes differ (None if that cannot be said)."""
+    n = min(len(a), len(b))
+    try:
+        differs = np.flatnonzero(np.asarray(a[:n] != b[:n]))
+    except (TypeError, ValueError):  # e.g. tz-aware against naive timestamps
+        return 0
+    return int(differs[0]) if len(differs) else (n if len(a) != len(b) else None)
 
 
 def check_volume(volume: np.ndarray, column: str = "volume") -> np.ndarray:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import BackendUnavailableError, InputError
+from ._input import same_index, to_float
 from ._output import output_series
 from .indicators import Convention, _bbands_params, _convention, _ddof, _period, _period_labels, _wall_clock
 
@@ -79,14 +80,13 @@ class _Stream:
             raise InputError(f"expected {len(self.inputs)} inputs {self.inputs}, got {len(columns)}")
         arrays = []
         for name, c in zip(self.inputs, columns):
-            arr = np.asarray(c.to_numpy() if isinstance(c, pd.Series) else c)
+            arr = to_float(c, name)
             if arr.ndim != 1:
                 raise InputError(f"expected a 1-D array or Series, got {arr.ndim}-D", column=name)
-            if arr.dtype.kind not in "iuf":
-                raise InputError(f"expected numbers, got dtype {arr.dtype}", column=name)
-            arrays.append(np.ascontiguousarray(arr, dtype=np.float64))
+            arrays.append(arr)
         if len({len(a) for a in arrays}) > 1:
             raise InputError(f"inputs {self.inputs} have different lengths {[len(a) for a in arrays]}")
+        same_index(dict(zip(self.inputs, columns)))
         return arrays
 
     def _wrap(self, out: np.ndarray, columns: tuple[Any, ...]) -> Any:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import frozen
+from ._input import floats, frozen, same_index, to_float
 from ._output import output_series
 from ._registry import kernel
 
@@ -486,26 +486,17 @@ def _series(x: Any, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]
     when the data is stored column by column, F-contiguous (a row-major panel) otherwise, which
     the rust backend walks row by row. Neither layout is copied."""
     if isinstance(x, pd.Series):
-        values = np.ascontiguousarray(_floats(x.to_numpy(), name))[None, :]
+        values = to_float(x, name)[None, :]
         return frozen(values), lambda out: output_series(out[0], x.index, x.name)
     if isinstance(x, pd.DataFrame):
-        values = _contiguous(_floats(x.to_numpy(), name).T)
+        values = _contiguous(floats(x.to_numpy(), name).T)
         return frozen(values), lambda out: pd.DataFrame(out.T, index=x.index, columns=x.columns, copy=False)
     arr = np.asarray(x)
     if arr.ndim == 1:
-        return frozen(np.ascontiguousarray(_floats(arr, name))[None, :]), lambda out: out[0]
+        return frozen(to_float(arr, name)[None, :]), lambda out: out[0]
     if arr.ndim == 2:
-        return frozen(_contiguous(_floats(arr, name).T)), lambda out: out.T
+        return frozen(_contiguous(floats(arr, name).T)), lambda out: out.T
     raise InputError(f"expected a Series, DataFrame, 1-D or 2-D array, got {arr.ndim}-D", column=name)
-
-
-def _floats(arr: np.ndarray, name: str) -> np.ndarray:
-    if arr.dtype.kind not in "iuf" or arr.dtype.kind == "b":
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise InputError(f"expected numbers, got dtype {arr.dtype}", column=name) from None
-    return np.asarray(arr, dtype=np.float64)
 
 
 def _contiguous(values: np.ndarray) -> np.ndarray:
@@ -516,6 +507,8 @@ def _contiguous(values: np.ndarray) -> np.ndarray:
 
 
 def _aligned(**inputs: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], Any]]:
+    """The inputs as (series, points) arrays of one shape and layout, and how to wrap a result
+    like the first; pandas inputs must share its index (:func:`same_index`)."""
     arrays, wrap, shape = [], None, None
     for name, x in inputs.items():
         values, w = _series(x, name)
@@ -525,6 +518,7 @@ def _aligned(**inputs: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], An
         shape = values.shape
         arrays.append(values)
         wrap = wrap or w
+    same_index(inputs)
     if not (all(a.flags.c_contiguous for a in arrays) or all(a.flags.f_contiguous for a in arrays)):
         arrays = [frozen(np.ascontiguousarray(a)) for a in arrays]  # one layout for all inputs
     return arrays, wrap

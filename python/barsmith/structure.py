@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import check_volume, frozen
+from ._input import check_volume, frozen, same_index, to_float
 from ._output import output_frame
 from ._registry import kernel
 
@@ -490,7 +490,7 @@ def level_proximity(close: Any, levels: Any, band: float | None = None) -> pd.Da
     """
     values = close["close"] if isinstance(close, pd.DataFrame) and "close" in close.columns else close
     index = values.index if isinstance(values, pd.Series) else pd.RangeIndex(len(values))
-    c = np.asarray(values, dtype=np.float64)
+    c = to_float(values, "close")
     if c.ndim != 1:
         raise InputError(f"expected one close per bar, got shape {c.shape}", column="close")
     if band is None:
@@ -503,6 +503,7 @@ def level_proximity(close: Any, levels: Any, band: float | None = None) -> pd.Da
         if len(levels) != len(c):
             raise InputError(f"{len(levels)} rows of levels for {len(c)} closes: pass support_resistance() of the "
                              "same bars", column="levels")  # fmt: skip
+        same_index({"close": values, "levels": levels})
         support = resistance = np.zeros(len(c))
         for col in levels.columns:
             name, _, window = str(col).partition("_")
@@ -696,8 +697,5 @@ def _columns(ohlc: Any, names: tuple[str, ...]) -> tuple[list[np.ndarray], pd.In
     for name in names:
         if name not in lower:
             raise InputError(f"missing; the frame has {list(ohlc.columns)}", column=name)
-        values = ohlc[lower[name]].to_numpy()
-        if values.dtype.kind not in "iuf":
-            raise InputError(f"expected numbers, got dtype {values.dtype}", column=name)
-        arrays.append(frozen(np.ascontiguousarray(values, dtype=np.float64)))
+        arrays.append(frozen(to_float(ohlc[lower[name]], name)))
     return arrays, ohlc.index
