@@ -125,8 +125,8 @@ def floats(values: Any, column: str) -> np.ndarray:
     integers, floats, nullable numbers and object arrays holding only numbers, where a
     missing value (NA, None) becomes NaN. Booleans and strings are not numbers here, as in
     TA-Lib: a string column is usually a parsing mistake, and silently reading it hides one."""
+    dtype = getattr(values, "dtype", None)
     if isinstance(values, (pd.Series, pd.Index)):
-        dtype = values.dtype
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             return values.to_numpy(dtype=np.float64, na_value=np.nan)
         values = values.to_numpy()
@@ -136,7 +136,8 @@ def floats(values: Any, column: str) -> np.ndarray:
     if arr.dtype.kind == "O" and pd.api.types.infer_dtype(arr.ravel(), skipna=True) in _NUMBER_KINDS:
         return np.where(pd.isna(arr), np.nan, arr).astype(np.float64)
     how = "astype(float) if 0/1 is meant" if arr.dtype.kind == "b" else "pd.to_numeric(...) or astype(float)"
-    raise InputError(f"expected numbers, got dtype {arr.dtype}; convert it first with {how}", column=column)
+    got = arr.dtype if dtype is None else dtype
+    raise InputError(f"expected numbers, got dtype {got}; convert it first with {how}", column=column)
 
 
 def to_float(values: Any, column: str) -> np.ndarray:
