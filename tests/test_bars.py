@@ -204,6 +204,9 @@ def test_missing_columns_and_bad_parameters_raise_input_error(day):
         time_bars(day.assign(price=day["price"].astype(str)))
     with pytest.raises(InputError, match="different lengths"):
         time_bars(ts_event=np.arange(3), price=np.ones(2), size=np.ones(3))
+    with pytest.raises(InputError, match="align") as err:  # Series by keyword: rows of other labels
+        time_bars(ts_event=day["ts_event"], price=day["price"], size=day["size"].iloc[::-1])
+    assert (err.value.column, err.value.row) == ("size", 0)
 
 
 def test_a_ts_event_column_or_a_datetime_index_is_accepted(day):

@@ -313,6 +313,8 @@ def trades_input(
                 raise InputError(f"missing column; got columns {list(cols)}", column=name)
         price, size = trades["price"], trades["size"]
         side = trades["side"] if "side" in cols else None
+    else:  # columns by keyword: Series among them must agree on their rows, as one frame's do
+        same_index({"ts_event": ts_event, "price": price, "size": size, "side": side})
     if ts_event is None:
         raise InputError(
             "missing timestamps: give a 'ts_event' column, a DatetimeIndex, or ts_event=...",
