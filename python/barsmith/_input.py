@@ -160,9 +160,9 @@ def same_index(inputs: dict[str, Any]) -> None:
             mine, theirs = getattr(x, axis, None), getattr(first, axis, None)
             if mine is None or theirs is None or mine.equals(theirs):
                 continue
+            verb = "differ" if axis == "columns" else "differs"
             raise InputError(
-                f"its {axis} {'differ' if axis == 'columns' else 'differs'} from {first_name}'s (pandas would "
-                f"align them on it, not pair rows by "
+                f"its {axis} {verb} from {first_name}'s (pandas would align them on it, not pair rows by "
                 f"position); align them first, for example {first_name}, {name} = "
                 f"{first_name}.align({name}, join='inner'), or pass arrays",
                 column=name,

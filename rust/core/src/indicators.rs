@@ -1882,19 +1882,19 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
                 // over them: inline, the true range's instructions outnumbered the chain's
                 // latency (LLVM does not vectorise a loop that carries a recursion)
                 let mut scaled = [0.0; ATR_CHUNK];
-                for lo in (lo..hi).step_by(ATR_CHUNK) {
-                    let rows = ATR_CHUNK.min(hi - lo);
-                    let prev = &close[lo - 1..lo - 1 + rows];
-                    let bars = high[lo..lo + rows]
+                for at in (lo..hi).step_by(ATR_CHUNK) {
+                    let rows = ATR_CHUNK.min(hi - at);
+                    let prev = &close[at - 1..at - 1 + rows];
+                    let bars = high[at..at + rows]
                         .iter()
-                        .zip(&low[lo..lo + rows])
+                        .zip(&low[at..at + rows])
                         .zip(prev);
                     for (t, ((&h, &l), &pc)) in scaled[..rows].iter_mut().zip(bars) {
                         let (tr, clean) = plain_true_range(h, l, pc);
                         nan |= !clean;
                         *t = tr * take;
                     }
-                    for (o, &t) in out[lo..lo + rows].iter_mut().zip(&scaled[..rows]) {
+                    for (o, &t) in out[at..at + rows].iter_mut().zip(&scaled[..rows]) {
                         atr = atr_step(atr, t, keep);
                         *o = atr;
                     }
