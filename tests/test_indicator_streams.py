@@ -166,6 +166,9 @@ def test_reset_starts_over_and_bad_rows_are_refused():
     assert err.value.column == "low"
     with pytest.raises(InputError, match="lengths"):
         stream.Obv().update_many(np.ones(3), np.ones(4))
+    with pytest.raises(InputError, match="1-D") as err:  # one row goes through update()
+        stream.Atr(14).update_many(np.ones(3), 0.5, np.ones(3))
+    assert err.value.column == "low"
     with pytest.raises(InputError, match="period"):
         stream.Rsi(0)
 

@@ -80,10 +80,10 @@ class _Stream:
             raise InputError(f"expected {len(self.inputs)} inputs {self.inputs}, got {len(columns)}")
         arrays = []
         for name, c in zip(self.inputs, columns):
-            arr = to_float(c, name)
-            if arr.ndim != 1:
-                raise InputError(f"expected a 1-D array or Series, got {arr.ndim}-D", column=name)
-            arrays.append(arr)
+            # the shape first: converting makes a scalar a one-row array, which update() is for
+            if np.ndim(c) != 1:
+                raise InputError(f"expected a 1-D array or Series, got {np.ndim(c)}-D", column=name)
+            arrays.append(to_float(c, name))
         if len({len(a) for a in arrays}) > 1:
             raise InputError(f"inputs {self.inputs} have different lengths {[len(a) for a in arrays]}")
         same_index(dict(zip(self.inputs, columns)))
