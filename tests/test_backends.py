@@ -82,11 +82,22 @@ def test_a_missing_backend_is_an_error_not_a_fallback():
     code = (
         "import sys; sys.modules['barsmith._core'] = None\n"
         "import barsmith\n"
-        "df = barsmith.synth.trades(100)\n"
+        "df = barsmith.synth.trades(100).assign(side=0)\n"
         "try:\n    barsmith.bars.time_bars(df)\nexcept barsmith.BackendUnavailableError as e:\n    print('raised', e)\n"
     )
     assert "raised backend 'rust' cannot load" in _run(code).stdout
     assert issubclass(BackendUnavailableError, Exception)
+
+
+def test_without_the_extension_code_columns_are_an_error_that_says_how_to_fix_it():
+    code = (
+        "import sys; sys.modules['barsmith._core'] = None\n"
+        "import barsmith\n"
+        "df = barsmith.synth.trades(100)\n"
+        "try:\n    barsmith.bars.time_bars(df, backend='pandas')\nexcept barsmith.BackendUnavailableError as e:\n"
+        "    print('raised', e)\n"
+    )
+    assert "pip install ." in _run(code).stdout
 
 
 def test_importing_barsmith_compiles_nothing_and_does_not_import_numba():

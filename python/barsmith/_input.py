@@ -88,19 +88,47 @@ def concat_trades(a: Trades, b: Trades) -> Trades:
     )
 
 
+def dtype_kind(dtype: Any) -> str:
+    """NumPy's kind letter for any dtype a column may have, Arrow-backed ones included
+    (``i u f b M m`` for numbers, booleans and times; ``U`` for Arrow strings; ``O`` else).
+    pandas' own ``is_*_dtype`` raise on some Arrow types (string_view), this never does."""
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        t = dtype.pyarrow_dtype
+        for kind, test in (("i", pa.types.is_signed_integer), ("u", pa.types.is_unsigned_integer),
+                           ("f", pa.types.is_floating), ("b", pa.types.is_boolean), ("M", pa.types.is_timestamp),
+                           ("m", pa.types.is_duration), ("U", _is_arrow_string)):  # fmt: skip
+            if test(t):
+                return kind
+        return "O"
+    return getattr(dtype, "kind", "O")
+
+
+def _is_arrow_string(t: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
 def to_ns(values: Any, column: str) -> np.ndarray:
-    """Timestamps as int64 ns since the epoch, UTC (tz-naive values are taken as UTC)."""
+    """Timestamps as int64 ns since the epoch, UTC (tz-naive values are taken as UTC).
+
+    datetime64 of any unit and time zone, Arrow timestamps (``read_parquet(dtype_backend=
+    "pyarrow")``, polars) or integer ns: a view where the values are ns already, one
+    multiplication otherwise."""
     if isinstance(values, (pd.Series, pd.Index)):
         dtype = values.dtype
-        if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        if isinstance(dtype, pd.ArrowDtype) and dtype_kind(dtype) == "M":
+            return _arrow_ns(values.array.__arrow_array__(), column)
+        if isinstance(dtype, pd.DatetimeTZDtype) or dtype_kind(dtype) == "M":
             times = pd.DatetimeIndex(values)  # tz-aware values are stored as UTC already
-            if times.unit != "ns":
-                times = times.as_unit("ns")
-            return np.ascontiguousarray(times.asi8)  # a view, not a copy
+            return _as_ns(np.ascontiguousarray(times.asi8), times.unit, column)  # asi8: a view
         values = values.to_numpy()
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        return np.ascontiguousarray(arr.astype("datetime64[ns]").view(np.int64))
+        unit = np.datetime_data(arr.dtype)[0]
+        return _as_ns(np.ascontiguousarray(arr).view(np.int64), unit, column)
     if arr.dtype.kind in "iu":
         if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
             raise InputError("timestamps beyond int64 nanoseconds", column=column)
@@ -116,6 +144,40 @@ def to_ns(values: Any, column: str) -> np.ndarray:
     )
 
 
+_NS_PER_UNIT = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+
+
+def _as_ns(ticks: np.ndarray, unit: str, column: str) -> np.ndarray:
+    """int64 ticks of ``unit`` since the epoch as ns: the same array for ns, else one
+    multiplication (NaT stays NaT; a time beyond int64 ns, after 2262, is refused)."""
+    factor = _NS_PER_UNIT.get(unit)
+    if factor is None:
+        raise InputError(f"unsupported time unit {unit!r}; use ns, us, ms or s", column=column)
+    if factor == 1 or not len(ticks):
+        return ticks
+    lo, hi = int(ticks.min()), int(ticks.max())
+    if lo == _NAT:  # NaT must stay the NaT sentinel, which a plain multiplication would not keep
+        lo = int(ticks[ticks != _NAT].min(initial=0))
+        out = np.where(ticks == _NAT, _NAT, ticks * factor) if -_NAT // factor > max(-lo, hi) else None
+    else:
+        out = ticks * factor if -_NAT // factor > max(-lo, hi) else None
+    if out is None:
+        raise InputError(f"a time does not fit int64 nanoseconds (beyond 1677-2262) in unit {unit!r}", column=column)
+    return out
+
+
+def _arrow_ns(array: Any, column: str) -> np.ndarray:
+    """An Arrow timestamp ChunkedArray as int64 ns: its buffers viewed, nulls refused."""
+    import pyarrow as pa
+
+    if array.null_count:
+        row = int(np.flatnonzero(np.asarray(array.is_null()))[0])
+        raise InputError("missing timestamp (null)", column=column, row=row)
+    ticks = [np.asarray(chunk.cast(pa.int64())) for chunk in array.chunks]  # a cast of the type only
+    joined = ticks[0] if len(ticks) == 1 else np.concatenate(ticks or [np.empty(0, np.int64)])
+    return _as_ns(np.ascontiguousarray(joined), array.type.unit, column)
+
+
 # what pandas.api.types.infer_dtype calls an object array of numbers (missing values skipped)
 _NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "empty"})
 
@@ -127,7 +189,7 @@ def floats(values: Any, column: str) -> np.ndarray:
     TA-Lib: a string column is usually a parsing mistake, and silently reading it hides one."""
     dtype = getattr(values, "dtype", None)
     if isinstance(values, (pd.Series, pd.Index)):
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        if dtype_kind(dtype) in "iuf":  # NumPy, nullable and Arrow numbers: a view where they are float64
             return values.to_numpy(dtype=np.float64, na_value=np.nan)
         values = values.to_numpy()
     arr = np.asarray(values)
@@ -195,40 +257,136 @@ def to_side(values: Any, column: str = "side") -> np.ndarray:
     """Aggressor side as int8 signs.
 
     Accepts Databento codes (``"B"`` buy aggressor -> +1, ``"A"`` sell
-    aggressor -> -1, ``"N"`` none -> 0) as str, bytes, object or categorical,
-    or integer signs in {-1, 0, +1} (for example ``classify_trades`` output).
-    Unknown codes become a sentinel reported by the validation scan.
+    aggressor -> -1, ``"N"`` none -> 0) in any layout :func:`code_bytes`
+    reads, or integer signs in {-1, 0, +1} (for example ``classify_trades``
+    output). Unknown codes become a sentinel reported by the validation scan.
     """
-    if isinstance(values, (pd.Series, pd.Index)) and isinstance(values.dtype, pd.CategoricalDtype):
-        signs = [_sign_of(c) for c in values.cat.categories]
-        return _map_codes(values.array.codes, signs)  # .array.codes: no copy, unlike .cat.codes
-    if isinstance(values, (pd.Series, pd.Index)):
-        if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
-            values = values.to_numpy()
-        else:
-            values = values.to_numpy(dtype=object)
-    arr = np.asarray(values)
-    if arr.dtype.kind in "iu":
+    if isinstance(values, (pd.Series, pd.Index)) and dtype_kind(values.dtype) in "iu" and not values.hasnans:
+        values = values.to_numpy()
+    arr = values if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":
         if arr.dtype == np.int8:
             return np.ascontiguousarray(arr)  # the scan reports values outside {-1, 0, 1}
         return np.where((arr >= -1) & (arr <= 1), arr, _UNKNOWN_SIDE).astype(np.int8)
+    return code_bytes(values, column, _SIDE_TABLE, int(_UNKNOWN_SIDE)).view(np.int8)
+
+
+def _code_table(codes: dict[str, int], missing: int) -> bytes:
+    table = bytearray([missing & 0xFF] * 256)
+    for code, value in codes.items():
+        table[ord(code)] = value & 0xFF
+    return bytes(table)
+
+
+_SIDE_TABLE = _code_table(SIDE_CODES, int(_UNKNOWN_SIDE))
+
+
+def code_bytes(values: Any, column: str, table: bytes, missing: int) -> np.ndarray:
+    """``table[c]`` (uint8) for each one-character code ``c`` of a column, else ``missing``.
+
+    Reads the layout the user holds without a Python object per row: categorical
+    (any category order) and Arrow dictionary codes through a 256-byte table;
+    Arrow strings (pandas ``str`` and ``string[pyarrow]``, ``ArrowDtype`` string,
+    large_string and string_view, as polars hands them over) from their offsets and
+    data buffers; NumPy ``S``/``U`` strings from their characters; object arrays
+    (and python-backed ``str``) in one pass over the objects. Missing values, empty
+    or longer strings and non-strings map to ``missing``, which the fronts report as
+    an unknown code with its row and value.
+    """
+    if isinstance(values, (pd.Series, pd.Index)):
+        dtype = values.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            return _lookup(values.array.codes, _category_bytes(dtype.categories, table, missing), missing)
+        if _arrow_backed(dtype):
+            return _arrow_codes(values.array.__arrow_array__(), table, missing)
+        values = values.array if isinstance(dtype, pd.StringDtype) else values.to_numpy()  # python-backed str
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise InputError(f"expected a 1-D column of codes, got shape {arr.shape}", column=column)
+    table_arr = np.frombuffer(table, dtype=np.uint8)
     if arr.dtype.kind == "S" and arr.dtype.itemsize == 1:
-        return _map_codes(np.ascontiguousarray(arr).view(np.uint8), [_sign_of(bytes([b])) for b in range(256)])
-    if arr.dtype.kind in "USO":
-        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-        return _map_codes(codes, [_sign_of(u) for u in uniques])
-    raise InputError(f"expected side codes 'B', 'A', 'N' or signs -1/0/1, got dtype {arr.dtype}", column=column)
+        return translate(arr, table)
+    if arr.dtype.kind in "SU":
+        wide = arr.dtype.kind == "U"
+        chars = np.ascontiguousarray(arr).view(np.uint32 if wide else np.uint8)
+        width = arr.dtype.itemsize // (4 if wide else 1)
+        return _core_inputs().fixed_width_codes(chars, width, table_arr, missing)
+    if arr.dtype.kind == "O":
+        return _core_inputs().object_codes(np.ascontiguousarray(arr), table_arr, missing)
+    raise InputError(f"expected one-character codes, got dtype {getattr(values, 'dtype', arr.dtype)}", column=column)
 
 
-def _map_codes(codes: np.ndarray, signs: list[int]) -> np.ndarray:
-    """``signs[code]`` per element; code -1 (missing) maps to the unknown sentinel."""
-    if len(signs) <= 255 and codes.dtype.itemsize == 1:
-        table = bytearray([int(_UNKNOWN_SIDE)] * 256)
-        for code, sign in enumerate(signs):
-            table[code] = sign & 0xFF
-        return translate(codes, bytes(table)).view(np.int8)
-    lut = np.array(list(signs) + [int(_UNKNOWN_SIDE)], dtype=np.int8)
-    return lut[codes]
+def _arrow_backed(dtype: Any) -> bool:
+    return isinstance(dtype, pd.ArrowDtype) or (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow")
+
+
+def _category_bytes(categories: Any, table: bytes, missing: int) -> np.ndarray:
+    """``table[c]`` for each category that is a one-character str or bytes, else ``missing``."""
+    out = np.full(len(categories), missing, dtype=np.uint8)
+    for i, c in enumerate(categories):
+        if isinstance(c, bytes):
+            c = c.decode("latin-1")
+        if isinstance(c, str) and len(c) == 1 and ord(c) < 256:
+            out[i] = table[ord(c)]
+    return out
+
+
+def _lookup(codes: np.ndarray, lut: np.ndarray, missing: int) -> np.ndarray:
+    """``lut[code]`` per element, a code outside ``lut`` (pandas' missing -1) as ``missing``:
+    1-byte codes through a byte table, wider ones (polars' u32) through ``take_codes``."""
+    if codes.dtype.itemsize == 1 and len(lut) <= 255:
+        table = bytearray([missing & 0xFF] * 256)
+        table[: len(lut)] = lut.tobytes()
+        return translate(codes, bytes(table))
+    wide = np.ascontiguousarray(codes if codes.dtype.itemsize > 1 else codes.astype(np.int16))
+    return _core_inputs().take_codes(wide, np.ascontiguousarray(lut, dtype=np.uint8), missing)
+
+
+def _arrow_codes(array: Any, table: bytes, missing: int) -> np.ndarray:
+    """:func:`code_bytes` of a pyarrow Array or ChunkedArray, chunk by chunk from its buffers."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        parts = [_arrow_codes(chunk, table, missing) for chunk in array.chunks]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts or [np.empty(0, np.uint8)])
+    kind = array.type
+    n, offset = len(array), array.offset
+    table_arr = np.frombuffer(table, dtype=np.uint8)
+    core = _core_inputs()
+    buffers = array.buffers()
+    validity = np.frombuffer(buffers[0], np.uint8) if buffers[0] is not None and array.null_count else None
+    if pa.types.is_dictionary(kind):
+        lut = _arrow_codes(array.dictionary, table, missing)
+        indices = array.indices
+        if indices.null_count:  # nulls as -1
+            indices = indices.cast(pa.int64()).fill_null(-1)
+        return _lookup(indices.to_numpy(), lut, missing)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        wide = pa.types.is_large_string(kind) or pa.types.is_large_binary(kind)
+        offsets = np.frombuffer(buffers[1], np.int64 if wide else np.int32)[offset : offset + n + 1]
+        data = np.frombuffer(buffers[2], np.uint8) if buffers[2] is not None else np.empty(0, np.uint8)
+        return core.string_codes(offsets, data, validity, offset, table_arr, missing)
+    if pa.types.is_string_view(kind) or pa.types.is_binary_view(kind):
+        views = np.frombuffer(buffers[1], np.uint8)[offset * 16 : (offset + n) * 16]
+        return core.view_codes(views, validity, offset, table_arr, missing)
+    if pa.types.is_null(kind):
+        return np.full(n, missing, dtype=np.uint8)
+    raise InputError(f"expected one-character codes, got Arrow type {kind}")
+
+
+def _core_inputs() -> Any:
+    """``_core.inputs``: the code readers (input coercion, shared by every backend as the DBN
+    decoder is; without the extension nothing reads the code columns)."""
+    try:
+        from ._core import inputs
+    except ImportError as err:
+        from ._errors import BackendUnavailableError
+
+        raise BackendUnavailableError(
+            f"the Rust extension barsmith._core cannot load ({err}); every backend reads code columns "
+            "(side, action) through it: reinstall with `pip install .` (needs a Rust toolchain)"
+        ) from None
+    return inputs
 
 
 def translate(codes: np.ndarray, table: bytes) -> np.ndarray:
@@ -239,17 +397,7 @@ def translate(codes: np.ndarray, table: bytes) -> np.ndarray:
     Input coercion, not a kernel: the same for every backend.
     """
     raw = np.ascontiguousarray(codes).view(np.uint8)
-    try:
-        from ._core import bars as core_bars
-    except ImportError:  # without the extension (numba or pandas backend only): the same bytes, slower
-        return np.frombuffer(raw.tobytes().translate(table), dtype=np.uint8)
-    return core_bars.translate(raw, np.frombuffer(table, dtype=np.uint8))
-
-
-def _sign_of(code: Any) -> int:
-    if isinstance(code, bytes):
-        code = code.decode("ascii", "replace")
-    return SIDE_CODES.get(code, int(_UNKNOWN_SIDE)) if isinstance(code, str) else int(_UNKNOWN_SIDE)
+    return _core_inputs().translate(raw, np.frombuffer(table, dtype=np.uint8))
 
 
 def interval_ns(interval: Any, name: str = "interval") -> int:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._frames import accepts_frames
 from ._errors import BackendUnavailableError, InputError
 from ._input import same_index, to_float
 from ._output import output_series
@@ -68,6 +69,7 @@ class _Stream:
         out = self._state.update(values)
         return out[0] if len(out) == 1 else tuple(out)
 
+    @accepts_frames
     def update_many(self, *columns: Any) -> Any:
         """Many rows (one array or Series per input): an array per output, like the input
         (a Series keeps its index), or a tuple of them in the order of ``outputs``."""
@@ -235,6 +237,7 @@ class Adx(Dmi):
     def update(self, *row: float) -> Any:
         return super().update(*row)[0]
 
+    @accepts_frames
     def update_many(self, *columns: Any) -> Any:
         return super().update_many(*columns)[0]
 
@@ -291,6 +294,7 @@ class Vwap(_Stream):
         return self.update_many(np.array([price], dtype=np.float64), np.array([volume], dtype=np.float64),
                                 ts=None if ts is None else [pd.Timestamp(ts)])[0]  # fmt: skip
 
+    @accepts_frames
     def update_many(self, price: Any, volume: Any, ts: Any = None) -> Any:  # type: ignore[override]
         arrays = self._columns((price, volume))
         new_period = np.zeros(len(arrays[0]))

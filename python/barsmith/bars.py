@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from ._frames import accepts_frames
 from ._input import EMPTY_TRADES, Trades, concat_trades, day_floor, interval_ns, raise_bad_rows, trades_input, utc_times
 from ._registry import kernel
 
@@ -55,6 +56,7 @@ EMPTY_MODES = ("drop", "ffill", "nan")
 Empty = Literal["drop", "ffill", "nan"]
 
 
+@accepts_frames
 def time_bars(
     trades: pd.DataFrame | None = None,
     interval: Any = "5s",
@@ -107,6 +109,7 @@ def time_bars(
     return bars_frame(out)
 
 
+@accepts_frames
 def tick_bars(
     trades: pd.DataFrame | None = None,
     n: int = 1000,
@@ -129,6 +132,7 @@ def tick_bars(
     return bars_frame(checked(t, kernel("tick_bars", backend)(t.ts, t.price, t.size, t.side, n)))
 
 
+@accepts_frames
 def volume_bars(
     trades: pd.DataFrame | None = None,
     threshold: float = 1000.0,
@@ -153,6 +157,7 @@ def volume_bars(
     return bars_frame(checked(t, kernel("volume_bars", backend)(t.ts, t.price, t.size, t.side, threshold)))
 
 
+@accepts_frames
 def dollar_bars(
     trades: pd.DataFrame | None = None,
     threshold: float = 1e6,
@@ -261,6 +266,7 @@ class _BarBuilder:
     def _finish(self, arrays: tuple[np.ndarray, ...]) -> pd.DataFrame:
         return bars_frame(arrays)
 
+    @accepts_frames
     def update(self, chunk: pd.DataFrame | None = None, **arrays: Any) -> pd.DataFrame:
         """Add a chunk of trades (same form as the batch function); return completed bars."""
         t = trades_input(chunk, scan=False, backend=self._backend, **arrays)
@@ -288,6 +294,7 @@ class _BarBuilder:
         self._carry = joined.tail(held)
         return self._finish(tuple(col[:-1] for col in out))
 
+    @accepts_frames
     def flush(self) -> pd.DataFrame:
         """Return the bar still open (if any) and reset the carried trades."""
         out = self._kernel_output(self._carry)[1:]  # the carry was checked on arrival

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from ._input import day_floor, frozen, interval_ns, to_float, to_ns, translate, utc_times
+from ._frames import accepts_frames
+from ._input import code_bytes, day_floor, frozen, interval_ns, to_float, to_ns, translate, utc_times
 from ._registry import kernel
 
 __all__ = [
@@ -96,6 +97,7 @@ def _is_parquet(path: Any) -> bool:
     return os.fspath(path).endswith((".parquet", ".pq"))
 
 
+@accepts_frames
 def read_mbp10(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a Databento MBP-10 file into a DataFrame.
 
@@ -118,6 +120,7 @@ def read_mbp10(path: str | os.PathLike[str]) -> pd.DataFrame:
     return next(iter_mbp10(path, chunk_size=1 << 62))
 
 
+@accepts_frames
 def iter_mbp10(path: str | os.PathLike[str], chunk_size: int = 1_000_000) -> Iterator[pd.DataFrame]:
     """Yield a file's records as DataFrames of at most ``chunk_size`` rows.
 
@@ -162,6 +165,7 @@ def _from_parquet(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+@accepts_frames
 def write_mbp10(events: pd.DataFrame, path: str | os.PathLike[str], *, dataset: str = "GLBX.MDP3") -> None:
     """Write MBP-10 events as a DBN file (zstd-compressed when ``path`` ends in ``.zst``).
 
@@ -213,31 +217,15 @@ def write_mbp10(events: pd.DataFrame, path: str | os.PathLike[str], *, dataset: 
 # ---------------------------------------------------------------- kernel input
 
 
+_ASCII = bytes(range(128)) + bytes(128)  # a code's own byte; non-ASCII as 0 (unknown)
+
+
 def _ascii_codes(values: Any, column: str) -> np.ndarray:
-    """Single-character codes (categorical, str, bytes or uint8) as uint8 ASCII; anything else as 0."""
-    if isinstance(values, (pd.Series, pd.Index)) and isinstance(values.dtype, pd.CategoricalDtype):
-        table = bytearray(256)  # code -1 (missing) is byte 255 -> 0
-        for code, cat in enumerate(values.cat.categories):
-            table[code] = _ascii_of(cat)
-        return translate(values.array.codes, bytes(table))
-    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
-    if arr.dtype == np.uint8:
-        return np.ascontiguousarray(arr)
-    if arr.dtype.kind == "S" and arr.dtype.itemsize == 1:
-        return np.ascontiguousarray(arr).view(np.uint8)
-    if arr.dtype.kind in "USOT":
-        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-        lut = np.array([_ascii_of(u) for u in uniques] + [0], dtype=np.uint8)
-        return lut[codes]
-    raise InputError(f"expected single-character codes, got dtype {arr.dtype}", column=column)
-
-
-def _ascii_of(code: Any) -> int:
-    if isinstance(code, bytes):
-        code = code.decode("ascii", "replace")
-    if isinstance(code, str) and len(code) == 1 and ord(code) < 128:
-        return ord(code)
-    return 0
+    """Single-character codes (any layout :func:`code_bytes` reads, or uint8) as uint8
+    ASCII; anything else as 0, which the kernel reports as an unknown code."""
+    if getattr(values, "dtype", None) == np.uint8:
+        return np.ascontiguousarray(values)
+    return code_bytes(values, column, _ASCII, 0)
 
 
 def _sizes(values: Any, column: str) -> np.ndarray:
@@ -426,6 +414,7 @@ def _is_count(name: str) -> bool:
 # ---------------------------------------------------------------- bars
 
 
+@accepts_frames
 def mbp10_bars(
     events: pd.DataFrame,
     interval: Any = "5s",
@@ -602,6 +591,7 @@ class Mbp10BarBuilder:
         self._last_bar: pd.Series | None = None
         self._last_trade_px = np.nan
 
+    @accepts_frames
     def update(self, chunk: pd.DataFrame) -> pd.DataFrame:
         e = events_input(chunk)
         if self._origin is None and len(e):
@@ -631,6 +621,7 @@ class Mbp10BarBuilder:
         self._carry = joined.take(rows)
         self._warmup = len(before)
 
+    @accepts_frames
     def flush(self) -> pd.DataFrame:
         if self._carry is None or len(self._carry) == self._warmup:
             return self._finish(np.empty(0, np.int64), np.empty((0, len(feature_names(self._edges)))))

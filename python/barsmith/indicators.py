@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from ._frames import accepts_frames
 from ._input import floats, frozen, same_index, to_float
 from ._output import output_series
 from ._registry import kernel
@@ -40,6 +41,7 @@ Convention = Literal["pandas", "talib"]
 CONVENTIONS = {"pandas": 0, "talib": 1}
 
 
+@accepts_frames
 def sma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
     """Simple moving average, ``sum(x[i - n + 1 .. i]) / n``.
 
@@ -58,6 +60,7 @@ def sma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     return wrap(kernel("sma", backend)(values, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def wma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
     """Linearly weighted moving average, the newest value weighted ``n``.
 
@@ -79,6 +82,7 @@ def wma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     return wrap(kernel("wma", backend)(values, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
     """Exponential moving average.
 
@@ -94,6 +98,7 @@ def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     return wrap(kernel("ema", backend)(values, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9, *, convention: Convention = "pandas",
          backend: str | None = None) -> tuple[Any, Any, Any]:  # fmt: skip
     """MACD ``(macd, signal, hist)``, each like the input.
@@ -115,6 +120,7 @@ def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9, *, convention:
     return _unpack(out, wrap)  # type: ignore[return-value]
 
 
+@accepts_frames
 def rsi(x: Any, n: int = 14, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
     """Relative strength index, 0 to 100.
 
@@ -140,6 +146,7 @@ no band, so an instrument quoted at 1e-9 still has an RSI).
     return wrap(kernel("rsi", backend)(values, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def true_range(high: Any, low: Any, close: Any, *, convention: Convention = "pandas",
                backend: str | None = None) -> Any:  # fmt: skip
     """True range: ``max(h - l, |h - c_prev|, |l - c_prev|)``.
@@ -151,6 +158,7 @@ def true_range(high: Any, low: Any, close: Any, *, convention: Convention = "pan
     return wrap(kernel("true_range", backend)(h, lo, c, _convention(convention)))
 
 
+@accepts_frames
 def atr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
         backend: str | None = None) -> Any:  # fmt: skip
     """Average true range.
@@ -168,6 +176,7 @@ def atr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention 
     return wrap(kernel("atr", backend)(h, lo, c, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def roc(x: Any, n: int = 10, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
     """Rate of change in percent: ``(x / x.shift(n) - 1) * 100``.
 
@@ -178,6 +187,7 @@ def roc(x: Any, n: int = 10, *, convention: Convention = "pandas", backend: str 
     return wrap(kernel("roc", backend)(values, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def natr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
          backend: str | None = None) -> Any:  # fmt: skip
     """Normalised average true range, in percent of the close: ``atr(h, l, c, n) / c * 100``
@@ -186,6 +196,7 @@ def natr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention
     return wrap(kernel("natr", backend)(h, lo, c, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def willr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
           backend: str | None = None) -> Any:  # fmt: skip
     """Williams %R, -100 to 0.
@@ -199,6 +210,7 @@ def willr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Conventio
     return wrap(kernel("willr", backend)(h, lo, c, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def stoch(high: Any, low: Any, close: Any, fastk: int = 5, slowk: int = 3, slowd: int = 3, *,
           convention: Convention = "pandas", backend: str | None = None) -> tuple[Any, Any]:  # fmt: skip
     """Slow stochastic oscillator ``(slow %K, slow %D)``, 0 to 100, each like the input.
@@ -214,6 +226,7 @@ def stoch(high: Any, low: Any, close: Any, fastk: int = 5, slowk: int = 3, slowd
     return _unpack(out, wrap)  # type: ignore[return-value]
 
 
+@accepts_frames
 def obv(close: Any, volume: Any, *, convention: Convention = "pandas", backend: str | None = None) -> Any:
     """On-balance volume.
 
@@ -227,6 +240,7 @@ def obv(close: Any, volume: Any, *, convention: Convention = "pandas", backend: 
     return wrap(kernel("obv", backend)(c, v, _convention(convention)))
 
 
+@accepts_frames
 def dmi(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
         backend: str | None = None) -> tuple[Any, Any, Any, Any]:  # fmt: skip
     """Directional movement ``(adx, plus_di, minus_di, dx)``, each like the input, 0 to 100.
@@ -259,24 +273,28 @@ def dmi(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention 
     return _unpack(kernel("dmi", backend)(h, lo, c, _period(n), _convention(convention)), wrap)  # type: ignore[return-value]
 
 
+@accepts_frames
 def adx(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
         backend: str | None = None) -> Any:  # fmt: skip
     """Average directional index: the first output of :func:`dmi` (formulas there)."""
     return dmi(high, low, close, n, convention=convention, backend=backend)[0]
 
 
+@accepts_frames
 def plus_di(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
             backend: str | None = None) -> Any:  # fmt: skip
     """Plus directional indicator +DI: the second output of :func:`dmi`."""
     return dmi(high, low, close, n, convention=convention, backend=backend)[1]
 
 
+@accepts_frames
 def minus_di(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
              backend: str | None = None) -> Any:  # fmt: skip
     """Minus directional indicator -DI: the third output of :func:`dmi`."""
     return dmi(high, low, close, n, convention=convention, backend=backend)[2]
 
 
+@accepts_frames
 def dx(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention = "pandas",
        backend: str | None = None) -> Any:  # fmt: skip
     """Directional movement index DX: the fourth output of :func:`dmi`
@@ -284,6 +302,7 @@ def dx(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention =
     return dmi(high, low, close, n, convention=convention, backend=backend)[3]
 
 
+@accepts_frames
 def bbands(x: Any, n: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, *, ddof: int = 0,
            convention: Convention = "pandas", backend: str | None = None) -> tuple[Any, Any, Any]:  # fmt: skip
     """Bollinger bands ``(upper, middle, lower)``, each like the input.
@@ -308,6 +327,7 @@ def bbands(x: Any, n: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, *,
     return _unpack(kernel("bbands", backend)(values, n, up, dn, ddof, conv), wrap)  # type: ignore[return-value]
 
 
+@accepts_frames
 def rolling_zscore(x: Any, n: int = 20, *, ddof: int = 1, backend: str | None = None) -> Any:
     """Rolling z-score of the last value in its window::
 
@@ -320,6 +340,7 @@ def rolling_zscore(x: Any, n: int = 20, *, ddof: int = 1, backend: str | None = 
     return wrap(kernel("rolling_zscore", backend)(values, _period(n), _ddof(ddof)))
 
 
+@accepts_frames
 def cci(high: Any, low: Any, close: Any, n: int = 20, *, convention: Convention = "pandas",
         backend: str | None = None) -> Any:  # fmt: skip
     """Commodity channel index, with the typical price ``tp = (high + low + close) / 3``.
@@ -338,6 +359,7 @@ def cci(high: Any, low: Any, close: Any, n: int = 20, *, convention: Convention 
     return wrap(kernel("cci", backend)(h, lo, c, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def mfi(high: Any, low: Any, close: Any, volume: Any, n: int = 14, *, convention: Convention = "pandas",
         backend: str | None = None) -> Any:  # fmt: skip
     """Money flow index, 0 to 100, with ``tp = (high + low + close) / 3``.
@@ -358,6 +380,7 @@ def mfi(high: Any, low: Any, close: Any, volume: Any, n: int = 14, *, convention
     return wrap(kernel("mfi", backend)(h, lo, c, v, _period(n), _convention(convention)))
 
 
+@accepts_frames
 def vwap(price: Any, volume: Any, *, anchor: Any = "1D", window: int | None = None, ts: Any = None,
          backend: str | None = None) -> Any:  # fmt: skip
     """Volume-weighted average price of ``price`` (pass ``(high + low + close) / 3`` for the

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from ._frames import accepts_frames
 from ._input import check_volume, frozen, interval_ns, to_float, to_ns, trades_input
 from ._output import output_frame, output_series
 from ._registry import kernel
@@ -26,6 +27,7 @@ __all__ = ["aggressive_trades", "classify_trades", "cvd", "flow_imbalance", "mul
 QUOTE_COLUMNS = (("bid_px_00", "ask_px_00"), ("bid_px", "ask_px"), ("bid", "ask"))
 
 
+@accepts_frames
 def classify_trades(
     trades: pd.DataFrame | None = None,
     method: Literal["tick", "lee_ready"] = "tick",
@@ -73,6 +75,7 @@ def classify_trades(
     return output_series(signs, t.index, "sign")
 
 
+@accepts_frames
 def cvd(
     trades: pd.DataFrame | None = None,
     reset: Any = None,
@@ -109,6 +112,7 @@ def cvd(
     return output_series(out, t.index, "cvd")
 
 
+@accepts_frames
 def trade_flow(
     trades: pd.DataFrame | None = None,
     half_life: Any = "30s",
@@ -143,6 +147,7 @@ def trade_flow(
     return output_frame(dict(zip(columns, out)), index)
 
 
+@accepts_frames
 def flow_imbalance(bars: pd.DataFrame, span: int = 20, *, backend: str | None = None) -> pd.Series:
     """Exponentially weighted buy-minus-sell imbalance of bars, in [-1, 1].
 
@@ -181,6 +186,7 @@ def _share(net: np.ndarray, total: np.ndarray) -> np.ndarray:
         return np.where(total != 0, net / total, np.nan)
 
 
+@accepts_frames
 def multi_timeframe_flow(
     trades: pd.DataFrame,
     horizons: tuple[Any, ...] = ("5s", "1min", "5min"),
@@ -227,6 +233,7 @@ def multi_timeframe_flow(
     return output_frame(out, bars.index)
 
 
+@accepts_frames
 def aggressive_trades(
     trades: pd.DataFrame | None = None,
     book: pd.DataFrame | None = None,
@@ -344,6 +351,7 @@ def _prior_windows(ts: np.ndarray, window: Any) -> tuple[np.ndarray, np.ndarray,
     return start, np.repeat(run_start, np.diff(np.append(run_start, n))).astype(np.int64), 1
 
 
+@accepts_frames
 def volume_profile(
     data: pd.DataFrame,
     bin_size: float,

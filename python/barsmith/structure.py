@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from ._frames import accepts_frames
 from ._input import check_volume, frozen, same_index, to_float
 from ._output import output_frame
 from ._registry import kernel
@@ -45,6 +46,7 @@ __all__ = [
 Mode = Literal["smc", "causal"]
 
 
+@accepts_frames
 def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode = "smc",
                      backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Swing highs and lows: columns ``HighLow`` (1 swing high, -1 swing low, NaN) and ``Level``.
@@ -78,6 +80,7 @@ def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode =
     return output_frame({"HighLow": out[0], "Level": out[1]}, index)
 
 
+@accepts_frames
 def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc",
         backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Fair value gaps: columns ``FVG`` (1 bullish, -1 bearish, NaN), ``Top``, ``Bottom``,
@@ -112,6 +115,7 @@ def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False, *, mode: Mode = "smc
     return output_frame({"FVG": out[0], "Top": out[1], "Bottom": out[2], "MitigatedIndex": out[3]}, index)
 
 
+@accepts_frames
 def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: bool = True, *,
               mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Breaks of structure and changes of character: columns ``BOS``, ``CHOCH`` (1 bullish,
@@ -157,6 +161,7 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
     )
 
 
+@accepts_frames
 def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_mitigation: bool = False, *,
                  volume_factor: float | None = None, volume_window: int = 20, mode: Mode = "smc",
                  backend: str | None = None) -> pd.DataFrame:  # fmt: skip
@@ -240,6 +245,7 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
 ob = order_blocks  # smartmoneyconcepts' name
 
 
+@accepts_frames
 def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent: float = 0.01, *,
               mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Liquidity pools: columns ``Liquidity`` (1 at swing highs, -1 at swing lows, NaN),
@@ -283,6 +289,7 @@ def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent:
     return output_frame(dict(zip(columns, out.astype(np.float32))), index)
 
 
+@accepts_frames
 def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode = "smc",
                       backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """The previous period's high and low: columns ``PreviousHigh``, ``PreviousLow``
@@ -350,6 +357,7 @@ def previous_high_low(ohlc: pd.DataFrame, time_frame: str = "1D", *, mode: Mode 
 LABELS = ("LL", "HL", "LH", "HH")  # market_structure's labels, by code -2, -1, 1, 2
 
 
+@accepts_frames
 def market_structure(ohlc: pd.DataFrame, swing_length: int = 5, *, backend: str | None = None) -> pd.DataFrame:
     """Higher highs, higher lows, lower highs and lower lows, and the trend they make, without
     lookahead: columns ``Label`` (categorical HH / LH / HL / LL, NaN on other bars),
@@ -381,6 +389,7 @@ def market_structure(ohlc: pd.DataFrame, swing_length: int = 5, *, backend: str 
     )  # fmt: skip
 
 
+@accepts_frames
 def ranges(ohlc: pd.DataFrame, length: int = 20, threshold: float = 3.0, atr_length: int = 14, *,
            backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Consolidation ranges, without lookahead: columns ``Ratio``, ``InRange`` (bool), ``Top``,
@@ -417,6 +426,7 @@ def ranges(ohlc: pd.DataFrame, length: int = 20, threshold: float = 3.0, atr_len
     )  # fmt: skip
 
 
+@accepts_frames
 def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 100, 200),
                        tolerance: float | None = None, *, pivot_length: int = 5, min_touches: int = 1,
                        backend: str | None = None) -> pd.DataFrame:  # fmt: skip
@@ -470,6 +480,7 @@ def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 
     return output_frame(columns, index)
 
 
+@accepts_frames
 def level_proximity(close: Any, levels: Any, band: float | None = None) -> pd.DataFrame:
     """How close each close is to strong levels: columns ``Support`` (levels at or below the
     close), ``Resistance`` (above it) and ``Proximity`` (their sum), each::
@@ -551,6 +562,7 @@ def _fixed_levels(levels: Any) -> tuple[np.ndarray, np.ndarray]:
     return price[keep], strength[keep]
 
 
+@accepts_frames
 def retracements(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, *, mode: Mode = "smc",
                  backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Retracements from the last swing: columns ``Direction`` (int32: 1 up, -1 down, 0),
@@ -599,6 +611,7 @@ SESSIONS = {
 }
 
 
+@accepts_frames
 def sessions(ohlc: pd.DataFrame, session: str, start_time: str = "", end_time: str = "", time_zone: str = "UTC",
              *, mode: Mode = "smc", backend: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Which bars fall in a trading session: columns ``Active`` (int32, 1 or 0), ``High`` and

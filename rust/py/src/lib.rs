@@ -7,7 +7,9 @@
 //! `_numba/bars.py::time_bars` is `_pandas/bars.py::time_bars`.
 
 use barsmith_core::dbn_io::{self, Mbp10Columns, LEVELS};
-use barsmith_core::{bars, book, codes, indicators, orderflow, structure, synth};
+use barsmith_core::{bars, book, indicators, orderflow, structure, synth};
+
+mod inputs;
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
     PyUntypedArrayMethods,
@@ -16,7 +18,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-fn slice<'a, T: numpy::Element>(name: &str, a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+pub(crate) fn slice<'a, T: numpy::Element>(name: &str, a: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
     a.as_slice()
         .map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous 1-D array")))
 }
@@ -91,21 +93,6 @@ bar_kernel!(time_bars(interval_ns: i64, origin_ns: i64));
 bar_kernel!(tick_bars(n_per_bar: i64));
 bar_kernel!(volume_bars(threshold: f64));
 bar_kernel!(dollar_bars(threshold: f64));
-
-/// `table[b]` for every byte of `codes` (the fronts' code mapping).
-#[pyfunction]
-fn translate<'py>(
-    py: Python<'py>,
-    codes: PyReadonlyArray1<'py, u8>,
-    table: PyReadonlyArray1<'py, u8>,
-) -> PyResult<Bound<'py, PyArray1<u8>>> {
-    let codes = slice("codes", &codes)?;
-    let table: &[u8; 256] = slice("table", &table)?
-        .try_into()
-        .map_err(|_| PyValueError::new_err("table: expected 256 bytes"))?;
-    let out = py.detach(|| codes::translate(codes, table));
-    Ok(out.into_pyarray(py))
-}
 
 #[pyfunction]
 fn trade_signs<'py>(
@@ -1209,9 +1196,10 @@ fn submodule<'py>(parent: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    inputs::register(&submodule(m, "inputs")?)?;
+
     let bars_mod = submodule(m, "bars")?;
     bars_mod.add_function(wrap_pyfunction!(scan_trades, &bars_mod)?)?;
-    bars_mod.add_function(wrap_pyfunction!(translate, &bars_mod)?)?;
     bars_mod.add_function(wrap_pyfunction!(time_bars, &bars_mod)?)?;
     bars_mod.add_function(wrap_pyfunction!(tick_bars, &bars_mod)?)?;
     bars_mod.add_function(wrap_pyfunction!(volume_bars, &bars_mod)?)?;

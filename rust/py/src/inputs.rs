@@ -1,0 +1,293 @@
+//! `_core.inputs`: reading code columns in the layout the user holds (see
+//! `barsmith_core::codes`). Input coercion, not kernels: every backend's fronts
+//! read through these, as every backend reads DBN files through the one decoder.
+
+use barsmith_core::codes::{self, Validity};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use crate::slice;
+
+fn table_of<'a>(table: &'a PyReadonlyArray1<'_, u8>) -> PyResult<&'a [u8; 256]> {
+    slice("table", table)?
+        .try_into()
+        .map_err(|_| PyValueError::new_err("table: expected 256 bytes"))
+}
+
+/// A validity bitmap holding at least `offset + n` bits, or none.
+fn validity_of<'a>(
+    bits: &'a Option<PyReadonlyArray1<'_, u8>>,
+    offset: usize,
+    n: usize,
+) -> PyResult<Option<Validity<'a>>> {
+    let Some(bits) = bits else { return Ok(None) };
+    let bits = slice("validity", bits)?;
+    if bits.len() * 8 < offset + n {
+        return Err(PyValueError::new_err(format!(
+            "validity: {} bits for {n} rows at bit offset {offset}",
+            bits.len() * 8
+        )));
+    }
+    Ok(Some(Validity { bits, offset }))
+}
+
+/// `table[b]` for every byte of `codes` (categorical codes, `S1` bytes).
+#[pyfunction]
+pub fn translate<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, u8>,
+    table: PyReadonlyArray1<'py, u8>,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let (codes, table) = (slice("codes", &codes)?, table_of(&table)?);
+    Ok(py.detach(|| codes::translate(codes, table)).into_pyarray(py))
+}
+
+/// Arrow `string` (i32 offsets) or `large_string` (i64 offsets).
+#[derive(FromPyObject)]
+pub enum Offsets<'py> {
+    Small(PyReadonlyArray1<'py, i32>),
+    Large(PyReadonlyArray1<'py, i64>),
+}
+
+/// One Arrow string array's codes: `offsets` (n + 1, shifted by the array's offset),
+/// its `data` buffer and validity bitmap (with the array's bit offset).
+#[pyfunction]
+#[pyo3(signature = (offsets, data, validity, validity_offset, table, missing))]
+pub fn string_codes<'py>(
+    py: Python<'py>,
+    offsets: Offsets<'py>,
+    data: PyReadonlyArray1<'py, u8>,
+    validity: Option<PyReadonlyArray1<'py, u8>>,
+    validity_offset: usize,
+    table: PyReadonlyArray1<'py, u8>,
+    missing: u8,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let (data, table) = (slice("data", &data)?, table_of(&table)?);
+    let out = match &offsets {
+        Offsets::Small(o) => {
+            let o = slice("offsets", o)?;
+            let v = validity_of(&validity, validity_offset, o.len().saturating_sub(1))?;
+            py.detach(|| codes::string_codes(o, data, v, table, missing))
+        }
+        Offsets::Large(o) => {
+            let o = slice("offsets", o)?;
+            let v = validity_of(&validity, validity_offset, o.len().saturating_sub(1))?;
+            py.detach(|| codes::string_codes(o, data, v, table, missing))
+        }
+    };
+    Ok(out.into_pyarray(py))
+}
+
+/// Dictionary or categorical indices, any integer width.
+#[derive(FromPyObject)]
+pub enum Indices<'py> {
+    I8(PyReadonlyArray1<'py, i8>),
+    I16(PyReadonlyArray1<'py, i16>),
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+    U16(PyReadonlyArray1<'py, u16>),
+    U32(PyReadonlyArray1<'py, u32>),
+    U64(PyReadonlyArray1<'py, u64>),
+}
+
+/// `lut[i]` per index; an index outside `lut` (pandas' missing -1, a null) as `missing`.
+#[pyfunction]
+pub fn take_codes<'py>(
+    py: Python<'py>,
+    indices: Indices<'py>,
+    lut: PyReadonlyArray1<'py, u8>,
+    missing: u8,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let lut = slice("lut", &lut)?;
+    macro_rules! take {
+        ($a:expr) => {{
+            let a = slice("indices", $a)?;
+            py.detach(|| codes::take_codes(a, lut, missing))
+        }};
+    }
+    let out = match &indices {
+        Indices::I8(a) => take!(a),
+        Indices::I16(a) => take!(a),
+        Indices::I32(a) => take!(a),
+        Indices::I64(a) => take!(a),
+        Indices::U16(a) => take!(a),
+        Indices::U32(a) => take!(a),
+        Indices::U64(a) => take!(a),
+    };
+    Ok(out.into_pyarray(py))
+}
+
+/// One Arrow `string_view` array's codes: its views buffer (16 bytes a row, already
+/// sliced to the array's rows) and validity bitmap.
+#[pyfunction]
+#[pyo3(signature = (views, validity, validity_offset, table, missing))]
+pub fn view_codes<'py>(
+    py: Python<'py>,
+    views: PyReadonlyArray1<'py, u8>,
+    validity: Option<PyReadonlyArray1<'py, u8>>,
+    validity_offset: usize,
+    table: PyReadonlyArray1<'py, u8>,
+    missing: u8,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let (bytes, table) = (slice("views", &views)?, table_of(&table)?);
+    let (views, rest) = bytes.as_chunks::<16>();
+    if !rest.is_empty() {
+        return Err(PyValueError::new_err("views: expected 16 bytes a row"));
+    }
+    let v = validity_of(&validity, validity_offset, views.len())?;
+    Ok(py.detach(|| codes::view_codes(views, v, table, missing)).into_pyarray(py))
+}
+
+/// NumPy `S<width>` (bytes) or `U<width>` (UTF-32) strings, seen as their characters.
+#[derive(FromPyObject)]
+pub enum Chars<'py> {
+    Bytes(PyReadonlyArray1<'py, u8>),
+    Wide(PyReadonlyArray1<'py, u32>),
+}
+
+#[pyfunction]
+pub fn fixed_width_codes<'py>(
+    py: Python<'py>,
+    chars: Chars<'py>,
+    width: usize,
+    table: PyReadonlyArray1<'py, u8>,
+    missing: u8,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let table = table_of(&table)?;
+    let out = match &chars {
+        Chars::Bytes(c) => {
+            let c = slice("chars", c)?;
+            py.detach(|| codes::fixed_width_codes(c, width, table, missing))
+        }
+        Chars::Wide(c) => {
+            let c = slice("chars", c)?;
+            py.detach(|| codes::fixed_width_codes(c, width, table, missing))
+        }
+    };
+    Ok(out.into_pyarray(py))
+}
+
+/// Object arrays (pandas `object` and python-backed `str`). A column of codes holds
+/// a handful of distinct objects (CPython keeps one object per one-character latin-1
+/// string), so rows are mapped by object identity, in parallel and without the GIL,
+/// through a table of the objects met so far; only a row holding an object not yet
+/// met takes the GIL, to read that object as a string, and the scan goes on from it.
+/// Anything but a one-byte `str` (None, NaN, NA, bytes, longer strings) is `missing`.
+#[pyfunction]
+pub fn object_codes<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, Py<PyAny>>,
+    table: PyReadonlyArray1<'py, u8>,
+    missing: u8,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let (values, table) = (slice("values", &values)?, table_of(&table)?);
+    // SAFETY: `Py<PyAny>` is one non-null pointer. The scan only compares the pointers'
+    // values (atomic loads: another Python thread may write the array meanwhile); an
+    // object is read as a string only with the GIL held, from the array as it is then.
+    let keys: &[AtomicUsize] =
+        unsafe { std::slice::from_raw_parts(values.as_ptr() as *const AtomicUsize, values.len()) };
+    let code_of = |obj: &Py<PyAny>| -> u8 {
+        match obj.bind(py).cast::<PyString>().map(|s| s.to_str()) {
+            Ok(Ok(text)) if text.len() == 1 => table[text.as_bytes()[0] as usize],
+            _ => missing,
+        }
+    };
+    let mut out = vec![missing; values.len()];
+    let mut known = Identities::default();
+    let mut from = 0;
+    while from < values.len() {
+        let unknown = py.detach(|| known.map(&keys[from..], &mut out[from..]));
+        let Some(at) = unknown.map(|k| from + k) else { break };
+        let key = keys[at].load(Relaxed);
+        out[at] = code_of(&values[at]);
+        from = at + 1;
+        if !known.insert(key, out[at]) {
+            // Many distinct objects (not a code column): read the rest with the GIL.
+            for (o, obj) in out[from..].iter_mut().zip(&values[from..]) {
+                *o = code_of(obj);
+            }
+            break;
+        }
+    }
+    Ok(out.into_pyarray(py))
+}
+
+/// Objects met so far, by address, with their codes: open addressing, at most half full.
+struct Identities {
+    slots: [(usize, u8); IDENTITY_SLOTS],
+    len: usize,
+}
+
+const IDENTITY_SLOTS: usize = 128;
+
+impl Default for Identities {
+    fn default() -> Self {
+        Identities { slots: [(0, 0); IDENTITY_SLOTS], len: 0 }
+    }
+}
+
+impl Identities {
+    #[inline(always)]
+    fn get(&self, key: usize) -> Option<u8> {
+        let mut i = (key >> 4) % IDENTITY_SLOTS;
+        loop {
+            let (k, code) = self.slots[i];
+            if k == key {
+                return Some(code);
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) % IDENTITY_SLOTS;
+        }
+    }
+
+    /// False when full.
+    fn insert(&mut self, key: usize, code: u8) -> bool {
+        if self.len >= IDENTITY_SLOTS / 2 {
+            return false;
+        }
+        let mut i = (key >> 4) % IDENTITY_SLOTS;
+        while self.slots[i].0 != 0 && self.slots[i].0 != key {
+            i = (i + 1) % IDENTITY_SLOTS;
+        }
+        self.len += usize::from(self.slots[i].0 == 0);
+        self.slots[i] = (key, code);
+        true
+    }
+
+    /// Maps rows of known objects (on all threads when long); returns the first row
+    /// holding an unknown one. Rows after it may be written or not: they are mapped again.
+    fn map(&self, keys: &[AtomicUsize], out: &mut [u8]) -> Option<usize> {
+        let chunk = |(c, (o, k)): (usize, (&mut [u8], &[AtomicUsize]))| {
+            for (j, (o, k)) in o.iter_mut().zip(k).enumerate() {
+                match self.get(k.load(Relaxed)) {
+                    Some(code) => *o = code,
+                    None => return Some(c * OBJECT_CHUNK + j),
+                }
+            }
+            None
+        };
+        if keys.len() >= 1 << 20 {
+            out.par_chunks_mut(OBJECT_CHUNK).zip(keys.par_chunks(OBJECT_CHUNK)).enumerate().filter_map(chunk).min()
+        } else {
+            out.chunks_mut(OBJECT_CHUNK).zip(keys.chunks(OBJECT_CHUNK)).enumerate().find_map(chunk)
+        }
+    }
+}
+
+const OBJECT_CHUNK: usize = 1 << 16;
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(translate, m)?)?;
+    m.add_function(wrap_pyfunction!(string_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(view_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(take_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(fixed_width_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(object_codes, m)?)?;
+    Ok(())
+}
