@@ -15,6 +15,7 @@ import pytest
 import barsmith
 from barsmith import InputError, indicators, orderflow, structure
 from barsmith.bars import TimeBarBuilder, dollar_bars, tick_bars, time_bars, volume_bars
+from barsmith._layouts import CODE_LAYOUTS, code_column, to_polars
 from barsmith.book import Mbp10BarBuilder, mbp10_bars
 
 TRADES = barsmith.synth.trades(3_000, seed=11)
@@ -83,52 +84,16 @@ OHLCV_CALLS = {
 EVENT_CALLS = {"mbp10_bars": lambda e: mbp10_bars(e, "5s"), "Mbp10BarBuilder": _book_builder}
 
 
-def _polars(df):
-    return pl.from_pandas(df.reset_index() if df.index.name == "ts" else df)
-
-
 FRAMES = {
     "arrow dtypes": lambda df: pa.Table.from_pandas(df).to_pandas(types_mapper=pd.ArrowDtype),
     "nullable dtypes": lambda df: df.convert_dtypes(),
     "microsecond times": lambda df: df.assign(**{c: df[c].dt.as_unit("us") for c in df.columns
                                                  if df[c].dtype.kind == "M"}),  # fmt: skip
-    "polars": _polars,
+    "polars": to_polars,
     "pyarrow table": lambda df: pa.Table.from_pandas(df),
     "pyarrow record batch": lambda df: pa.RecordBatch.from_pandas(df),
 }
-FRAME_ONLY = {"polars lazy": lambda df: _polars(df).lazy()}  # no column access: frame-taking calls only
-
-
-def _codes(kind):
-    """A code column converted to ``kind``, from its categorical (or string) form."""
-
-    def convert(values):
-        text = np.array([None if pd.isna(v) else str(v) for v in values], dtype=object)
-        return {
-            "str": lambda: pd.Series(text, dtype="str", index=values.index),
-            "object": lambda: pd.Series(text, dtype=object, index=values.index),
-            "string[python]": lambda: pd.Series(text, dtype=pd.StringDtype("python"), index=values.index),
-            "string[pyarrow]": lambda: pd.Series(text, dtype="string[pyarrow]", index=values.index),
-            "arrow string": lambda: pd.Series(text, dtype=pd.ArrowDtype(pa.string()), index=values.index),
-            "arrow large_string": lambda: pd.Series(text, dtype=pd.ArrowDtype(pa.large_string()), index=values.index),
-            "arrow string_view": lambda: pd.Series(pd.arrays.ArrowExtensionArray(pa.array(text, pa.string_view())),
-                                                   index=values.index),  # fmt: skip
-            "arrow dictionary": lambda: pd.Series(pa.array(text).dictionary_encode(),
-                                                  dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
-                                                  index=values.index),  # fmt: skip
-            "categorical, reordered": lambda: pd.Series(
-                pd.Categorical(text, categories=sorted(set(text) - {None}, reverse=True) + ["Q"]), index=values.index),
-            "bytes S1": lambda: np.asarray(text.astype(str), dtype="S1"),
-            "unicode U1": lambda: np.asarray(text.astype(str), dtype="<U1"),
-            "unicode U3": lambda: np.asarray(text.astype(str), dtype="<U3"),
-        }[kind]()
-
-    return convert
-
-
-CODE_LAYOUTS = ["str", "object", "string[python]", "string[pyarrow]", "arrow string", "arrow large_string",
-                "arrow string_view", "arrow dictionary", "categorical, reordered", "bytes S1", "unicode U1",
-                "unicode U3"]  # fmt: skip
+FRAME_ONLY = {"polars lazy": lambda df: to_polars(df).lazy()}  # no column access: frame-taking calls only
 
 
 def _assert_same(got, expected):
@@ -156,16 +121,16 @@ def _cases(calls, data, flavours):
 
 
 def _side_flavours():
-    out = {f"side {k}": (lambda df, k=k: df.assign(side=_codes(k)(df["side"]))) for k in CODE_LAYOUTS}
+    out = {f"side {k}": (lambda df, k=k: df.assign(side=code_column(df["side"], k))) for k in CODE_LAYOUTS}
     out["side int8 signs"] = lambda df: df.assign(side=df["side"].map({"B": 1, "A": -1, "N": 0}).astype(np.int8))
     out["side polars str"] = lambda df: pl.from_pandas(df.assign(side=df["side"].astype(str)))
-    out["side polars categorical"] = _polars
+    out["side polars categorical"] = to_polars
     out["side polars enum"] = lambda df: pl.from_pandas(df).with_columns(pl.col("side").cast(pl.Enum(["N", "A", "B"])))
     return out
 
 
 def _book_flavours():
-    out = {f"codes {k}": (lambda df, k=k: df.assign(action=_codes(k)(df["action"]), side=_codes(k)(df["side"])))
+    out = {f"codes {k}": (lambda df, k=k: df.assign(action=code_column(df["action"], k), side=code_column(df["side"], k)))
            for k in CODE_LAYOUTS}  # fmt: skip
     out["codes polars str"] = lambda df: pl.from_pandas(df.assign(action=df.action.astype(str), side=df.side.astype(str)))
     return out
@@ -211,7 +176,7 @@ def test_an_unknown_side_code_in_any_layout_names_the_column_row_and_value(layou
         dtype = pl.Categorical if layout == "polars categorical" else pl.String
         trades = pl.from_pandas(TRADES.drop(columns="side")).with_columns(pl.Series("side", list(text), dtype=dtype))
     else:
-        trades = TRADES.assign(side=_codes(layout)(pd.Series(text, dtype=object)))
+        trades = TRADES.assign(side=code_column(pd.Series(text, dtype=object), layout))
     with pytest.raises(InputError) as err:
         time_bars(trades, "5s")
     assert (err.value.column, err.value.row) == ("side", 7)
@@ -226,7 +191,7 @@ def test_an_unknown_book_action_in_any_layout_names_the_row(layout):
     if layout == "polars str":
         events = pl.from_pandas(EVENTS.drop(columns="action")).with_columns(pl.Series("action", list(text)))
     else:
-        events = EVENTS.assign(action=_codes(layout)(pd.Series(text, dtype=object, index=EVENTS.index)))
+        events = EVENTS.assign(action=code_column(pd.Series(text, dtype=object, index=EVENTS.index), layout))
     with pytest.raises(InputError) as err:
         mbp10_bars(events, "5s")
     assert (err.value.column, err.value.row) == ("action", 4)
@@ -244,13 +209,15 @@ def test_codes_split_over_many_arrow_chunks_and_sliced_arrays_read_as_one_column
 
 
 def test_many_distinct_string_objects_still_map_row_by_row():
-    # strings not shared by identity (built one by one), more than the identity table holds
-    text = np.array(["".join(["B"]) if i % 2 else str("A") + "" for i in range(3_000)], dtype=object)
-    text[::7] = [chr(0x100 + i) for i in range(len(text[::7]))]  # distinct non-latin-1 objects: unknown codes
-    trades = TRADES.assign(side=pd.Series(text, dtype=object))
+    # np.str_ codes are one object per row, not CPython's shared one-character strings:
+    # more distinct objects than the identity table holds, read one by one after it fills
+    text = np.empty(len(TRADES), dtype=object)
+    text[:] = [np.str_(c) for c in TRADES["side"].astype(str)]
+    _assert_same(time_bars(TRADES.assign(side=text), "5s"), time_bars(TRADES, "5s"))
+    text[2_999] = np.str_("Q")
     with pytest.raises(InputError) as err:
-        time_bars(trades, "5s")
-    assert err.value.row == 0
+        time_bars(TRADES.assign(side=text), "5s")
+    assert err.value.row == 2_999 and "Q" in str(err.value)
 
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])

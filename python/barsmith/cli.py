@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="also the indicators on this many points (e.g. 1e6), beside TA-Lib when installed")
     bench.add_argument("--orderflow", default=None, metavar="TRADES",
                        help="also the order-flow functions on this many trades (e.g. 1e6)")
+    bench.add_argument("--inputs", default=None, metavar="TRADES",
+                       help="also time_bars from every input layout (str, Arrow, object, polars...) on this many trades")
     bench.add_argument("--book", default=None, metavar="SIZES",
                        help="also MBP-10 book bars, reading and peak memory for these event counts (e.g. 1.9e6)")
 
@@ -160,6 +162,8 @@ def _bench(args: argparse.Namespace) -> int:
         _structure_tables(int(float(args.structure)), args.repeat)
     if args.orderflow:
         _orderflow_tables(int(float(args.orderflow)), args.repeat)
+    if args.inputs:
+        _input_table(int(float(args.inputs)), args.repeat)
     for n in [int(float(s)) for s in args.book.split(",")] if args.book else []:
         _book_section(n, "5s", 1, args.repeat)
         print(f"peak memory for a day (read + bars, fresh process): {_book_peak_memory(n)}")
@@ -245,6 +249,32 @@ def _orderflow_tables(n_trades: int, repeat: int) -> None:
             rows = compare(call, {}, repeat, progress, lambda out: out.reset_index(drop=True).astype(float))
         print(f"\n{name}, {n_trades:,} trades")
         print(table(rows, n_trades, "trades"))
+
+
+def _input_table(n_trades: int, repeat: int) -> None:
+    """time_bars (rust) from each layout users hold, beside the categorical path and polars,
+    interleaved round by round so that drift on a shared host hits every row alike."""
+    import barsmith
+
+    from ._layouts import trade_frames
+    from ._peers import polars_bars, polars_frame
+    from ._timing import best_of
+
+    trades = barsmith.synth.trades(n_trades, seed=1)
+    frames = trade_frames(trades)
+    polars_trades = polars_frame(trades)
+    calls = {name: (lambda f=frame: barsmith.bars.time_bars(f, "5s")) for name, frame in frames.items()}
+    calls["polars group_by_dynamic"] = lambda: polars_bars(polars_trades, "5s")
+    best = dict.fromkeys(calls, float("inf"))
+    for _ in tqdm(range(max(1, repeat)), desc="input layouts", leave=False):
+        for name, call in calls.items():
+            best[name] = min(best[name], best_of(call, 1)[0])
+    cat, polars = best["categorical"], best["polars group_by_dynamic"]
+    print(f"\ntime_bars 5s from each input layout (rust), {n_trades:,} trades, best of {repeat} interleaved rounds")
+    head = f"{'layout':<28} {'ms':>8} {'x categorical':>14} {'polars / this':>14}"
+    print(head + "\n" + "-" * len(head))
+    for name, seconds in best.items():
+        print(f"{name:<28} {seconds * 1e3:8.1f} {seconds / cat:14.2f} {polars / seconds:14.2f}")
 
 
 def _book_peak_memory(n_events: int) -> str:

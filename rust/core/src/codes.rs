@@ -205,22 +205,31 @@ pub fn view_codes(
 /// `table[c]` for each one-character string of a NumPy fixed-width array: `S<width>`
 /// (`chars` are bytes) or `U<width>` (`chars` are UTF-32 code points), each string
 /// NUL-padded to `width` characters. Characters beyond 255 are `missing`.
-pub fn fixed_width_codes<C: Copy + Into<u32> + Sync>(
+pub fn fixed_width_codes<C: Copy + Into<u32> + Sync + Send>(
     chars: &[C],
     width: usize,
     table: &[u8; 256],
     missing: u8,
 ) -> Vec<u8> {
     let width = width.max(1);
-    map_rows(chars.len() / width, |i| {
-        let first: u32 = chars[i * width].into();
-        let one_char = first != 0 && (width == 1 || chars[i * width + 1].into() == 0);
-        if one_char && first < 256 {
-            table[first as usize]
-        } else {
-            missing
+    let n = chars.len() / width;
+    let mut out = vec![missing; n];
+    let map = |(o, strings): (&mut [u8], &[C])| {
+        for (o, s) in o.iter_mut().zip(strings.chunks_exact(width)) {
+            let first: u32 = s[0].into();
+            let one_char = first != 0 && (width == 1 || s[1].into() == 0);
+            if one_char && first < 256 {
+                *o = table[first as usize];
+            }
         }
-    })
+    };
+    let rows = CODE_BLOCK * 64;
+    if n >= PARALLEL_MIN_BYTES {
+        out.par_chunks_mut(rows).zip(chars[..n * width].par_chunks(rows * width)).for_each(map);
+    } else {
+        map((&mut out, &chars[..n * width]));
+    }
+    out
 }
 
 #[cfg(test)]
