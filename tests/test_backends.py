@@ -105,6 +105,13 @@ def test_importing_barsmith_compiles_nothing_and_does_not_import_numba():
     assert out == "False"
 
 
+def test_polars_stays_an_optional_import_until_a_polars_object_arrives():
+    code = ("import sys, barsmith\n"
+            "barsmith.bars.time_bars(barsmith.synth.trades(100), '5s')\n"
+            "print('polars' in sys.modules)")  # fmt: skip
+    assert _run(code).stdout.strip() == "False"
+
+
 def test_warmup_compiles_every_numba_kernel_and_rust_returns_at_once():
     seconds = barsmith.warmup("numba")
     assert set(seconds) == set(barsmith.KERNELS) and all(s >= 0 for s in seconds.values())

@@ -23,6 +23,38 @@ _BarArrays = tuple[
     npt.NDArray[np.int64],  # ts_last
 ]
 
+_Codes = npt.NDArray[np.uint8]
+_Table = npt.NDArray[np.uint8]  # 256 bytes: the code each byte maps to
+
+class _Inputs(ModuleType):
+    """Code columns read in the layout the user holds; rows that are not a one-character
+    code (nulls, empty or longer strings) map to ``missing``."""
+
+    def translate(self, codes: npt.NDArray[np.uint8], table: _Table) -> _Codes: ...
+    def string_codes(
+        self,
+        offsets: npt.NDArray[np.int32] | npt.NDArray[np.int64],
+        data: npt.NDArray[np.uint8],
+        validity: npt.NDArray[np.uint8] | None,
+        validity_offset: int,
+        table: _Table,
+        missing: int,
+    ) -> _Codes:
+        """An Arrow string / large_string array: ``offsets`` (n + 1, sliced to the array)."""
+    def view_codes(
+        self, views: npt.NDArray[np.uint8], validity: npt.NDArray[np.uint8] | None, validity_offset: int,
+        table: _Table, missing: int,
+    ) -> _Codes:
+        """An Arrow string_view array: its 16-byte views (sliced to the array)."""
+    def take_codes(self, indices: npt.NDArray[np.integer], lut: npt.NDArray[np.uint8], missing: int) -> _Codes:
+        """``lut[i]`` per dictionary index; an index outside ``lut`` is ``missing``."""
+    def fixed_width_codes(
+        self, chars: npt.NDArray[np.uint8] | npt.NDArray[np.uint32], width: int, table: _Table, missing: int
+    ) -> _Codes:
+        """NumPy ``S<width>`` (bytes) or ``U<width>`` (UTF-32) strings seen as their characters."""
+    def object_codes(self, values: npt.NDArray[np.object_], table: _Table, missing: int) -> _Codes:
+        """Object arrays, by object identity: the GIL is taken only to read a new object."""
+
 class _Bars(ModuleType):
     def scan_trades(
         self,
@@ -249,6 +281,7 @@ class _Synth(ModuleType):
         self, n_events: int, seed: int, day_ns: int, tick: float, start_price: float
     ) -> dict[str, npt.NDArray[np.generic]]: ...
 
+inputs: _Inputs
 bars: _Bars
 book: _Book
 indicators: _Indicators

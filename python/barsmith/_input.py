@@ -1,9 +1,17 @@
 """Turning what users pass into the arrays kernels take, and refusing bad input.
 
 Everything here is written once and shared by all backends. Kernels never see
-a DataFrame and never validate; this module hands them C-contiguous arrays of
-the kernel dtypes (``ts`` int64 ns UTC, ``price``/``size`` float64, ``side``
-int8 in {-1, 0, +1}) and never mutates the caller's data.
+a DataFrame; this module hands them C-contiguous arrays of the kernel dtypes
+(``ts`` int64 ns UTC, ``price``/``size`` float64, ``side`` int8 in {-1, 0, +1})
+and never mutates the caller's data. It reads columns in the layout the user
+holds (NumPy, nullable, Arrow; polars and pyarrow objects arrive here as Arrow-
+backed pandas, see ``_frames``); code columns go through ``_core.inputs`` in every
+backend, as input coercion rather than a kernel.
+
+Validation is split for speed: the checks here are per column (dtype, length,
+NaT); the per-row checks of trades (sorted, finite positive prices, sizes, known
+side codes) run in the ``scan_trades`` kernel, or fused into the bar kernels'
+own pass over the rows (``scan=False``, then :func:`raise_bad_rows`).
 """
 
 from __future__ import annotations

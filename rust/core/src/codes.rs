@@ -164,7 +164,11 @@ const CODE_BLOCK: usize = 256;
 
 /// Dictionary indices of any width (polars' u32 categorical codes, Arrow's i32):
 /// `lut[i]`, an index outside `lut` (or negative) as `missing`.
-pub fn take_codes<I: Copy + TryInto<usize> + Sync + Send>(indices: &[I], lut: &[u8], missing: u8) -> Vec<u8> {
+pub fn take_codes<I: Copy + TryInto<usize> + Sync + Send>(
+    indices: &[I],
+    lut: &[u8],
+    missing: u8,
+) -> Vec<u8> {
     let mut out = vec![missing; indices.len()];
     let map = |(o, idx): (&mut [u8], &[I])| {
         for (o, &i) in o.iter_mut().zip(idx) {
@@ -174,7 +178,9 @@ pub fn take_codes<I: Copy + TryInto<usize> + Sync + Send>(indices: &[I], lut: &[
         }
     };
     if indices.len() >= PARALLEL_MIN_BYTES {
-        out.par_chunks_mut(CODE_BLOCK * 64).zip(indices.par_chunks(CODE_BLOCK * 64)).for_each(map);
+        out.par_chunks_mut(CODE_BLOCK * 64)
+            .zip(indices.par_chunks(CODE_BLOCK * 64))
+            .for_each(map);
     } else {
         map((&mut out, indices));
     }
@@ -225,7 +231,9 @@ pub fn fixed_width_codes<C: Copy + Into<u32> + Sync + Send>(
     };
     let rows = CODE_BLOCK * 64;
     if n >= PARALLEL_MIN_BYTES {
-        out.par_chunks_mut(rows).zip(chars[..n * width].par_chunks(rows * width)).for_each(map);
+        out.par_chunks_mut(rows)
+            .zip(chars[..n * width].par_chunks(rows * width))
+            .for_each(map);
     } else {
         map((&mut out, &chars[..n * width]));
     }
@@ -283,31 +291,49 @@ mod tests {
         // "B", "A", "N", "Buy", "", "x", "A" (row 6 null)
         let offsets: Vec<i64> = vec![0, 1, 2, 3, 6, 6, 7, 8];
         let bits = [0b1011_1111u8];
-        let v = Some(super::Validity { bits: &bits, offset: 0 });
+        let v = Some(super::Validity {
+            bits: &bits,
+            offset: 0,
+        });
         let out = super::string_codes(&offsets, data, v, &sides(), 7);
         assert_eq!(out, vec![1, 255, 0, 7, 7, 9, 7]);
         let offsets32: Vec<i32> = offsets.iter().map(|&o| o as i32).collect();
-        assert_eq!(super::string_codes(&offsets32, data, None, &sides(), 7)[6], 255);
-        assert_eq!(super::string_codes::<i32>(&[], data, None, &sides(), 7), vec![]);
+        assert_eq!(
+            super::string_codes(&offsets32, data, None, &sides(), 7)[6],
+            255
+        );
+        assert_eq!(
+            super::string_codes::<i32>(&[], data, None, &sides(), 7),
+            vec![]
+        );
     }
 
     #[test]
     fn validity_reads_the_arrays_bit_offset() {
         let bits = [0b0000_0100u8];
-        let v = super::Validity { bits: &bits, offset: 2 };
+        let v = super::Validity {
+            bits: &bits,
+            offset: 2,
+        };
         assert!(v.is_valid(0));
         assert!(!v.is_valid(1));
     }
 
     #[test]
     fn offsets_past_the_data_read_as_missing() {
-        assert_eq!(super::string_codes(&[0i32, 1, 9, 10], b"BA", None, &sides(), 7), vec![1, 7, 7]);
+        assert_eq!(
+            super::string_codes(&[0i32, 1, 9, 10], b"BA", None, &sides(), 7),
+            vec![1, 7, 7]
+        );
     }
 
     #[test]
     fn dictionary_indices_of_any_width() {
         let lut = [1u8, 255, 0];
-        assert_eq!(super::take_codes(&[0u32, 2, 1, 3], &lut, 7), vec![1, 0, 255, 7]);
+        assert_eq!(
+            super::take_codes(&[0u32, 2, 1, 3], &lut, 7),
+            vec![1, 0, 255, 7]
+        );
         assert_eq!(super::take_codes(&[-1i32, 1], &lut, 7), vec![7, 255]);
     }
 
@@ -322,7 +348,10 @@ mod tests {
             offsets.push(data.len() as i32);
         }
         let out = super::string_codes(&offsets, &data, None, &sides(), 7);
-        assert!(out.iter().enumerate().all(|(i, &c)| c == if i == 700 { 7 } else { 1 }));
+        assert!(out
+            .iter()
+            .enumerate()
+            .all(|(i, &c)| c == if i == 700 { 7 } else { 1 }));
     }
 
     #[test]
@@ -341,7 +370,10 @@ mod tests {
     #[test]
     fn fixed_width_strings_of_one_character() {
         let u1: Vec<u32> = vec!['B' as u32, 'A' as u32, 0, 0x263A];
-        assert_eq!(super::fixed_width_codes(&u1, 1, &sides(), 7), vec![1, 255, 7, 7]);
+        assert_eq!(
+            super::fixed_width_codes(&u1, 1, &sides(), 7),
+            vec![1, 255, 7, 7]
+        );
         let u2: Vec<u32> = vec!['B' as u32, 0, 'B' as u32, 'u' as u32];
         assert_eq!(super::fixed_width_codes(&u2, 2, &sides(), 7), vec![1, 7]);
         let s2: Vec<u8> = b"N\0AB".to_vec();
@@ -351,9 +383,14 @@ mod tests {
     #[test]
     fn long_inputs_take_the_parallel_path_with_the_same_result() {
         let n = (1 << 20) + 5;
-        let data: Vec<u8> = (0..n).map(|i| if i % 3 == 0 { b'B' } else { b'A' }).collect();
+        let data: Vec<u8> = (0..n)
+            .map(|i| if i % 3 == 0 { b'B' } else { b'A' })
+            .collect();
         let offsets: Vec<i32> = (0..=n as i32).collect();
         let out = super::string_codes(&offsets, &data, None, &sides(), 7);
-        assert!(out.iter().enumerate().all(|(i, &c)| c == if i % 3 == 0 { 1 } else { 255 }));
+        assert!(out
+            .iter()
+            .enumerate()
+            .all(|(i, &c)| c == if i % 3 == 0 { 1 } else { 255 }));
     }
 }

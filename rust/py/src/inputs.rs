@@ -43,7 +43,18 @@ pub fn translate<'py>(
     table: PyReadonlyArray1<'py, u8>,
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let (codes, table) = (slice("codes", &codes)?, table_of(&table)?);
-    Ok(py.detach(|| codes::translate(codes, table)).into_pyarray(py))
+    Ok(py
+        .detach(|| codes::translate(codes, table))
+        .into_pyarray(py))
+}
+
+/// Runs `$body` over the array `$a` borrowed as the slice `$s`, with the GIL released:
+/// one arm of a match over the integer widths an argument may come in.
+macro_rules! detached {
+    ($py:ident, $a:expr, |$s:ident| $body:expr) => {{
+        let $s = slice("values", $a)?;
+        $py.detach(|| $body)
+    }};
 }
 
 /// Arrow `string` (i32 offsets) or `large_string` (i64 offsets).
@@ -67,17 +78,14 @@ pub fn string_codes<'py>(
     missing: u8,
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let (data, table) = (slice("data", &data)?, table_of(&table)?);
+    let n = match &offsets {
+        Offsets::Small(o) => slice("offsets", o)?.len(),
+        Offsets::Large(o) => slice("offsets", o)?.len(),
+    };
+    let v = validity_of(&validity, validity_offset, n.saturating_sub(1))?;
     let out = match &offsets {
-        Offsets::Small(o) => {
-            let o = slice("offsets", o)?;
-            let v = validity_of(&validity, validity_offset, o.len().saturating_sub(1))?;
-            py.detach(|| codes::string_codes(o, data, v, table, missing))
-        }
-        Offsets::Large(o) => {
-            let o = slice("offsets", o)?;
-            let v = validity_of(&validity, validity_offset, o.len().saturating_sub(1))?;
-            py.detach(|| codes::string_codes(o, data, v, table, missing))
-        }
+        Offsets::Small(o) => detached!(py, o, |o| codes::string_codes(o, data, v, table, missing)),
+        Offsets::Large(o) => detached!(py, o, |o| codes::string_codes(o, data, v, table, missing)),
     };
     Ok(out.into_pyarray(py))
 }
@@ -103,20 +111,14 @@ pub fn take_codes<'py>(
     missing: u8,
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let lut = slice("lut", &lut)?;
-    macro_rules! take {
-        ($a:expr) => {{
-            let a = slice("indices", $a)?;
-            py.detach(|| codes::take_codes(a, lut, missing))
-        }};
-    }
     let out = match &indices {
-        Indices::I8(a) => take!(a),
-        Indices::I16(a) => take!(a),
-        Indices::I32(a) => take!(a),
-        Indices::I64(a) => take!(a),
-        Indices::U16(a) => take!(a),
-        Indices::U32(a) => take!(a),
-        Indices::U64(a) => take!(a),
+        Indices::I8(a) => detached!(py, a, |a| codes::take_codes(a, lut, missing)),
+        Indices::I16(a) => detached!(py, a, |a| codes::take_codes(a, lut, missing)),
+        Indices::I32(a) => detached!(py, a, |a| codes::take_codes(a, lut, missing)),
+        Indices::I64(a) => detached!(py, a, |a| codes::take_codes(a, lut, missing)),
+        Indices::U16(a) => detached!(py, a, |a| codes::take_codes(a, lut, missing)),
+        Indices::U32(a) => detached!(py, a, |a| codes::take_codes(a, lut, missing)),
+        Indices::U64(a) => detached!(py, a, |a| codes::take_codes(a, lut, missing)),
     };
     Ok(out.into_pyarray(py))
 }
@@ -134,12 +136,17 @@ pub fn view_codes<'py>(
     missing: u8,
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let (bytes, table) = (slice("views", &views)?, table_of(&table)?);
-    let (views, rest) = bytes.as_chunks::<16>();
-    if !rest.is_empty() {
+    if bytes.len() % 16 != 0 {
         return Err(PyValueError::new_err("views: expected 16 bytes a row"));
     }
+    // SAFETY: [u8; 16] has the size of 16 bytes and the alignment of one (no
+    // slice::as_chunks before Rust 1.88, above our minimum)
+    let views: &[[u8; 16]] =
+        unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const [u8; 16], bytes.len() / 16) };
     let v = validity_of(&validity, validity_offset, views.len())?;
-    Ok(py.detach(|| codes::view_codes(views, v, table, missing)).into_pyarray(py))
+    Ok(py
+        .detach(|| codes::view_codes(views, v, table, missing))
+        .into_pyarray(py))
 }
 
 /// NumPy `S<width>` (bytes) or `U<width>` (UTF-32) strings, seen as their characters.
@@ -159,14 +166,12 @@ pub fn fixed_width_codes<'py>(
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let table = table_of(&table)?;
     let out = match &chars {
-        Chars::Bytes(c) => {
-            let c = slice("chars", c)?;
-            py.detach(|| codes::fixed_width_codes(c, width, table, missing))
-        }
-        Chars::Wide(c) => {
-            let c = slice("chars", c)?;
-            py.detach(|| codes::fixed_width_codes(c, width, table, missing))
-        }
+        Chars::Bytes(c) => detached!(py, c, |c| codes::fixed_width_codes(
+            c, width, table, missing
+        )),
+        Chars::Wide(c) => detached!(py, c, |c| codes::fixed_width_codes(
+            c, width, table, missing
+        )),
     };
     Ok(out.into_pyarray(py))
 }
@@ -201,7 +206,9 @@ pub fn object_codes<'py>(
     let mut from = 0;
     while from < values.len() {
         let unknown = py.detach(|| known.map(&keys[from..], &mut out[from..]));
-        let Some(at) = unknown.map(|k| from + k) else { break };
+        let Some(at) = unknown.map(|k| from + k) else {
+            break;
+        };
         let key = keys[at].load(Relaxed);
         out[at] = code_of(&values[at]);
         from = at + 1;
@@ -226,7 +233,10 @@ const IDENTITY_SLOTS: usize = 128;
 
 impl Default for Identities {
     fn default() -> Self {
-        Identities { slots: [(0, 0); IDENTITY_SLOTS], len: 0 }
+        Identities {
+            slots: [(0, 0); IDENTITY_SLOTS],
+            len: 0,
+        }
     }
 }
 
@@ -273,9 +283,16 @@ impl Identities {
             None
         };
         if keys.len() >= 1 << 20 {
-            out.par_chunks_mut(OBJECT_CHUNK).zip(keys.par_chunks(OBJECT_CHUNK)).enumerate().filter_map(chunk).min()
+            out.par_chunks_mut(OBJECT_CHUNK)
+                .zip(keys.par_chunks(OBJECT_CHUNK))
+                .enumerate()
+                .filter_map(chunk)
+                .min()
         } else {
-            out.chunks_mut(OBJECT_CHUNK).zip(keys.chunks(OBJECT_CHUNK)).enumerate().find_map(chunk)
+            out.chunks_mut(OBJECT_CHUNK)
+                .zip(keys.chunks(OBJECT_CHUNK))
+                .enumerate()
+                .find_map(chunk)
         }
     }
 }
