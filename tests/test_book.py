@@ -1,5 +1,6 @@
 """MBP-10: reading real Databento files, the generator, and book bars as users call them."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,45 @@ def test_a_corrupt_compressed_file_raises_input_error(day, tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(InputError):
         read_mbp10(path)
+
+
+def test_the_dbn_magic_then_junk_is_refused_for_its_real_reason_without_a_panic(tmp_path, capfd):
+    path = tmp_path / "junk.dbn"
+    path.write_bytes(b"DBN\x03" + np.random.default_rng(1).bytes(200))
+    with pytest.raises(InputError, match="metadata length .* exceeds the file size"):
+        read_mbp10(path)
+    assert "panicked" not in capfd.readouterr().err
+
+
+@needs_samples
+@settings(max_examples=40 if os.environ.get("HYPOTHESIS_PROFILE") != "deep" else 2000)
+@given(data=st.data())
+def test_damaged_real_files_raise_input_error_or_read_and_never_crash(tmp_path_factory, data):
+    """Real sample files cut short, with bytes overwritten, or (uncompressed) with their
+    version and length fields at extremes: either they still read (a cut between records,
+    a changed price) or raise InputError; never a panic or another exception."""
+    name = data.draw(st.sampled_from(["test_data.mbp-10.dbn", "test_data.mbp-10.v1.dbn.zst",
+                                      "test_data.mbp-10.v3.dbn.zst", "XNAS.ITCH.mbp-10.dbn.zst"]))  # fmt: skip
+    raw = (SAMPLES / name).read_bytes()
+    damages = ["cut", "overwrite"] + (["field"] if name.endswith(".dbn") else [])
+    damage = data.draw(st.sampled_from(damages))
+    damaged = bytearray(raw)
+    if damage == "cut":
+        damaged = damaged[: data.draw(st.integers(0, len(raw) - 1))]
+    elif damage == "overwrite":
+        for at in data.draw(st.lists(st.integers(0, len(raw) - 1), min_size=1, max_size=8)):
+            damaged[at] = data.draw(st.integers(0, 255))
+    else:  # the version byte, the metadata length, the first record's length
+        at = data.draw(st.sampled_from([3, 4, 8 + int.from_bytes(raw[4:8], "little")]))
+        value = data.draw(st.sampled_from([0, 1, 7, 255, 2**31, 2**32 - 1]))
+        width = 4 if at == 4 else 1
+        damaged[at : at + width] = (value % 256**width).to_bytes(width, "little")
+    path = tmp_path_factory.mktemp("damaged") / name
+    path.write_bytes(bytes(damaged))
+    try:
+        read_mbp10(path)
+    except InputError:
+        pass
 
 
 def test_parquet_with_the_same_columns_gives_the_same_bars(day, tmp_path):

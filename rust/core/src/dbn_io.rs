@@ -346,15 +346,31 @@ impl Mbp10Reader {
                 None,
             ));
         };
+        let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        // The decoder trusts the prelude (it panics on some lengths): checked first.
+        let mut reader = reader;
+        let mut prelude = [0u8; 8];
+        let got = read_up_to(&mut reader, &mut prelude).map_err(|e| error(e.to_string(), None))?;
+        let limit = (head != ZSTD_MAGIC).then_some(file_len);
+        check_prelude(&prelude[..got], limit).map_err(|m| error(m, None))?;
         let counting = CountingReader {
-            inner: reader,
+            inner: Box::new(std::io::Cursor::new(prelude[..got].to_vec()).chain(reader))
+                as Box<dyn Read + Send>,
             count: 0,
             head: [0; 8],
         };
-        let decoder = dbn::decode::dbn::Decoder::with_upgrade_policy(
-            counting,
-            VersionUpgradePolicy::UpgradeToV3,
-        )
+        let decoder = crate::quietly(|| {
+            dbn::decode::dbn::Decoder::with_upgrade_policy(
+                counting,
+                VersionUpgradePolicy::UpgradeToV3,
+            )
+        })
+        .map_err(|panic| {
+            error(
+                format!("cannot decode the DBN metadata ({panic}); the file is corrupt"),
+                None,
+            )
+        })?
         .map_err(|e| error(format!("cannot decode the DBN metadata: {e}"), None))?;
         let schema = decoder.metadata().schema;
         if let Some(other) = schema.filter(|&s| s != Schema::Mbp10) {
@@ -368,9 +384,7 @@ impl Mbp10Reader {
         // pages are never faulted in); under-estimating makes the columns
         // grow at the end, which copies them all once they live on the heap
         // (a second read in one process took 0.71 s instead of 0.48 s).
-        let file_len = std::fs::metadata(path)
-            .map(|m| m.len() as usize)
-            .unwrap_or(0);
+        let file_len = file_len as usize;
         let per_byte = if head == ZSTD_MAGIC { 16 } else { 1 };
         let capacity_hint =
             (file_len / std::mem::size_of::<Mbp10Msg>() * per_byte + 1).min(1 << 24);
@@ -391,9 +405,34 @@ impl Mbp10Reader {
     pub fn next_chunk(&mut self, max_records: usize) -> Result<Mbp10Columns, ReadError> {
         let mut out = Mbp10Columns::with_capacity(max_records.min(self.capacity_hint));
         let mut block: Vec<Mbp10Msg> = Vec::with_capacity(READ_BLOCK);
+        // A panic of the decoder (on damaged input) is a read error like the others
+        let decoded = crate::quietly(|| self.decode_into(&mut out, &mut block, max_records));
+        let at = Some(self.records_read + (out.len() + block.len()) as u64);
+        match decoded {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => return Err(error(message, at)),
+            Err(_) => {
+                self.done = true; // the decoder's state is unknown after a panic: nothing more is read
+                return Err(error(
+                    "the DBN decoder failed on a damaged record; the file is truncated or corrupt",
+                    at,
+                ));
+            }
+        }
+        out.extend_from_block(&block);
+        self.records_read += out.len() as u64;
+        Ok(out)
+    }
+
+    fn decode_into(
+        &mut self,
+        out: &mut Mbp10Columns,
+        block: &mut Vec<Mbp10Msg>,
+        max_records: usize,
+    ) -> Result<(), String> {
         while !self.done && out.len() + block.len() < max_records {
             if block.len() == READ_BLOCK {
-                out.extend_from_block(&block);
+                out.extend_from_block(block);
                 block.clear();
             }
             match self.decoder.decode_record::<Mbp10Msg>() {
@@ -407,26 +446,52 @@ impl Mbp10Reader {
                     let metadata_bytes =
                         8 + u32::from_le_bytes(counted.head[4..8].try_into().unwrap()) as u64;
                     if counted.count != metadata_bytes + self.record_bytes {
-                        return Err(error(
-                            format!(
-                                "the file ends inside a record ({} stray bytes); it is truncated or corrupt",
-                                counted.count as i64 - (metadata_bytes + self.record_bytes) as i64
-                            ),
-                            Some(self.records_read + (out.len() + block.len()) as u64),
+                        return Err(format!(
+                            "the file ends inside a record ({} stray bytes); it is truncated or corrupt",
+                            counted.count as i64 - (metadata_bytes + self.record_bytes) as i64
                         ));
                     }
                 }
                 Err(e) => {
-                    return Err(error(
-                        format!("decoding failed ({e}); the file is truncated or corrupt"),
-                        Some(self.records_read + (out.len() + block.len()) as u64),
+                    return Err(format!(
+                        "decoding failed ({e}); the file is truncated or corrupt"
                     ))
                 }
             }
         }
-        out.extend_from_block(&block);
-        self.records_read += out.len() as u64;
-        Ok(out)
+        Ok(())
+    }
+}
+
+/// DBN versions this reader decodes (upgrading 1 and 2 to 3).
+const DBN_VERSIONS: std::ops::RangeInclusive<u8> = 1..=3;
+
+/// The 8-byte DBN prelude (`DBN`, version, metadata length): refused for its real
+/// reason before the decoder trusts it. `limit` is the file's size when uncompressed.
+fn check_prelude(prelude: &[u8], limit: Option<u64>) -> Result<(), String> {
+    if prelude.len() < 8 {
+        return Err(format!(
+            "the file ends inside the DBN header ({} of 8 bytes)",
+            prelude.len()
+        ));
+    }
+    if &prelude[..3] != b"DBN" {
+        return Err("the zstd stream does not hold a DBN file (no DBN header)".into());
+    }
+    let version = prelude[3];
+    if !DBN_VERSIONS.contains(&version) {
+        return Err(format!(
+            "DBN version {version} is not one this reader decodes ({} to {})",
+            DBN_VERSIONS.start(),
+            DBN_VERSIONS.end()
+        ));
+    }
+    let length = u32::from_le_bytes(prelude[4..8].try_into().unwrap()) as u64;
+    match limit {
+        Some(size) if 8 + length > size => Err(format!(
+            "metadata length {length} exceeds the file size ({size} bytes); the header is damaged"
+        )),
+        _ => Ok(()),
     }
 }
 
