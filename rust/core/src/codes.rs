@@ -386,7 +386,7 @@ mod tests {
         let data: Vec<u8> = (0..n)
             .map(|i| if i % 3 == 0 { b'B' } else { b'A' })
             .collect();
-        let offsets: Vec<i32> = (0..=n as i32).collect();
+        let offsets: Vec<i32> = (0..=n).collect();
         let out = super::string_codes(&offsets, &data, None, &sides(), 7);
         assert!(out
             .iter()
