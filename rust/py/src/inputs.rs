@@ -10,7 +10,7 @@ use pyo3::types::PyString;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use crate::slice;
+use crate::{guarded, slice};
 
 fn table_of<'a>(table: &'a PyReadonlyArray1<'_, u8>) -> PyResult<&'a [u8; 256]> {
     slice("table", table)?
@@ -53,7 +53,7 @@ pub fn translate<'py>(
 macro_rules! detached {
     ($py:ident, $a:expr, |$s:ident| $body:expr) => {{
         let $s = slice("values", $a)?;
-        $py.detach(|| $body)
+        guarded($py, || $body)?
     }};
 }
 
@@ -205,7 +205,7 @@ pub fn object_codes<'py>(
     let mut known = Identities::default();
     let mut from = 0;
     while from < values.len() {
-        let unknown = py.detach(|| known.map(&keys[from..], &mut out[from..]));
+        let unknown = guarded(py, || known.map(&keys[from..], &mut out[from..]))?;
         let Some(at) = unknown.map(|k| from + k) else {
             break;
         };

@@ -18,6 +18,23 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
+/// Runs `f` with the GIL released. A panic (a kernel's assumption broken by input the
+/// fronts did not check, such as columns of different lengths passed to `_core`
+/// directly) becomes `barsmith.InputError`, not pyo3's `PanicException`, which derives
+/// from `BaseException` and so escapes a user's `except Exception`; nothing is printed.
+pub(crate) fn guarded<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> PyResult<T> {
+    py.detach(|| barsmith_core::quietly(f)).map_err(|panic| {
+        let message = format!("the kernel refused its input ({panic}); check that the columns have one length and the kernel's dtypes");
+        match py.import("barsmith._errors").and_then(|m| m.getattr("InputError")) {
+            Ok(input_error) => match input_error.call1((message.clone(),)) {
+                Ok(err) => PyErr::from_value(err),
+                Err(e) => e,
+            },
+            Err(_) => PyValueError::new_err(message),
+        }
+    })
+}
+
 pub(crate) fn slice<'a, T: numpy::Element>(
     name: &str,
     a: &'a PyReadonlyArray1<'_, T>,
@@ -68,7 +85,7 @@ fn scan_trades<'py>(
     side: PyReadonlyArray1<'py, i8>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
     let (ts, price, size, side) = trade_slices!(ts, price, size, side);
-    let rows = py.detach(|| bars::scan_trades(ts, price, size, side));
+    let rows = guarded(py, || bars::scan_trades(ts, price, size, side))?;
     Ok(rows.to_vec().into_pyarray(py))
 }
 
@@ -86,7 +103,7 @@ macro_rules! bar_kernel {
             $($param: $ty),*
         ) -> PyResult<Bound<'py, PyTuple>> {
             let (ts, price, size, side) = trade_slices!(ts, price, size, side);
-            let out = py.detach(|| bars::$name(ts, price, size, side, $($param),*));
+            let out = guarded(py, || bars::$name(ts, price, size, side, $($param),*))?;
             bars_to_py(py, out)
         }
     };
@@ -104,7 +121,7 @@ fn trade_signs<'py>(
     mid: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray1<i8>>> {
     let (price, mid) = (slice("price", &price)?, slice("mid", &mid)?);
-    let out = py.detach(|| orderflow::trade_signs(price, mid));
+    let out = guarded(py, || orderflow::trade_signs(price, mid))?;
     Ok(out.into_pyarray(py))
 }
 
@@ -120,7 +137,7 @@ fn cvd<'py>(
         slice("sign", &sign)?,
         slice("period", &period)?,
     );
-    let out = py.detach(|| orderflow::cvd(size, sign, period));
+    let out = guarded(py, || orderflow::cvd(size, sign, period))?;
     Ok(out.into_pyarray(py))
 }
 
@@ -163,7 +180,9 @@ fn volume_profile<'py>(
         slice("level", &level)?,
         slice("volume", &volume)?,
     );
-    let p = py.detach(|| orderflow::volume_profile(period, level, volume, value_area, node_window));
+    let p = guarded(py, || {
+        orderflow::volume_profile(period, level, volume, value_area, node_window)
+    })?;
     Ok((
         p.period.into_pyarray(py),
         p.level.into_pyarray(py),
@@ -188,7 +207,9 @@ fn rolling_quantile<'py>(
         slice("end", &end)?,
     );
     let mut out = vec![0.0; x.len()];
-    py.detach(|| orderflow::rolling_quantile(x, start, end, quantile, min_periods, &mut out));
+    guarded(py, || {
+        orderflow::rolling_quantile(x, start, end, quantile, min_periods, &mut out)
+    })?;
     Ok(out.into_pyarray(py))
 }
 
@@ -206,7 +227,9 @@ fn trade_events<'py>(
 ) -> PyResult<LevelsAndSizes<'py>> {
     let (ts, price, size, sign) = trade_slices!(ts, price, size, sign);
     let (mut levels, mut event_size) = (vec![0i64; ts.len()], vec![0.0; ts.len()]);
-    py.detach(|| orderflow::trade_events(ts, price, size, sign, &mut levels, &mut event_size));
+    guarded(py, || {
+        orderflow::trade_events(ts, price, size, sign, &mut levels, &mut event_size)
+    })?;
     Ok((levels.into_pyarray(py), event_size.into_pyarray(py)))
 }
 
@@ -262,7 +285,9 @@ fn mbp10_bars<'py>(
         ask_sz: levels("ask_sz", &ask_sz)?,
     };
     let edges = slice("band_edges", &band_edges)?;
-    let out = py.detach(|| book::mbp10_bars(&events, edges, interval_ns, origin_ns, warmup));
+    let out = guarded(py, || {
+        book::mbp10_bars(&events, edges, interval_ns, origin_ns, warmup)
+    })?;
     let width = book::n_features(edges.len() - 1);
     let rows = out.start.len();
     let features = numpy::PyArray1::from_vec(py, out.features).reshape([rows, width])?;
@@ -408,8 +433,7 @@ fn write_mbp10(
         bid_ct: lv("bid_ct")?,
         ask_ct: lv("ask_ct")?,
     };
-    py.detach(|| dbn_io::write_mbp10(&cols, path, dataset, zstd))
-        .map_err(read_error)
+    guarded(py, || dbn_io::write_mbp10(&cols, path, dataset, zstd))?.map_err(read_error)
 }
 
 #[pyfunction]
@@ -430,7 +454,7 @@ fn mbp10<'py>(
         start_price,
         ..Default::default()
     };
-    let cols = py.detach(|| synth::mbp10(&spec));
+    let cols = guarded(py, || synth::mbp10(&spec))?;
     columns_to_py(py, cols)
 }
 
@@ -466,7 +490,9 @@ fn series_kernel_k<'py, S: indicators::Stream>(
         let array = unsafe { numpy::PyArray1::<f64>::new(py, [n_series * k * n_points], false) };
         let out =
             unsafe { array.as_slice_mut() }.map_err(|e| PyValueError::new_err(e.to_string()))?;
-        py.detach(|| indicators::per_series(&slices, n_points, k, out, kernel));
+        guarded(py, || {
+            indicators::per_series(&slices, n_points, k, out, kernel)
+        })?;
         return Ok(array.reshape([n_series, k, n_points])?.into_any());
     }
     if !inputs.iter().all(|x| x.is_fortran_contiguous()) {
@@ -474,10 +500,10 @@ fn series_kernel_k<'py, S: indicators::Stream>(
             "indicator inputs must all be C- or all F-contiguous",
         ));
     }
-    let out = py.detach(|| {
+    let out = guarded(py, || {
         indicators::per_series_tiles(&slices, n_points, n_series, k, kernel)
             .unwrap_or_else(|| indicators::per_series_rows(&slices, n_points, n_series, k, make))
-    });
+    })?;
     numpy::PyArray1::from_vec(py, out)
         .reshape([k, n_points, n_series])?
         .call_method1("transpose", ((2, 0, 1),))
@@ -755,7 +781,7 @@ impl IndicatorStream {
             return Err(PyValueError::new_err("inputs must have one length"));
         }
         let (inner, n_in, n_out) = (&mut self.inner, self.n_inputs, self.n_outputs);
-        let out = py.detach(|| {
+        let out = guarded(py, || {
             let (mut row, mut outs) = (vec![0.0; n_in], vec![0.0; n_out]);
             let mut out = vec![0.0; n_out * len];
             for i in 0..len {
@@ -768,7 +794,7 @@ impl IndicatorStream {
                 }
             }
             out
-        });
+        })?;
         numpy::PyArray1::from_vec(py, out).reshape([n_out, len])
     }
 }
@@ -781,7 +807,7 @@ fn rows<'py>(
     kernel: impl FnOnce(&mut [f64]) + Send,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let mut out = vec![0.0; k * len];
-    py.detach(|| kernel(&mut out));
+    guarded(py, || kernel(&mut out))?;
     numpy::PyArray1::from_vec(py, out).reshape([k, len])
 }
 
