@@ -150,3 +150,43 @@ fn length_and_version_fields_at_their_extremes() {
         }
     }
 }
+
+/// A file of another schema (trades, MBO, OHLCV) is refused naming the schema it holds.
+#[test]
+fn a_file_of_another_schema_names_the_schema_it_holds() {
+    use dbn::encode::{dbn::Encoder, EncodeRecord};
+    use dbn::enums::{SType, Schema};
+    use dbn::record::{MboMsg, OhlcvMsg, TradeMsg};
+    use dbn::Metadata;
+
+    fn write<R: dbn::encode::DbnEncodable>(schema: Schema, record: R) -> Vec<u8> {
+        let metadata = Metadata::builder()
+            .dataset("GLBX.MDP3")
+            .schema(Some(schema))
+            .start(0)
+            .stype_in(Some(SType::RawSymbol))
+            .stype_out(SType::InstrumentId)
+            .build();
+        let mut bytes = Vec::new();
+        let mut encoder = Encoder::new(&mut bytes, &metadata).unwrap();
+        encoder.encode_record(&record).unwrap();
+        drop(encoder);
+        bytes
+    }
+    for (schema, bytes) in [
+        ("Trades", write(Schema::Trades, TradeMsg::default())),
+        ("Mbo", write(Schema::Mbo, MboMsg::default())),
+        (
+            "Ohlcv1M",
+            write(
+                Schema::Ohlcv1M,
+                OhlcvMsg::default_for_schema(Schema::Ohlcv1M),
+            ),
+        ),
+    ] {
+        for r in read(&bytes, true) {
+            let err = r.unwrap_err();
+            assert!(err.contains(schema) && err.contains("not MBP-10"), "{err}");
+        }
+    }
+}
