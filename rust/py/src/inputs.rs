@@ -43,9 +43,7 @@ pub fn translate<'py>(
     table: PyReadonlyArray1<'py, u8>,
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let (codes, table) = (slice("codes", &codes)?, table_of(&table)?);
-    Ok(py
-        .detach(|| codes::translate(codes, table))
-        .into_pyarray(py))
+    Ok(guarded(py, || codes::translate(codes, table))?.into_pyarray(py))
 }
 
 /// Runs `$body` over the array `$a` borrowed as the slice `$s`, with the GIL released:
@@ -144,9 +142,7 @@ pub fn view_codes<'py>(
     let views: &[[u8; 16]] =
         unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const [u8; 16], bytes.len() / 16) };
     let v = validity_of(&validity, validity_offset, views.len())?;
-    Ok(py
-        .detach(|| codes::view_codes(views, v, table, missing))
-        .into_pyarray(py))
+    Ok(guarded(py, || codes::view_codes(views, v, table, missing))?.into_pyarray(py))
 }
 
 /// NumPy `S<width>` (bytes) or `U<width>` (UTF-32) strings, seen as their characters.

@@ -362,9 +362,7 @@ impl Mbp10Reader {
         max_records: usize,
     ) -> PyResult<Bound<'py, PyDict>> {
         let inner = &mut self.inner;
-        let cols = py
-            .detach(|| inner.next_chunk(max_records))
-            .map_err(read_error)?;
+        let cols = guarded(py, || inner.next_chunk(max_records))?.map_err(read_error)?;
         columns_to_py(py, cols)
     }
 
