@@ -102,9 +102,8 @@ def _from_polars(x: Any) -> Any:
     # the newest Arrow layout is polars' own (string views): the strings are not converted
     table = x.to_arrow(compat_level=pl.CompatLevel.newest())
     for name in categorical:
-        codes = table[name]
-        chunks = [pa_dictionary(chunk, categories[name]) for chunk in codes.chunks]
-        table = table.set_column(table.schema.get_field_index(name), name, _chunked(chunks, codes, categories[name]))
+        at = table.schema.get_field_index(name)
+        table = table.set_column(at, name, _dictionary(table[name], categories[name]))
     return _from_arrow(table)
 
 
@@ -115,15 +114,12 @@ def _categories(dtype: Any) -> Any:
     return dtype.categories if isinstance(dtype, pl.Enum) else dtype.categories.to_series()
 
 
-def pa_dictionary(codes: Any, categories: Any) -> Any:
+def _dictionary(codes: Any, categories: Any) -> Any:
+    """Dictionary-encoded chunks over ``codes`` (a ChunkedArray of integers), no copy."""
     import pyarrow as pa
 
-    return pa.DictionaryArray.from_arrays(codes, categories, safe=False)  # codes are bounds-checked when read
-
-
-def _chunked(chunks: list[Any], codes: Any, categories: Any) -> Any:
-    import pyarrow as pa
-
+    # safe=False: the codes are not validated here; the code readers bounds-check them
+    chunks = [pa.DictionaryArray.from_arrays(chunk, categories, safe=False) for chunk in codes.chunks]
     return pa.chunked_array(chunks, type=pa.dictionary(codes.type, categories.type))
 
 
