@@ -562,3 +562,53 @@ def test_pandas_convention_sees_inf_as_missing_as_pandas_windows_do(name, backen
         oracle = call(h, lo, c, v, "pandas", "pandas")
         for got, expected in zip(call(h, lo, c, v, "pandas", backend), oracle):
             _assert_close(got, expected)
+
+
+# ---------------------------------------------------------------- periods longer than the data
+
+HUGE = 2**40  # a window of 8 TB of float64: a kernel that reserved its period would abort
+
+HUGE_PERIOD_CALLS = {
+    "sma": lambda x, h, l, v, c: sma(x, HUGE, convention=c),
+    "wma": lambda x, h, l, v, c: wma(x, HUGE, convention=c),
+    "ema": lambda x, h, l, v, c: ema(x, HUGE, convention=c),
+    "rsi": lambda x, h, l, v, c: rsi(x, HUGE, convention=c),
+    "roc": lambda x, h, l, v, c: roc(x, HUGE, convention=c),
+    "macd": lambda x, h, l, v, c: macd(x, HUGE, HUGE, HUGE, convention=c)[0],
+    "atr": lambda x, h, l, v, c: atr(h, l, x, HUGE, convention=c),
+    "natr": lambda x, h, l, v, c: natr(h, l, x, HUGE, convention=c),
+    "willr": lambda x, h, l, v, c: willr(h, l, x, HUGE, convention=c),
+    "stoch": lambda x, h, l, v, c: stoch(h, l, x, HUGE, HUGE, HUGE, convention=c)[0],
+    "dmi": lambda x, h, l, v, c: dmi(h, l, x, HUGE, convention=c)[0],
+    "bbands": lambda x, h, l, v, c: bbands(x, HUGE, convention=c)[0],
+    "cci": lambda x, h, l, v, c: cci(h, l, x, HUGE, convention=c),
+    "mfi": lambda x, h, l, v, c: mfi(h, l, x, v, HUGE, convention=c),
+    "rolling_zscore": lambda x, h, l, v, c: rolling_zscore(x, HUGE),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ALL_BACKENDS)
+@pytest.mark.parametrize("convention", ["pandas", "talib"])
+@pytest.mark.parametrize("name", sorted(HUGE_PERIOD_CALLS))
+def test_a_period_longer_than_the_data_is_all_nan_and_allocates_nothing_of_its_size(name, convention, backend):
+    import barsmith
+
+    rng = np.random.default_rng(3)
+    x = 100 + rng.normal(0, 1, 60).cumsum()
+    with barsmith.use_backend(backend):
+        out = HUGE_PERIOD_CALLS[name](x, x + 1, x - 1, rng.random(60), convention)
+    assert np.isnan(np.asarray(out, dtype=float)).all()
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: stream.Sma(HUGE), lambda: stream.Cci(HUGE, convention="talib"),
+             lambda: stream.Mfi(HUGE, convention="talib"), lambda: stream.Willr(HUGE),
+             lambda: stream.RollingZscore(HUGE), lambda: stream.Macd(HUGE, HUGE, HUGE, convention="talib")],
+)  # fmt: skip
+def test_a_stream_with_a_huge_period_grows_with_the_rows_it_sees(make):
+    s = make()
+    rng = np.random.default_rng(4)
+    x = 100 + rng.normal(0, 1, 200).cumsum()
+    out = s.update_many(*([x] * len(s.inputs)))
+    first = out[0] if isinstance(out, tuple) else out
+    assert np.isnan(first).all()

@@ -57,7 +57,7 @@ def sma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     >>> barsmith.indicators.sma(close, 20, convention="talib")
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("sma", backend)(values, _period(n), _convention(convention)))
+    return wrap(kernel("sma", backend)(values, _period(n, values.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -79,7 +79,7 @@ def wma(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     >>> barsmith.indicators.wma(close, 10, convention="talib")
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("wma", backend)(values, _period(n), _convention(convention)))
+    return wrap(kernel("wma", backend)(values, _period(n, values.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -95,7 +95,7 @@ def ema(x: Any, n: int = 20, *, convention: Convention = "pandas", backend: str 
     >>> barsmith.indicators.ema(close, 12, convention="talib")
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("ema", backend)(values, _period(n), _convention(convention)))
+    return wrap(kernel("ema", backend)(values, _period(n, values.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -116,7 +116,9 @@ def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9, *, convention:
     ``slow + signal - 2``. A NaN restarts the whole computation.
     """
     values, wrap = _series(x, "x")
-    out = kernel("macd", backend)(values, _period(fast), _period(slow), _period(signal), _convention(convention))
+    points = values.shape[1]
+    periods = _period(fast, points), _period(slow, points), _period(signal, points)
+    out = kernel("macd", backend)(values, *periods, _convention(convention))
     return _unpack(out, wrap)  # type: ignore[return-value]
 
 
@@ -143,7 +145,7 @@ no band, so an instrument quoted at 1e-9 still has an RSI).
     >>> barsmith.indicators.rsi(close, 14)
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("rsi", backend)(values, _period(n), _convention(convention)))
+    return wrap(kernel("rsi", backend)(values, _period(n, values.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -173,7 +175,7 @@ def atr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention 
     >>> barsmith.indicators.atr(df["high"], df["low"], df["close"], 14)
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
-    return wrap(kernel("atr", backend)(h, lo, c, _period(n), _convention(convention)))
+    return wrap(kernel("atr", backend)(h, lo, c, _period(n, h.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -184,7 +186,7 @@ def roc(x: Any, n: int = 10, *, convention: Convention = "pandas", backend: str 
     talib: the same, but 0 where the old value is 0 (TA-Lib ``ROC``).
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("roc", backend)(values, _period(n), _convention(convention)))
+    return wrap(kernel("roc", backend)(values, _period(n, values.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -193,7 +195,7 @@ def natr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention
     """Normalised average true range, in percent of the close: ``atr(h, l, c, n) / c * 100``
     (the ATR of the same convention); talib: 0 where the close is 0 (TA-Lib ``NATR``)."""
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
-    return wrap(kernel("natr", backend)(h, lo, c, _period(n), _convention(convention)))
+    return wrap(kernel("natr", backend)(h, lo, c, _period(n, h.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -207,7 +209,7 @@ def willr(high: Any, low: Any, close: Any, n: int = 14, *, convention: Conventio
     (TA-Lib 0.8.1 ``WILLR``; the band is relative, so it holds at any price scale).
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
-    return wrap(kernel("willr", backend)(h, lo, c, _period(n), _convention(convention)))
+    return wrap(kernel("willr", backend)(h, lo, c, _period(n, h.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -222,7 +224,8 @@ def stoch(high: Any, low: Any, close: Any, fastk: int = 5, slowk: int = 3, slowd
     smoothed by TA-Lib's running-sum SMA, and slow %K blank until slow %D starts.
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
-    out = kernel("stoch", backend)(h, lo, c, _period(fastk), _period(slowk), _period(slowd), _convention(convention))
+    periods = _period(fastk, h.shape[1]), _period(slowk, h.shape[1]), _period(slowd, h.shape[1])
+    out = kernel("stoch", backend)(h, lo, c, *periods, _convention(convention))
     return _unpack(out, wrap)  # type: ignore[return-value]
 
 
@@ -270,7 +273,7 @@ def dmi(high: Any, low: Any, close: Any, n: int = 14, *, convention: Convention 
     >>> adx, plus_di, minus_di, dx = barsmith.indicators.dmi(df["high"], df["low"], df["close"], 14)
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
-    return _unpack(kernel("dmi", backend)(h, lo, c, _period(n), _convention(convention)), wrap)  # type: ignore[return-value]
+    return _unpack(kernel("dmi", backend)(h, lo, c, _period(n, h.shape[1]), _convention(convention)), wrap)  # type: ignore[return-value]
 
 
 @accepts_frames
@@ -323,7 +326,7 @@ def bbands(x: Any, n: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, *,
     >>> upper, middle, lower = barsmith.indicators.bbands(close, 20, 2.0, 2.0)
     """
     values, wrap = _series(x, "x")
-    n, up, dn, ddof, conv = _bbands_params(n, nbdev_up, nbdev_dn, ddof, convention)
+    n, up, dn, ddof, conv = _bbands_params(n, nbdev_up, nbdev_dn, ddof, convention, values.shape[1])
     return _unpack(kernel("bbands", backend)(values, n, up, dn, ddof, conv), wrap)  # type: ignore[return-value]
 
 
@@ -337,7 +340,7 @@ def rolling_zscore(x: Any, n: int = 20, *, ddof: int = 1, backend: str | None = 
     ``0 / 0`` = NaN. TA-Lib has no such function: one convention.
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("rolling_zscore", backend)(values, _period(n), _ddof(ddof)))
+    return wrap(kernel("rolling_zscore", backend)(values, _period(n, values.shape[1]), _ddof(ddof)))
 
 
 @accepts_frames
@@ -356,7 +359,7 @@ def cci(high: Any, low: Any, close: Any, n: int = 20, *, convention: Convention 
     any price scale). A NaN restarts the warm-up.
     """
     (h, lo, c), wrap = _aligned(high=high, low=low, close=close)
-    return wrap(kernel("cci", backend)(h, lo, c, _period(n), _convention(convention)))
+    return wrap(kernel("cci", backend)(h, lo, c, _period(n, h.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -377,7 +380,7 @@ def mfi(high: Any, low: Any, close: Any, volume: Any, n: int = 14, *, convention
     into ``[0, pos + neg]``, 0 when ``pos + neg`` is not above 0. A NaN restarts the warm-up.
     """
     (h, lo, c, v), wrap = _aligned(high=high, low=low, close=close, volume=volume)
-    return wrap(kernel("mfi", backend)(h, lo, c, v, _period(n), _convention(convention)))
+    return wrap(kernel("mfi", backend)(h, lo, c, v, _period(n, h.shape[1]), _convention(convention)))
 
 
 @accepts_frames
@@ -403,7 +406,7 @@ def vwap(price: Any, volume: Any, *, anchor: Any = "1D", window: int | None = No
     (p, v), wrap = _aligned(price=price, volume=volume)
     if window is not None:
         period = np.empty(0, dtype=np.int64)
-        n = _period(window)
+        n = _period(window, p.shape[1])
     else:
         source = ts if ts is not None else (price if isinstance(price, (pd.Series, pd.DataFrame)) else None)
         period, n = _anchor_periods(source, anchor, p.shape[1]), 0
@@ -464,12 +467,13 @@ def _ddof(ddof: Any) -> int:
     return int(ddof)
 
 
-def _bbands_params(n: Any, nbdev_up: Any, nbdev_dn: Any, ddof: Any, convention: str) -> tuple[int, float, float, int, int]:
+def _bbands_params(n: Any, nbdev_up: Any, nbdev_dn: Any, ddof: Any, convention: str,
+                   points: int | None = None) -> tuple[int, float, float, int, int]:  # fmt: skip
     conv, ddof = _convention(convention), _ddof(ddof)
     if conv == CONVENTIONS["talib"] and ddof != 0:
         raise InputError("TA-Lib's BBANDS uses the population sd: ddof must be 0 with convention='talib'",
                          column="ddof")  # fmt: skip
-    return _period(n), _finite(nbdev_up, "nbdev_up"), _finite(nbdev_dn, "nbdev_dn"), ddof, conv
+    return _period(n, points), _finite(nbdev_up, "nbdev_up"), _finite(nbdev_dn, "nbdev_dn"), ddof, conv
 
 
 def _unpack(out: np.ndarray, wrap: Callable[[np.ndarray], Any]) -> tuple[Any, ...]:
@@ -490,10 +494,13 @@ def _finite(value: Any, name: str) -> float:
 # ---------------------------------------------------------------- input
 
 
-def _period(n: Any) -> int:
+def _period(n: Any, points: int | None = None) -> int:
+    """``n`` checked (an integer >= 1), and at most ``points + 1`` for a series of that many
+    points: a window longer than the series never fills, so its outputs are NaN whatever its
+    length, and no backend then sizes anything by a period of 2**40."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise InputError(f"the period must be an integer >= 1, got {n!r}", column="n")
-    return int(n)
+    return int(n) if points is None else min(int(n), points + 1)
 
 
 def _convention(convention: str) -> int:

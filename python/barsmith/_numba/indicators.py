@@ -988,7 +988,9 @@ def _cci(high, low, close, n, convention, out):
                 total += abs(tp[i - k] - ma)
             out[i] = (tp[i] - ma) / (0.015 * (total / n))
         return
-    slots = np.zeros(n)  # TA-Lib's circular buffer: row t of the run in slot t % n, summed in slot order
+    # TA-Lib's circular buffer: row t of the run in slot t % n, summed in slot order (a
+    # window longer than the series never fills, so it needs no more slots than rows)
+    slots = np.zeros(min(n, len(tp)))
     seen = 0
     for i in range(len(tp)):
         v = tp[i]
@@ -1045,8 +1047,8 @@ def _mfi(high, low, close, volume, n, convention, out):
             out[i] = 100.0 * ps / (ps + ns)
         return
     out[:] = np.nan
-    ring_pos = np.zeros(n)
-    ring_neg = np.zeros(n)
+    ring_pos = np.zeros(min(n, m))  # no more slots than rows, as in cci
+    ring_neg = np.zeros(min(n, m))
     for a, b in _runs(~(np.isnan(tp) | np.isnan(volume))):
         pos = 0.0
         neg = 0.0

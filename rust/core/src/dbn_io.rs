@@ -76,6 +76,20 @@ impl Mbp10Columns {
         self.ts_recv.is_empty()
     }
 
+    /// Moves `other`'s records after this one's (chunks of one file back into one).
+    pub fn append(&mut self, mut other: Self) {
+        macro_rules! each {
+            ($($field:ident),*; $($levels:ident),*) => {
+                $(self.$field.append(&mut other.$field);)*
+                $(for (a, b) in self.$levels.iter_mut().zip(other.$levels.iter_mut()) {
+                    a.append(b);
+                })*
+            };
+        }
+        each!(ts_recv, ts_event, rtype, publisher_id, instrument_id, action, side, depth, price,
+              size, flags, ts_in_delta, sequence; bid_px, ask_px, bid_sz, ask_sz, bid_ct, ask_ct);
+    }
+
     /// Appends a block of records a column at a time: each column is written
     /// sequentially from records still in cache, instead of pushing a
     /// record's 73 fields into 73 vectors.
@@ -211,10 +225,11 @@ impl<R: Read> Read for CountingReader<R> {
 /// Reads ahead on a thread of its own: zstd decompression (one frame, so one thread) runs
 /// beside the record decoding instead of before it, blocks of `AHEAD_BLOCK` bytes passing
 /// through a channel and coming back empty for reuse. Dropping it stops the thread (its
-/// next send or receive fails).
+/// next send or receive fails) and waits for it, so no thread outlives its reader.
 struct AheadReader {
     filled: Receiver<std::io::Result<Vec<u8>>>,
     empty: SyncSender<Vec<u8>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     block: Vec<u8>,
     at: usize,
     done: bool,
@@ -230,7 +245,7 @@ impl AheadReader {
         for _ in 0..AHEAD_BLOCKS {
             let _ = empty.send(vec![0; AHEAD_BLOCK]);
         }
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             while let Ok(mut block) = empty_rx.recv() {
                 block.resize(AHEAD_BLOCK, 0);
                 let (mut got, mut failure) = (0, None);
@@ -263,6 +278,7 @@ impl AheadReader {
         AheadReader {
             filled,
             empty,
+            thread: Some(thread),
             block: Vec::new(),
             at: 0,
             done: false,
@@ -290,13 +306,36 @@ impl Read for AheadReader {
                     self.done = true;
                     return Err(e);
                 }
-                Err(_) => self.done = true, // the thread ended after the last block
+                Err(_) => {
+                    // the thread ended without a last block: it panicked, and the rest is lost
+                    self.done = true;
+                    if let Some(thread) = self.thread.take() {
+                        let _ = thread.join();
+                    }
+                    return Err(std::io::Error::other(
+                        "the zstd decompression failed part-way; the file is corrupt",
+                    ));
+                }
             }
         }
         let n = buf.len().min(self.block.len() - self.at);
         buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
         self.at += n;
         Ok(n)
+    }
+}
+
+impl Drop for AheadReader {
+    fn drop(&mut self) {
+        // Closing both channels ends the thread at its next send or receive; it is joined
+        // so that reading thousands of files leaves no threads behind.
+        let (closed, _) = sync_channel(0);
+        drop(std::mem::replace(&mut self.empty, closed));
+        let (_, closed) = sync_channel(0);
+        drop(std::mem::replace(&mut self.filled, closed));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -314,13 +353,30 @@ impl Mbp10Reader {
     /// the current layout). The legacy DBZ format is refused.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ReadError> {
         let path = path.as_ref();
-        let mut file = File::open(path)
+        let file = File::open(path)
             .map_err(|e| error(format!("cannot open {}: {e}", path.display()), None))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Self::from_source(&path.display().to_string(), Box::new(file), size)
+    }
+
+    /// Reads a file's contents held in memory (`.dbn` or `.dbn.zst` bytes); `name`
+    /// stands for the file in error messages.
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<Self, ReadError> {
+        let size = bytes.len() as u64;
+        Self::from_source(name, Box::new(std::io::Cursor::new(bytes)), size)
+    }
+
+    /// `size` is the source's length in bytes (that of the compressed file for zstd).
+    fn from_source(
+        name: &str,
+        mut source: Box<dyn Read + Send>,
+        size: u64,
+    ) -> Result<Self, ReadError> {
         let mut magic = [0u8; 4];
-        let got = read_up_to(&mut file, &mut magic).map_err(|e| error(e.to_string(), None))?;
+        let got = read_up_to(&mut source, &mut magic).map_err(|e| error(e.to_string(), None))?;
         let head = &magic[..got];
         // Put the magic bytes back in front of the rest of the file.
-        let raw = std::io::Cursor::new(head.to_vec()).chain(file);
+        let raw = std::io::Cursor::new(head.to_vec()).chain(source);
         let reader: Box<dyn Read + Send> = if head == ZSTD_MAGIC {
             let zstd =
                 zstd::stream::read::Decoder::new(raw).map_err(|e| error(e.to_string(), None))?;
@@ -332,21 +388,17 @@ impl Mbp10Reader {
                 format!(
                     "{} is in the legacy DBZ format, which barsmith does not read; convert it to DBN \
                      with Databento's `dbn` CLI (`dbn {} --output out.dbn.zst`)",
-                    path.display(),
-                    path.display()
+                    name, name
                 ),
                 None,
             ));
         } else {
             return Err(error(
-                format!(
-                    "{} is not a DBN file (no DBN or zstd header)",
-                    path.display()
-                ),
+                format!("{name} is not a DBN file (no DBN or zstd header)"),
                 None,
             ));
         };
-        let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let file_len = size;
         // The decoder trusts the prelude (it panics on some lengths): checked first.
         let mut reader = reader;
         let mut prelude = [0u8; 8];
@@ -375,7 +427,7 @@ impl Mbp10Reader {
         let schema = decoder.metadata().schema;
         if let Some(other) = schema.filter(|&s| s != Schema::Mbp10) {
             return Err(error(
-                format!("{} holds {other:?} records, not MBP-10", path.display()),
+                format!("{name} holds {other:?} records, not MBP-10"),
                 None,
             ));
         }
@@ -411,10 +463,10 @@ impl Mbp10Reader {
         match decoded {
             Ok(Ok(())) => {}
             Ok(Err(message)) => return Err(error(message, at)),
-            Err(_) => {
+            Err(panic) => {
                 self.done = true; // the decoder's state is unknown after a panic: nothing more is read
                 return Err(error(
-                    "the DBN decoder failed on a damaged record; the file is truncated or corrupt",
+                    format!("the DBN decoder failed on a damaged record ({panic}); the file is truncated or corrupt"),
                     at,
                 ));
             }
@@ -509,6 +561,11 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// Reads a whole MBP-10 file into columns.
 pub fn read_mbp10(path: impl AsRef<Path>) -> Result<Mbp10Columns, ReadError> {
     Mbp10Reader::open(path)?.next_chunk(usize::MAX)
+}
+
+/// Reads a whole MBP-10 file held in memory into columns; `name` stands for it in errors.
+pub fn read_mbp10_bytes(name: &str, bytes: Vec<u8>) -> Result<Mbp10Columns, ReadError> {
+    Mbp10Reader::from_bytes(name, bytes)?.next_chunk(usize::MAX)
 }
 
 /// Writes columns as a DBN (version 3) MBP-10 file, zstd-compressed if `zstd`.

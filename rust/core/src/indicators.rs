@@ -482,11 +482,24 @@ macro_rules! stream {
     };
 }
 
-/// The last `cap` values pushed, oldest first, in a fixed buffer: no calls out of
-/// line on the hot path, so a state holding one stays in registers.
+/// Writes `v` at slot `k` of a window's buffer that grows as it fills (`k <= buf.len()`,
+/// as slots are filled in order from 0): a window of `n` slots holds memory for the rows
+/// seen, not for `n`, so a period of 2^40 over 100 rows allocates 100 slots, not 8 TB.
+#[inline(always)]
+fn put<T>(buf: &mut Vec<T>, k: usize, v: T) {
+    if k == buf.len() {
+        buf.push(v)
+    } else {
+        buf[k] = v
+    }
+}
+
+/// The last `cap` values pushed, oldest first: no calls out of line on the hot path,
+/// so a state holding one stays in registers. The buffer grows to `cap` as it fills.
 #[derive(Clone)]
 struct Ring {
-    buf: Box<[f64]>,
+    buf: Vec<f64>,
+    cap: usize,
     head: usize,
     len: usize,
 }
@@ -494,7 +507,8 @@ struct Ring {
 impl Ring {
     fn new(cap: usize) -> Self {
         Ring {
-            buf: vec![0.0; cap.max(1)].into_boxed_slice(),
+            buf: Vec::new(),
+            cap: cap.max(1),
             head: 0,
             len: 0,
         }
@@ -502,7 +516,7 @@ impl Ring {
 
     #[inline]
     fn is_full(&self) -> bool {
-        self.len == self.buf.len()
+        self.len == self.cap
     }
 
     #[inline]
@@ -523,7 +537,7 @@ impl Ring {
     /// Appends `v`; when full, drops and returns the oldest value.
     #[inline]
     fn push(&mut self, v: f64) -> Option<f64> {
-        let cap = self.buf.len();
+        let cap = self.cap;
         if self.len == cap {
             let old = std::mem::replace(&mut self.buf[self.head], v);
             self.head = if self.head + 1 == cap {
@@ -533,8 +547,9 @@ impl Ring {
             };
             return Some(old);
         }
+        // not full: the head has not moved since the last clear, so `at` is a slot in order
         let at = self.head + self.len;
-        self.buf[if at >= cap { at - cap } else { at }] = v;
+        put(&mut self.buf, if at >= cap { at - cap } else { at }, v);
         self.len += 1;
         None
     }
@@ -542,7 +557,7 @@ impl Ring {
     /// The values, oldest first.
     #[inline]
     fn iter(&self) -> std::iter::Chain<std::slice::Iter<'_, f64>, std::slice::Iter<'_, f64>> {
-        let (cap, end) = (self.buf.len(), self.head + self.len);
+        let (cap, end) = (self.cap, self.head + self.len);
         if end <= cap {
             self.buf[self.head..end].iter().chain(self.buf[..0].iter())
         } else {
@@ -862,6 +877,7 @@ fn with_recent<T: Copy>(
     f: impl Fn(usize) -> T,
     mut visit: impl FnMut(usize, &[T]),
 ) {
+    let keep = keep.min(len); // a longer window sees the same rows: all of them
     let block = WARM_BLOCK.max(keep);
     let mut buf: Vec<T> = Vec::with_capacity(keep + block);
     let mut first = 0; // the row of buf[0]
@@ -1363,8 +1379,8 @@ impl Macd {
                 2.0 / (slow as f64 + 1.0),
                 2.0 / (signal as f64 + 1.0),
             ],
-            head: Vec::with_capacity(slow),
-            lines: Vec::with_capacity(signal),
+            head: Vec::with_capacity(slow.min(1024)),
+            lines: Vec::with_capacity(signal.min(1024)),
             ema: [f64::NAN; 3],
         })
     }
@@ -1998,7 +2014,8 @@ pub(crate) struct HighLow {
 
 impl HighLow {
     pub(crate) fn new(n: usize) -> Self {
-        let queue = || std::collections::VecDeque::with_capacity(n + 1);
+        // a window longer than any series must not reserve its length up front
+        let queue = || std::collections::VecDeque::with_capacity(n.saturating_add(1).min(1024));
         HighLow {
             n,
             seen: 0,
@@ -2735,7 +2752,8 @@ pub fn cci(high: &[f64], low: &[f64], close: &[f64], n: usize, convention: i64, 
 pub struct Cci {
     convention: i64,
     pandas: Windowed<RollingSum>,
-    // TA-Lib's circular buffer: row t of the run in slot t % n
+    n: usize,
+    // TA-Lib's circular buffer: row t of the run in slot t % n (grown as it fills)
     slots: Vec<f64>,
     seen: usize,
 }
@@ -2745,7 +2763,8 @@ impl Cci {
         Cci {
             convention,
             pandas: Windowed::new(n),
-            slots: vec![0.0; n],
+            n: n.max(1),
+            slots: Vec::new(),
             seen: 0,
         }
     }
@@ -2766,7 +2785,7 @@ impl Cci {
     #[inline]
     pub fn update(&mut self, h: f64, l: f64, c: f64) -> f64 {
         let tp = typical_price(h, l, c);
-        let n = self.slots.len();
+        let n = self.n;
         let nf = n as f64;
         if self.convention == PANDAS {
             self.pandas.push(tp);
@@ -2779,7 +2798,7 @@ impl Cci {
             self.seen = 0;
             return f64::NAN;
         }
-        self.slots[self.seen % n] = tp;
+        put(&mut self.slots, self.seen % n, tp);
         self.seen += 1;
         if self.seen < n {
             return f64::NAN;
@@ -2818,7 +2837,7 @@ pub fn mfi(
         // (the leaving flow made again from them)
         let tp = |i: usize| typical_price(high[i], low[i], close[i]);
         let (mut pos, mut neg) = (RollingSum::default(), RollingSum::default());
-        with_recent(high.len(), n + 1, tp, |i, recent| {
+        with_recent(high.len(), n.saturating_add(1), tp, |i, recent| {
             // the flows of the row `back` rows before i
             let flows = |back: usize| {
                 let at = recent.len() - 1 - back;
@@ -2861,7 +2880,7 @@ impl Mfi {
             prev_tp: None,
             pos,
             neg,
-            ring: vec![(0.0, 0.0); n],
+            ring: Vec::new(),
             flows: 0,
             sums: (0.0, 0.0),
             no_flow_run: 0,
@@ -2901,7 +2920,7 @@ impl Mfi {
             mf
         };
         let flow = if d < 0.0 { (0.0, money) } else { (money, 0.0) };
-        self.ring[k] = flow;
+        put(&mut self.ring, k, flow);
         self.sums.0 += flow.0;
         self.sums.1 += flow.1;
         // a window of no flow: the sums are exactly 0, and TA-Lib drops their residue

@@ -102,6 +102,15 @@ pub(crate) fn prefetch<T>(at: *const T) {
     }
 }
 
+static CAUGHT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Panics [`quietly`] has turned into errors in this process: the fuzz targets find the
+/// `dbn` decoder's own panics through it.
+#[doc(hidden)]
+pub fn caught_panics() -> u64 {
+    CAUGHT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 thread_local! {
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -123,6 +132,7 @@ pub fn quietly<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     QUIET.with(|q| q.set(was));
     out.map_err(|payload| {
+        CAUGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

@@ -125,7 +125,7 @@ pub fn volume_profile(
         let (lo, hi) = level[start..end]
             .iter()
             .fold((i64::MAX, i64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
-        let span = hi.abs_diff(lo) as usize + 1;
+        let span = (hi.abs_diff(lo) as usize).saturating_add(1);
         let mut emit = |l: i64, v: f64| {
             out.period.push(period[start]);
             out.level.push(l);
@@ -139,7 +139,7 @@ pub fn volume_profile(
             dense.resize(span, 0.0);
             seen.resize(span, false);
             for i in start..end {
-                let k = (level[i] - lo) as usize;
+                let k = level[i].abs_diff(lo) as usize;
                 dense[k] += volume[i];
                 seen[k] = true;
             }
@@ -186,7 +186,8 @@ fn profile_flags(volume: &[f64], value_area: f64, node_window: usize, flags: &mu
     while held < target && (lo > 0 || hi + 1 < m) {
         let up = if hi + 1 < m { volume[hi + 1] } else { -1.0 };
         let down = if lo > 0 { volume[lo - 1] } else { -1.0 };
-        if up >= down {
+        // toward the larger side, up on ties; a NaN volume must not walk off either end
+        if lo == 0 || (hi + 1 < m && up.partial_cmp(&down) != Some(std::cmp::Ordering::Less)) {
             hi += 1;
             held += up;
         } else {
@@ -196,7 +197,8 @@ fn profile_flags(volume: &[f64], value_area: f64, node_window: usize, flags: &mu
     }
     let mean = total / m as f64;
     for k in 0..m {
-        let window = &volume[k.saturating_sub(node_window)..(k + node_window + 1).min(m)];
+        let window = &volume
+            [k.saturating_sub(node_window)..k.saturating_add(node_window).saturating_add(1).min(m)];
         let largest = window.iter().all(|&v| v <= volume[k]);
         let smallest = window.iter().all(|&v| v >= volume[k]);
         flags[k] = (k == poc) as i8
@@ -222,11 +224,19 @@ pub fn rolling_quantile(
     min_periods: usize,
     out: &mut [f64],
 ) {
+    if !(0.0..=1.0).contains(&quantile) {
+        out.fill(f64::NAN); // the fronts refuse such a quantile; no window has one
+        return;
+    }
     let (values, slot) = distinct_values(x);
     let mut window = ValueCounts::new(values.len());
     let (mut lo, mut hi) = (0usize, 0usize);
+    let len = x.len() as i64;
     for i in 0..x.len() {
-        let (s, e) = (start[i] as usize, end[i] as usize);
+        // windows as the fronts make them (in the rows, never moving back); others are
+        // brought to the nearest such window rather than read out of bounds
+        let e = (end[i].clamp(0, len) as usize).max(hi);
+        let s = (start[i].clamp(0, len) as usize).max(lo).min(e);
         while hi < e && lo < s {
             // a row in, a row out: nothing changes when both hold the same value
             if slot[hi] != slot[lo] {

@@ -1985,6 +1985,10 @@ pub fn previous_high_low(
 ) {
     let len = high.len();
     let n_bins = labels.len();
+    if bin.iter().any(|&b| b < 0 || b as usize >= n_bins) {
+        out.fill(f64::NAN); // bins the fronts never make (a bar outside every period)
+        return;
+    }
     let mut periods = vec![PeriodPrices::EMPTY; n_bins];
     // Each run of bars of one period adds up in registers (in memory, every bar would
     // wait for the previous one's store), and joins its period at the run's end.

@@ -23,16 +23,23 @@ use pyo3::types::{PyDict, PyTuple};
 /// directly) becomes `barsmith.InputError`, not pyo3's `PanicException`, which derives
 /// from `BaseException` and so escapes a user's `except Exception`; nothing is printed.
 pub(crate) fn guarded<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> PyResult<T> {
-    py.detach(|| barsmith_core::quietly(f)).map_err(|panic| {
-        let message = format!("the kernel refused its input ({panic}); check that the columns have one length and the kernel's dtypes");
-        match py.import("barsmith._errors").and_then(|m| m.getattr("InputError")) {
-            Ok(input_error) => match input_error.call1((message.clone(),)) {
-                Ok(err) => PyErr::from_value(err),
-                Err(e) => e,
-            },
-            Err(_) => PyValueError::new_err(message),
-        }
-    })
+    py.detach(|| barsmith_core::quietly(f))
+        .map_err(|panic| refused(py, panic))
+}
+
+/// `barsmith.InputError` for a kernel's panic (see [`guarded`]).
+pub(crate) fn refused(py: Python<'_>, panic: String) -> PyErr {
+    let message = format!("the kernel refused its input ({panic}); check that the columns have one length and the kernel's dtypes");
+    match py
+        .import("barsmith._errors")
+        .and_then(|m| m.getattr("InputError"))
+    {
+        Ok(input_error) => match input_error.call1((message.clone(),)) {
+            Ok(err) => PyErr::from_value(err),
+            Err(e) => e,
+        },
+        Err(_) => PyValueError::new_err(message),
+    }
 }
 
 pub(crate) fn slice<'a, T: numpy::Element>(
@@ -744,7 +751,7 @@ impl IndicatorStream {
     }
 
     /// One row's inputs in, its outputs out.
-    fn update(&mut self, row: Vec<f64>) -> PyResult<Vec<f64>> {
+    fn update(&mut self, py: Python<'_>, row: Vec<f64>) -> PyResult<Vec<f64>> {
         if row.len() != self.n_inputs {
             return Err(PyValueError::new_err(format!(
                 "expected {} inputs, got {}",
@@ -753,7 +760,8 @@ impl IndicatorStream {
             )));
         }
         let mut out = vec![0.0; self.n_outputs];
-        self.inner.update(&row, &mut out);
+        // one row is too little work to release the GIL for; a panic is refused all the same
+        barsmith_core::quietly(|| self.inner.update(&row, &mut out)).map_err(|p| refused(py, p))?;
         Ok(out)
     }
 

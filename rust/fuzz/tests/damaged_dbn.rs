@@ -2,42 +2,15 @@
 //! sample files truncated at every offset of their first bytes, with bits flipped, and
 //! with their length and version fields set to extremes, uncompressed and zstd.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use barsmith_core::dbn_io::read_mbp10;
 
 fn samples() -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/dbn-samples");
-    let mut out = Vec::new();
-    for name in [
-        "test_data.mbp-10.dbn",
-        "test_data.mbp-10.v1.dbn.zst",
-        "test_data.mbp-10.v2.dbn.zst",
-        "test_data.mbp-10.v3.dbn.zst",
-        "XNAS.ITCH.mbp-10.dbn.zst",
-    ] {
-        let Ok(bytes) = std::fs::read(dir.join(name)) else {
-            continue;
-        };
-        let raw = if name.ends_with(".zst") {
-            zstd::decode_all(&bytes[..]).unwrap()
-        } else {
-            bytes
-        };
-        out.push(raw);
-    }
-    if out.is_empty() {
-        // without ../shared, a file barsmith writes itself
-        let spec = barsmith_core::synth::Mbp10Spec {
-            n_events: 4,
-            ..Default::default()
-        };
-        let cols = barsmith_core::synth::mbp10(&spec);
-        let path = scratch("written");
-        barsmith_core::dbn_io::write_mbp10(&cols, &path, "GLBX.MDP3", false).unwrap();
-        out.push(std::fs::read(&path).unwrap());
-    }
-    out
+    barsmith_fuzz::mbp10_samples()
+        .into_iter()
+        .map(|(_, raw)| raw)
+        .collect()
 }
 
 /// A file name of this test thread's own (the tests run in parallel).
@@ -81,7 +54,7 @@ fn truncated_at_every_offset_of_the_first_bytes() {
         let first_record = 8 + u32::from_le_bytes(raw[4..8].try_into().unwrap()) as usize;
         for end in 0..raw.len().min(1_500) {
             // a cut between records leaves a shorter valid file; any other is an error
-            let whole = (end >= first_record && (end - first_record) % RECORD == 0)
+            let whole = (end >= first_record && (end - first_record).is_multiple_of(RECORD))
                 .then(|| (end - first_record) / RECORD);
             for r in read(&raw[..end], end % 97 == 0) {
                 match (whole, r) {
@@ -154,36 +127,7 @@ fn length_and_version_fields_at_their_extremes() {
 /// A file of another schema (trades, MBO, OHLCV) is refused naming the schema it holds.
 #[test]
 fn a_file_of_another_schema_names_the_schema_it_holds() {
-    use dbn::encode::{dbn::Encoder, EncodeRecord};
-    use dbn::enums::{SType, Schema};
-    use dbn::record::{MboMsg, OhlcvMsg, TradeMsg};
-    use dbn::Metadata;
-
-    fn write<R: dbn::encode::DbnEncodable>(schema: Schema, record: R) -> Vec<u8> {
-        let metadata = Metadata::builder()
-            .dataset("GLBX.MDP3")
-            .schema(Some(schema))
-            .start(0)
-            .stype_in(Some(SType::RawSymbol))
-            .stype_out(SType::InstrumentId)
-            .build();
-        let mut bytes = Vec::new();
-        let mut encoder = Encoder::new(&mut bytes, &metadata).unwrap();
-        encoder.encode_record(&record).unwrap();
-        drop(encoder);
-        bytes
-    }
-    for (schema, bytes) in [
-        ("Trades", write(Schema::Trades, TradeMsg::default())),
-        ("Mbo", write(Schema::Mbo, MboMsg::default())),
-        (
-            "Ohlcv1M",
-            write(
-                Schema::Ohlcv1M,
-                OhlcvMsg::default_for_schema(Schema::Ohlcv1M),
-            ),
-        ),
-    ] {
+    for (schema, bytes) in barsmith_fuzz::other_schema_files() {
         for r in read(&bytes, true) {
             let err = r.unwrap_err();
             assert!(err.contains(schema) && err.contains("not MBP-10"), "{err}");
