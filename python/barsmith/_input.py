@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._args import frozen
 from ._errors import InputError
 from ._registry import kernel
 
@@ -32,19 +33,6 @@ _NAT = np.iinfo(np.int64).min
 # validation scan reports with the offending row.
 SIDE_CODES = {"B": 1, "A": -1, "N": 0}
 _UNKNOWN_SIDE = np.int8(127)
-
-
-def frozen(a: np.ndarray) -> np.ndarray:
-    """A read-only view (no copy).
-
-    Every array the fronts hand to a kernel is read-only: kernels cannot
-    mutate the caller's data, and Numba, which compiles separately for
-    read-only and writable arrays, always sees the one kind that
-    :func:`barsmith.warmup` compiled.
-    """
-    view = np.asarray(a).view()
-    view.flags.writeable = False
-    return view
 
 
 @dataclass(frozen=True)

@@ -335,7 +335,7 @@ def kernel(name: str, backend: str | None = None) -> Callable[..., Any]:
 def _frozen_arg(a: Any) -> Any:
     """Arrays (and tuples of arrays, such as book levels) as the fronts pass them: read-only,
     so warm-up compiles the signatures real calls use."""
-    from ._input import frozen
+    from ._args import frozen
 
     if isinstance(a, np.ndarray):
         return frozen(a)

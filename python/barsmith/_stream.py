@@ -26,7 +26,7 @@ from ._frames import accepts_frames
 from ._errors import BackendUnavailableError, InputError
 from ._input import same_index, to_float
 from ._output import output_series
-from .indicators import Convention, _bbands_params, _convention, _ddof, _period, _period_labels, _wall_clock
+from ._args import Convention, bbands_params, convention_code, non_negative_int, period, period_labels, wall_clock
 
 __all__ = [
     "Adx", "Atr", "Bbands", "Cci", "Dmi", "Ema", "Macd", "Mfi", "Natr", "Obv", "Roc", "RollingZscore", "Rsi", "Sma",
@@ -115,7 +115,7 @@ class Sma(_Stream):
     _kernel = "sma"
 
     def __init__(self, n: int = 20, *, convention: Convention = "pandas"):
-        super().__init__((_period(n),), (), _convention(convention))
+        super().__init__((period(n),), (), convention_code(convention))
 
 
 class Wma(_Stream):
@@ -124,7 +124,7 @@ class Wma(_Stream):
     _kernel = "wma"
 
     def __init__(self, n: int = 20, *, convention: Convention = "pandas"):
-        super().__init__((_period(n),), (), _convention(convention))
+        super().__init__((period(n),), (), convention_code(convention))
 
 
 class Ema(_Stream):
@@ -133,7 +133,7 @@ class Ema(_Stream):
     _kernel = "ema"
 
     def __init__(self, n: int = 20, *, convention: Convention = "pandas"):
-        super().__init__((_period(n),), (), _convention(convention))
+        super().__init__((period(n),), (), convention_code(convention))
 
 
 class Rsi(_Stream):
@@ -142,7 +142,7 @@ class Rsi(_Stream):
     _kernel = "rsi"
 
     def __init__(self, n: int = 14, *, convention: Convention = "pandas"):
-        super().__init__((_period(n),), (), _convention(convention))
+        super().__init__((period(n),), (), convention_code(convention))
 
 
 class Roc(_Stream):
@@ -151,7 +151,7 @@ class Roc(_Stream):
     _kernel = "roc"
 
     def __init__(self, n: int = 10, *, convention: Convention = "pandas"):
-        super().__init__((_period(n),), (), _convention(convention))
+        super().__init__((period(n),), (), convention_code(convention))
 
 
 class RollingZscore(_Stream):
@@ -160,7 +160,7 @@ class RollingZscore(_Stream):
     _kernel = "rolling_zscore"
 
     def __init__(self, n: int = 20, *, ddof: int = 1):
-        super().__init__((_period(n), _ddof(ddof)))
+        super().__init__((period(n), non_negative_int(ddof, "ddof")))
 
 
 class Macd(_Stream):
@@ -170,7 +170,7 @@ class Macd(_Stream):
     outputs = ("macd", "signal", "hist")
 
     def __init__(self, fast: int = 12, slow: int = 26, signal: int = 9, *, convention: Convention = "pandas"):
-        super().__init__((_period(fast), _period(slow), _period(signal)), (), _convention(convention))
+        super().__init__((period(fast), period(slow), period(signal)), (), convention_code(convention))
 
 
 class Bbands(_Stream):
@@ -181,7 +181,7 @@ class Bbands(_Stream):
 
     def __init__(self, n: int = 20, nbdev_up: float = 2.0, nbdev_dn: float = 2.0, *, ddof: int = 0,
                  convention: Convention = "pandas"):  # fmt: skip
-        n, up, dn, ddof, conv = _bbands_params(n, nbdev_up, nbdev_dn, ddof, convention)
+        n, up, dn, ddof, conv = bbands_params(n, nbdev_up, nbdev_dn, ddof, convention)
         super().__init__((n, ddof), (up, dn), conv)
 
 
@@ -191,7 +191,7 @@ class TrueRange(_Hlc):
     _kernel = "true_range"
 
     def __init__(self, *, convention: Convention = "pandas"):
-        super().__init__((), (), _convention(convention))
+        super().__init__((), (), convention_code(convention))
 
 
 class Atr(_Hlc):
@@ -200,7 +200,7 @@ class Atr(_Hlc):
     _kernel = "atr"
 
     def __init__(self, n: int = 14, *, convention: Convention = "pandas"):
-        super().__init__((_period(n),), (), _convention(convention))
+        super().__init__((period(n),), (), convention_code(convention))
 
 
 class Natr(Atr):
@@ -249,7 +249,7 @@ class Stoch(_Hlc):
     outputs = ("slow_k", "slow_d")
 
     def __init__(self, fastk: int = 5, slowk: int = 3, slowd: int = 3, *, convention: Convention = "pandas"):
-        super().__init__((_period(fastk), _period(slowk), _period(slowd)), (), _convention(convention))
+        super().__init__((period(fastk), period(slowk), period(slowd)), (), convention_code(convention))
 
 
 class Obv(_Stream):
@@ -259,7 +259,7 @@ class Obv(_Stream):
     inputs = ("close", "volume")
 
     def __init__(self, *, convention: Convention = "pandas"):
-        super().__init__((), (), _convention(convention))
+        super().__init__((), (), convention_code(convention))
 
 
 class Mfi(_Stream):
@@ -269,7 +269,7 @@ class Mfi(_Stream):
     inputs = ("high", "low", "close", "volume")
 
     def __init__(self, n: int = 14, *, convention: Convention = "pandas"):
-        super().__init__((_period(n),), (), _convention(convention))
+        super().__init__((period(n),), (), convention_code(convention))
 
 
 class Vwap(_Stream):
@@ -284,7 +284,7 @@ class Vwap(_Stream):
     def __init__(self, *, anchor: Any = "1D", window: int | None = None):
         self._anchor = None if window is not None else anchor
         self._last: tuple[int, int] | None = None  # (wall-clock ns, period label) of the last row
-        super().__init__((_period(window) if window is not None else 0,))
+        super().__init__((period(window) if window is not None else 0,))
 
     def reset(self) -> None:
         super().reset()
@@ -300,8 +300,8 @@ class Vwap(_Stream):
         new_period = np.zeros(len(arrays[0]))
         if self._anchor is not None and len(arrays[0]):
             source = ts if ts is not None else (price if isinstance(price, pd.Series) else None)
-            wall = _wall_clock(source, len(arrays[0]))
-            labels = _period_labels(wall, self._anchor)
+            wall = wall_clock(source, len(arrays[0]))
+            labels = period_labels(wall, self._anchor)
             if self._last is not None and wall.asi8[0] < self._last[0]:
                 raise InputError("timestamps went backwards since the last update", column="ts", row=0)
             previous = np.concatenate([[self._last[1] if self._last else labels[0]], labels[:-1]])

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._args import positive_float, positive_int
 from ._errors import InputError
 from ._frames import accepts_frames
 from ._input import EMPTY_TRADES, Trades, concat_trades, day_floor, interval_ns, raise_bad_rows, trades_input, utc_times
@@ -127,7 +128,7 @@ def tick_bars(
     --------
     >>> barsmith.bars.tick_bars(trades, 500)
     """
-    n = _positive_int(n, "n")
+    n = positive_int(n, "n", "number of trades per bar")
     t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
     return bars_frame(checked(t, kernel("tick_bars", backend)(t.ts, t.price, t.size, t.side, n)))
 
@@ -152,7 +153,7 @@ def volume_bars(
     --------
     >>> barsmith.bars.volume_bars(trades, 5_000)
     """
-    threshold = _positive_float(threshold, "threshold")
+    threshold = positive_float(threshold, "threshold")
     t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
     return bars_frame(checked(t, kernel("volume_bars", backend)(t.ts, t.price, t.size, t.side, threshold)))
 
@@ -174,7 +175,7 @@ def dollar_bars(
     --------
     >>> barsmith.bars.dollar_bars(trades, 2_000_000)
     """
-    threshold = _positive_float(threshold, "threshold")
+    threshold = positive_float(threshold, "threshold")
     t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
     return bars_frame(checked(t, kernel("dollar_bars", backend)(t.ts, t.price, t.size, t.side, threshold)))
 
@@ -343,7 +344,7 @@ class TickBarBuilder(_BarBuilder):
 
     def __init__(self, n: int = 1000, *, backend: str | None = None):
         super().__init__(backend=backend)
-        self._n = _positive_int(n, "n")
+        self._n = positive_int(n, "n", "number of trades per bar")
 
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
         return kernel("tick_bars", self._backend)(t.ts, t.price, t.size, t.side, self._n)
@@ -354,7 +355,7 @@ class VolumeBarBuilder(_BarBuilder):
 
     def __init__(self, threshold: float = 1000.0, *, backend: str | None = None):
         super().__init__(backend=backend)
-        self._threshold = _positive_float(threshold, "threshold")
+        self._threshold = positive_float(threshold, "threshold")
 
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
         return kernel("volume_bars", self._backend)(t.ts, t.price, t.size, t.side, self._threshold)
@@ -365,7 +366,7 @@ class DollarBarBuilder(_BarBuilder):
 
     def __init__(self, threshold: float = 1e6, *, backend: str | None = None):
         super().__init__(backend=backend)
-        self._threshold = _positive_float(threshold, "threshold")
+        self._threshold = positive_float(threshold, "threshold")
 
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
         return kernel("dollar_bars", self._backend)(t.ts, t.price, t.size, t.side, self._threshold)
@@ -378,19 +379,3 @@ def _check_empty(empty: str) -> str:
     if empty not in EMPTY_MODES:
         raise InputError(f"must be one of {EMPTY_MODES}, got {empty!r}", column="empty")
     return empty
-
-
-def _positive_int(n: Any, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"must be an integer >= 1, got {n!r}", column=name)
-    return int(n)
-
-
-def _positive_float(x: Any, name: str) -> float:
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        raise InputError(f"must be a number > 0, got {x!r}", column=name) from None
-    if not (value > 0 and np.isfinite(value)):
-        raise InputError(f"must be a finite number > 0, got {x!r}", column=name)
-    return value

@@ -23,9 +23,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._args import frozen
 from ._errors import InputError
 from ._frames import accepts_frames
-from ._input import code_bytes, day_floor, frozen, interval_ns, to_float, to_ns, translate, utc_times
+from ._input import code_bytes, day_floor, interval_ns, to_float, to_ns, translate, utc_times
 from ._registry import kernel
 
 __all__ = [

@@ -20,15 +20,21 @@ input's type, index and columns.
 
 from __future__ import annotations
 
-import warnings
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
+from . import _stream as stream
+from ._args import Convention, frozen
+from ._args import bbands_params as _bbands_params
+from ._args import convention_code as _convention
+from ._args import non_negative_int
+from ._args import period as _period
+from ._args import wall_clock as _wall_clock, period_labels as _period_labels
 from ._errors import InputError
 from ._frames import accepts_frames
-from ._input import floats, frozen, same_index, to_float
+from ._input import floats, same_index, to_float
 from ._output import output_series
 from ._registry import kernel
 
@@ -37,8 +43,6 @@ __all__ = [
     "rolling_zscore", "rsi", "sma", "stoch", "true_range", "vwap", "willr", "wma",
 ]  # fmt: skip
 
-Convention = Literal["pandas", "talib"]
-CONVENTIONS = {"pandas": 0, "talib": 1}
 
 
 @accepts_frames
@@ -340,7 +344,7 @@ def rolling_zscore(x: Any, n: int = 20, *, ddof: int = 1, backend: str | None = 
     ``0 / 0`` = NaN. TA-Lib has no such function: one convention.
     """
     values, wrap = _series(x, "x")
-    return wrap(kernel("rolling_zscore", backend)(values, _period(n, values.shape[1]), _ddof(ddof)))
+    return wrap(kernel("rolling_zscore", backend)(values, _period(n, values.shape[1]), non_negative_int(ddof, "ddof")))
 
 
 @accepts_frames
@@ -421,92 +425,12 @@ def _anchor_periods(source: Any, anchor: Any, n_points: int) -> np.ndarray:
     return _period_labels(_wall_clock(source, n_points), anchor)
 
 
-def _wall_clock(source: Any, n_points: int) -> pd.DatetimeIndex:
-    """The timestamps of ``source`` (a pandas object's DatetimeIndex, or datetime64 / int64 ns
-    values) as naive ns wall-clock times in their own time zone, checked present and sorted."""
-    needs = ("an anchored VWAP needs timestamps: pass a Series/DataFrame with a DatetimeIndex, "
-             "or ts= (datetime64 or int64 ns), or anchor=None / window=n")  # fmt: skip
-    if isinstance(source, (pd.Series, pd.DataFrame)):
-        if not isinstance(source.index, pd.DatetimeIndex):
-            raise InputError(needs, column="ts")
-        index = source.index
-    elif source is None:
-        raise InputError(needs, column="ts")
-    else:
-        try:
-            index = pd.DatetimeIndex(np.atleast_1d(np.asarray(source)))
-        except (TypeError, ValueError):
-            raise InputError(needs, column="ts") from None
-    if len(index) != n_points:
-        raise InputError(f"{len(index)} timestamps for {n_points} points", column="ts")
-    if index.hasnans:
-        raise InputError("missing timestamp (NaT)", column="ts", row=int(np.flatnonzero(index.isna())[0]))
-    wall = (index.tz_localize(None) if index.tz is not None else index).as_unit("ns")  # local calendar periods
-    back = np.flatnonzero(np.diff(wall.asi8) < 0)
-    if len(back):
-        raise InputError("timestamps must be sorted ascending; sort the input first", column="ts", row=int(back[0]) + 1)
-    return wall
-
-
-def _period_labels(wall: pd.DatetimeIndex, anchor: Any) -> np.ndarray:
-    try:
-        return (wall.asi8 // pd.Timedelta(anchor).value).astype(np.int64)
-    except (TypeError, ValueError):
-        pass
-    try:
-        with warnings.catch_warnings():  # the wall-clock index has no time zone left to drop
-            warnings.simplefilter("ignore", UserWarning)
-            return np.asarray(wall.to_period(anchor).asi8, dtype=np.int64)
-    except (TypeError, ValueError):
-        raise InputError(f"{anchor!r} is not a pandas frequency (e.g. '1D', '4h', 'W', 'M')", column="anchor") from None
-
-
-def _ddof(ddof: Any) -> int:
-    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
-        raise InputError(f"must be an integer >= 0, got {ddof!r}", column="ddof")
-    return int(ddof)
-
-
-def _bbands_params(n: Any, nbdev_up: Any, nbdev_dn: Any, ddof: Any, convention: str,
-                   points: int | None = None) -> tuple[int, float, float, int, int]:  # fmt: skip
-    conv, ddof = _convention(convention), _ddof(ddof)
-    if conv == CONVENTIONS["talib"] and ddof != 0:
-        raise InputError("TA-Lib's BBANDS uses the population sd: ddof must be 0 with convention='talib'",
-                         column="ddof")  # fmt: skip
-    return _period(n, points), _finite(nbdev_up, "nbdev_up"), _finite(nbdev_dn, "nbdev_dn"), ddof, conv
-
-
 def _unpack(out: np.ndarray, wrap: Callable[[np.ndarray], Any]) -> tuple[Any, ...]:
     """A (series, k, points) kernel result as k results shaped like the input."""
     return tuple(wrap(_contiguous(out[:, k, :])) for k in range(out.shape[1]))
 
 
-def _finite(value: Any, name: str) -> float:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"expected a number, got {value!r}", column=name) from None
-    if not np.isfinite(f):
-        raise InputError(f"must be finite, got {value!r}", column=name)
-    return f
-
-
 # ---------------------------------------------------------------- input
-
-
-def _period(n: Any, points: int | None = None) -> int:
-    """``n`` checked (an integer >= 1), and at most ``points + 1`` for a series of that many
-    points: a window longer than the series never fills, so its outputs are NaN whatever its
-    length, and no backend then sizes anything by a period of 2**40."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"the period must be an integer >= 1, got {n!r}", column="n")
-    return int(n) if points is None else min(int(n), points + 1)
-
-
-def _convention(convention: str) -> int:
-    if convention not in CONVENTIONS:
-        raise InputError(f"must be 'pandas' or 'talib', got {convention!r}", column="convention")
-    return CONVENTIONS[convention]
 
 
 def _series(x: Any, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:
@@ -553,5 +477,3 @@ def _aligned(**inputs: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], An
         arrays = [frozen(np.ascontiguousarray(a)) for a in arrays]  # one layout for all inputs
     return arrays, wrap
 
-
-from . import _stream as stream  # noqa: E402  (the streaming forms use the helpers above)

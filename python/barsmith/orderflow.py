@@ -16,9 +16,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._args import frozen
 from ._errors import InputError
 from ._frames import accepts_frames
-from ._input import check_volume, frozen, interval_ns, to_float, to_ns, trades_input
+from ._input import check_volume, interval_ns, to_float, to_ns, trades_input
 from ._output import output_frame, output_series
 from ._registry import kernel
 

@@ -20,9 +20,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._args import frozen, positive_int
 from ._errors import InputError
 from ._frames import accepts_frames
-from ._input import check_volume, frozen, same_index, to_float
+from ._input import check_volume, same_index, to_float
 from ._output import output_frame
 from ._registry import kernel
 
@@ -74,9 +75,9 @@ def swing_highs_lows(ohlc: pd.DataFrame, swing_length: int = 50, *, mode: Mode =
     """
     (high, low), index = _columns(ohlc, ("high", "low"))
     if _mode(mode) == "causal":
-        out = kernel("swing_highs_lows_causal", backend)(high, low, _length(swing_length))
+        out = kernel("swing_highs_lows_causal", backend)(high, low, positive_int(swing_length, "swing_length"))
         return output_frame({"HighLow": out[0], "Level": out[1], "SwingIndex": out[2]}, index)
-    out = kernel("swing_highs_lows", backend)(high, low, _length(swing_length))
+    out = kernel("swing_highs_lows", backend)(high, low, positive_int(swing_length, "swing_length"))
     return output_frame({"HighLow": out[0], "Level": out[1]}, index)
 
 
@@ -236,7 +237,7 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
     if isinstance(volume_factor, bool) or not isinstance(volume_factor, (int, float, np.integer, np.floating)):
         raise InputError(f"expected a number (1.5: half as heavy again as usual), got {volume_factor!r}",
                          column="volume_factor")  # fmt: skip
-    usual = np.concatenate([[np.nan], sma(volume, _length(volume_window, "volume_window"), backend=backend)[:-1]])
+    usual = np.concatenate([[np.nan], sma(volume, positive_int(volume_window, "volume_window"), backend=backend)[:-1]])
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(np.isnan(out[0]), np.nan, volume[block_bar] / usual[block_bar])
     return blocks.assign(VolumeRatio=ratio, Confirmed=ratio >= volume_factor)
@@ -414,10 +415,10 @@ def ranges(ohlc: pd.DataFrame, length: int = 20, threshold: float = 3.0, atr_len
     from .indicators import atr
 
     (high, low, close), index = _columns(ohlc, ("high", "low", "close"))
-    length = _length(length, "length")
+    length = positive_int(length, "length")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
         raise InputError(f"expected a number of ATRs, got {threshold!r}", column="threshold")
-    average_range = frozen(atr(high, low, close, _length(atr_length, "atr_length"), backend=backend))
+    average_range = frozen(atr(high, low, close, positive_int(atr_length, "atr_length"), backend=backend))
     out = kernel("ranges", backend)(high, low, average_range, length, float(threshold))
     return output_frame(
         {"Ratio": out[0], "InRange": out[1] > 0, "Top": out[2], "Bottom": out[3], "Bars": out[4].astype(np.int64),
@@ -457,11 +458,11 @@ def support_resistance(ohlcv: pd.DataFrame, lookbacks: Sequence[int] = (20, 50, 
     """
     (high, low, close, volume), index = _columns(ohlcv, ("high", "low", "close", "volume"))
     check_volume(volume)
-    pivot_length = _length(pivot_length, "pivot_length")
-    min_touches = _length(min_touches, "min_touches")
+    pivot_length = positive_int(pivot_length, "pivot_length")
+    min_touches = positive_int(min_touches, "min_touches")
     if isinstance(lookbacks, (int, np.integer)):
         lookbacks = (lookbacks,)
-    windows = [_length(w, "lookbacks") for w in lookbacks]
+    windows = [positive_int(w, "lookbacks") for w in lookbacks]
     if not windows or min(windows) <= pivot_length:
         raise InputError(f"need lookbacks longer than pivot_length={pivot_length}, got {list(lookbacks)}",
                          column="lookbacks")  # fmt: skip
@@ -693,12 +694,6 @@ def _mode(mode: str) -> str:
     if mode not in ("smc", "causal"):
         raise InputError(f"must be 'smc' or 'causal', got {mode!r}", column="mode")
     return mode
-
-
-def _length(n: Any, name: str = "swing_length") -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InputError(f"the {name.replace('_', ' ')} must be an integer >= 1, got {n!r}", column=name)
-    return int(n)
 
 
 def _columns(ohlc: Any, names: tuple[str, ...]) -> tuple[list[np.ndarray], pd.Index]:
