@@ -134,3 +134,28 @@ fn a_file_of_another_schema_names_the_schema_it_holds() {
         }
     }
 }
+
+/// The `dbn` crate's own panic, found by the fuzzer (`BARSMITH_FUZZ_DECODER_PANICS=fail`;
+/// 451 bytes after `cargo fuzz tmin`): a DBN v2 record that says it is an instrument
+/// definition (rtype 0x13) but is 96 bytes long panics in the crate's v2-to-v3 upgrade
+/// ("Malformed `InstrumentDefMsgV2` record"). The reader refuses the file instead.
+#[test]
+fn a_v2_record_posing_as_an_instrument_definition_is_refused() {
+    let Some((_, mut bytes)) = barsmith_fuzz::mbp10_samples()
+        .into_iter()
+        .find(|(_, raw)| raw[3] == 2)
+    else {
+        return; // the DBN v2 sample is not on this machine
+    };
+    let first_record = 8 + u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    bytes[first_record] = 96 / 4; // the record's length, in 4-byte words
+    bytes[first_record + 1] = 0x13; // rtype: instrument definition
+    bytes.truncate(first_record + 96);
+    for r in read(&bytes, true) {
+        let err = r.unwrap_err();
+        assert!(
+            err.contains("damaged record") && err.contains("InstrumentDef"),
+            "{err}"
+        );
+    }
+}
