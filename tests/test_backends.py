@@ -116,3 +116,17 @@ def test_warmup_compiles_every_numba_kernel_and_rust_returns_at_once():
     seconds = barsmith.warmup("numba")
     assert set(seconds) == set(barsmith.KERNELS) and all(s >= 0 for s in seconds.values())
     assert set(barsmith.warmup("rust").values()) == {0.0}
+
+
+def test_warmup_of_named_kernels_compiles_only_those_and_refuses_unknown_names():
+    assert set(barsmith.warmup("numba", kernels=["time_bars", "cvd"])) == {"time_bars", "cvd"}
+    with pytest.raises(ValueError, match="tme_bars"):
+        barsmith.warmup("numba", kernels=["tme_bars"])
+
+
+def test_warmup_command_prints_seconds_per_named_kernel(capsys):
+    from barsmith.cli import main
+
+    assert main(["warmup", "time_bars"]) == 0
+    out = capsys.readouterr().out
+    assert "bars" in out and "time_bars" in out and "total" in out

@@ -21,7 +21,7 @@ import os
 import time
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -344,21 +344,28 @@ def _frozen_arg(a: Any) -> Any:
     return a
 
 
-def warmup(backend: str | None = None) -> dict[str, float]:
-    """Compile (or load from cache) every kernel of a backend; seconds per kernel.
+def warmup(backend: str | None = None, kernels: Iterable[str] | None = None) -> dict[str, float]:
+    """Compile (or load from cache) the kernels of a backend; seconds per kernel.
 
     Numba kernels compile on first call and cache to disk; call this once at
-    start-up so the first real call is not slow. Rust and pandas have nothing to
+    start-up so the first real call is not slow. ``kernels`` names the ones to
+    compile (default: all of :data:`KERNELS`). Rust and pandas have nothing to
     compile and return at once.
+
+    >>> seconds = warmup("numba", kernels=["time_bars"])  # doctest: +SKIP
     """
     backend = _check_name(backend) if backend is not None else get_backend()
+    names = list(KERNELS) if kernels is None else list(kernels)
+    unknown = [name for name in names if name not in KERNELS]
+    if unknown:
+        raise ValueError(f"unknown kernel(s) {unknown}; the kernels are {sorted(KERNELS)}")
     if backend != "numba":
         _backend_root(backend)
-        return {name: 0.0 for name in KERNELS}
+        return {name: 0.0 for name in names}
     seconds: dict[str, float] = {}
-    for name, spec in KERNELS.items():
+    for name in names:
         fn = kernel(name, backend)
-        args = [_frozen_arg(a) for a in spec.example()]
+        args = [_frozen_arg(a) for a in KERNELS[name].example()]
         start = time.perf_counter()
         fn(*args)
         seconds[name] = time.perf_counter() - start

@@ -9,7 +9,9 @@ allocated.
 from __future__ import annotations
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import get_num_threads, njit
+
+from ._threads import in_threads
 
 jit = njit(cache=True, nogil=True)
 
@@ -118,26 +120,20 @@ def time_bars(ts, price, size, side, interval_ns, origin_ns):
     """Bars over ``[origin + k*interval, origin + (k+1)*interval)``; empty bins omitted.
 
     Large inputs are cut at bin boundaries into one piece per thread (as in
-    Rust); no bar straddles a cut, so the result equals the serial one.
+    Rust); no bar straddles a cut, so the result equals the serial one. The
+    pieces run in Python threads over ``nogil`` kernels rather than a
+    ``parallel=True`` kernel: the same speed, and 4 s less to compile.
     """
-    # get_num_threads() inside a jitted function would stop Numba caching it.
     pieces = get_num_threads() if len(ts) >= PARALLEL_MIN_ROWS else 1
-    return _time_bars_in_pieces(ts, price, size, side, interval_ns, origin_ns, pieces)
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def _time_bars_in_pieces(ts, price, size, side, interval_ns, origin_ns, pieces):
     cuts = _cuts(ts, interval_ns, origin_ns, pieces)
     m = len(cuts) - 1
-    counts = np.zeros(m, dtype=np.int64)
-    for j in prange(m):
-        counts[j] = _count_bins(ts, cuts[j], cuts[j + 1], interval_ns, origin_ns)
+    counts = in_threads(lambda j: _count_bins(ts, cuts[j], cuts[j + 1], interval_ns, origin_ns), m)
     offsets = np.zeros(m + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
     out = _allocate(offsets[m])
     found = np.full((m, 4), -1, dtype=np.int64)
-    for j in prange(m):
-        _fill_time_bars(out, offsets[j], found[j], ts, price, size, side, cuts[j], cuts[j + 1], interval_ns, origin_ns)
+    in_threads(lambda j: _fill_time_bars(out, offsets[j], found[j], ts, price, size, side, cuts[j], cuts[j + 1],
+                                         interval_ns, origin_ns), m)  # fmt: skip
     for c in range(4):  # pieces are in row order: the first piece with a finding has the first row
         for j in range(m):
             if found[j, c] >= 0:

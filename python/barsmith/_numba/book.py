@@ -84,7 +84,9 @@ def _level(g, px_row, k, empty):
     return empty, 0.0
 
 
-@inline
+# The side's row goes in as a run-time int64 (np.int64(BID_PX)): a bare constant is a
+# literal type, and each literal would compile its own copy of the helpers below.
+@jit
 def _side_pair(g0, g1, px_row, sign, prev_mid, edges, row, ofi_at, net_at):
     """One side's part of the OFI per level and its net flow per band, between two
     gathered snapshots whose ladders may differ. ``sign`` is +1 for bids, -1 for asks."""
@@ -100,7 +102,7 @@ def _side_pair(g0, g1, px_row, sign, prev_mid, edges, row, ofi_at, net_at):
         _net_flow(g0, g1, px_row, sign, prev_mid, edges, row, net_at)
 
 
-@inline
+@jit
 def _net_flow(g0, g1, px_row, sign, mid, edges, row, net_at):
     """Size change per price between two gathered snapshots of one side, into ``row[net_at + band]``.
 
@@ -141,7 +143,7 @@ def _same_level(g1, k1, g0, k0, px_row):
     return (p1 == p0) & (q1 == q0)
 
 
-@inline
+@jit
 def _add_sizes_by_band(g, left, px_row, weight, sign, bound, mid, edges, row, net_at):
     for k in range(LEVELS):
         if (left >> k) & 1 == 0:
@@ -228,7 +230,7 @@ def _write_eob(g, has_snapshot, edges, row, eob_at, depth_at, wall_at):
     row[wall_at + 3] = np.nan if np.isnan(mid) else ad
 
 
-@inline
+@jit
 def _check_snapshot_levels(bid_px, ask_px, bid_sz, ask_sz, r, bad):
     bad_px = False
     bad_order = False
@@ -307,7 +309,7 @@ def _and_same_or_changed(same, changed, px, prev_px, sz, prev_sz, bit):
             changed[i] |= bit
 
 
-@inline
+@jit
 def _scan_ladder(bid_px, ask_px, bid_sz, ask_sz, lo, hi, ok, same, changed):
     """Per row of [lo, hi), a column at a time and per side (``ok[side]``,
     ``same[side]``): the side full and valid (all levels populated, finite prices
@@ -507,13 +509,13 @@ def mbp10_bars(ts, action, side, price, size, flags, sequence, bid_px, ask_px, b
                 for lvl in range(LEVELS):
                     g0[BID_PX, lvl], g0[BID_SZ, lvl] = bid_px[lvl][snap], bid_sz[lvl][snap]
                     g1[BID_PX, lvl], g1[BID_SZ, lvl] = bid_px[lvl][r], bid_sz[lvl][r]
-                _side_pair(g0, g1, BID_PX, 1.0, prev_mid, band_edges, row, ofi_at, flow_at)
+                _side_pair(g0, g1, np.int64(BID_PX), 1.0, prev_mid, band_edges, row, ofi_at, flow_at)
             if not (snap_full_ask and run_same_ask):
                 bits &= np.uint32((1 << LEVELS) - 1)
                 for lvl in range(LEVELS):
                     g0[ASK_PX, lvl], g0[ASK_SZ, lvl] = ask_px[lvl][snap], ask_sz[lvl][snap]
                     g1[ASK_PX, lvl], g1[ASK_SZ, lvl] = ask_px[lvl][r], ask_sz[lvl][r]
-                _side_pair(g0, g1, ASK_PX, -1.0, prev_mid, band_edges, row, ofi_at, flow_at + nb)
+                _side_pair(g0, g1, np.int64(ASK_PX), -1.0, prev_mid, band_edges, row, ofi_at, flow_at + nb)
             while bits != 0:
                 j = _lowest_bit(bits)
                 bits &= bits - np.uint32(1)

@@ -1,4 +1,4 @@
-"""Technical indicators in Numba. Read beside ``rust/core/src/indicators.rs``
+"""Technical indicators in Numba. Read beside ``rust/core/src/indicators/``
 and ``_pandas/indicators.py`` (the definitions).
 
 Each kernel takes 2-D (series, points) arrays and runs the series in

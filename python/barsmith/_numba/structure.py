@@ -1,4 +1,4 @@
-"""Price structure in Numba. Read beside ``rust/core/src/structure.rs`` and
+"""Price structure in Numba. Read beside ``rust/core/src/structure/`` and
 ``_pandas/structure.py`` (the definitions)."""
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def swing_highs_lows(high, low, swing_length):
 
 @jit
 def swing_highs_lows_causal(high, low, swing_length):
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/swings.rs``."""
     n = len(high)
     out = np.full((3, n), np.nan)
     length = swing_length
@@ -160,7 +160,7 @@ def fvg(open_, high, low, close, join_consecutive):
 
 @jit
 def fvg_causal(open_, high, low, close, join_consecutive):
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/gaps.rs``."""
     n = len(high)
     raw = fvg(open_, high, low, close, False)
     listed = fvg(open_, high, low, close, True) if join_consecutive else raw
@@ -236,7 +236,7 @@ def _first_reaching(upper, lower, starts, levels, up, strict):
 
 @jit
 def bos_choch(high, low, close, swing_kind, swing_level, close_break):
-    """See ``rust/core/src/structure.rs``: marks from the last four swings (level as float32),
+    """See ``rust/core/src/structure/breaks.rs``: marks from the last four swings (level as float32),
     each broken at the first bar from two after it passing the level; a break clears the
     earlier marks broken at or after it (a stack, break bars rising); unbroken ones cleared."""
     n = len(high)
@@ -386,7 +386,7 @@ def bos_choch_causal(high, low, close, swing_kind, swing_level, swing_index, clo
 
 @jit
 def retracements(high, low, swing_kind, swing_level):
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/breaks.rs``."""
     n = len(high)
     direction = np.zeros(n, dtype=np.int32)
     current = np.zeros(n)
@@ -468,7 +468,7 @@ def retracements_causal(high, low, swing_kind, swing_level):
 
 @jit
 def sessions(minute, high, low, start, end):
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/sessions.rs``."""
     n = len(high)
     out = np.zeros((3, n))
     prev_high = np.float32(0.0)
@@ -561,7 +561,7 @@ def _first_below(node, start, bound):
 
 @jit
 def order_blocks(open_, high, low, close, volume, swing_kind, close_mitigation):
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/order_blocks.rs``."""
     n = len(high)
     kind = np.zeros(n, dtype=np.int8)
     top = np.zeros(n, dtype=np.float32)
@@ -616,7 +616,7 @@ def _block_test(bull, b, top, bottom, breaker, mitigation, reset):
 @jit
 def _block_pass(side, high, low, close, volume, swing_kind, mitigation, reset,
                 kind, top, bottom, ob_volume, percentage, mitigated, breaker):  # fmt: skip
-    """See ``block_pass`` in ``rust/core/src/structure.rs``."""
+    """See ``block_pass`` in ``rust/core/src/structure/order_blocks.rs``."""
     n = len(high)
     bull = side == 1
     size = len(mitigation) // 2
@@ -722,7 +722,7 @@ def _push_entry(head, entry_block, entry_version, entry_next, n_entries, bar, b,
 
 @jit
 def order_blocks_causal(open_, high, low, close, volume, swing_kind, swing_level, swing_index, close_mitigation):
-    """See ``rust/core/src/structure.rs``: blocks formed on the closing bar from the swings
+    """See ``rust/core/src/structure/order_blocks.rs``: blocks formed on the closing bar from the swings
     reported so far, then mitigation and removal counts from segment-tree searches."""
     n = len(high)
     out = np.full((11, n), np.nan)
@@ -792,7 +792,7 @@ def order_blocks_causal(open_, high, low, close, volume, swing_kind, swing_level
 
 @jit
 def liquidity(high, low, swing_kind, swing_level, range_percent):
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/liquidity.rs``."""
     n = len(high)
     out = np.full((4, n), np.nan)
     highest = np.nan
@@ -1046,7 +1046,7 @@ ALL_FOUR = 0b1111  # a period with an open, a high, a low and a close (pandas' d
 
 @jit
 def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A002
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/levels.rs``."""
     n = len(high)
     n_bins = len(labels)
     has = np.zeros(n_bins, dtype=np.uint8)
@@ -1107,7 +1107,7 @@ def previous_high_low(times, bin, labels, open_, high, low, close):  # noqa: A00
 
 @jit
 def previous_high_low_causal(bin, open_, high, low, close):  # noqa: A002
-    """See ``rust/core/src/structure.rs``: the last finished period with prices, and whether
+    """See ``rust/core/src/structure/levels.rs``: the last finished period with prices, and whether
     the bar's own period has passed it so far."""
     n = len(high)
     out = np.empty((4, n))
@@ -1151,7 +1151,7 @@ def _period_merge(has, extremes, k, run_has, run_high, run_low):
 
 @jit
 def market_structure(swing_kind, swing_level):
-    """See ``rust/core/src/structure.rs``: labels 2 HH, 1 LH, -1 HL, -2 LL and the trend."""
+    """See ``rust/core/src/structure/swings.rs``: labels 2 HH, 1 LH, -1 HL, -2 LL and the trend."""
     n = len(swing_kind)
     out = np.zeros((2, n))
     last_kind = 0.0
@@ -1186,7 +1186,7 @@ def market_structure(swing_kind, swing_level):
 
 @jit
 def ranges(high, low, atr, length, threshold):
-    """See ``rust/core/src/structure.rs``."""
+    """See ``rust/core/src/structure/swings.rs``."""
     n = len(high)
     out = np.empty((6, n))
     top = np.nan

@@ -1,4 +1,4 @@
-"""Price structure in pandas (the oracle). Read beside ``rust/core/src/structure.rs``
+"""Price structure in pandas (the oracle). Read beside ``rust/core/src/structure/``
 and ``_numba/structure.py``.
 
 The candidates are smartmoneyconcepts 0.0.27's own expressions; where it loops
