@@ -130,3 +130,21 @@ def test_warmup_command_prints_seconds_per_named_kernel(capsys):
     assert main(["warmup", "time_bars"]) == 0
     out = capsys.readouterr().out
     assert "bars" in out and "time_bars" in out and "total" in out
+
+
+@pytest.mark.parametrize("domain", sorted({k.domain for k in barsmith.KERNELS.values()}))
+def test_kernels_appear_in_the_registry_order_in_both_python_backends(domain):
+    # so the three implementations of a domain can be read side by side
+    import ast
+    import importlib
+
+    names = [k.name for k in barsmith.KERNELS.values() if k.domain == domain]
+    for backend in ("_numba", "_pandas"):
+        module = importlib.import_module(f"barsmith.{backend}.{domain}")
+        tree = ast.parse(open(module.__file__).read())
+        first_seen: list[str] = []
+        for node in tree.body:  # a kernel's place: its own def or its private body (_name)
+            if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") in names:
+                if node.name.lstrip("_") not in first_seen:
+                    first_seen.append(node.name.lstrip("_"))
+        assert first_seen == names, backend

@@ -78,15 +78,15 @@ KERNELS: dict[str, Kernel] = {
         Kernel("indicators", "sma", lambda: (_example_series(), 2, 1)),
         Kernel("indicators", "wma", lambda: (_example_series(), 2, 1)),
         Kernel("indicators", "ema", lambda: (_example_series(), 2, 0)),
+        Kernel("indicators", "macd", lambda: (_example_series(), 2, 3, 2, 1)),
         Kernel("indicators", "rsi", lambda: (_example_series(), 2, 1)),
+        Kernel("indicators", "roc", lambda: (_example_series(), 2, 1)),
+        Kernel("indicators", "obv", lambda: (_example_series(), _example_series() + 1, 1)),
         Kernel("indicators", "true_range", lambda: (_example_series() + 1, _example_series(), _example_series(), 0)),
         Kernel("indicators", "atr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
-        Kernel("indicators", "roc", lambda: (_example_series(), 2, 1)),
-        Kernel("indicators", "stoch", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 2, 2, 1)),
-        Kernel("indicators", "macd", lambda: (_example_series(), 2, 3, 2, 1)),
-        Kernel("indicators", "obv", lambda: (_example_series(), _example_series() + 1, 1)),
-        Kernel("indicators", "willr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("indicators", "natr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
+        Kernel("indicators", "willr", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
+        Kernel("indicators", "stoch", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 2, 2, 1)),
         Kernel("indicators", "dmi", lambda: (_example_series() + 1, _example_series(), _example_series(), 2, 1)),
         Kernel("indicators", "bbands", lambda: (_example_series(), 2, 2.0, 2.0, 0, 1)),
         Kernel("indicators", "rolling_zscore", lambda: (_example_series(), 2, 1)),
@@ -103,6 +103,16 @@ KERNELS: dict[str, Kernel] = {
         ),
         Kernel("structure", "swing_highs_lows", lambda: (_example_series()[0] + 1, _example_series()[0], 1)),
         Kernel("structure", "swing_highs_lows_causal", lambda: (_example_series()[0] + 1, _example_series()[0], 1)),
+        Kernel(
+            "structure",
+            "market_structure",
+            lambda: (np.array([np.nan, 1, -1, 1, 1, -1]), _example_series()[0]),
+        ),
+        Kernel(
+            "structure",
+            "ranges",
+            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.full(6, 1.5), 2, 2.0),
+        ),
         Kernel(
             "structure",
             "fvg",
@@ -184,17 +194,12 @@ KERNELS: dict[str, Kernel] = {
             "previous_high_low_causal",
             lambda: (np.array([0, 0, 1, 1, 2, 2], dtype=np.int64), *(_example_series()[0] + d for d in (0, 1, -1, 0))),
         ),
-        Kernel(
-            "structure",
-            "market_structure",
-            lambda: (np.array([np.nan, 1, -1, 1, 1, -1]), _example_series()[0]),
-        ),
-        Kernel(
-            "structure",
-            "ranges",
-            lambda: (_example_series()[0] + 1, _example_series()[0] - 1, np.full(6, 1.5), 2, 2.0),
-        ),
         Kernel("orderflow", "trade_signs", lambda: (_example_trades()[1], np.empty(0))),
+        Kernel(
+            "orderflow",
+            "cvd",
+            lambda: (_example_trades()[2], _example_trades()[3], np.empty(0, dtype=np.int64)),
+        ),
         Kernel(
             "orderflow",
             "trade_flow",
@@ -217,11 +222,6 @@ KERNELS: dict[str, Kernel] = {
             "trade_events",
             lambda: (np.array([0, 1, 1, 1, 2], dtype=np.int64), np.array([1.0, 1.0, 1.25, 1.25, 1.0]), np.ones(5),
                      np.array([1, 1, 1, 1, -1], dtype=np.int8)),  # fmt: skip
-        ),
-        Kernel(
-            "orderflow",
-            "cvd",
-            lambda: (_example_trades()[2], _example_trades()[3], np.empty(0, dtype=np.int64)),
         ),
     ]
 }

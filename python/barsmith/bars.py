@@ -26,7 +26,7 @@ docs/features.md defines every column.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -49,10 +49,25 @@ __all__ = [
     "volume_bars",
 ]
 
-BAR_COLUMNS = (
-    "open", "high", "low", "close", "volume", "vwap", "n_trades",
-    "buy_volume", "sell_volume", "ts_first", "ts_last",
-)  # fmt: skip
+class BarArrays(NamedTuple):
+    """A bar kernel's bars as named columns, in the kernels' output order: each bar's
+    bin start (ns), then the columns of the bar frame (:data:`BAR_COLUMNS`)."""
+
+    start: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+    vwap: np.ndarray
+    n_trades: np.ndarray
+    buy_volume: np.ndarray
+    sell_volume: np.ndarray
+    ts_first: np.ndarray
+    ts_last: np.ndarray
+
+
+BAR_COLUMNS: tuple[str, ...] = BarArrays._fields[1:]
 EMPTY_MODES = ("drop", "ffill", "nan")
 Empty = Literal["drop", "ffill", "nan"]
 
@@ -104,7 +119,7 @@ def time_bars(
     step = interval_ns(interval)
     t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
     origin = day_floor(t.ts[0]) if len(t) else 0
-    out = checked(t, kernel("time_bars", backend)(t.ts, t.price, t.size, t.side, step, origin))
+    out = checked(t, bar_kernel("time_bars", t, backend, step, origin))
     if empty != "drop":
         out = fill_empty_bins(out, step, empty)
     return bars_frame(out)
@@ -130,7 +145,7 @@ def tick_bars(
     """
     n = positive_int(n, "n", "number of trades per bar")
     t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
-    return bars_frame(checked(t, kernel("tick_bars", backend)(t.ts, t.price, t.size, t.side, n)))
+    return bars_frame(checked(t, bar_kernel("tick_bars", t, backend, n)))
 
 
 @accepts_frames
@@ -155,7 +170,7 @@ def volume_bars(
     """
     threshold = positive_float(threshold, "threshold")
     t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
-    return bars_frame(checked(t, kernel("volume_bars", backend)(t.ts, t.price, t.size, t.side, threshold)))
+    return bars_frame(checked(t, bar_kernel("volume_bars", t, backend, threshold)))
 
 
 @accepts_frames
@@ -177,22 +192,29 @@ def dollar_bars(
     """
     threshold = positive_float(threshold, "threshold")
     t = trades_input(trades, sort=sort, scan=False, backend=backend, **arrays)
-    return bars_frame(checked(t, kernel("dollar_bars", backend)(t.ts, t.price, t.size, t.side, threshold)))
+    return bars_frame(checked(t, bar_kernel("dollar_bars", t, backend, threshold)))
 
 
 # --- output ---------------------------------------------------------------------------
 
 
-def checked(t: Trades, out: tuple[np.ndarray, ...], row_offset: int = 0) -> tuple[np.ndarray, ...]:
-    """A bar kernel's output without its scan result, after raising on what the scan found."""
-    raise_bad_rows(t, out[0], row_offset)
-    return out[1:]
+def bar_kernel(name: str, t: Trades, backend: str | None, *params: Any) -> tuple[np.ndarray, ...]:
+    """The one call of bar kernel ``name`` (batch functions and builders alike): its scan
+    result (the first bad row per check), then the bars' columns."""
+    return kernel(name, backend)(t.ts, t.price, t.size, t.side, *params)
 
 
-def bars_frame(arrays: tuple[np.ndarray, ...]) -> pd.DataFrame:
-    """Kernel output (start + the BAR_COLUMNS) -> DataFrame indexed by ``ts`` (UTC)."""
-    start, *columns = arrays
-    data: dict[str, Any] = dict(zip(BAR_COLUMNS, columns))
+def checked(t: Trades, out: tuple[np.ndarray, ...], row_offset: int = 0) -> BarArrays:
+    """A bar kernel's bars, named, after raising on what its scan found."""
+    bad_rows, *bars = out
+    raise_bad_rows(t, bad_rows, row_offset)
+    return BarArrays(*bars)
+
+
+def bars_frame(arrays: BarArrays) -> pd.DataFrame:
+    """Bars -> DataFrame indexed by ``ts`` (UTC)."""
+    data: dict[str, Any] = arrays._asdict()
+    start = data.pop("start")
     data["ts_first"] = utc_times(data["ts_first"])
     data["ts_last"] = utc_times(data["ts_last"])
     index = utc_times(start).rename("ts")
@@ -200,12 +222,12 @@ def bars_frame(arrays: tuple[np.ndarray, ...]) -> pd.DataFrame:
 
 
 def fill_empty_bins(
-    arrays: tuple[np.ndarray, ...],
+    arrays: BarArrays,
     step: int,
     empty: str,
     first_start: int | None = None,
     prev_close: float = np.nan,
-) -> tuple[np.ndarray, ...]:
+) -> BarArrays:
     """Insert the empty bins between ``first_start`` (default: the first bar) and the last bar.
 
     ``ffill`` carries the previous close into open/high/low/close/vwap
@@ -213,15 +235,16 @@ def fill_empty_bins(
     ``nan`` leaves them NaN. Volumes and counts of empty bins are 0, their
     ``ts_first``/``ts_last`` NaT.
     """
-    start = arrays[0]
+    start = arrays.start
     if len(start) == 0:
         return arrays
     first = int(start[0]) if first_start is None else first_start
     n_full = (int(start[-1]) - first) // step + 1
     slot = (start - first) // step
     full_start = first + np.arange(n_full, dtype=np.int64) * step
-    filled: list[np.ndarray] = [full_start]
-    for name, col in zip(BAR_COLUMNS, arrays[1:]):
+    filled: dict[str, np.ndarray] = {"start": full_start}
+    for name in BAR_COLUMNS:
+        col = getattr(arrays, name)
         if name in ("ts_first", "ts_last"):
             fill_value: Any = np.iinfo(np.int64).min  # NaT
         elif name in ("open", "high", "low", "close", "vwap"):
@@ -230,17 +253,17 @@ def fill_empty_bins(
             fill_value = 0
         out = np.full(n_full, fill_value, dtype=col.dtype)
         out[slot] = col
-        filled.append(out)
+        filled[name] = out
     if empty == "ffill":
-        close = filled[1 + BAR_COLUMNS.index("close")]
+        close = filled["close"]
         has_trades = np.zeros(n_full, dtype=bool)
         has_trades[slot] = True
         last_bar = np.maximum.accumulate(np.where(has_trades, np.arange(n_full), -1))
         carried = np.where(last_bar >= 0, close[np.maximum(last_bar, 0)], prev_close)
         for name in ("open", "high", "low", "close", "vwap"):
-            col = filled[1 + BAR_COLUMNS.index(name)]
+            col = filled[name]
             col[~has_trades] = carried[~has_trades]
-    return tuple(filled)
+    return BarArrays(**filled)
 
 
 # --- streaming ------------------------------------------------------------------------
@@ -264,7 +287,7 @@ class _BarBuilder:
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
         raise NotImplementedError
 
-    def _finish(self, arrays: tuple[np.ndarray, ...]) -> pd.DataFrame:
+    def _finish(self, arrays: BarArrays) -> pd.DataFrame:
         return bars_frame(arrays)
 
     @accepts_frames
@@ -287,18 +310,17 @@ class _BarBuilder:
         )
         if len(t):
             self._last_ts = int(t.ts[-1])
-        n_bars = len(out[0])
-        if n_bars == 0:
+        if len(out.start) == 0:
             self._carry = joined
             return self._finish(out)
-        held = int(out[7][-1])  # n_trades of the last bar: it may still grow
+        held = int(out.n_trades[-1])  # the last bar may still grow
         self._carry = joined.tail(held)
-        return self._finish(tuple(col[:-1] for col in out))
+        return self._finish(BarArrays(*(col[:-1] for col in out)))
 
     @accepts_frames
     def flush(self) -> pd.DataFrame:
         """Return the bar still open (if any) and reset the carried trades."""
-        out = self._kernel_output(self._carry)[1:]  # the carry was checked on arrival
+        out = BarArrays(*self._kernel_output(self._carry)[1:])  # the carry was checked on arrival
         self._carry = EMPTY_TRADES
         return self._finish(out)
 
@@ -328,14 +350,14 @@ class TimeBarBuilder(_BarBuilder):
 
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
         origin = self._origin if self._origin is not None else 0
-        return kernel("time_bars", self._backend)(t.ts, t.price, t.size, t.side, self._step, origin)
+        return bar_kernel("time_bars", t, self._backend, self._step, origin)
 
-    def _finish(self, arrays: tuple[np.ndarray, ...]) -> pd.DataFrame:
-        if len(arrays[0]) and self._empty != "drop":
+    def _finish(self, arrays: BarArrays) -> pd.DataFrame:
+        if len(arrays.start) and self._empty != "drop":
             arrays = fill_empty_bins(arrays, self._step, self._empty, self._next_start, self._last_close)
-        if len(arrays[0]):
-            self._next_start = int(arrays[0][-1]) + self._step
-            self._last_close = float(arrays[1 + BAR_COLUMNS.index("close")][-1])
+        if len(arrays.start):
+            self._next_start = int(arrays.start[-1]) + self._step
+            self._last_close = float(arrays.close[-1])
         return bars_frame(arrays)
 
 
@@ -347,7 +369,7 @@ class TickBarBuilder(_BarBuilder):
         self._n = positive_int(n, "n", "number of trades per bar")
 
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
-        return kernel("tick_bars", self._backend)(t.ts, t.price, t.size, t.side, self._n)
+        return bar_kernel("tick_bars", t, self._backend, self._n)
 
 
 class VolumeBarBuilder(_BarBuilder):
@@ -358,7 +380,7 @@ class VolumeBarBuilder(_BarBuilder):
         self._threshold = positive_float(threshold, "threshold")
 
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
-        return kernel("volume_bars", self._backend)(t.ts, t.price, t.size, t.side, self._threshold)
+        return bar_kernel("volume_bars", t, self._backend, self._threshold)
 
 
 class DollarBarBuilder(_BarBuilder):
@@ -369,7 +391,7 @@ class DollarBarBuilder(_BarBuilder):
         self._threshold = positive_float(threshold, "threshold")
 
     def _kernel_output(self, t: Trades) -> tuple[np.ndarray, ...]:
-        return kernel("dollar_bars", self._backend)(t.ts, t.price, t.size, t.side, self._threshold)
+        return bar_kernel("dollar_bars", t, self._backend, self._threshold)
 
 
 # --- parameter checks -----------------------------------------------------------------

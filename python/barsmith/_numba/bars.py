@@ -196,24 +196,24 @@ def _fill_time_bars(out, k, found, ts, price, size, side, lo, hi, interval_ns, o
 @jit
 def tick_bars(ts, price, size, side, n_per_bar):
     """Bars of ``n_per_bar`` trades; the last may hold fewer."""
-    return _threshold_bars(ts, price, size, side, 0, float(n_per_bar))
+    return _threshold_bars(ts, price, size, side, N_TRADES, float(n_per_bar))
 
 
 @jit
 def volume_bars(ts, price, size, side, threshold):
     """A bar closes on the trade whose bar volume reaches ``threshold`` (not split)."""
-    return _threshold_bars(ts, price, size, side, 1, threshold)
+    return _threshold_bars(ts, price, size, side, VOLUME, threshold)
 
 
 @jit
 def dollar_bars(ts, price, size, side, threshold):
     """A bar closes on the trade whose bar notional reaches ``threshold`` (not split)."""
-    return _threshold_bars(ts, price, size, side, 2, threshold)
+    return _threshold_bars(ts, price, size, side, NOTIONAL, threshold)
 
 
 @jit
 def _threshold_bars(ts, price, size, side, rule, threshold):
-    # rule: 0 trade count, 1 volume, 2 notional (Rust passes a closure instead).
+    # rule: the bar field that closes the bar at ``threshold`` (Rust passes a closure instead).
     n_bars = 0
     acc = _open_at(0, 0, np.nan)
     for i in range(len(ts)):
@@ -243,9 +243,9 @@ def _threshold_bars(ts, price, size, side, rule, threshold):
 
 @jit
 def _is_full(acc, rule, threshold):
-    if rule == 0:
+    if rule == N_TRADES:
         return acc[N_TRADES] >= threshold
-    if rule == 1:
+    if rule == VOLUME:
         return acc[VOLUME] >= threshold
     return acc[NOTIONAL] >= threshold
 

@@ -392,215 +392,6 @@ def _ema(x, n, convention, out):
 
 
 @jit
-def _rsi(x, n, convention, out):
-    m = len(x)
-    if convention == PANDAS:
-        # two ewm chains side by side: their latencies overlap
-        com = _com_of_alpha(1.0 / n)
-        g = _ewm_new(com, n)
-        lo = _ewm_new(com, n)
-        i = 0
-        while i < m:
-            steady_g, keep_g, take_g, wg = _ewm_steady(g)
-            steady_l, keep_l, take_l, wl = _ewm_steady(lo)
-            j = i
-            if i > 0 and steady_g and steady_l:  # bare steps while the changes are finite
-                while j < m:
-                    d = x[j] - x[j - 1]
-                    if not np.isfinite(d):
-                        break
-                    wg = _ewm_steady_step(keep_g, take_g, wg, max(d, 0.0))
-                    wl = _ewm_steady_step(keep_l, take_l, wl, max(-d, 0.0))
-                    out[j] = 100.0 - 100.0 / (1.0 + wg / wl)
-                    j += 1
-                g = _ewm_advanced(g, wg, j - i)
-                lo = _ewm_advanced(lo, wl, j - i)
-            if j > i:
-                i = j
-                continue
-            d = x[i] - x[i - 1] if i > 0 else np.nan
-            gain = d if np.isnan(d) else max(d, 0.0)  # clip keeps NaN
-            loss = d if np.isnan(d) else max(-d, 0.0)
-            g, ga = _ewm_update(g, gain)
-            lo, la = _ewm_update(lo, loss)
-            out[i] = 100.0 - 100.0 / (1.0 + ga / la)
-            i += 1
-        return
-    r = 1.0 / n  # TA-Lib 0.8.1 multiplies by 1 / n where its source divides
-    seen = 0
-    avg_gain = 0.0
-    avg_loss = 0.0
-    for i in range(m):
-        out[i] = np.nan
-        d = x[i] - x[i - 1] if i > 0 else np.nan
-        if np.isnan(d):  # a NaN price, or inf - inf: the averages start again
-            seen = 0
-            avg_gain = 0.0
-            avg_loss = 0.0
-            continue
-        if seen < n:
-            if d < 0.0:
-                avg_loss -= d
-            else:
-                avg_gain += d
-            seen += 1
-            if seen < n:
-                continue
-            avg_loss *= r
-            avg_gain *= r
-        else:
-            avg_loss *= n - 1.0
-            avg_gain *= n - 1.0
-            if d < 0.0:
-                avg_loss -= d
-            else:
-                avg_gain += d
-            avg_loss *= r
-            avg_gain *= r
-        total = avg_gain + avg_loss
-        out[i] = 0.0 if total <= 0.0 else 100.0 * (avg_gain / total)
-
-
-@jit
-def _true_range(high, low, close, convention, out):
-    for i in range(len(high)):
-        out[i] = _true_range_at(high, low, close, i, convention)
-
-
-@inline
-def _true_range_at(high, low, close, i, convention):
-    hl = high[i] - low[i]
-    if i == 0:
-        return np.nan if convention == TALIB else hl
-    hc, lc = abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1])
-    return _nan_max3(hl, hc, lc) if convention == PANDAS else _max3(hl, hc, lc)
-
-
-@inline
-def _max3(a, b, c):
-    """TA-Lib's largest of three: ``b`` or ``c`` replace ``a`` where greater (a NaN ``a`` stays)."""
-    m = b if b > a else a
-    return c if c > m else m
-
-
-@inline
-def _nan_max3(a, b, c):
-    """Largest of three, ignoring NaN (NaN if all are), as pandas' ``max(axis=1)``."""
-    m = a
-    if np.isnan(m) or b > m:
-        m = b
-    if np.isnan(m) or c > m:
-        m = c
-    return m
-
-
-@jit
-def _atr(high, low, close, n, convention, out):
-    """The true range is computed on the fly."""
-    if convention == PANDAS:
-        st = _ewm_new(_com_of_alpha(1.0 / n), n)
-        for i in range(len(high)):
-            st, out[i] = _ewm_update(st, _true_range_at(high, low, close, i, PANDAS))
-        return
-    keep = (n - 1.0) / n  # TA-Lib 0.8.1's step: fma(atr, keep, tr * (1 - keep))
-    take = 1.0 - keep
-    seed_sum = 0.0  # TA-Lib's first true range is undefined: the warm-up starts at row 1
-    seen = 0
-    prev = np.nan
-    for i in range(len(high)):
-        tr = _true_range_at(high, low, close, i, TALIB)
-        if np.isnan(tr):  # row 0, or a NaN: a new warm-up
-            seed_sum = 0.0
-            seen = 0
-            prev = np.nan
-        elif seen < n:
-            seed_sum += tr
-            seen += 1
-            if seen == n:
-                prev = seed_sum / n
-        else:
-            prev = fma(prev, keep, tr * take)
-        out[i] = prev
-
-
-@jit
-def _roc(x, n, convention, out):
-    for i in range(len(x)):
-        if i < n:
-            out[i] = np.nan
-        elif convention == TALIB and x[i - n] == 0.0:
-            out[i] = 0.0  # TA-Lib's choice; pandas divides (inf, or NaN for 0 / 0)
-        else:
-            out[i] = (x[i] / x[i - n] - 1.0) * 100.0
-
-
-@jit
-def _natr(high, low, close, n, convention, out):
-    _atr(high, low, close, n, convention, out)
-    for i in range(len(close)):
-        c = close[i]
-        if convention == TALIB and -1e-14 < c < 1e-14:
-            out[i] = 0.0
-        else:
-            out[i] = out[i] / c * 100.0
-
-
-@jit
-def window_high_low(high, low, i, n):
-    """The highest high and lowest low of the ``n`` bars ending at ``i``; NaN if the window
-    holds a NaN or an inf, as ``rolling(n).max()`` / ``.min()``. Also the window of ``structure.ranges``."""
-    hh = -np.inf
-    ll = np.inf
-    for j in range(i + 1 - n, i + 1):
-        # pandas sees +-inf as missing
-        hh = np.nan if (not np.isfinite(high[j]) or np.isnan(hh)) else max(hh, high[j])
-        ll = np.nan if (not np.isfinite(low[j]) or np.isnan(ll)) else min(ll, low[j])
-    return hh, ll
-
-
-@jit
-def _willr(high, low, close, n, convention, out):
-    for i in range(len(high)):
-        if i + 1 < n:
-            out[i] = np.nan
-            continue
-        hh, ll = window_high_low(high, low, i, n)
-        if convention == PANDAS:
-            out[i] = -100.0 * (hh - close[i]) / (hh - ll)
-        elif _talib_flat_window(hh, ll):
-            out[i] = 0.0
-        else:
-            r = ((hh - close[i]) / (hh - ll)) * -100.0
-            out[i] = 0.0 if r > 0.0 else (-100.0 if r < -100.0 else r)  # TA-Lib's clamp; NaN passes
-
-
-@jit
-def _stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention, slowk, slowd):
-    m = len(high)
-    fastk = np.full(m, np.nan)
-    for i in range(min(fastk_n - 1, m), m):
-        hh, ll = window_high_low(high, low, i, fastk_n)
-        if convention == PANDAS:
-            fastk[i] = 100.0 * (close[i] - ll) / (hh - ll)
-        elif _talib_flat_window(hh, ll):
-            fastk[i] = 0.0
-        else:
-            fastk[i] = ((close[i] - ll) / (hh - ll)) * 100.0
-    _sma(fastk, slowk_n, convention, slowk)
-    _sma(slowk, slowd_n, convention, slowd)
-    if convention == TALIB:
-        slowk[:min(fastk_n - 1 + slowk_n - 1 + slowd_n - 1, m)] = np.nan
-
-
-@parallel
-def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
-    out = np.empty((high.shape[0], 2, high.shape[1]))
-    for s in prange(high.shape[0]):
-        _stoch(high[s], low[s], close[s], fastk_n, slowk_n, slowd_n, convention, out[s, 0], out[s, 1])
-    return out
-
-
-@jit
 def _macd(x, fast, slow, signal, convention, m, sig, hist):
     n = len(x)
     if convention == PANDAS:
@@ -728,6 +519,87 @@ def macd(x, fast, slow, signal, convention):
 
 
 @jit
+def _rsi(x, n, convention, out):
+    m = len(x)
+    if convention == PANDAS:
+        # two ewm chains side by side: their latencies overlap
+        com = _com_of_alpha(1.0 / n)
+        g = _ewm_new(com, n)
+        lo = _ewm_new(com, n)
+        i = 0
+        while i < m:
+            steady_g, keep_g, take_g, wg = _ewm_steady(g)
+            steady_l, keep_l, take_l, wl = _ewm_steady(lo)
+            j = i
+            if i > 0 and steady_g and steady_l:  # bare steps while the changes are finite
+                while j < m:
+                    d = x[j] - x[j - 1]
+                    if not np.isfinite(d):
+                        break
+                    wg = _ewm_steady_step(keep_g, take_g, wg, max(d, 0.0))
+                    wl = _ewm_steady_step(keep_l, take_l, wl, max(-d, 0.0))
+                    out[j] = 100.0 - 100.0 / (1.0 + wg / wl)
+                    j += 1
+                g = _ewm_advanced(g, wg, j - i)
+                lo = _ewm_advanced(lo, wl, j - i)
+            if j > i:
+                i = j
+                continue
+            d = x[i] - x[i - 1] if i > 0 else np.nan
+            gain = d if np.isnan(d) else max(d, 0.0)  # clip keeps NaN
+            loss = d if np.isnan(d) else max(-d, 0.0)
+            g, ga = _ewm_update(g, gain)
+            lo, la = _ewm_update(lo, loss)
+            out[i] = 100.0 - 100.0 / (1.0 + ga / la)
+            i += 1
+        return
+    r = 1.0 / n  # TA-Lib 0.8.1 multiplies by 1 / n where its source divides
+    seen = 0
+    avg_gain = 0.0
+    avg_loss = 0.0
+    for i in range(m):
+        out[i] = np.nan
+        d = x[i] - x[i - 1] if i > 0 else np.nan
+        if np.isnan(d):  # a NaN price, or inf - inf: the averages start again
+            seen = 0
+            avg_gain = 0.0
+            avg_loss = 0.0
+            continue
+        if seen < n:
+            if d < 0.0:
+                avg_loss -= d
+            else:
+                avg_gain += d
+            seen += 1
+            if seen < n:
+                continue
+            avg_loss *= r
+            avg_gain *= r
+        else:
+            avg_loss *= n - 1.0
+            avg_gain *= n - 1.0
+            if d < 0.0:
+                avg_loss -= d
+            else:
+                avg_gain += d
+            avg_loss *= r
+            avg_gain *= r
+        total = avg_gain + avg_loss
+        out[i] = 0.0 if total <= 0.0 else 100.0 * (avg_gain / total)
+
+
+@jit
+def _roc(x, n, convention, out):
+    for i in range(len(x)):
+        if i < n:
+            out[i] = np.nan
+        elif convention == TALIB and x[i - n] == 0.0:
+            out[i] = 0.0  # TA-Lib's choice; pandas divides (inf, or NaN for 0 / 0)
+        else:
+            out[i] = (x[i] / x[i - n] - 1.0) * 100.0
+
+
+@jit
 def _obv(close, volume, convention, out):
     if convention == PANDAS:
         total = 0.0
@@ -752,6 +624,134 @@ def _obv(close, volume, convention, out):
             total -= volume[i]
         last = c
         out[i] = total
+
+
+@jit
+def _true_range(high, low, close, convention, out):
+    for i in range(len(high)):
+        out[i] = _true_range_at(high, low, close, i, convention)
+
+
+@inline
+def _true_range_at(high, low, close, i, convention):
+    hl = high[i] - low[i]
+    if i == 0:
+        return np.nan if convention == TALIB else hl
+    hc, lc = abs(high[i] - close[i - 1]), abs(low[i] - close[i - 1])
+    return _nan_max3(hl, hc, lc) if convention == PANDAS else _max3(hl, hc, lc)
+
+
+@inline
+def _max3(a, b, c):
+    """TA-Lib's largest of three: ``b`` or ``c`` replace ``a`` where greater (a NaN ``a`` stays)."""
+    m = b if b > a else a
+    return c if c > m else m
+
+
+@inline
+def _nan_max3(a, b, c):
+    """Largest of three, ignoring NaN (NaN if all are), as pandas' ``max(axis=1)``."""
+    m = a
+    if np.isnan(m) or b > m:
+        m = b
+    if np.isnan(m) or c > m:
+        m = c
+    return m
+
+
+@jit
+def _atr(high, low, close, n, convention, out):
+    """The true range is computed on the fly."""
+    if convention == PANDAS:
+        st = _ewm_new(_com_of_alpha(1.0 / n), n)
+        for i in range(len(high)):
+            st, out[i] = _ewm_update(st, _true_range_at(high, low, close, i, PANDAS))
+        return
+    keep = (n - 1.0) / n  # TA-Lib 0.8.1's step: fma(atr, keep, tr * (1 - keep))
+    take = 1.0 - keep
+    seed_sum = 0.0  # TA-Lib's first true range is undefined: the warm-up starts at row 1
+    seen = 0
+    prev = np.nan
+    for i in range(len(high)):
+        tr = _true_range_at(high, low, close, i, TALIB)
+        if np.isnan(tr):  # row 0, or a NaN: a new warm-up
+            seed_sum = 0.0
+            seen = 0
+            prev = np.nan
+        elif seen < n:
+            seed_sum += tr
+            seen += 1
+            if seen == n:
+                prev = seed_sum / n
+        else:
+            prev = fma(prev, keep, tr * take)
+        out[i] = prev
+
+
+@jit
+def _natr(high, low, close, n, convention, out):
+    _atr(high, low, close, n, convention, out)
+    for i in range(len(close)):
+        c = close[i]
+        if convention == TALIB and -1e-14 < c < 1e-14:
+            out[i] = 0.0
+        else:
+            out[i] = out[i] / c * 100.0
+
+
+@jit
+def window_high_low(high, low, i, n):
+    """The highest high and lowest low of the ``n`` bars ending at ``i``; NaN if the window
+    holds a NaN or an inf, as ``rolling(n).max()`` / ``.min()``. Also the window of ``structure.ranges``."""
+    hh = -np.inf
+    ll = np.inf
+    for j in range(i + 1 - n, i + 1):
+        # pandas sees +-inf as missing
+        hh = np.nan if (not np.isfinite(high[j]) or np.isnan(hh)) else max(hh, high[j])
+        ll = np.nan if (not np.isfinite(low[j]) or np.isnan(ll)) else min(ll, low[j])
+    return hh, ll
+
+
+@jit
+def _willr(high, low, close, n, convention, out):
+    for i in range(len(high)):
+        if i + 1 < n:
+            out[i] = np.nan
+            continue
+        hh, ll = window_high_low(high, low, i, n)
+        if convention == PANDAS:
+            out[i] = -100.0 * (hh - close[i]) / (hh - ll)
+        elif _talib_flat_window(hh, ll):
+            out[i] = 0.0
+        else:
+            r = ((hh - close[i]) / (hh - ll)) * -100.0
+            out[i] = 0.0 if r > 0.0 else (-100.0 if r < -100.0 else r)  # TA-Lib's clamp; NaN passes
+
+
+@jit
+def _stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention, slowk, slowd):
+    m = len(high)
+    fastk = np.full(m, np.nan)
+    for i in range(min(fastk_n - 1, m), m):
+        hh, ll = window_high_low(high, low, i, fastk_n)
+        if convention == PANDAS:
+            fastk[i] = 100.0 * (close[i] - ll) / (hh - ll)
+        elif _talib_flat_window(hh, ll):
+            fastk[i] = 0.0
+        else:
+            fastk[i] = ((close[i] - ll) / (hh - ll)) * 100.0
+    _sma(fastk, slowk_n, convention, slowk)
+    _sma(slowk, slowd_n, convention, slowd)
+    if convention == TALIB:
+        slowk[:min(fastk_n - 1 + slowk_n - 1 + slowd_n - 1, m)] = np.nan
+
+
+@parallel
+def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
+    out = np.empty((high.shape[0], 2, high.shape[1]))
+    for s in prange(high.shape[0]):
+        _stoch(high[s], low[s], close[s], fastk_n, slowk_n, slowd_n, convention, out[s, 0], out[s, 1])
+    return out
 
 
 @inline
@@ -1162,12 +1162,24 @@ def sma(x, n, convention):
     return _per_series(SMA, x, x, x, n, convention)
 
 
+def wma(x, n, convention):
+    return _per_series(WMA, x, x, x, n, convention)
+
+
 def ema(x, n, convention):
     return _per_series(EMA, x, x, x, n, convention)
 
 
 def rsi(x, n, convention):
     return _per_series(RSI, x, x, x, n, convention)
+
+
+def roc(x, n, convention):
+    return _per_series(ROC, x, x, x, n, convention)
+
+
+def obv(close, volume, convention):
+    return _per_series(OBV, close, volume, close, 1, convention)
 
 
 def true_range(high, low, close, convention):
@@ -1178,21 +1190,9 @@ def atr(high, low, close, n, convention):
     return _per_series(ATR, high, low, close, n, convention)
 
 
-def roc(x, n, convention):
-    return _per_series(ROC, x, x, x, n, convention)
-
-
 def natr(high, low, close, n, convention):
     return _per_series(NATR, high, low, close, n, convention)
 
 
 def willr(high, low, close, n, convention):
     return _per_series(WILLR, high, low, close, n, convention)
-
-
-def obv(close, volume, convention):
-    return _per_series(OBV, close, volume, close, 1, convention)
-
-
-def wma(x, n, convention):
-    return _per_series(WMA, x, x, x, n, convention)

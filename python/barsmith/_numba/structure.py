@@ -130,6 +130,77 @@ def swing_highs_lows_causal(high, low, swing_length):
 
 
 @jit
+def market_structure(swing_kind, swing_level):
+    """See ``rust/core/src/structure/swings.rs``: labels 2 HH, 1 LH, -1 HL, -2 LL and the trend."""
+    n = len(swing_kind)
+    out = np.zeros((2, n))
+    last_kind = 0.0
+    trend = 0.0
+    previous = np.full(2, np.nan)
+    pending = np.full(2, np.nan)
+    label = np.zeros(2)
+    for i in range(n):
+        k = swing_kind[i]
+        if k == 1.0 or k == -1.0:
+            s = 1 if k == -1.0 else 0
+            if k != last_kind:
+                previous[s] = pending[s]
+            pending[s] = swing_level[i]
+            last_kind = k
+            if np.isnan(previous[s]):
+                label[s] = 0.0
+            elif k == 1.0:
+                label[s] = 2.0 if pending[s] > previous[s] else 1.0
+            else:
+                label[s] = -2.0 if pending[s] < previous[s] else -1.0
+            out[0, i] = label[s]
+            if label[0] == 2.0 and label[1] == -1.0:
+                trend = 1.0
+            elif label[0] == 1.0 and label[1] == -2.0:
+                trend = -1.0
+            else:
+                trend = 0.0
+        out[1, i] = trend
+    return out
+
+
+@jit
+def ranges(high, low, atr, length, threshold):
+    """See ``rust/core/src/structure/swings.rs``."""
+    n = len(high)
+    out = np.empty((6, n))
+    top = np.nan
+    bottom = np.nan
+    bars = 0.0
+    for i in range(n):
+        hh, ll = window_high_low(high, low, i, length) if i + 1 >= length else (np.nan, np.nan)
+        ratio = (hh - ll) / atr[i]
+        out[0, i] = ratio
+        if ratio <= threshold:
+            if bars == 0.0:
+                top = hh
+                bottom = ll
+                bars = np.float64(length)
+            else:
+                top = max(top, hh)
+                bottom = min(bottom, ll)
+                bars += 1.0
+            out[1, i] = 1.0
+            out[2, i] = top
+            out[3, i] = bottom
+            out[4, i] = bars
+            out[5, i] = bars * atr[i] / (top - bottom)
+        else:
+            bars = 0.0
+            out[1, i] = 0.0
+            out[2, i] = np.nan
+            out[3, i] = np.nan
+            out[4, i] = 0.0
+            out[5, i] = np.nan
+    return out
+
+
+@jit
 def fvg(open_, high, low, close, join_consecutive):
     n = len(high)
     out = np.full((4, n), np.nan)
@@ -1147,74 +1218,3 @@ def _period_merge(has, extremes, k, run_has, run_high, run_low):
     has[k] |= run_has
     extremes[k, 0] = max(extremes[k, 0], run_high)
     extremes[k, 1] = min(extremes[k, 1], run_low)
-
-
-@jit
-def market_structure(swing_kind, swing_level):
-    """See ``rust/core/src/structure/swings.rs``: labels 2 HH, 1 LH, -1 HL, -2 LL and the trend."""
-    n = len(swing_kind)
-    out = np.zeros((2, n))
-    last_kind = 0.0
-    trend = 0.0
-    previous = np.full(2, np.nan)
-    pending = np.full(2, np.nan)
-    label = np.zeros(2)
-    for i in range(n):
-        k = swing_kind[i]
-        if k == 1.0 or k == -1.0:
-            s = 1 if k == -1.0 else 0
-            if k != last_kind:
-                previous[s] = pending[s]
-            pending[s] = swing_level[i]
-            last_kind = k
-            if np.isnan(previous[s]):
-                label[s] = 0.0
-            elif k == 1.0:
-                label[s] = 2.0 if pending[s] > previous[s] else 1.0
-            else:
-                label[s] = -2.0 if pending[s] < previous[s] else -1.0
-            out[0, i] = label[s]
-            if label[0] == 2.0 and label[1] == -1.0:
-                trend = 1.0
-            elif label[0] == 1.0 and label[1] == -2.0:
-                trend = -1.0
-            else:
-                trend = 0.0
-        out[1, i] = trend
-    return out
-
-
-@jit
-def ranges(high, low, atr, length, threshold):
-    """See ``rust/core/src/structure/swings.rs``."""
-    n = len(high)
-    out = np.empty((6, n))
-    top = np.nan
-    bottom = np.nan
-    bars = 0.0
-    for i in range(n):
-        hh, ll = window_high_low(high, low, i, length) if i + 1 >= length else (np.nan, np.nan)
-        ratio = (hh - ll) / atr[i]
-        out[0, i] = ratio
-        if ratio <= threshold:
-            if bars == 0.0:
-                top = hh
-                bottom = ll
-                bars = np.float64(length)
-            else:
-                top = max(top, hh)
-                bottom = min(bottom, ll)
-                bars += 1.0
-            out[1, i] = 1.0
-            out[2, i] = top
-            out[3, i] = bottom
-            out[4, i] = bars
-            out[5, i] = bars * atr[i] / (top - bottom)
-        else:
-            bars = 0.0
-            out[1, i] = 0.0
-            out[2, i] = np.nan
-            out[3, i] = np.nan
-            out[4, i] = 0.0
-            out[5, i] = np.nan
-    return out

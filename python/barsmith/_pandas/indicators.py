@@ -110,124 +110,6 @@ def ema(x, n, convention):
     return _out(_seeded(_frame(x), n, "ema"))
 
 
-def rsi(x, n, convention):
-    """pandas: ``d = x.diff(); g = d.clip(lower=0); l = (-d).clip(lower=0)``,
-    ``ewm(alpha=1/n, adjust=False, min_periods=n).mean()`` of each, then
-    ``100 - 100 / (1 + g / l)``; talib: Wilder averages seeded with the mean
-    of the first n changes, ``100 * g / (g + l)`` (0 when ``g + l`` is not above 0)."""
-    d = _frame(x).diff()
-    gain, loss = d.clip(lower=0), (-d).clip(lower=0)
-    if convention == PANDAS:
-        g = gain.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
-        lo = loss.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _out(100 - 100 / (1 + g / lo))
-    g, lo = _seeded(gain, n, "rsi"), _seeded(loss, n, "rsi")
-    total = g + lo
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = 100.0 * (g / total)
-    return _out(value.mask(total <= 0.0, 0.0))
-
-
-def true_range(high, low, close, convention):
-    """pandas: ``concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)``
-    (NaN-skipping, so the first row is ``h - l``); talib: TA-Lib's ``TRANGE``, NaN in the first
-    row, each later part replacing ``h - l`` where greater (so a NaN ``h - l`` stays)."""
-    h, lo, c = _frame(high), _frame(low), _frame(close)
-    prev = c.shift()
-    parts = np.stack([(h - lo).to_numpy(), (h - prev).abs().to_numpy(), (lo - prev).abs().to_numpy()])
-    with np.errstate(invalid="ignore"):
-        if convention == PANDAS:
-            tr = pd.DataFrame(np.fmax(np.fmax(parts[0], parts[1]), parts[2]))  # NaN-skipping max
-        else:
-            greatest = np.where(parts[1] > parts[0], parts[1], parts[0])
-            tr = pd.DataFrame(np.where(parts[2] > greatest, parts[2], greatest))
-    if convention == TALIB and len(tr):
-        tr.iloc[0] = np.nan
-    return _out(tr)
-
-
-def atr(high, low, close, n, convention):
-    """pandas: ``true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()``;
-    talib: the mean of the first n true ranges (from the second row), then
-    ``fma(atr, k, tr * (1 - k))`` with ``k = (n - 1) / n``."""
-    tr = _frame(true_range(high, low, close, convention))
-    if convention == PANDAS:
-        return _out(tr.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean())
-    return _out(_seeded(tr, n, "atr"))
-
-
-def roc(x, n, convention):
-    """pandas: ``(x / x.shift(n) - 1) * 100``; talib: the same, 0 where ``x.shift(n)`` is 0."""
-    df = _frame(x)
-    old = df.shift(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = (df / old - 1) * 100
-    if convention == TALIB:
-        value = value.mask(old == 0, 0.0)
-    return _out(value)
-
-
-def natr(high, low, close, n, convention):
-    """``atr / close * 100``; talib: 0 where ``|close| < 1e-14``."""
-    c = _frame(close)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = _frame(atr(high, low, close, n, convention)) / c * 100
-    if convention == TALIB:
-        value = value.mask((c > -1e-14) & (c < 1e-14), 0.0)
-    return _out(value)
-
-
-def willr(high, low, close, n, convention):
-    """``hh = h.rolling(n).max(); ll = l.rolling(n).min()``; pandas: ``-100 * (hh - c) / (hh - ll)``;
-    talib: ``((hh - c) / (hh - ll)) * -100`` clipped to [-100, 0], 0 where the window is flat
-    (``hh - ll`` within 1e-14 of ``|hh| + |ll|``, TA-Lib 0.8.1's scaled zero test)."""
-    hh = _frame(high).rolling(n, min_periods=n).max()
-    ll = _frame(low).rolling(n, min_periods=n).min()
-    c = _frame(close)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if convention == PANDAS:
-            return _out(-100 * (hh - c) / (hh - ll))
-        value = (((hh - c) / (hh - ll)) * -100.0).clip(-100.0, 0.0)
-        return _out(value.mask(_talib_flat_window(hh, ll), 0.0))
-
-
-@np.errstate(invalid="ignore")  # an infinite volume each way sums to NaN
-def obv(close, volume, convention):
-    """pandas: ``(np.sign(close.diff()) * volume).fillna(0).cumsum()``; talib: starts at the
-    first volume, +volume on a rise, -volume on a fall; a row with a NaN close or volume is NaN and skipped."""
-    c, v = _frame(close), _frame(volume)
-    if convention == PANDAS:
-        return _out((np.sign(c.diff()) * v).fillna(0).cumsum())
-    # compare each valid close with the last valid one; the first valid row starts at its volume
-    valid = c.notna() & v.notna()
-    last = c.where(valid).ffill().shift()
-    step = (np.sign(c - last) * v).where(last.notna(), v).where(valid)
-    started = valid.cummax()
-    return _out(step.fillna(0).where(started).cumsum().where(valid))
-
-
-def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
-    """(series, 2, points): slow %K, slow %D. ``hh``/``ll`` = ``rolling(fastk_n).max()/.min()``;
-    fast %K pandas: ``100 * (c - ll) / (hh - ll)``, talib: ``((c - ll) / (hh - ll)) * 100``
-    (0 where the window is flat, as in ``willr``); slow %K = ``fastk.rolling(slowk_n).mean()``,
-    slow %D = ``slowk.rolling(slowd_n).mean()`` (talib: TA-Lib's running-sum SMA, as ``sma``);
-    talib blanks slow %K until slow %D starts."""
-    hh = _frame(high).rolling(fastk_n, min_periods=fastk_n).max()
-    ll = _frame(low).rolling(fastk_n, min_periods=fastk_n).min()
-    c = _frame(close)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if convention == PANDAS:
-            fastk = 100 * (c - ll) / (hh - ll)
-        else:
-            fastk = (((c - ll) / (hh - ll)) * 100.0).mask(_talib_flat_window(hh, ll), 0.0)
-    slowk = _frame(sma(_out(fastk), slowk_n, convention))  # each convention's own sma
-    slowd = _frame(sma(_out(slowk), slowd_n, convention))
-    if convention == TALIB:
-        slowk.iloc[: fastk_n - 1 + slowk_n - 1 + slowd_n - 1] = np.nan
-    return np.ascontiguousarray(np.stack([_out(slowk), _out(slowd)], axis=1))
-
-
 def macd(x, fast, slow, signal, convention):
     """(series, 3, points): macd, signal, histogram. pandas:
     ``macd = x.ewm(span=fast, adjust=False, min_periods=fast).mean() - x.ewm(span=slow, ...).mean()``,
@@ -260,6 +142,124 @@ def macd(x, fast, slow, signal, convention):
                 m = line[signal - 1 + k]
                 out[j, :, a + first + k] = (m, g, m - g)
     return out
+
+
+def rsi(x, n, convention):
+    """pandas: ``d = x.diff(); g = d.clip(lower=0); l = (-d).clip(lower=0)``,
+    ``ewm(alpha=1/n, adjust=False, min_periods=n).mean()`` of each, then
+    ``100 - 100 / (1 + g / l)``; talib: Wilder averages seeded with the mean
+    of the first n changes, ``100 * g / (g + l)`` (0 when ``g + l`` is not above 0)."""
+    d = _frame(x).diff()
+    gain, loss = d.clip(lower=0), (-d).clip(lower=0)
+    if convention == PANDAS:
+        g = gain.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
+        lo = loss.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _out(100 - 100 / (1 + g / lo))
+    g, lo = _seeded(gain, n, "rsi"), _seeded(loss, n, "rsi")
+    total = g + lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = 100.0 * (g / total)
+    return _out(value.mask(total <= 0.0, 0.0))
+
+
+def roc(x, n, convention):
+    """pandas: ``(x / x.shift(n) - 1) * 100``; talib: the same, 0 where ``x.shift(n)`` is 0."""
+    df = _frame(x)
+    old = df.shift(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = (df / old - 1) * 100
+    if convention == TALIB:
+        value = value.mask(old == 0, 0.0)
+    return _out(value)
+
+
+@np.errstate(invalid="ignore")  # an infinite volume each way sums to NaN
+def obv(close, volume, convention):
+    """pandas: ``(np.sign(close.diff()) * volume).fillna(0).cumsum()``; talib: starts at the
+    first volume, +volume on a rise, -volume on a fall; a row with a NaN close or volume is NaN and skipped."""
+    c, v = _frame(close), _frame(volume)
+    if convention == PANDAS:
+        return _out((np.sign(c.diff()) * v).fillna(0).cumsum())
+    # compare each valid close with the last valid one; the first valid row starts at its volume
+    valid = c.notna() & v.notna()
+    last = c.where(valid).ffill().shift()
+    step = (np.sign(c - last) * v).where(last.notna(), v).where(valid)
+    started = valid.cummax()
+    return _out(step.fillna(0).where(started).cumsum().where(valid))
+
+
+def true_range(high, low, close, convention):
+    """pandas: ``concat([h - l, (h - c.shift()).abs(), (l - c.shift()).abs()], axis=1).max(axis=1)``
+    (NaN-skipping, so the first row is ``h - l``); talib: TA-Lib's ``TRANGE``, NaN in the first
+    row, each later part replacing ``h - l`` where greater (so a NaN ``h - l`` stays)."""
+    h, lo, c = _frame(high), _frame(low), _frame(close)
+    prev = c.shift()
+    parts = np.stack([(h - lo).to_numpy(), (h - prev).abs().to_numpy(), (lo - prev).abs().to_numpy()])
+    with np.errstate(invalid="ignore"):
+        if convention == PANDAS:
+            tr = pd.DataFrame(np.fmax(np.fmax(parts[0], parts[1]), parts[2]))  # NaN-skipping max
+        else:
+            greatest = np.where(parts[1] > parts[0], parts[1], parts[0])
+            tr = pd.DataFrame(np.where(parts[2] > greatest, parts[2], greatest))
+    if convention == TALIB and len(tr):
+        tr.iloc[0] = np.nan
+    return _out(tr)
+
+
+def atr(high, low, close, n, convention):
+    """pandas: ``true_range.ewm(alpha=1/n, adjust=False, min_periods=n).mean()``;
+    talib: the mean of the first n true ranges (from the second row), then
+    ``fma(atr, k, tr * (1 - k))`` with ``k = (n - 1) / n``."""
+    tr = _frame(true_range(high, low, close, convention))
+    if convention == PANDAS:
+        return _out(tr.ewm(alpha=1.0 / n, adjust=False, min_periods=n).mean())
+    return _out(_seeded(tr, n, "atr"))
+
+
+def natr(high, low, close, n, convention):
+    """``atr / close * 100``; talib: 0 where ``|close| < 1e-14``."""
+    c = _frame(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = _frame(atr(high, low, close, n, convention)) / c * 100
+    if convention == TALIB:
+        value = value.mask((c > -1e-14) & (c < 1e-14), 0.0)
+    return _out(value)
+
+
+def willr(high, low, close, n, convention):
+    """``hh = h.rolling(n).max(); ll = l.rolling(n).min()``; pandas: ``-100 * (hh - c) / (hh - ll)``;
+    talib: ``((hh - c) / (hh - ll)) * -100`` clipped to [-100, 0], 0 where the window is flat
+    (``hh - ll`` within 1e-14 of ``|hh| + |ll|``, TA-Lib 0.8.1's scaled zero test)."""
+    hh = _frame(high).rolling(n, min_periods=n).max()
+    ll = _frame(low).rolling(n, min_periods=n).min()
+    c = _frame(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if convention == PANDAS:
+            return _out(-100 * (hh - c) / (hh - ll))
+        value = (((hh - c) / (hh - ll)) * -100.0).clip(-100.0, 0.0)
+        return _out(value.mask(_talib_flat_window(hh, ll), 0.0))
+
+
+def stoch(high, low, close, fastk_n, slowk_n, slowd_n, convention):
+    """(series, 2, points): slow %K, slow %D. ``hh``/``ll`` = ``rolling(fastk_n).max()/.min()``;
+    fast %K pandas: ``100 * (c - ll) / (hh - ll)``, talib: ``((c - ll) / (hh - ll)) * 100``
+    (0 where the window is flat, as in ``willr``); slow %K = ``fastk.rolling(slowk_n).mean()``,
+    slow %D = ``slowk.rolling(slowd_n).mean()`` (talib: TA-Lib's running-sum SMA, as ``sma``);
+    talib blanks slow %K until slow %D starts."""
+    hh = _frame(high).rolling(fastk_n, min_periods=fastk_n).max()
+    ll = _frame(low).rolling(fastk_n, min_periods=fastk_n).min()
+    c = _frame(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if convention == PANDAS:
+            fastk = 100 * (c - ll) / (hh - ll)
+        else:
+            fastk = (((c - ll) / (hh - ll)) * 100.0).mask(_talib_flat_window(hh, ll), 0.0)
+    slowk = _frame(sma(_out(fastk), slowk_n, convention))  # each convention's own sma
+    slowd = _frame(sma(_out(slowk), slowd_n, convention))
+    if convention == TALIB:
+        slowk.iloc[: fastk_n - 1 + slowk_n - 1 + slowd_n - 1] = np.nan
+    return np.ascontiguousarray(np.stack([_out(slowk), _out(slowd)], axis=1))
 
 
 def _talib_flat(diff, scale):

@@ -79,6 +79,54 @@ def swing_highs_lows_causal(high, low, swing_length):
     return out
 
 
+def market_structure(swing_kind, swing_level):
+    """(2, len): label (2 HH, 1 LH, -1 HL, -2 LL, 0), trend. On causal swing reports: a report
+    of the kind last reported replaces the pending swing, one of the other kind makes the
+    pending swing of its kind the previous one; highs compare with the previous high, lows
+    with the previous low (a state machine: a loop). ``trend``: 1 while the latest labels are
+    HH and HL, -1 while LH and LL, else 0, forward-filled."""
+    n = len(swing_kind)
+    label, trend = np.zeros(n), np.full(n, np.nan)
+    previous, pending, latest = {1.0: np.nan, -1.0: np.nan}, {1.0: np.nan, -1.0: np.nan}, {1.0: 0.0, -1.0: 0.0}
+    last_kind = 0.0
+    for i in np.flatnonzero((swing_kind == 1) | (swing_kind == -1)):
+        k = swing_kind[i]
+        if k != last_kind:
+            previous[k] = pending[k]
+        pending[k], last_kind = swing_level[i], k
+        if np.isnan(previous[k]):
+            latest[k] = 0.0
+        elif k == 1:
+            latest[k] = 2.0 if pending[k] > previous[k] else 1.0
+        else:
+            latest[k] = -2.0 if pending[k] < previous[k] else -1.0
+        label[i] = latest[k]
+        trend[i] = {(2.0, -1.0): 1.0, (1.0, -2.0): -1.0}.get((latest[1.0], latest[-1.0]), 0.0)
+    return np.stack([label, pd.Series(trend).ffill().fillna(0.0).to_numpy()])
+
+
+def ranges(high, low, atr, length, threshold):
+    """(6, len): ratio, in_range, top, bottom, bars, strength::
+
+        ratio = (high.rolling(length).max() - low.rolling(length).min()) / atr
+        tight = ratio <= threshold;  run = (~tight).cumsum()        # a run of tight bars: one range
+        top = high.rolling(length).max().where(tight).groupby(run).cummax()   # bottom: cummin
+        bars = tight.groupby(run).cumsum() + length - 1;  strength = bars * atr / (top - bottom)
+
+    (0, NaN, NaN, 0, NaN outside a range.)"""
+    h, lo, a = pd.Series(high), pd.Series(low), pd.Series(atr)
+    highest, lowest = h.rolling(length).max(), lo.rolling(length).min()
+    ratio = (highest - lowest) / a
+    tight = ratio <= threshold
+    run = (~tight).cumsum()
+    top = highest.where(tight).groupby(run).cummax()
+    bottom = lowest.where(tight).groupby(run).cummin()
+    bars = (tight.groupby(run).cumsum() + length - 1).where(tight, 0).astype(np.float64)
+    strength = (bars * a / (top - bottom)).where(tight)
+    return np.stack([ratio.to_numpy(), tight.to_numpy(dtype=np.float64), top.to_numpy(), bottom.to_numpy(),
+                     bars.to_numpy(), strength.to_numpy()])  # fmt: skip
+
+
 def fvg(open_, high, low, close, join_consecutive):
     """(4, len): fvg (1 bullish, -1 bearish, NaN), top, bottom, mitigated_index::
 
@@ -840,51 +888,3 @@ def previous_high_low_causal(bin, open_, high, low, close):  # noqa: A002
     period_low = frame["low"].fillna(np.inf).groupby(bin).cummin().to_numpy()
     return np.stack([previous_high, previous_low, (period_high > previous_high).astype(np.float64),
                      (period_low < previous_low).astype(np.float64)])[:, :n]  # fmt: skip
-
-
-def market_structure(swing_kind, swing_level):
-    """(2, len): label (2 HH, 1 LH, -1 HL, -2 LL, 0), trend. On causal swing reports: a report
-    of the kind last reported replaces the pending swing, one of the other kind makes the
-    pending swing of its kind the previous one; highs compare with the previous high, lows
-    with the previous low (a state machine: a loop). ``trend``: 1 while the latest labels are
-    HH and HL, -1 while LH and LL, else 0, forward-filled."""
-    n = len(swing_kind)
-    label, trend = np.zeros(n), np.full(n, np.nan)
-    previous, pending, latest = {1.0: np.nan, -1.0: np.nan}, {1.0: np.nan, -1.0: np.nan}, {1.0: 0.0, -1.0: 0.0}
-    last_kind = 0.0
-    for i in np.flatnonzero((swing_kind == 1) | (swing_kind == -1)):
-        k = swing_kind[i]
-        if k != last_kind:
-            previous[k] = pending[k]
-        pending[k], last_kind = swing_level[i], k
-        if np.isnan(previous[k]):
-            latest[k] = 0.0
-        elif k == 1:
-            latest[k] = 2.0 if pending[k] > previous[k] else 1.0
-        else:
-            latest[k] = -2.0 if pending[k] < previous[k] else -1.0
-        label[i] = latest[k]
-        trend[i] = {(2.0, -1.0): 1.0, (1.0, -2.0): -1.0}.get((latest[1.0], latest[-1.0]), 0.0)
-    return np.stack([label, pd.Series(trend).ffill().fillna(0.0).to_numpy()])
-
-
-def ranges(high, low, atr, length, threshold):
-    """(6, len): ratio, in_range, top, bottom, bars, strength::
-
-        ratio = (high.rolling(length).max() - low.rolling(length).min()) / atr
-        tight = ratio <= threshold;  run = (~tight).cumsum()        # a run of tight bars: one range
-        top = high.rolling(length).max().where(tight).groupby(run).cummax()   # bottom: cummin
-        bars = tight.groupby(run).cumsum() + length - 1;  strength = bars * atr / (top - bottom)
-
-    (0, NaN, NaN, 0, NaN outside a range.)"""
-    h, lo, a = pd.Series(high), pd.Series(low), pd.Series(atr)
-    highest, lowest = h.rolling(length).max(), lo.rolling(length).min()
-    ratio = (highest - lowest) / a
-    tight = ratio <= threshold
-    run = (~tight).cumsum()
-    top = highest.where(tight).groupby(run).cummax()
-    bottom = lowest.where(tight).groupby(run).cummin()
-    bars = (tight.groupby(run).cumsum() + length - 1).where(tight, 0).astype(np.float64)
-    strength = (bars * a / (top - bottom)).where(tight)
-    return np.stack([ratio.to_numpy(), tight.to_numpy(dtype=np.float64), top.to_numpy(), bottom.to_numpy(),
-                     bars.to_numpy(), strength.to_numpy()])  # fmt: skip

@@ -66,6 +66,21 @@ macro_rules! for_each_block {
     }};
 }
 
+/// First offending row for each check, or -1: `[ts decreases, price not
+/// finite or <= 0, size not finite or < 0, side not in {-1, 0, 1}]`.
+/// `side` may be empty. The fronts turn these rows into `InputError`s.
+///
+/// Memory-bound on large inputs: the columns are checked on two threads, and
+/// each check is an integer compare on the float's bits so it vectorises.
+pub fn scan_trades(ts: &[i64], price: &[f64], size: &[f64], side: &[i8]) -> [i64; 4] {
+    let ((bad_ts, bad_price), (bad_size, bad_side)) = join_if_large(
+        ts.len(),
+        || (first_decrease(ts), first_where(price, bad_price)),
+        || (first_where(size, bad_size), first_where(side, bad_side)),
+    );
+    [bad_ts, bad_price, bad_size, bad_side]
+}
+
 /// Trades per fused block: 16K trades x 25 bytes stay well inside L2.
 const FUSED_BLOCK: usize = 16 * 1024;
 
@@ -394,21 +409,6 @@ fn estimated_time_bars(ts: &[i64], interval_ns: i64) -> usize {
         }
         _ => 0,
     }
-}
-
-/// First offending row for each check, or -1: `[ts decreases, price not
-/// finite or <= 0, size not finite or < 0, side not in {-1, 0, 1}]`.
-/// `side` may be empty. The fronts turn these rows into `InputError`s.
-///
-/// Memory-bound on large inputs: the columns are checked on two threads, and
-/// each check is an integer compare on the float's bits so it vectorises.
-pub fn scan_trades(ts: &[i64], price: &[f64], size: &[f64], side: &[i8]) -> [i64; 4] {
-    let ((bad_ts, bad_price), (bad_size, bad_side)) = join_if_large(
-        ts.len(),
-        || (first_decrease(ts), first_where(price, bad_price)),
-        || (first_where(size, bad_size), first_where(side, bad_side)),
-    );
-    [bad_ts, bad_price, bad_size, bad_side]
 }
 
 /// Rows at which spreading work over threads pays for the thread hand-off.

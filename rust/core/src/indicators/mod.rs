@@ -53,18 +53,18 @@ macro_rules! fused {
 #[macro_use]
 mod streaming;
 mod averages;
+mod bands;
+mod directional;
 mod momentum;
 mod ranges;
-mod directional;
-mod bands;
 mod vwap;
 
-pub use streaming::*;
 pub use averages::*;
+pub use bands::*;
+pub use directional::*;
 pub use momentum::*;
 pub use ranges::*;
-pub use directional::*;
-pub use bands::*;
+pub use streaming::*;
 pub use vwap::*;
 
 #[cfg(test)]

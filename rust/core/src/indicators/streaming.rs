@@ -508,7 +508,9 @@ impl Ring {
 
     /// The values, oldest first.
     #[inline]
-    pub(super) fn iter(&self) -> std::iter::Chain<std::slice::Iter<'_, f64>, std::slice::Iter<'_, f64>> {
+    pub(super) fn iter(
+        &self,
+    ) -> std::iter::Chain<std::slice::Iter<'_, f64>, std::slice::Iter<'_, f64>> {
         let (cap, end) = (self.cap, self.head + self.len);
         if end <= cap {
             self.buf[self.head..end].iter().chain(self.buf[..0].iter())
@@ -567,7 +569,13 @@ impl<W: Window> Windowed<W> {
     /// else, once `n` values are in, `remove_oldest` first; then `v` is added. Returns
     /// whether a value left.
     #[inline(always)]
-    pub(super) fn step(w: &mut W, n: usize, v: f64, fed: usize, remove_oldest: impl FnOnce(&mut W)) -> bool {
+    pub(super) fn step(
+        w: &mut W,
+        n: usize,
+        v: f64,
+        fed: usize,
+        remove_oldest: impl FnOnce(&mut W),
+    ) -> bool {
         let removed = fed >= n && n != 1;
         if fed == 0 || n == 1 {
             *w = W::starting_at(v);

@@ -8,23 +8,23 @@
 
 use rayon::prelude::*;
 
-mod search;
-mod swings;
-mod gaps;
 mod breaks;
-mod sessions;
-mod order_blocks;
-mod liquidity;
+mod gaps;
 mod levels;
+mod liquidity;
+mod order_blocks;
+mod search;
+mod sessions;
+mod swings;
 
-use search::*;
-pub use swings::*;
-pub use gaps::*;
 pub use breaks::*;
-pub use sessions::*;
-pub use order_blocks::*;
-pub use liquidity::*;
+pub use gaps::*;
 pub use levels::*;
+pub use liquidity::*;
+pub use order_blocks::*;
+use search::*;
+pub use sessions::*;
+pub use swings::*;
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,11 @@ pub(super) struct Query {
 /// answered wait in two heaps, the easiest to answer on top, so a bar that does not reach
 /// either top (most bars) costs two compares. O(n + q log q), where smartmoneyconcepts
 /// scans forward from each.
-pub(super) fn first_reaching(upper: &[f64], lower: &[f64], queries: &[Query]) -> Vec<Option<usize>> {
+pub(super) fn first_reaching(
+    upper: &[f64],
+    lower: &[f64],
+    queries: &[Query],
+) -> Vec<Option<usize>> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     let len = upper.len();
