@@ -1,5 +1,5 @@
 """Technical indicators in pandas (the oracle). Read beside
-``rust/core/src/indicators/`` and ``_numba/indicators.py``.
+``rust/core/src/indicators/`` and ``_numba/indicators/``.
 
 Kernels take and return 2-D float64 arrays of shape (series, points). The
 ``pandas`` convention *is* the pandas expression in each docstring, run on a

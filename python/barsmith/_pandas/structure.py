@@ -1,5 +1,5 @@
 """Price structure in pandas (the oracle). Read beside ``rust/core/src/structure/``
-and ``_numba/structure.py``.
+and ``_numba/structure/``.
 
 The candidates are smartmoneyconcepts 0.0.27's own expressions; where it loops
 until nothing changes, or scans forward from every gap (quadratic), these

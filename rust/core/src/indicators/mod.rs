@@ -1,6 +1,6 @@
 //! Technical indicators in two conventions. Read beside
 //! `python/barsmith/_pandas/indicators.py` (the definitions, as pandas
-//! expressions) and `python/barsmith/_numba/indicators.py`.
+//! expressions) and `python/barsmith/_numba/indicators/`.
 //!
 //! `PANDAS` reproduces a documented pandas expression, NaN handling included
 //! (`ewm(adjust=False)` carries its value over NaN and re-weights after a gap;

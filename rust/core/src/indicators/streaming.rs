@@ -889,3 +889,25 @@ pub(super) fn in_warm_blocks<S: Clone, O: ?Sized>(
         i = end;
     }
 }
+
+// TA-Lib's zero tests, shared by the ranges, directional and bands kernels.
+
+/// `TA_IS_ZERO`: TA-Lib treats |v| < 1e-14 as zero.
+#[inline]
+pub(super) fn talib_is_zero(v: f64) -> bool {
+    v > -1e-14 && v < 1e-14
+}
+
+/// `TA_IS_ZERO_SCALED`: TA-Lib 0.8.1 treats a difference `v` of prices as zero within
+/// 1e-14 of their size `scale` (its issues #107 and #253: a fixed band answered "flat"
+/// for every window of an instrument quoted small enough).
+#[inline]
+pub(super) fn talib_is_zero_scaled(v: f64, scale: f64) -> bool {
+    v.abs() <= 1e-14 * scale
+}
+
+/// A window whose highest high `hh` and lowest low `ll` are one price (WILLR, STOCH).
+#[inline]
+pub(super) fn talib_flat_window(hh: f64, ll: f64) -> bool {
+    talib_is_zero_scaled(hh - ll, hh.abs() + ll.abs())
+}

@@ -1,6 +1,6 @@
 //! Price structure, smartmoneyconcepts-compatible (`smc` mode). Read beside
 //! `python/barsmith/_pandas/structure.py` (the definitions) and
-//! `python/barsmith/_numba/structure.py`.
+//! `python/barsmith/_numba/structure/`.
 //!
 //! smartmoneyconcepts 0.0.27 runs repeated vectorised passes and per-gap scans
 //! (quadratic in places); these kernels give its exact outputs in one or two
