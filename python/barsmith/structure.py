@@ -218,19 +218,17 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
         swings = _causal_swings(swing_highs_lows, len(high))
         out = kernel("order_blocks_causal", backend)(open_, high, low, close, volume, *swings, bool(close_mitigation))
         columns = ("OB", "Top", "Bottom", "OBIndex", "SwingIndex", "OBVolume", "Percentage")
-        blocks = output_frame(dict(zip(columns, out[:7])), index)
         counts = ("BullishMitigated", "BearishMitigated", "BullishRemoved", "BearishRemoved")
-        blocks = blocks.assign(**{c: out[7 + k].astype(np.int64) for k, c in enumerate(counts)})
-        block_bar = np.where(np.isnan(out[0]), 0, out[3]).astype(np.int64)
+        named = dict(zip(columns + counts, out))
+        named.update({c: named[c].astype(np.int64) for c in counts})
+        blocks = output_frame(named, index)
+        block_bar = np.where(np.isnan(named["OB"]), 0, named["OBIndex"]).astype(np.int64)
     else:
         kind, _ = _swings(swing_highs_lows, len(high))
         out = kernel("order_blocks", backend)(open_, high, low, close, volume, kind, bool(close_mitigation))
-        f32 = np.float32
-        blocks = output_frame(
-            {"OB": out[0], "Top": out[1].astype(f32), "Bottom": out[2].astype(f32), "OBVolume": out[3].astype(f32),
-             "MitigatedIndex": out[4], "Percentage": out[5].astype(f32)},
-            index,
-        )  # fmt: skip
+        named = dict(zip(("OB", "Top", "Bottom", "OBVolume", "MitigatedIndex", "Percentage"), out))
+        named.update({c: named[c].astype(np.float32) for c in ("Top", "Bottom", "OBVolume", "Percentage")})
+        blocks = output_frame(named, index)
         block_bar = np.arange(len(high))
     if volume_factor is None:
         return blocks
@@ -239,7 +237,7 @@ def order_blocks(ohlcv: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_miti
                          column="volume_factor")  # fmt: skip
     usual = np.concatenate([[np.nan], sma(volume, positive_int(volume_window, "volume_window"), backend=backend)[:-1]])
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(np.isnan(out[0]), np.nan, volume[block_bar] / usual[block_bar])
+        ratio = np.where(np.isnan(named["OB"]), np.nan, volume[block_bar] / usual[block_bar])
     return blocks.assign(VolumeRatio=ratio, Confirmed=ratio >= volume_factor)
 
 
@@ -282,8 +280,9 @@ def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent:
     if _mode(mode) == "causal":
         kind, level, swing_index = _causal_swings(swing_highs_lows, len(high))
         out = kernel("liquidity_causal", backend)(high, low, kind, level, swing_index, float(range_percent))
-        frame = output_frame(dict(zip(("Liquidity", "Level", "Count", "PoolIndex"), out[:4])), index)
-        return frame.assign(SweptHighs=out[4].astype(np.int64), SweptLows=out[5].astype(np.int64))
+        named = dict(zip(("Liquidity", "Level", "Count", "PoolIndex", "SweptHighs", "SweptLows"), out))
+        named.update({c: named[c].astype(np.int64) for c in ("SweptHighs", "SweptLows")})
+        return output_frame(named, index)
     kind, level = _swings(swing_highs_lows, len(high))
     out = kernel("liquidity", backend)(high, low, kind, level, float(range_percent))
     columns = ("Liquidity", "Level", "End", "Swept")
