@@ -1,0 +1,22 @@
+"""Incremental state engines for backtests: ``barsmith.engines``.
+
+An engine reads one bar at a time (``update``) in O(1) amortised work and holds the
+state a strategy asks about (``state``); ``update_many`` reads a frame of bars and gives
+one row per bar, the same as ``update`` on each. A history fed bar by bar equals the
+batch computation (``barsmith.structure`` in causal mode, ``barsmith.indicators``): no
+rescans, no lookahead.
+
+>>> smc = barsmith.engines.SmcState(swing_length=5)
+>>> momentum = barsmith.engines.MomentumState()
+>>> for bar in live_feed:
+...     events = smc.update(bar)
+...     rsi = momentum.update(bar)["rsi"]
+"""
+
+from __future__ import annotations
+
+from ._bars import Bar, Event
+from .momentum import MomentumState
+from .smc import SmcState
+
+__all__ = ["Bar", "Event", "MomentumState", "SmcState"]

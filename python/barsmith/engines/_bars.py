@@ -1,0 +1,133 @@
+"""What every engine reads: bars checked one at a time or as a frame, and the events
+engines emit. One place, so ``update`` and ``update_many`` refuse the same bars."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .._errors import InputError
+
+BAR_FIELDS = ("open", "high", "low", "close", "volume")
+
+
+class Bar(NamedTuple):
+    """One bar as the engines read it: prices, volume and the bar's time (int64 ns UTC)."""
+
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    ts: int
+
+
+class Event(NamedTuple):
+    """Something an engine saw on a bar (``docs/features.md`` defines each ``kind``).
+
+    ``bar`` is the position of the bar that shows it (0-based, counted from the engine's
+    first bar), ``ts`` its time; ``side`` 1 bullish / high, -1 bearish / low; ``level`` the
+    price involved; ``ref`` the position of the bar it refers to (the swing, the gap's middle
+    bar), -1 if none."""
+
+    bar: int
+    ts: int
+    engine: str
+    kind: str
+    side: int
+    level: float
+    ref: int
+
+
+def _ts_ns(ts: Any, row: int) -> int:
+    try:
+        stamp = pd.Timestamp(ts)
+    except (TypeError, ValueError):
+        raise InputError(f"expected a time, got {ts!r}", column="ts", row=row) from None
+    if stamp is pd.NaT:
+        raise InputError("a bar needs its time, got NaT", column="ts", row=row)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return int(stamp.value)
+
+
+def check_bar(bar: Any, row: int, last_ts: int | None) -> Bar:
+    """``bar`` (a mapping, Series, namedtuple or ``Bar`` with open, high, low, close, volume
+    and ts) as a checked ``Bar``; ``row`` names it in errors, ``last_ts`` is the time of the
+    bar before (None for the first)."""
+    get = bar.get if hasattr(bar, "get") else (lambda k, default=None: getattr(bar, k, default))
+    values = []
+    for name in BAR_FIELDS:
+        v = get(name, None)
+        if v is None:
+            raise InputError(f"a bar needs {', '.join(BAR_FIELDS)} and ts; {name!r} is missing", column=name, row=row)
+        try:
+            values.append(float(v))
+        except (TypeError, ValueError):
+            raise InputError(f"expected a number, got {v!r}", column=name, row=row) from None
+    ts = get("ts", None)
+    if ts is None and isinstance(bar, pd.Series):
+        ts = bar.name
+    if ts is None:
+        raise InputError("a bar needs its time: give it a 'ts' field", column="ts", row=row)
+    checked = Bar(*values, _ts_ns(ts, row))
+    _refuse(np.array([values]), np.array([checked.ts]), row, last_ts)
+    return checked
+
+
+def check_frame(frame: Any, first_row: int, last_ts: int | None) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """A frame of bars (columns open, high, low, close, volume; times in a DatetimeIndex or
+    a ``ts`` column) as a (rows, 5) float64 array and int64 ns times, checked as
+    :func:`check_bar` checks each; rows are named from ``first_row``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"expected a DataFrame of bars, got {type(frame).__name__}")
+    missing = [c for c in BAR_FIELDS if c not in frame.columns]
+    if missing:
+        raise InputError(f"a bar frame needs columns {', '.join(BAR_FIELDS)}", column=missing[0])
+    if "ts" in frame.columns:
+        times = pd.DatetimeIndex(pd.to_datetime(frame["ts"], utc=True))
+        index = times
+    elif isinstance(frame.index, pd.DatetimeIndex):
+        times = frame.index if frame.index.tz is not None else frame.index.tz_localize("UTC")
+        index = frame.index
+    else:
+        raise InputError("bars need their times: a DatetimeIndex or a 'ts' column", column="ts")
+    if times.hasnans:
+        raise InputError("a bar needs its time, got NaT", column="ts", row=first_row + int(np.argmax(times.isna())))
+    values = np.empty((len(frame), len(BAR_FIELDS)))
+    for j, name in enumerate(BAR_FIELDS):
+        try:
+            values[:, j] = frame[name].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("expected numbers", column=name) from None
+    ts = times.as_unit("ns").asi8.astype(np.int64)
+    _refuse(values, ts, first_row, last_ts)
+    return values, ts, index
+
+
+def _refuse(values: np.ndarray, ts: np.ndarray, first_row: int, last_ts: int | None) -> None:
+    """The bars no engine reads: a non-finite or non-positive price, a negative or
+    non-finite volume, high below low, a time not after the bar before."""
+    prices = values[:, :4]
+    bad = ~np.isfinite(prices) | (prices <= 0)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InputError(f"prices must be finite and positive, got {float(prices[r, c])!r}",
+                         column=BAR_FIELDS[c], row=first_row + int(r))  # fmt: skip
+    vol = values[:, 4]
+    bad_vol = ~np.isfinite(vol) | (vol < 0)
+    if bad_vol.any():
+        r = int(np.argmax(bad_vol))
+        raise InputError(f"volume must be finite and >= 0, got {float(vol[r])!r}", column="volume", row=first_row + r)
+    crossed = values[:, 1] < values[:, 2]
+    if crossed.any():
+        r = int(np.argmax(crossed))
+        raise InputError(f"high {float(values[r, 1])!r} is below low {float(values[r, 2])!r}", column="high", row=first_row + r)
+    previous = np.concatenate([[np.iinfo(np.int64).min if last_ts is None else last_ts], ts[:-1]])
+    late = ts <= previous
+    if late.any():
+        r = int(np.argmax(late))
+        raise InputError(f"bars must be in time order: {pd.Timestamp(ts[r], tz='UTC')} is not after "
+                         f"{pd.Timestamp(previous[r], tz='UTC')}; sort them first", column="ts", row=first_row + r)  # fmt: skip

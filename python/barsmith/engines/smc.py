@@ -1,0 +1,350 @@
+"""``SmcState``: smart-money structure updated one bar at a time.
+
+The readable state machine (the oracle of the engines): each ``update`` does O(1)
+amortised work and emits what ``barsmith.structure`` in ``mode="causal"`` reports on
+that bar, so feeding a history bar by bar gives, row for row, ``swing_highs_lows``,
+``market_structure``, ``fvg`` and ``bos_choch`` in causal mode (``tests/test_engines.py``
+checks it on real and generated bars). ``docs/features.md`` defines every column.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._args import positive_int
+from ._bars import Bar, Event, check_bar, check_frame
+
+NAN = float("nan")
+
+# update_many's columns, one per bar, in this order
+COLUMNS = (
+    "swing", "swing_level", "swing_index", "structure_label", "trend",
+    "fvg", "fvg_top", "fvg_bottom", "fvg_index", "fvg_mitigated",
+    "bos", "choch", "break_level", "break_swing_index",
+)  # fmt: skip
+
+
+@dataclass
+class Gap:
+    """A fair value gap still open: ``side`` 1 bullish, -1 bearish, its ``top`` and
+    ``bottom`` and the position of its middle bar (``index``)."""
+
+    side: int
+    top: float
+    bottom: float
+    index: int
+
+
+@dataclass
+class Mark:
+    """A swing armed to break: ``side`` 1 upward, -1 downward, ``kind`` "bos" or "choch",
+    the ``level`` a close must pass and the position of its swing (``swing_index``)."""
+
+    side: int
+    kind: str
+    level: float
+    swing_index: int
+
+
+@dataclass
+class SmcView:
+    """What ``SmcState.state`` shows: the bars seen, the swings so far (``swings``: (side,
+    level, position), oldest first, of the last ``keep`` reports), ``trend`` (1 HH+HL, -1
+    LH+LL, 0), the latest high and low labels (2 HH, 1 LH, -1 HL, -2 LL, 0), the open fair
+    value gaps and the armed breaks waiting for a close."""
+
+    bars: int = 0
+    swings: list[tuple[int, float, int]] = field(default_factory=list)
+    trend: int = 0
+    high_label: int = 0
+    low_label: int = 0
+    gaps: list[Gap] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+
+
+class SmcState:
+    """Swings, market structure, fair value gaps and BOS/CHoCH, one bar at a time.
+
+    Parameters are those of the causal structure functions: ``swing_length`` of
+    ``swing_highs_lows``, ``join_consecutive`` of ``fvg``, ``close_break`` of ``bos_choch``.
+
+    Each bar costs O(1) amortised: the swing window is a pair of monotonic deques of
+    ``2 * swing_length`` bars, open gaps wait in two heaps keyed by the price that fills
+    them, and armed breaks are at most one per swing.
+
+    Examples
+    --------
+    >>> smc = barsmith.engines.SmcState(swing_length=5)
+    >>> for event in smc.update({"open": 1.1, "high": 1.2, "low": 1.0, "close": 1.15,
+    ...                          "volume": 10.0, "ts": "2024-01-02 00:00"}):
+    ...     print(event.kind)
+    >>> frame = smc.update_many(bars)          # one row per bar, COLUMNS
+    >>> smc.state.trend
+    """
+
+    name = "smc"
+
+    def __init__(self, swing_length: int = 5, *, join_consecutive: bool = False, close_break: bool = True,
+                 keep: int = 64):  # fmt: skip
+        self.swing_length = positive_int(swing_length, "swing_length")
+        self.join_consecutive = bool(join_consecutive)
+        self.close_break = bool(close_break)
+        self._keep = positive_int(keep, "keep")
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every bar: the next bar is the first."""
+        length = self.swing_length
+        self._n = 0
+        self._last_ts: int | None = None
+        self._recent: deque[Bar] = deque(maxlen=3)  # a gap's three bars
+        # monotonic deques of positions: highs falling, lows rising (the window's max/min first)
+        self._max_high: deque[int] = deque()
+        self._min_low: deque[int] = deque()
+        self._highs: deque[float] = deque(maxlen=2 * length + 1)
+        self._lows: deque[float] = deque(maxlen=2 * length + 1)
+        self._last_kind, self._last_level = 0, NAN
+        # market structure: per side the previous and pending swing level, the latest label
+        self._previous = {1: NAN, -1: NAN}
+        self._pending = {1: NAN, -1: NAN}
+        self._label = {1: 0, -1: 0}
+        self._trend = 0
+        self._swings: deque[tuple[int, float, int]] = deque(maxlen=self._keep)
+        # fair value gaps: the run being joined, gaps waiting to become fillable, open gaps
+        self._run: tuple[int, float, float, int] | None = None
+        self._joinable: Gap | None = None
+        self._waiting: list[Gap] = []
+        self._open: dict[int, Gap] = {}
+        self._fill_down: list[tuple[float, int]] = []  # bullish gaps by -top: filled when low <= top
+        self._fill_up: list[tuple[float, int]] = []  # bearish gaps by bottom: filled when high >= bottom
+        # BOS/CHoCH: the last three swing reports (side, level, position), the armed marks by swing number
+        self._chain: list[tuple[int, float, int]] = []
+        self._chain_len = 0
+        self._marks: dict[int, Mark] = {}
+        self._dead = -1  # swings numbered up to this one have broken or been cleared: they never re-arm
+
+    # -- one bar ------------------------------------------------------------------------------
+
+    def update(self, bar: Any) -> list[Event]:
+        """Read one bar (a mapping, Series, namedtuple or :class:`Bar` with open, high, low,
+        close, volume, ts); return the events it shows, in the order of ``COLUMNS``."""
+        checked = check_bar(bar, self._n, self._last_ts)
+        events, _ = self._step(checked)
+        return events
+
+    def update_many(self, bars: pd.DataFrame) -> pd.DataFrame:
+        """Read many bars; one row per bar with ``COLUMNS`` (NaN where nothing is shown),
+        indexed as ``bars``. The same as calling :meth:`update` on each row."""
+        values, ts, index = check_frame(bars, self._n, self._last_ts)
+        out = np.full((len(values), len(COLUMNS)), NAN)
+        for r in range(len(values)):
+            _, out[r] = self._step(Bar(*values[r], int(ts[r])))
+        return pd.DataFrame(out, index=index, columns=list(COLUMNS))
+
+    @property
+    def state(self) -> SmcView:
+        """A snapshot of the state (a copy: later updates do not change it)."""
+        return SmcView(
+            bars=self._n, swings=list(self._swings), trend=self._trend, high_label=self._label[1],
+            low_label=self._label[-1], gaps=sorted((Gap(**vars(g)) for g in self._open.values()), key=lambda g: g.index),
+            marks=[Mark(**vars(m)) for _, m in sorted(self._marks.items())],
+        )  # fmt: skip
+
+    def _step(self, bar: Bar) -> tuple[list[Event], np.ndarray]:
+        t = self._n
+        row = np.full(len(COLUMNS), NAN)
+        events: list[Event] = []
+        swing = self._swing(bar, t)
+        if swing is not None:
+            side, level, index = swing
+            row[0:3] = side, level, index
+            row[3], row[4] = self._structure(side, level)
+            events.append(Event(t, bar.ts, self.name, "swing_high" if side == 1 else "swing_low", side, level, index))
+            self._arm(side, level, index)
+        else:
+            row[3], row[4] = 0.0, self._trend
+        gap = self._gap(bar, t)
+        if gap is not None:
+            row[5:9] = gap.side, gap.top, gap.bottom, gap.index
+            events.append(Event(t, bar.ts, self.name, "fvg", gap.side, gap.top if gap.side == 1 else gap.bottom, gap.index))
+        filled = self._fill(bar, t)
+        row[9] = len(filled)
+        events += [Event(t, bar.ts, self.name, "fvg_mitigated", g.side, g.top if g.side == 1 else g.bottom, g.index)
+                   for g in filled]  # fmt: skip
+        mark = self._break(bar)
+        if mark is not None:
+            row[10 if mark.kind == "bos" else 11] = mark.side
+            row[12], row[13] = mark.level, mark.swing_index
+            events.append(Event(t, bar.ts, self.name, mark.kind, mark.side, mark.level, mark.swing_index))
+        self._n, self._last_ts = t + 1, bar.ts
+        return events, row
+
+    # -- swings (swing_highs_lows, causal) -----------------------------------------------------
+
+    def _swing(self, bar: Bar, t: int) -> tuple[int, float, int] | None:
+        """The swing bar ``t`` confirms: the bar ``i = t - L`` whose high is the highest of
+        the 2L bars ``i - L + 1 .. t`` (else whose low is the lowest), reported when of the
+        other kind than the last report or more extreme than it."""
+        length = self.swing_length
+        self._highs.append(bar.high)
+        self._lows.append(bar.low)
+        # the deques hold positions of bars in the window, their values falling (highs) / rising (lows)
+        first = t - 2 * length + 1
+        while self._max_high and self._high_at(self._max_high[-1], t) < bar.high:
+            self._max_high.pop()
+        self._max_high.append(t)
+        while self._min_low and self._low_at(self._min_low[-1], t) > bar.low:
+            self._min_low.pop()
+        self._min_low.append(t)
+        while self._max_high[0] < first:
+            self._max_high.popleft()
+        while self._min_low[0] < first:
+            self._min_low.popleft()
+        i = t - length
+        if i < 2 * length - 1:  # smartmoneyconcepts' rolling window: none of the first 2L - 1 bars
+            return None
+        high_i, low_i = self._high_at(i, t), self._low_at(i, t)
+        if high_i == self._high_at(self._max_high[0], t):
+            side, level = 1, high_i
+        elif low_i == self._low_at(self._min_low[0], t):
+            side, level = -1, low_i
+        else:
+            return None
+        if side != self._last_kind or (side == 1 and level > self._last_level) or (side == -1 and level < self._last_level):
+            self._last_kind, self._last_level = side, level
+            self._swings.append((side, level, i))
+            return side, level, i
+        return None
+
+    def _high_at(self, i: int, t: int) -> float:
+        return self._highs[len(self._highs) - 1 - (t - i)]
+
+    def _low_at(self, i: int, t: int) -> float:
+        return self._lows[len(self._lows) - 1 - (t - i)]
+
+    # -- market structure (market_structure) -----------------------------------------------------
+
+    def _structure(self, side: int, level: float) -> tuple[float, float]:
+        """The label of a swing report (2 HH, 1 LH, -1 HL, -2 LL, 0 without a previous swing
+        of its side) and the trend after it."""
+        if side != self._chain_side():
+            self._previous[side] = self._pending[side]
+        self._pending[side] = level
+        previous = self._previous[side]
+        if np.isnan(previous):
+            label = 0
+        elif side == 1:
+            label = 2 if level > previous else 1
+        else:
+            label = -2 if level < previous else -1
+        self._label[side] = label
+        self._trend = {(2, -1): 1, (1, -2): -1}.get((self._label[1], self._label[-1]), 0)
+        return float(label), float(self._trend)
+
+    def _chain_side(self) -> int:
+        return self._chain[-1][0] if self._chain else 0
+
+    # -- BOS / CHoCH (bos_choch, causal) ---------------------------------------------------------
+
+    def _arm(self, side: int, level: float, index: int) -> None:
+        """After a swing report, the last three swings (l3, l2, l1) arm the middle one: low,
+        high, low with l3 < l1 < l2 a bullish BOS, l1 < l3 < l2 a bullish CHoCH; high, low,
+        high mirrored. A report of the side last reported replaces that swing and re-arms."""
+        if self._chain and self._chain[-1][0] == side:
+            self._chain[-1] = (side, level, index)
+        else:
+            self._chain.append((side, level, index))
+            self._chain_len += 1
+            del self._chain[:-3]
+        if len(self._chain) < 3:
+            return
+        (_, l3, _), (_, l2, swing_bar), (_, l1, _) = self._chain
+        up = side == -1
+        bos = l3 < l1 < l2 if up else l3 > l1 > l2
+        choch = l1 < l3 < l2 if up else l1 > l3 > l2
+        mark = self._chain_len - 2  # the middle swing's number
+        if mark <= self._dead:
+            return  # a swing breaks once
+        if bos or choch:
+            self._marks[mark] = Mark(1 if up else -1, "bos" if bos else "choch", l2, swing_bar)
+        else:
+            self._marks.pop(mark, None)
+
+    def _break(self, bar: Bar) -> Mark | None:
+        """The newest armed mark this bar's close (high / low without ``close_break``)
+        passes, strictly; it clears every older mark."""
+        upper, lower = (bar.close, bar.close) if self.close_break else (bar.high, bar.low)
+        for mark in sorted(self._marks, reverse=True):
+            m = self._marks[mark]
+            if (upper > m.level) if m.side == 1 else (lower < m.level):
+                self._dead = mark
+                for k in [k for k in self._marks if k <= mark]:
+                    del self._marks[k]
+                return m
+        return None
+
+    # -- fair value gaps (fvg, causal) ----------------------------------------------------------
+
+    def _gap(self, bar: Bar, t: int) -> Gap | None:
+        """The gap bar ``t`` completes, on its middle bar ``i = t - 1``: bullish when ``i``
+        closes up and ``high[i - 1] < low[t]``, bearish when it closes down and
+        ``low[i - 1] > high[t]``. With ``join_consecutive`` a gap on the bar after one of its
+        side replaces it, with the run's highest top and lowest bottom."""
+        self._waiting_to_open(t)
+        recent = self._recent
+        recent.append(bar)
+        if len(recent) < 3:
+            self._run = None
+            return None
+        before, middle = recent[-3], recent[-2]
+        up = middle.close > middle.open
+        if up and before.high < bar.low:
+            gap = Gap(1, bar.low, before.high, t - 1)
+        elif middle.close < middle.open and before.low > bar.high:
+            gap = Gap(-1, before.low, bar.high, t - 1)
+        else:
+            self._run = None
+            return None
+        if self.join_consecutive:
+            run = self._run
+            if run is not None and run[0] == gap.side and run[3] == t - 2:
+                gap.top, gap.bottom = max(run[1], gap.top), min(run[2], gap.bottom)
+                self._open.pop(run[3], None)  # replaced: it is never filled
+                self._waiting = [g for g in self._waiting if g.index != run[3]]
+            self._run = (gap.side, gap.top, gap.bottom, gap.index)
+        self._waiting.append(gap)
+        return Gap(**vars(gap))
+
+    def _waiting_to_open(self, t: int) -> None:
+        """Gaps become fillable from the bar after the one that completed them (``i + 2``)."""
+        for g in self._waiting:
+            if g.index + 2 <= t:
+                self._open[g.index] = g
+                if g.side == 1:
+                    heapq.heappush(self._fill_down, (-g.top, g.index))
+                else:
+                    heapq.heappush(self._fill_up, (g.bottom, g.index))
+        self._waiting = [g for g in self._waiting if g.index + 2 > t]
+
+    def _fill(self, bar: Bar, t: int) -> list[Gap]:
+        """The open gaps this bar reaches first: a bullish gap's top by its low, a bearish
+        gap's bottom by its high (at the price counts)."""
+        self._waiting_to_open(t)
+        filled = []
+        while self._fill_down and -self._fill_down[0][0] >= bar.low:
+            _, index = heapq.heappop(self._fill_down)
+            gap = self._open.pop(index, None)  # None: replaced by a joining gap
+            if gap is not None and gap.side == 1:
+                filled.append(gap)
+        while self._fill_up and self._fill_up[0][0] <= bar.high:
+            _, index = heapq.heappop(self._fill_up)
+            gap = self._open.pop(index, None)
+            if gap is not None and gap.side == -1:
+                filled.append(gap)
+        return filled

@@ -1,0 +1,172 @@
+"""Engines fed bar by bar equal the batch computations they replace: SmcState equals
+barsmith.structure in causal mode row for row, MomentumState equals barsmith.indicators,
+however the bars are split into update and update_many calls."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from barsmith import InputError, indicators, synth
+from barsmith._registry import kernel
+from barsmith.engines import Event, MomentumState, SmcState
+from barsmith.engines.smc import COLUMNS
+from barsmith.structure import bos_choch, fvg, swing_highs_lows
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m"
+
+
+@pytest.fixture(scope="module")
+def eurusd():
+    frame = pd.read_csv(DATA / "EURUSD_15M.csv")
+    frame.index = pd.to_datetime(frame.pop("Date"), format="%Y.%m.%d %H:%M:%S", utc=True)
+    frame.columns = frame.columns.str.lower()
+    return frame.assign(volume=frame["tickvol"].astype(float))[["open", "high", "low", "close", "volume"]]
+
+
+def causal_structure(bars, swing_length, join_consecutive, close_break, backend):
+    """The batch causal functions, as SmcState's COLUMNS."""
+    swings = swing_highs_lows(bars, swing_length, mode="causal", backend=backend)
+    kind, level = (swings[c].to_numpy(dtype=float) for c in ("HighLow", "Level"))
+    label, trend = kernel("market_structure", backend)(kind, level)
+    gaps = fvg(bars, join_consecutive, mode="causal", backend=backend)
+    breaks = bos_choch(bars, swings, close_break, mode="causal", backend=backend)
+    columns = [swings.HighLow, swings.Level, swings.SwingIndex, label, trend, gaps.FVG, gaps.Top, gaps.Bottom,
+               gaps.GapIndex, gaps.MitigatedCount, breaks.BOS, breaks.CHOCH, breaks.Level, breaks.SwingIndex]  # fmt: skip
+    return pd.DataFrame({c: np.asarray(v, dtype=float) for c, v in zip(COLUMNS, columns)}, index=bars.index)
+
+
+def test_smc_state_equals_causal_structure_on_real_eurusd_bars(eurusd):
+    for length in (3, 5, 10):
+        got = SmcState(length).update_many(eurusd)
+        pd.testing.assert_frame_equal(got, causal_structure(eurusd, length, False, True, "rust"))
+
+
+@pytest.mark.parametrize("backend", ["rust", "pandas"])
+def test_smc_state_equals_causal_structure_on_generated_bars(backend):
+    @settings(max_examples=40, deadline=None)
+    @given(st.integers(0, 10_000), st.integers(30, 400), st.integers(1, 6), st.booleans(), st.booleans(),
+           st.sampled_from([0.0001, 0.01]))  # fmt: skip
+    def check(seed, n, length, join, close_break, tick):
+        bars = synth.ohlc(n, seed, tick=tick, start_price=100 * tick / 0.0001)  # a coarse tick: ties
+        got = SmcState(length, join_consecutive=join, close_break=close_break).update_many(bars)
+        pd.testing.assert_frame_equal(got, causal_structure(bars, length, join, close_break, backend))
+
+    check()
+
+
+def test_any_split_of_the_bars_into_update_and_update_many_gives_the_same_rows():
+    bars = synth.ohlc(1500, seed=7, tick=0.001)
+    whole = SmcState(4, join_consecutive=True).update_many(bars)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        smc, parts, start = SmcState(4, join_consecutive=True), [], 0
+        while start < len(bars):
+            stop = start + int(rng.integers(0, 40))
+            if stop == start:  # one bar through update: its events make the row
+                events = smc.update({**bars.iloc[start].to_dict(), "ts": bars.index[start]})
+                parts.append(rows_of(events, bars.index[start : start + 1], whole.iloc[start]))
+                stop += 1
+            else:
+                parts.append(smc.update_many(bars.iloc[start:stop]))
+            start = stop
+        pd.testing.assert_frame_equal(pd.concat(parts), whole)
+
+
+def rows_of(events, index, expected_row):
+    """A one-bar frame from update's events: checks each event against the frame's row."""
+    row = expected_row.copy()
+    shown = {e.kind for e in events}
+    assert ("swing_high" in shown or "swing_low" in shown) == (row["swing"] == row["swing"])
+    assert ("fvg" in shown) == (row["fvg"] == row["fvg"])
+    assert sum(e.kind == "fvg_mitigated" for e in events) == row["fvg_mitigated"]
+    assert ("bos" in shown) == (row["bos"] == row["bos"]) and ("choch" in shown) == (row["choch"] == row["choch"])
+    for e in events:
+        assert isinstance(e, Event) and e.engine == "smc"
+        if e.kind in ("bos", "choch"):
+            assert (e.side, e.level, e.ref) == (row[e.kind], row["break_level"], row["break_swing_index"])
+    return pd.DataFrame([row.to_numpy()], index=index, columns=list(COLUMNS))
+
+
+def test_state_shows_open_gaps_and_the_trend_after_the_last_bar():
+    bars = synth.ohlc(800, seed=2, tick=0.001)
+    smc = SmcState(3)
+    frame = smc.update_many(bars)
+    view = smc.state
+    assert view.bars == len(bars) and view.trend == frame["trend"].iloc[-1]
+    formed = set(frame.index.get_indexer(frame.index[frame["fvg"].notna()]) - 1)
+    assert {g.index for g in view.gaps} <= formed
+    assert all(g.side in (1, -1) and g.top > g.bottom for g in view.gaps)
+    smc.update_many(bars.iloc[:0])  # no bars: nothing changes
+    assert smc.state == view
+
+
+def test_two_runs_give_identical_rows_and_reset_starts_afresh():
+    bars = synth.ohlc(600, seed=5)
+    smc = SmcState(5)
+    first = smc.update_many(bars)
+    smc.reset()
+    pd.testing.assert_frame_equal(smc.update_many(bars), first)
+
+
+def test_momentum_state_equals_the_batch_indicators_bar_by_bar():
+    bars = synth.ohlc(700, seed=4)
+    momentum = MomentumState(rsi=14, macd=(12, 26, 9), adx=14)
+    head = momentum.update_many(bars.iloc[:300])
+    tail = [momentum.update({**bars.iloc[i].to_dict(), "ts": bars.index[i]}) for i in range(300, len(bars))]
+    got = pd.concat([head, pd.DataFrame(tail, index=bars.index[300:])])
+    macd, signal, hist = indicators.macd(bars.close, 12, 26, 9)
+    adx, pdi, mdi, _ = indicators.dmi(bars.high, bars.low, bars.close, 14)
+    expected = pd.DataFrame({"rsi": indicators.rsi(bars.close, 14), "macd": macd,
+                             "macd_signal": signal, "macd_hist": hist, "adx": adx,
+                             "plus_di": pdi, "minus_di": mdi}, index=bars.index)  # fmt: skip
+    pd.testing.assert_frame_equal(got, expected, check_names=False)
+    assert momentum.state == got.iloc[-1].to_dict()
+
+
+@pytest.mark.parametrize("engine", [SmcState, MomentumState])
+@pytest.mark.parametrize(
+    "row, column, value, message",
+    [(3, "close", np.nan, "finite"), (5, "low", -1.0, "positive"), (2, "high", 0.5, "below low"),
+     (4, "volume", -3.0, "volume")],
+)  # fmt: skip
+def test_bad_bars_are_refused_naming_the_bar_and_nothing_is_read(engine, row, column, value, message):
+    bars = synth.ohlc(10, seed=1)
+    bad = bars.copy()
+    bad.iloc[row, bad.columns.get_loc(column)] = value
+    before = bad.copy()
+    e = engine()
+    with pytest.raises(InputError, match=message) as caught:
+        e.update_many(bad)
+    assert caught.value.row == row and caught.value.column == column
+    pd.testing.assert_frame_equal(bad, before)  # not mutated
+    e.update_many(bars)  # the refused frame left no trace
+    pd.testing.assert_frame_equal(e.update_many(bars.iloc[:0]), e.update_many(bars.iloc[:0]))
+    fresh = engine()
+    with pytest.raises(InputError, match=message):
+        for i in range(len(bad)):
+            fresh.update({**bad.iloc[i].to_dict(), "ts": bad.index[i]})
+    assert fresh.update({**bars.iloc[row].to_dict(), "ts": bars.index[row]}) is not None  # the bad bar was not counted
+
+
+def test_bars_out_of_time_order_are_refused_across_calls():
+    bars = synth.ohlc(20, seed=1)
+    smc = SmcState(2)
+    smc.update_many(bars.iloc[:10])
+    with pytest.raises(InputError, match="time order") as caught:
+        smc.update_many(bars.iloc[5:12])
+    assert caught.value.row == 10 and caught.value.column == "ts"
+    shuffled = bars.iloc[[0, 2, 1, 3]]
+    with pytest.raises(InputError, match="time order") as caught:
+        SmcState(2).update_many(shuffled)
+    assert caught.value.row == 2
+    with pytest.raises(InputError, match="ts"):
+        SmcState(2).update({"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0})
+
+
+def test_a_missing_column_is_named():
+    with pytest.raises(InputError, match="volume"):
+        SmcState().update_many(synth.ohlc(5).drop(columns="volume"))
