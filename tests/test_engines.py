@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from barsmith import InputError, indicators, synth
 from barsmith._registry import kernel
-from barsmith.engines import Event, MomentumState, SmcState
+from barsmith.engines import Event, MomentumState, MultiTimeframe, SmcState
 from barsmith.engines.smc import COLUMNS
 from barsmith.structure import bos_choch, fvg, swing_highs_lows
 
@@ -170,3 +170,51 @@ def test_bars_out_of_time_order_are_refused_across_calls():
 def test_a_missing_column_is_named():
     with pytest.raises(InputError, match="volume"):
         SmcState().update_many(synth.ohlc(5).drop(columns="volume"))
+
+
+OHLCV = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+
+
+@pytest.mark.parametrize("higher", ["4h", "1D", "90min"])
+def test_higher_bars_equal_pandas_resample_and_appear_only_once_complete(higher):
+    bars = synth.ohlc(3000, seed=1, freq="30min")
+    bars = bars.drop(bars.index[np.random.default_rng(0).choice(len(bars), 400, replace=False)])  # gaps
+    built = MultiTimeframe("30min", (higher,)).update_many(bars)[higher]
+    expected = bars.resample(higher).agg(OHLCV).dropna()
+    expected.index = expected.index.as_unit("ns")  # barsmith's times are ns
+    complete = expected.index + pd.Timedelta(higher) <= bars.index[-1] + pd.Timedelta("30min")
+    pd.testing.assert_frame_equal(built[list(OHLCV)], expected[complete | (expected.index < built.index[-1])],
+                                  check_freq=False, check_names=False)  # fmt: skip
+    # visible no earlier than the close of its last base bar, and no later than the next bar's arrival
+    last_base = bars.index.to_series().groupby(bars.index.floor(higher)).max()
+    assert (built["visible_at"] >= last_base.reindex(built.index).to_numpy()).all()
+
+
+def test_bar_by_bar_and_forming_bar():
+    bars = synth.ohlc(100, seed=2, freq="1h")
+    frames = MultiTimeframe("1h", ("4h",))
+    completed = []
+    for i in range(len(bars)):
+        done = frames.update({**bars.iloc[i].to_dict(), "ts": bars.index[i]})["4h"]
+        completed += done
+        forming = frames.forming("4h")
+        if (i + 1) % 4:  # inside a bin: the forming bar is the bin so far
+            part = bars.iloc[i - i % 4 : i + 1]
+            assert forming is not None and forming.high == part.high.max() and forming.close == part.close.iloc[-1]
+        else:
+            assert forming is None and len(done) == 1
+    whole = MultiTimeframe("1h", ("4h",)).update_many(bars)["4h"]
+    assert [b.close for b in completed] == whole["close"].tolist()
+
+
+def test_a_gap_completes_the_unfinished_bin_and_the_new_one_together():
+    bars = synth.ohlc(8, seed=3, freq="1h").iloc[[0, 1, 7]]  # bin 00-04 unfinished, then 07:00 ends bin 04-08
+    done = MultiTimeframe("1h", ("4h",)).update_many(bars)["4h"]
+    assert len(done) == 2 and (done["visible_at"] == bars.index[-1]).all()
+
+
+def test_a_higher_timeframe_must_be_longer_than_the_base():
+    with pytest.raises(InputError, match="longer"):
+        MultiTimeframe("1h", ("30min",))
+    with pytest.raises(InputError, match="interval"):
+        MultiTimeframe("1h", ("monthly",))

@@ -18,5 +18,6 @@ from __future__ import annotations
 from ._bars import Bar, Event
 from .momentum import MomentumState
 from .smc import SmcState
+from .timeframes import MultiTimeframe
 
-__all__ = ["Bar", "Event", "MomentumState", "SmcState"]
+__all__ = ["Bar", "Event", "MomentumState", "MultiTimeframe", "SmcState"]

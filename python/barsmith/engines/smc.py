@@ -144,7 +144,7 @@ class SmcState:
         values, ts, index = check_frame(bars, self._n, self._last_ts)
         out = np.full((len(values), len(COLUMNS)), NAN)
         for r in range(len(values)):
-            _, out[r] = self._step(Bar(*values[r], int(ts[r])))
+            _, out[r] = self._step(Bar(*values[r].tolist(), int(ts[r])))
         return pd.DataFrame(out, index=index, columns=list(COLUMNS))
 
     @property
