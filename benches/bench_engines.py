@@ -27,16 +27,27 @@ def rescan(bars, swing_length=5):
         structure.market_structure(history, swing_length)
 
 
+ENGINES = ["rust", "pandas"]  # the Rust state, the Python oracle
+
+
 class Replay:
+    params = (ENGINES, SIZES)
+    param_names = ["engine", "bars"]
+    timeout = 600
+
+    def setup(self, engine, n):
+        self.bars = _bars(n)
+
+    def time_smc_state(self, engine, n):
+        SmcState(5, backend=engine).update_many(self.bars)
+
+
+class ReplayOthers:
     params = (SIZES,)
     param_names = ["bars"]
-    timeout = 600
 
     def setup(self, n):
         self.bars = _bars(n)
-
-    def time_smc_state(self, n):
-        SmcState(5).update_many(self.bars)
 
     def time_momentum_state(self, n):
         MomentumState().update_many(self.bars)
@@ -68,20 +79,23 @@ class RescanOverEngine:
 class UpdateLatency:
     """One ``SmcState.update`` per bar, as a live loop calls it: median and p99 in microseconds."""
 
-    def setup(self):
+    params = (ENGINES,)
+    param_names = ["engine"]
+
+    def setup(self, engine):
         bars = _bars(2_600)
         self.rows = [{**r, "ts": ts} for ts, r in zip(bars.index, bars.to_dict("records"))]
 
-    def _latencies(self):
-        smc, out = SmcState(5), []
+    def _latencies(self, engine):
+        smc, out = SmcState(5, backend=engine), []
         for row in self.rows:
             start = time.perf_counter_ns()
             smc.update(row)
             out.append(time.perf_counter_ns() - start)
         return np.asarray(out) / 1e3
 
-    def track_update_median_us(self):
-        return float(np.median(self._latencies()))
+    def track_update_median_us(self, engine):
+        return float(np.median(self._latencies(engine)))
 
-    def track_update_p99_us(self):
-        return float(np.percentile(self._latencies(), 99))
+    def track_update_p99_us(self, engine):
+        return float(np.percentile(self._latencies(engine), 99))

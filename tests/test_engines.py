@@ -39,31 +39,37 @@ def causal_structure(bars, swing_length, join_consecutive, close_break, backend)
     return pd.DataFrame({c: np.asarray(v, dtype=float) for c, v in zip(COLUMNS, columns)}, index=bars.index)
 
 
-def test_smc_state_equals_causal_structure_on_real_eurusd_bars(eurusd):
+ENGINE_BACKENDS = ["rust", "pandas"]  # the Rust state and the Python oracle
+
+
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_smc_state_equals_causal_structure_on_real_eurusd_bars(eurusd, engine):
     for length in (3, 5, 10):
-        got = SmcState(length).update_many(eurusd)
+        got = SmcState(length, backend=engine).update_many(eurusd)
         pd.testing.assert_frame_equal(got, causal_structure(eurusd, length, False, True, "rust"))
 
 
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
 @pytest.mark.parametrize("backend", ["rust", "pandas"])
-def test_smc_state_equals_causal_structure_on_generated_bars(backend):
+def test_smc_state_equals_causal_structure_on_generated_bars(backend, engine):
     @settings(max_examples=40, deadline=None)
     @given(st.integers(0, 10_000), st.integers(30, 400), st.integers(1, 6), st.booleans(), st.booleans(),
            st.sampled_from([0.0001, 0.01]))  # fmt: skip
     def check(seed, n, length, join, close_break, tick):
         bars = synth.ohlc(n, seed, tick=tick, start_price=100 * tick / 0.0001)  # a coarse tick: ties
-        got = SmcState(length, join_consecutive=join, close_break=close_break).update_many(bars)
+        got = SmcState(length, join_consecutive=join, close_break=close_break, backend=engine).update_many(bars)
         pd.testing.assert_frame_equal(got, causal_structure(bars, length, join, close_break, backend))
 
     check()
 
 
-def test_any_split_of_the_bars_into_update_and_update_many_gives_the_same_rows():
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_any_split_of_the_bars_into_update_and_update_many_gives_the_same_rows(engine):
     bars = synth.ohlc(1500, seed=7, tick=0.001)
-    whole = SmcState(4, join_consecutive=True).update_many(bars)
+    whole = SmcState(4, join_consecutive=True, backend=engine).update_many(bars)
     rng = np.random.default_rng(0)
     for _ in range(3):
-        smc, parts, start = SmcState(4, join_consecutive=True), [], 0
+        smc, parts, start = SmcState(4, join_consecutive=True, backend=engine), [], 0
         while start < len(bars):
             stop = start + int(rng.integers(0, 40))
             if stop == start:  # one bar through update: its events make the row
@@ -91,14 +97,16 @@ def rows_of(events, index, expected_row):
     return pd.DataFrame([row.to_numpy()], index=index, columns=list(COLUMNS))
 
 
-def test_state_shows_open_gaps_and_the_trend_after_the_last_bar():
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_state_shows_open_gaps_and_the_trend_after_the_last_bar(engine):
     bars = synth.ohlc(800, seed=2, tick=0.001)
-    smc = SmcState(3)
+    smc = SmcState(3, backend=engine)
     frame = smc.update_many(bars)
     view = smc.state
     assert view.bars == len(bars) and view.trend == frame["trend"].iloc[-1]
-    formed = set(frame.index.get_indexer(frame.index[frame["fvg"].notna()]) - 1)
+    formed = set(frame["fvg_index"].dropna().astype(int))
     assert {g.index for g in view.gaps} <= formed
+    assert view.swings[-1] == tuple(frame.dropna(subset=["swing"])[["swing", "swing_level", "swing_index"]].iloc[-1])
     assert all(g.side in (1, -1) and g.top > g.bottom for g in view.gaps)
     smc.update_many(bars.iloc[:0])  # no bars: nothing changes
     assert smc.state == view
@@ -110,6 +118,17 @@ def test_two_runs_give_identical_rows_and_reset_starts_afresh():
     first = smc.update_many(bars)
     smc.reset()
     pd.testing.assert_frame_equal(smc.update_many(bars), first)
+
+
+def test_the_rust_state_and_the_python_oracle_emit_the_same_events_and_state():
+    bars = synth.ohlc(1200, seed=9, tick=0.001)
+    rows = [{**r, "ts": ts} for ts, r in zip(bars.index, bars.to_dict("records"))]
+    rust, oracle = SmcState(3, join_consecutive=True, backend="rust"), SmcState(3, join_consecutive=True, backend="pandas")
+    for row in rows:
+        assert rust.update(row) == oracle.update(row)
+    assert rust.state == oracle.state
+    with pytest.raises(InputError, match="backend"):
+        SmcState(backend="cuda")
 
 
 def test_momentum_state_equals_the_batch_indicators_bar_by_bar():
@@ -127,7 +146,7 @@ def test_momentum_state_equals_the_batch_indicators_bar_by_bar():
     assert momentum.state == got.iloc[-1].to_dict()
 
 
-@pytest.mark.parametrize("engine", [SmcState, MomentumState])
+@pytest.mark.parametrize("engine", [SmcState, lambda: SmcState(backend="pandas"), MomentumState])
 @pytest.mark.parametrize(
     "row, column, value, message",
     [(3, "close", np.nan, "finite"), (5, "low", -1.0, "positive"), (2, "high", 0.5, "below low"),

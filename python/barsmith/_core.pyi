@@ -276,6 +276,23 @@ class _Structure(ModuleType):
     def ranges(self, high: _Column, low: _Column, atr: _Column, length: int, threshold: float) -> npt.NDArray[np.float64]:
         """(6, bars): ratio, in_range, top, bottom, bars, strength."""
 
+_Gap = tuple[int, float, float, int]  # side (1 bullish, -1 bearish), top, bottom, forming bar
+
+class SmcCore:
+    """``barsmith.engines.SmcState``'s Rust state; bars are checked by the Python front."""
+
+    trend: int
+    def __init__(self, swing_length: int, join_consecutive: bool, close_break: bool) -> None: ...
+    def reset(self) -> None: ...
+    def update(self, open: float, high: float, low: float, close: float, volume: float) -> tuple[list[float], list[_Gap]]:
+        """One bar: its row (the SmcState columns) and the gaps it fills."""
+    def update_many(self, bars: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns)."""
+    def open_gaps(self) -> list[_Gap]: ...
+
+class _Engines(ModuleType):
+    SmcCore: type[SmcCore]
+
 class _Synth(ModuleType):
     def mbp10(
         self, n_events: int, seed: int, day_ns: int, tick: float, start_price: float
@@ -287,4 +304,5 @@ book: _Book
 indicators: _Indicators
 structure: _Structure
 orderflow: _OrderFlow
+engines: _Engines
 synth: _Synth

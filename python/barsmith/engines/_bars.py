@@ -131,3 +131,15 @@ def _refuse(values: np.ndarray, ts: np.ndarray, first_row: int, last_ts: int | N
         r = int(np.argmax(late))
         raise InputError(f"bars must be in time order: {pd.Timestamp(ts[r], tz='UTC')} is not after "
                          f"{pd.Timestamp(previous[r], tz='UTC')}; sort them first", column="ts", row=first_row + r)  # fmt: skip
+
+
+def engine_backend(backend: str | None) -> str:
+    """Where an engine's state runs: "rust" (``barsmith._core``) or "pandas" (the readable
+    Python oracle). ``None`` follows the active backend; Numba has no engine classes, so
+    "numba" runs Rust."""
+    from .._registry import get_backend
+
+    name = get_backend() if backend is None else backend
+    if name not in ("rust", "numba", "pandas"):
+        raise InputError(f"unknown backend {name!r}: choose 'rust' or 'pandas'", column="backend")
+    return "pandas" if name == "pandas" else "rust"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._args import positive_int
-from ._bars import Bar, Event, check_bar, check_frame
+from ._bars import Bar, Event, check_bar, check_frame, engine_backend
 
 NAN = float("nan")
 
@@ -56,8 +56,8 @@ class Mark:
 class SmcView:
     """What ``SmcState.state`` shows: the bars seen, the swings so far (``swings``: (side,
     level, position), oldest first, of the last ``keep`` reports), ``trend`` (1 HH+HL, -1
-    LH+LL, 0), the latest high and low labels (2 HH, 1 LH, -1 HL, -2 LL, 0), the open fair
-    value gaps and the armed breaks waiting for a close."""
+    LH+LL, 0), the latest high and low labels (2 HH, 1 LH, -1 HL, -2 LL, 0) and the open
+    fair value gaps, by middle bar."""
 
     bars: int = 0
     swings: list[tuple[int, float, int]] = field(default_factory=list)
@@ -65,7 +65,6 @@ class SmcView:
     high_label: int = 0
     low_label: int = 0
     gaps: list[Gap] = field(default_factory=list)
-    marks: list[Mark] = field(default_factory=list)
 
 
 class SmcState:
@@ -76,7 +75,9 @@ class SmcState:
 
     Each bar costs O(1) amortised: the swing window is a pair of monotonic deques of
     ``2 * swing_length`` bars, open gaps wait in two heaps keyed by the price that fills
-    them, and armed breaks are at most one per swing.
+    them. ``backend``: "rust" (the default) runs the state in ``barsmith._core``, "pandas"
+    in the readable Python state machine below (the oracle; pure Python, as a state
+    machine has no pandas expression); Numba has no engine classes, so "numba" runs Rust.
 
     Examples
     --------
@@ -91,18 +92,93 @@ class SmcState:
     name = "smc"
 
     def __init__(self, swing_length: int = 5, *, join_consecutive: bool = False, close_break: bool = True,
-                 keep: int = 64):  # fmt: skip
+                 keep: int = 64, backend: str | None = None):  # fmt: skip
         self.swing_length = positive_int(swing_length, "swing_length")
         self.join_consecutive = bool(join_consecutive)
         self.close_break = bool(close_break)
+        self.backend = engine_backend(backend)
         self._keep = positive_int(keep, "keep")
+        if self.backend == "rust":
+            from .._core import engines as core
+
+            self._engine: Any = core.SmcCore(self.swing_length, self.join_consecutive, self.close_break)
+        else:
+            self._engine = _PythonSmc(self.swing_length, self.join_consecutive, self.close_break)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every bar: the next bar is the first."""
+        self._engine.reset()
+        self._n = 0
+        self._last_ts: int | None = None
+        self._swings: deque[tuple[int, float, int]] = deque(maxlen=self._keep)
+        self._labels = {1: 0, -1: 0}
+        self._trend = 0
+
+    def update(self, bar: Any) -> list[Event]:
+        """Read one bar (a mapping, Series, namedtuple or :class:`Bar` with open, high, low,
+        close, volume, ts); return the events it shows, in the order of ``COLUMNS``."""
+        b = check_bar(bar, self._n, self._last_ts)
+        row, filled = self._engine.update(b.open, b.high, b.low, b.close, b.volume)
+        events = self._events(self._n, b.ts, row, filled)
+        self._remember(np.asarray(row)[None, :])
+        self._n, self._last_ts = self._n + 1, b.ts
+        return events
+
+    def update_many(self, bars: pd.DataFrame) -> pd.DataFrame:
+        """Read many bars; one row per bar with ``COLUMNS`` (NaN where nothing is shown),
+        indexed as ``bars``. The same as calling :meth:`update` on each row."""
+        values, ts, index = check_frame(bars, self._n, self._last_ts)
+        out = self._engine.update_many(np.ascontiguousarray(values))
+        self._remember(out)
+        if len(values):
+            self._n, self._last_ts = self._n + len(values), int(ts[-1])
+        return pd.DataFrame(out, index=index, columns=list(COLUMNS))
+
+    @property
+    def state(self) -> SmcView:
+        """A snapshot of the state (a copy: later updates do not change it)."""
+        return SmcView(bars=self._n, swings=list(self._swings), trend=self._trend, high_label=self._labels[1],
+                       low_label=self._labels[-1], gaps=[Gap(*g) for g in self._engine.open_gaps()])  # fmt: skip
+
+    def _remember(self, rows: np.ndarray) -> None:
+        """What the view keeps of rows: the swing reports, the labels, the trend."""
+        for side, level, index, label in rows[~np.isnan(rows[:, 0])][:, :4][-self._keep :].tolist():
+            self._swings.append((int(side), level, int(index)))
+            self._labels[int(side)] = int(label)
+        if len(rows):
+            self._trend = int(rows[-1, 4])
+
+    def _events(self, t: int, ts: int, row: Any, filled: list[tuple[int, float, float, int]]) -> list[Event]:
+        """A bar's events, from its row and the gaps it filled (docs/features.md)."""
+        events = []
+        if row[0] == row[0]:
+            side = int(row[0])
+            events.append(Event(t, ts, self.name, "swing_high" if side == 1 else "swing_low", side, row[1], int(row[2])))
+        if row[5] == row[5]:
+            side = int(row[5])
+            events.append(Event(t, ts, self.name, "fvg", side, row[6] if side == 1 else row[7], int(row[8])))
+        events += [Event(t, ts, self.name, "fvg_mitigated", side, top if side == 1 else bottom, index)
+                   for side, top, bottom, index in filled]  # fmt: skip
+        for column, kind in ((10, "bos"), (11, "choch")):
+            if row[column] == row[column]:
+                events.append(Event(t, ts, self.name, kind, int(row[column]), row[12], int(row[13])))
+        return events
+
+
+class _PythonSmc:
+    """The readable state machine: ``update`` gives a bar's row (``COLUMNS``) and the gaps
+    it fills, ``update_many`` the rows of a (bars, 5) array. Read beside
+    ``rust/core/src/engines/smc.rs``."""
+
+    def __init__(self, swing_length: int, join_consecutive: bool, close_break: bool):
+        self.swing_length, self.join_consecutive, self.close_break = swing_length, join_consecutive, close_break
         self.reset()
 
     def reset(self) -> None:
         """Forget every bar: the next bar is the first."""
         length = self.swing_length
         self._n = 0
-        self._last_ts: int | None = None
         self._recent: deque[Bar] = deque(maxlen=3)  # a gap's three bars
         # monotonic deques of positions: highs falling, lows rising (the window's max/min first)
         self._max_high: deque[int] = deque()
@@ -115,10 +191,8 @@ class SmcState:
         self._pending = {1: NAN, -1: NAN}
         self._label = {1: 0, -1: 0}
         self._trend = 0
-        self._swings: deque[tuple[int, float, int]] = deque(maxlen=self._keep)
         # fair value gaps: the run being joined, gaps waiting to become fillable, open gaps
         self._run: tuple[int, float, float, int] | None = None
-        self._joinable: Gap | None = None
         self._waiting: list[Gap] = []
         self._open: dict[int, Gap] = {}
         self._fill_down: list[tuple[float, int]] = []  # bullish gaps by -top: filled when low <= top
@@ -129,61 +203,42 @@ class SmcState:
         self._marks: dict[int, Mark] = {}
         self._dead = -1  # swings numbered up to this one have broken or been cleared: they never re-arm
 
-    # -- one bar ------------------------------------------------------------------------------
+    def update(self, open_: float, high: float, low: float, close: float, volume: float):
+        row, filled = self._step(Bar(open_, high, low, close, volume, 0))
+        return row, [(g.side, g.top, g.bottom, g.index) for g in filled]
 
-    def update(self, bar: Any) -> list[Event]:
-        """Read one bar (a mapping, Series, namedtuple or :class:`Bar` with open, high, low,
-        close, volume, ts); return the events it shows, in the order of ``COLUMNS``."""
-        checked = check_bar(bar, self._n, self._last_ts)
-        events, _ = self._step(checked)
-        return events
-
-    def update_many(self, bars: pd.DataFrame) -> pd.DataFrame:
-        """Read many bars; one row per bar with ``COLUMNS`` (NaN where nothing is shown),
-        indexed as ``bars``. The same as calling :meth:`update` on each row."""
-        values, ts, index = check_frame(bars, self._n, self._last_ts)
+    def update_many(self, values: np.ndarray) -> np.ndarray:
         out = np.full((len(values), len(COLUMNS)), NAN)
-        for r in range(len(values)):
-            _, out[r] = self._step(Bar(*values[r].tolist(), int(ts[r])))
-        return pd.DataFrame(out, index=index, columns=list(COLUMNS))
+        for r, bar in enumerate(values.tolist()):
+            out[r] = self._step(Bar(*bar, 0))[0]
+        return out
 
-    @property
-    def state(self) -> SmcView:
-        """A snapshot of the state (a copy: later updates do not change it)."""
-        return SmcView(
-            bars=self._n, swings=list(self._swings), trend=self._trend, high_label=self._label[1],
-            low_label=self._label[-1], gaps=sorted((Gap(**vars(g)) for g in self._open.values()), key=lambda g: g.index),
-            marks=[Mark(**vars(m)) for _, m in sorted(self._marks.items())],
-        )  # fmt: skip
+    def open_gaps(self) -> list[tuple[int, float, float, int]]:
+        gaps = sorted([*self._open.values(), *self._waiting], key=lambda g: g.index)
+        return [(g.side, g.top, g.bottom, g.index) for g in gaps]
 
-    def _step(self, bar: Bar) -> tuple[list[Event], np.ndarray]:
+    def _step(self, bar: Bar) -> tuple[np.ndarray, list[Gap]]:
         t = self._n
         row = np.full(len(COLUMNS), NAN)
-        events: list[Event] = []
         swing = self._swing(bar, t)
         if swing is not None:
             side, level, index = swing
             row[0:3] = side, level, index
             row[3], row[4] = self._structure(side, level)
-            events.append(Event(t, bar.ts, self.name, "swing_high" if side == 1 else "swing_low", side, level, index))
             self._arm(side, level, index)
         else:
             row[3], row[4] = 0.0, self._trend
         gap = self._gap(bar, t)
         if gap is not None:
             row[5:9] = gap.side, gap.top, gap.bottom, gap.index
-            events.append(Event(t, bar.ts, self.name, "fvg", gap.side, gap.top if gap.side == 1 else gap.bottom, gap.index))
         filled = self._fill(bar, t)
         row[9] = len(filled)
-        events += [Event(t, bar.ts, self.name, "fvg_mitigated", g.side, g.top if g.side == 1 else g.bottom, g.index)
-                   for g in filled]  # fmt: skip
         mark = self._break(bar)
         if mark is not None:
             row[10 if mark.kind == "bos" else 11] = mark.side
             row[12], row[13] = mark.level, mark.swing_index
-            events.append(Event(t, bar.ts, self.name, mark.kind, mark.side, mark.level, mark.swing_index))
-        self._n, self._last_ts = t + 1, bar.ts
-        return events, row
+        self._n = t + 1
+        return row, filled
 
     # -- swings (swing_highs_lows, causal) -----------------------------------------------------
 
@@ -218,7 +273,6 @@ class SmcState:
             return None
         if side != self._last_kind or (side == 1 and level > self._last_level) or (side == -1 and level < self._last_level):
             self._last_kind, self._last_level = side, level
-            self._swings.append((side, level, i))
             return side, level, i
         return None
 

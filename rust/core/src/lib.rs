@@ -145,6 +145,7 @@ pub mod bars;
 pub mod book;
 pub mod codes;
 pub mod dbn_io;
+pub mod engines;
 pub mod indicators;
 pub mod orderflow;
 pub mod structure;

@@ -26,6 +26,7 @@ macro_rules! trade_slices {
 
 mod bars;
 mod book;
+mod engines;
 mod indicators;
 mod inputs;
 mod orderflow;
@@ -91,6 +92,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     indicators::register(&submodule(m, "indicators")?)?;
     structure::register(&submodule(m, "structure")?)?;
     synth::register(&submodule(m, "synth")?)?;
+    engines::register(&submodule(m, "engines")?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
