@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from barsmith import InputError, indicators, synth
 from barsmith._registry import kernel
-from barsmith.engines import Event, MomentumState, MultiTimeframe, SmcState
+from barsmith.engines import Bar, Event, MomentumState, MultiTimeframe, SmcState
 from barsmith.engines.smc import COLUMNS
 from barsmith.structure import bos_choch, fvg, swing_highs_lows
 
@@ -237,3 +237,23 @@ def test_a_higher_timeframe_must_be_longer_than_the_base():
         MultiTimeframe("1h", ("30min",))
     with pytest.raises(InputError, match="interval"):
         MultiTimeframe("1h", ("monthly",))
+
+
+def test_a_bar_reads_the_same_as_a_bar_tuple_a_mapping_or_a_series_with_any_time_type():
+    bars = synth.ohlc(300, seed=4, freq="1h")
+    whole = SmcState(3)
+    whole.update_many(bars)
+    forms = [
+        lambda ts, r: Bar(*r, int(ts.value)),  # int ns
+        lambda ts, r: {**r.to_dict(), "ts": ts.tz_localize(None)},  # naive: UTC
+        lambda ts, r: {**r.to_dict(), "ts": ts.tz_convert("America/New_York")},
+        lambda ts, r: {**r.to_dict(), "ts": ts.to_datetime64()},
+        lambda ts, r: r.rename(ts),  # a Series named by its time
+    ]
+    logs = []
+    for form in forms:
+        smc = SmcState(3)
+        logs.append([e for ts, (_, r) in zip(bars.index, bars.iterrows()) for e in smc.update(form(ts, r))])
+        assert smc.state == whole.state
+    assert logs[0] and all(log == logs[0] for log in logs)
+    assert {e.ts for e in logs[0]} <= set(bars.index.as_unit("ns").asi8.tolist())

@@ -3,6 +3,7 @@ engines emit. One place, so ``update`` and ``update_many`` refuse the same bars.
 
 from __future__ import annotations
 
+from math import isfinite
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -42,39 +43,62 @@ class Event(NamedTuple):
 
 
 def _ts_ns(ts: Any, row: int) -> int:
+    """A bar's time as int64 ns UTC (a naive time is UTC); plain ints are ns already."""
+    if isinstance(ts, pd.Timestamp) and ts is not pd.NaT:
+        return int(ts.value)  # naive or aware, .value is ns since the epoch UTC
+    if isinstance(ts, (int, np.integer)) and not isinstance(ts, bool):
+        return int(ts)
     try:
         stamp = pd.Timestamp(ts)
     except (TypeError, ValueError):
         raise InputError(f"expected a time, got {ts!r}", column="ts", row=row) from None
     if stamp is pd.NaT:
         raise InputError("a bar needs its time, got NaT", column="ts", row=row)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
     return int(stamp.value)
 
 
 def check_bar(bar: Any, row: int, last_ts: int | None) -> Bar:
     """``bar`` (a mapping, Series, namedtuple or ``Bar`` with open, high, low, close, volume
     and ts) as a checked ``Bar``; ``row`` names it in errors, ``last_ts`` is the time of the
-    bar before (None for the first)."""
-    get = bar.get if hasattr(bar, "get") else (lambda k, default=None: getattr(bar, k, default))
-    values = []
-    for name in BAR_FIELDS:
-        v = get(name, None)
-        if v is None:
-            raise InputError(f"a bar needs {', '.join(BAR_FIELDS)} and ts; {name!r} is missing", column=name, row=row)
-        try:
-            values.append(float(v))
-        except (TypeError, ValueError):
-            raise InputError(f"expected a number, got {v!r}", column=name, row=row) from None
-    ts = get("ts", None)
-    if ts is None and isinstance(bar, pd.Series):
-        ts = bar.name
-    if ts is None:
-        raise InputError("a bar needs its time: give it a 'ts' field", column="ts", row=row)
+    bar before (None for the first). Plain Python on one bar: a live loop calls it per bar."""
+    if type(bar) is Bar:
+        values = [float(bar.open), float(bar.high), float(bar.low), float(bar.close), float(bar.volume)]
+        ts = bar.ts
+    else:
+        get = bar.get if hasattr(bar, "get") else (lambda k, default=None: getattr(bar, k, default))
+        values = []
+        for name in BAR_FIELDS:
+            v = get(name, None)
+            if v is None:
+                raise InputError(f"a bar needs {', '.join(BAR_FIELDS)} and ts; {name!r} is missing", column=name, row=row)
+            try:
+                values.append(float(v))
+            except (TypeError, ValueError):
+                raise InputError(f"expected a number, got {v!r}", column=name, row=row) from None
+        ts = get("ts", None)
+        if ts is None and isinstance(bar, pd.Series):
+            ts = bar.name
+        if ts is None:
+            raise InputError("a bar needs its time: give it a 'ts' field", column="ts", row=row)
     checked = Bar(*values, _ts_ns(ts, row))
-    _refuse(np.array([values]), np.array([checked.ts]), row, last_ts)
+    _refuse_bar(checked, row, last_ts)
     return checked
+
+
+def _refuse_bar(bar: Bar, row: int, last_ts: int | None) -> None:
+    """The bars no engine reads: a non-finite or non-positive price, a negative or
+    non-finite volume, high below low, a time not after the bar before. The one statement
+    of these rules and their messages; frames find their first such bar and come here."""
+    for name, price in zip(BAR_FIELDS[:4], bar[:4]):
+        if not (isfinite(price) and price > 0):
+            raise InputError(f"prices must be finite and positive, got {price!r}", column=name, row=row)
+    if not (isfinite(bar.volume) and bar.volume >= 0):
+        raise InputError(f"volume must be finite and >= 0, got {bar.volume!r}", column="volume", row=row)
+    if bar.high < bar.low:
+        raise InputError(f"high {bar.high!r} is below low {bar.low!r}", column="high", row=row)
+    if last_ts is not None and bar.ts <= last_ts:
+        raise InputError(f"bars must be in time order: {pd.Timestamp(bar.ts, tz='UTC')} is not after "
+                         f"{pd.Timestamp(last_ts, tz='UTC')}; sort them first", column="ts", row=row)  # fmt: skip
 
 
 def check_frame(frame: Any, first_row: int, last_ts: int | None) -> tuple[np.ndarray, np.ndarray, pd.Index]:
@@ -108,29 +132,17 @@ def check_frame(frame: Any, first_row: int, last_ts: int | None) -> tuple[np.nda
 
 
 def _refuse(values: np.ndarray, ts: np.ndarray, first_row: int, last_ts: int | None) -> None:
-    """The bars no engine reads: a non-finite or non-positive price, a negative or
-    non-finite volume, high below low, a time not after the bar before."""
-    prices = values[:, :4]
-    bad = ~np.isfinite(prices) | (prices <= 0)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise InputError(f"prices must be finite and positive, got {float(prices[r, c])!r}",
-                         column=BAR_FIELDS[c], row=first_row + int(r))  # fmt: skip
-    vol = values[:, 4]
-    bad_vol = ~np.isfinite(vol) | (vol < 0)
-    if bad_vol.any():
-        r = int(np.argmax(bad_vol))
-        raise InputError(f"volume must be finite and >= 0, got {float(vol[r])!r}", column="volume", row=first_row + r)
-    crossed = values[:, 1] < values[:, 2]
-    if crossed.any():
-        r = int(np.argmax(crossed))
-        raise InputError(f"high {float(values[r, 1])!r} is below low {float(values[r, 2])!r}", column="high", row=first_row + r)
+    """:func:`_refuse_bar` over a frame: the first row any of its rules refuses, vectorised."""
+    prices, vol = values[:, :4], values[:, 4]
+    with np.errstate(invalid="ignore"):
+        bad = (~(np.isfinite(prices) & (prices > 0))).any(axis=1) | ~(np.isfinite(vol) & (vol >= 0))
+        bad |= values[:, 1] < values[:, 2]
     previous = np.concatenate([[np.iinfo(np.int64).min if last_ts is None else last_ts], ts[:-1]])
-    late = ts <= previous
-    if late.any():
-        r = int(np.argmax(late))
-        raise InputError(f"bars must be in time order: {pd.Timestamp(ts[r], tz='UTC')} is not after "
-                         f"{pd.Timestamp(previous[r], tz='UTC')}; sort them first", column="ts", row=first_row + r)  # fmt: skip
+    bad |= ts <= previous
+    if bad.any():
+        r = int(np.argmax(bad))
+        before = last_ts if r == 0 else int(ts[r - 1])
+        _refuse_bar(Bar(*values[r].tolist(), int(ts[r])), first_row + r, before)
 
 
 def engine_backend(backend: str | None) -> str:

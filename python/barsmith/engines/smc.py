@@ -121,7 +121,7 @@ class SmcState:
         b = check_bar(bar, self._n, self._last_ts)
         row, filled = self._engine.update(b.open, b.high, b.low, b.close, b.volume)
         events = self._events(self._n, b.ts, row, filled)
-        self._remember(np.asarray(row)[None, :])
+        self._remember([row] if row[0] == row[0] else [], row[4])
         self._n, self._last_ts = self._n + 1, b.ts
         return events
 
@@ -130,8 +130,8 @@ class SmcState:
         indexed as ``bars``. The same as calling :meth:`update` on each row."""
         values, ts, index = check_frame(bars, self._n, self._last_ts)
         out = self._engine.update_many(np.ascontiguousarray(values))
-        self._remember(out)
         if len(values):
+            self._remember(out[~np.isnan(out[:, 0])][-self._keep :, :4].tolist(), out[-1, 4])
             self._n, self._last_ts = self._n + len(values), int(ts[-1])
         return pd.DataFrame(out, index=index, columns=list(COLUMNS))
 
@@ -141,13 +141,12 @@ class SmcState:
         return SmcView(bars=self._n, swings=list(self._swings), trend=self._trend, high_label=self._labels[1],
                        low_label=self._labels[-1], gaps=[Gap(*g) for g in self._engine.open_gaps()])  # fmt: skip
 
-    def _remember(self, rows: np.ndarray) -> None:
-        """What the view keeps of rows: the swing reports, the labels, the trend."""
-        for side, level, index, label in rows[~np.isnan(rows[:, 0])][:, :4][-self._keep :].tolist():
+    def _remember(self, swing_rows: list, trend: float) -> None:
+        """What the view keeps of rows: the swing reports and their labels, the trend."""
+        for side, level, index, label in (r[:4] for r in swing_rows):
             self._swings.append((int(side), level, int(index)))
             self._labels[int(side)] = int(label)
-        if len(rows):
-            self._trend = int(rows[-1, 4])
+        self._trend = int(trend)
 
     def _events(self, t: int, ts: int, row: Any, filled: list[tuple[int, float, float, int]]) -> list[Event]:
         """A bar's events, from its row and the gaps it filled (docs/features.md)."""
