@@ -8,7 +8,7 @@ import numpy as np
 
 import barsmith
 from barsmith import structure
-from barsmith.engines import MomentumState, MultiTimeframe, SmcState
+from barsmith.engines import HobState, MomentumState, MultiTimeframe, SmcState
 
 SIZES = [2_000, 10_000]
 
@@ -28,18 +28,19 @@ def rescan(bars, swing_length=5):
 
 
 ENGINES = ["rust", "pandas"]  # the Rust state, the Python oracle
+STATES = {"smc": SmcState, "hob": HobState}  # the row engines, each with both backends
 
 
 class Replay:
-    params = (ENGINES, SIZES)
-    param_names = ["engine", "bars"]
+    params = (list(STATES), ENGINES, SIZES)
+    param_names = ["state", "engine", "bars"]
     timeout = 600
 
-    def setup(self, engine, n):
+    def setup(self, state, engine, n):
         self.bars = _bars(n)
 
-    def time_smc_state(self, engine, n):
-        SmcState(5, backend=engine).update_many(self.bars)
+    def time_update_many(self, state, engine, n):
+        STATES[state](5, backend=engine).update_many(self.bars)
 
 
 class ReplayOthers:
@@ -77,25 +78,25 @@ class RescanOverEngine:
 
 
 class UpdateLatency:
-    """One ``SmcState.update`` per bar, as a live loop calls it: median and p99 in microseconds."""
+    """One ``update`` per bar, as a live loop calls it: median and p99 in microseconds."""
 
-    params = (ENGINES,)
-    param_names = ["engine"]
+    params = (list(STATES), ENGINES)
+    param_names = ["state", "engine"]
 
-    def setup(self, engine):
+    def setup(self, state, engine):
         bars = _bars(2_600)
         self.rows = [{**r, "ts": ts} for ts, r in zip(bars.index, bars.to_dict("records"))]
 
-    def _latencies(self, engine):
-        smc, out = SmcState(5, backend=engine), []
+    def _latencies(self, state, engine):
+        live, out = STATES[state](5, backend=engine), []
         for row in self.rows:
             start = time.perf_counter_ns()
-            smc.update(row)
+            live.update(row)
             out.append(time.perf_counter_ns() - start)
         return np.asarray(out) / 1e3
 
-    def track_update_median_us(self, engine):
-        return float(np.median(self._latencies(engine)))
+    def track_update_median_us(self, state, engine):
+        return float(np.median(self._latencies(state, engine)))
 
-    def track_update_p99_us(self, engine):
-        return float(np.percentile(self._latencies(engine), 99))
+    def track_update_p99_us(self, state, engine):
+        return float(np.percentile(self._latencies(state, engine), 99))

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from barsmith import InputError, indicators, synth
 from barsmith._registry import kernel
-from barsmith.engines import Bar, Event, MomentumState, MultiTimeframe, SmcState
+from barsmith.engines import Bar, Event, HobState, MomentumState, MultiTimeframe, SmcState
+from barsmith.engines import hob
 from barsmith.engines.smc import COLUMNS
 from barsmith.structure import bos_choch, fvg, swing_highs_lows
 
@@ -146,7 +147,8 @@ def test_momentum_state_equals_the_batch_indicators_bar_by_bar():
     assert momentum.state == got.iloc[-1].to_dict()
 
 
-@pytest.mark.parametrize("engine", [SmcState, lambda: SmcState(backend="pandas"), MomentumState])
+@pytest.mark.parametrize("engine", [SmcState, lambda: SmcState(backend="pandas"), HobState,
+                                    lambda: HobState(backend="pandas"), MomentumState])
 @pytest.mark.parametrize(
     "row, column, value, message",
     [(3, "close", np.nan, "finite"), (5, "low", -1.0, "positive"), (2, "high", 0.5, "below low"),
@@ -257,3 +259,102 @@ def test_a_bar_reads_the_same_as_a_bar_tuple_a_mapping_or_a_series_with_any_time
         assert smc.state == whole.state
     assert logs[0] and all(log == logs[0] for log in logs)
     assert {e.ts for e in logs[0]} <= set(bars.index.as_unit("ns").asi8.tolist())
+
+
+# -- HobState ----------------------------------------------------------------------------------
+
+
+def hob_by_definition(bars, swing_length, volume_window, spike_z):
+    """HobState's columns from their definitions, over the whole history at once: the wick
+    ratios as a pandas expression, the rolling z of volume, and sweeps of every causal
+    swing level no earlier bar traded beyond (the pool unbounded)."""
+    o, h, lo, c = (bars[k] for k in ("open", "high", "low", "close"))
+    span, top, bottom = h - lo, np.maximum(o, c), np.minimum(o, c)
+    flat = span == 0
+    out = pd.DataFrame(index=bars.index)
+    out["upper_wick"] = ((h - top) / span).mask(flat, 0.0)
+    out["lower_wick"] = ((bottom - lo) / span).mask(flat, 0.0)
+    out["body"] = ((top - bottom) / span).mask(flat, 0.0)
+    out["volume_z"] = indicators.rolling_zscore(bars["volume"], volume_window, backend="pandas")
+    out["volume_spike"] = (out["volume_z"] >= spike_z).astype(float)
+    swings = swing_highs_lows(bars, swing_length, mode="causal", backend="pandas").reset_index(drop=True)
+    high, low, close = h.to_numpy(), lo.to_numpy(), c.to_numpy()
+    for side, name, beyond, back, most in ((1, "sweep_high", np.greater, np.less_equal, np.argmax),
+                                           (-1, "sweep_low", np.less, np.greater_equal, np.argmin)):  # fmt: skip
+        count, level, index = np.zeros(len(bars)), np.full(len(bars), np.nan), np.full(len(bars), np.nan)
+        for confirmed, row in swings[swings.HighLow == side].iterrows():
+            reached = np.flatnonzero(beyond((high if side == 1 else low)[confirmed + 1 :], row.Level))
+            if len(reached):  # the first bar beyond the level takes it; swept if the close came back
+                t = confirmed + 1 + reached[0]
+                if back(close[t], row.Level):
+                    count[t] += 1
+                    if level[t] != level[t] or not (row.Level < level[t] if side == 1 else row.Level > level[t]):
+                        level[t], index[t] = row.Level, row.SwingIndex
+        out[name], out[f"{name}_level"], out[f"{name}_index"] = count, level, index
+    return out
+
+
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_hob_state_equals_its_definitions_over_the_whole_history(engine):
+    @settings(max_examples=30, deadline=None)
+    @given(st.integers(0, 10_000), st.integers(0, 500), st.integers(1, 6), st.integers(2, 30),
+           st.sampled_from([0.5, 2.0]), st.sampled_from([0.0001, 0.01]))  # fmt: skip
+    def check(seed, n, length, window, spike_z, tick):
+        bars = synth.ohlc(n, seed, tick=tick, start_price=100 * tick / 0.0001)
+        got = HobState(length, volume_window=window, spike_z=spike_z, levels=10**6, backend=engine).update_many(bars)
+        pd.testing.assert_frame_equal(got, hob_by_definition(bars, length, window, spike_z), rtol=1e-9)
+
+    check()
+
+
+def test_hob_state_in_rust_equals_the_oracle_with_a_bounded_pool_of_levels():
+    for seed, (length, levels) in enumerate([(1, 1), (2, 2), (3, 8), (5, 3)]):
+        bars = synth.ohlc(2000, seed, tick=0.01, start_price=100.0)
+        rust, oracle = (HobState(length, volume_window=10, spike_z=1.5, levels=levels, backend=b) for b in ENGINE_BACKENDS)
+        frame, events = rust.read_many(bars)
+        expected, expected_events = oracle.read_many(bars)
+        pd.testing.assert_frame_equal(frame, expected)
+        assert events == expected_events
+        np.testing.assert_equal(vars(rust.state), vars(oracle.state))  # NaN equal to NaN
+        assert len(rust.state.highs) <= levels and len(rust.state.lows) <= levels
+        assert (frame["sweep_high"] > 0).any() and (frame["sweep_low"] > 0).any()
+
+
+@pytest.mark.parametrize("make", [lambda b: SmcState(3, join_consecutive=True, backend=b),
+                                  lambda b: HobState(3, volume_window=8, spike_z=1.0, levels=4, backend=b)])  # fmt: skip
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_update_and_read_many_give_the_same_rows_events_and_state_under_any_split(make, engine):
+    bars = synth.ohlc(1200, seed=11, tick=0.001)
+    whole, whole_events = make(engine).read_many(bars)
+    assert whole_events and len({e.kind for e in whole_events}) > 1
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        e, parts, events, start = make(engine), [], [], 0
+        while start < len(bars):
+            stop = start + int(rng.integers(0, 40))
+            if stop == start:  # one bar through update
+                events += e.update(Bar(*bars.iloc[start], int(bars.index[start].value)))
+                stop += 1
+            else:
+                frame, more = e.read_many(bars.iloc[start:stop])
+                parts.append(frame)
+                events += more
+            start = stop
+        assert events == whole_events
+    reference = make(engine)
+    reference.update_many(bars)
+    np.testing.assert_equal(vars(e.state), vars(reference.state))
+
+
+def test_hob_events_are_the_sweeps_and_spikes_its_rows_show():
+    bars = synth.ohlc(3000, seed=3, tick=0.01, start_price=100.0)
+    frame, events = HobState(4, volume_window=10, spike_z=1.5).read_many(bars)
+    sweeps = [e for e in events if e.kind == "sweep"]
+    assert len(sweeps) == (frame.sweep_high > 0).sum() + (frame.sweep_low > 0).sum()
+    for e in sweeps:
+        name = "sweep_high" if e.side == 1 else "sweep_low"
+        assert (e.level, e.ref) == (frame[f"{name}_level"].iloc[e.bar], frame[f"{name}_index"].iloc[e.bar])
+    spikes = [e for e in events if e.kind == "volume_spike"]
+    assert [e.bar for e in spikes] == np.flatnonzero(frame.volume_spike.to_numpy() == 1).tolist()
+    assert all(e.level >= 1.5 and e.side == 0 and e.ref == -1 for e in spikes)
+    assert hob.COLUMNS == tuple(frame.columns)

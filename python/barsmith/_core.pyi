@@ -1,6 +1,7 @@
 """Type stubs for the Rust extension ``barsmith._core`` (kernels; no validation)."""
 
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -284,14 +285,30 @@ class SmcCore:
     trend: int
     def __init__(self, swing_length: int, join_consecutive: bool, close_break: bool) -> None: ...
     def reset(self) -> None: ...
-    def update(self, open: float, high: float, low: float, close: float, volume: float) -> tuple[list[float], list[_Gap]]:
-        """One bar: its row (the SmcState columns) and the gaps it fills."""
-    def update_many(self, bars: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns)."""
+    def update(self, bar: tuple[float, float, float, float, float]) -> tuple[list[float], list[_Gap]]:
+        """One bar (open, high, low, close, volume): its row (the SmcState columns) and the gaps it fills."""
+    def update_many(
+        self, bars: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], list[tuple[int, int, float, float, int]]]:
+        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns) and the
+        gaps filled, each led by the position of the filling bar in this call."""
     def open_gaps(self) -> list[_Gap]: ...
+
+class HobCore:
+    """``barsmith.engines.HobState``'s Rust state; bars are checked by the Python front."""
+
+    def __init__(self, swing_length: int, volume_window: int, spike_z: float, levels: int) -> None: ...
+    def reset(self) -> None: ...
+    def update(self, bar: tuple[float, float, float, float, float]) -> tuple[list[float], list[Any]]:
+        """One bar (open, high, low, close, volume): its row (the HobState columns) and no extras."""
+    def update_many(self, bars: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], list[Any]]:
+        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns), no extras."""
+    def live_levels(self) -> list[tuple[int, float, int]]:
+        """The live swing levels (side, level, swing bar), highs then lows, oldest first."""
 
 class _Engines(ModuleType):
     SmcCore: type[SmcCore]
+    HobCore: type[HobCore]
 
 class _Synth(ModuleType):
     def mbp10(

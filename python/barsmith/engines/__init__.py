@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from ._bars import Bar, Event
 from .momentum import MomentumState
+from .hob import HobState
 from .smc import SmcState
 from .timeframes import MultiTimeframe
 
-__all__ = ["Bar", "Event", "MomentumState", "MultiTimeframe", "SmcState"]
+__all__ = ["Bar", "Event", "HobState", "MomentumState", "MultiTimeframe", "SmcState"]

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .._args import positive_int
-from ._bars import Bar, Event, check_bar, check_frame, engine_backend
+from ._bars import Bar
+from ._engine import EXTRAS, Emits, RowEngine
+from .swings import Swings
 
 NAN = float("nan")
 
@@ -67,7 +68,7 @@ class SmcView:
     gaps: list[Gap] = field(default_factory=list)
 
 
-class SmcState:
+class SmcState(RowEngine):
     """Swings, market structure, fair value gaps and BOS/CHoCH, one bar at a time.
 
     Parameters are those of the causal structure functions: ``swing_length`` of
@@ -90,79 +91,57 @@ class SmcState:
     """
 
     name = "smc"
+    COLUMNS = COLUMNS
+    # the events of a bar, in this order (docs/features.md)
+    EMITS = (
+        Emits(0, ("swing_high", "swing_low"), level=1, ref=2, side=0),
+        Emits(5, "fvg", level=(6, 7), ref=8, side=5),
+        # one per gap the bar fills (side, top, bottom, middle bar), at the price that filled
+        # it: a bullish gap's top, a bearish gap's bottom
+        Emits(EXTRAS, "fvg_mitigated", level=(1, 2), ref=3, side=0),
+        Emits(10, "bos", level=12, ref=13, side=10),
+        Emits(11, "choch", level=12, ref=13, side=11),
+    )
 
     def __init__(self, swing_length: int = 5, *, join_consecutive: bool = False, close_break: bool = True,
                  keep: int = 64, backend: str | None = None):  # fmt: skip
         self.swing_length = positive_int(swing_length, "swing_length")
         self.join_consecutive = bool(join_consecutive)
         self.close_break = bool(close_break)
-        self.backend = engine_backend(backend)
         self._keep = positive_int(keep, "keep")
-        if self.backend == "rust":
+        super().__init__(backend)
+
+    def _make_core(self, backend: str) -> Any:
+        if backend == "rust":
             from .._core import engines as core
 
-            self._engine: Any = core.SmcCore(self.swing_length, self.join_consecutive, self.close_break)
-        else:
-            self._engine = _PythonSmc(self.swing_length, self.join_consecutive, self.close_break)
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget every bar: the next bar is the first."""
-        self._engine.reset()
-        self._n = 0
-        self._last_ts: int | None = None
-        self._swings: deque[tuple[int, float, int]] = deque(maxlen=self._keep)
-        self._labels = {1: 0, -1: 0}
-        self._trend = 0
-
-    def update(self, bar: Any) -> list[Event]:
-        """Read one bar (a mapping, Series, namedtuple or :class:`Bar` with open, high, low,
-        close, volume, ts); return the events it shows, in the order of ``COLUMNS``."""
-        b = check_bar(bar, self._n, self._last_ts)
-        row, filled = self._engine.update(b.open, b.high, b.low, b.close, b.volume)
-        events = self._events(self._n, b.ts, row, filled)
-        self._remember([row] if row[0] == row[0] else [], row[4])
-        self._n, self._last_ts = self._n + 1, b.ts
-        return events
-
-    def update_many(self, bars: pd.DataFrame) -> pd.DataFrame:
-        """Read many bars; one row per bar with ``COLUMNS`` (NaN where nothing is shown),
-        indexed as ``bars``. The same as calling :meth:`update` on each row."""
-        values, ts, index = check_frame(bars, self._n, self._last_ts)
-        out = self._engine.update_many(np.ascontiguousarray(values))
-        if len(values):
-            self._remember(out[~np.isnan(out[:, 0])][-self._keep :, :4].tolist(), out[-1, 4])
-            self._n, self._last_ts = self._n + len(values), int(ts[-1])
-        return pd.DataFrame(out, index=index, columns=list(COLUMNS))
+            return core.SmcCore(self.swing_length, self.join_consecutive, self.close_break)
+        return _PythonSmc(self.swing_length, self.join_consecutive, self.close_break)
 
     @property
     def state(self) -> SmcView:
         """A snapshot of the state (a copy: later updates do not change it)."""
         return SmcView(bars=self._n, swings=list(self._swings), trend=self._trend, high_label=self._labels[1],
-                       low_label=self._labels[-1], gaps=[Gap(*g) for g in self._engine.open_gaps()])  # fmt: skip
+                       low_label=self._labels[-1], gaps=[Gap(*g) for g in self._core.open_gaps()])  # fmt: skip
 
-    def _remember(self, swing_rows: list, trend: float) -> None:
-        """What the view keeps of rows: the swing reports and their labels, the trend."""
-        for side, level, index, label in (r[:4] for r in swing_rows):
-            self._swings.append((int(side), level, int(index)))
-            self._labels[int(side)] = int(label)
-        self._trend = int(trend)
+    def _forget(self) -> None:
+        self._swings: deque[tuple[int, float, int]] = deque(maxlen=self._keep)
+        self._labels = {1: 0, -1: 0}
+        self._trend = 0
 
-    def _events(self, t: int, ts: int, row: Any, filled: list[tuple[int, float, float, int]]) -> list[Event]:
-        """A bar's events, from its row and the gaps it filled (docs/features.md)."""
-        events = []
+    def _remember_row(self, row: list[float]) -> None:
+        """The view keeps the swing reports and their labels, and the trend."""
         if row[0] == row[0]:
             side = int(row[0])
-            events.append(Event(t, ts, self.name, "swing_high" if side == 1 else "swing_low", side, row[1], int(row[2])))
-        if row[5] == row[5]:
-            side = int(row[5])
-            events.append(Event(t, ts, self.name, "fvg", side, row[6] if side == 1 else row[7], int(row[8])))
-        events += [Event(t, ts, self.name, "fvg_mitigated", side, top if side == 1 else bottom, index)
-                   for side, top, bottom, index in filled]  # fmt: skip
-        for column, kind in ((10, "bos"), (11, "choch")):
-            if row[column] == row[column]:
-                events.append(Event(t, ts, self.name, kind, int(row[column]), row[12], int(row[13])))
-        return events
+            self._swings.append((side, row[1], int(row[2])))
+            self._labels[side] = int(row[3])
+        self._trend = int(row[4])
+
+    def _remember_rows(self, rows: np.ndarray) -> None:
+        for side, level, index, label in rows[~np.isnan(rows[:, 0])][-self._keep :, :4].tolist():
+            self._swings.append((int(side), level, int(index)))
+            self._labels[int(side)] = int(label)
+        self._trend = int(rows[-1, 4])
 
 
 class _PythonSmc:
@@ -176,15 +155,9 @@ class _PythonSmc:
 
     def reset(self) -> None:
         """Forget every bar: the next bar is the first."""
-        length = self.swing_length
         self._n = 0
+        self._swings = Swings(self.swing_length)
         self._recent: deque[Bar] = deque(maxlen=3)  # a gap's three bars
-        # monotonic deques of positions: highs falling, lows rising (the window's max/min first)
-        self._max_high: deque[int] = deque()
-        self._min_low: deque[int] = deque()
-        self._highs: deque[float] = deque(maxlen=2 * length + 1)
-        self._lows: deque[float] = deque(maxlen=2 * length + 1)
-        self._last_kind, self._last_level = 0, NAN
         # market structure: per side the previous and pending swing level, the latest label
         self._previous = {1: NAN, -1: NAN}
         self._pending = {1: NAN, -1: NAN}
@@ -202,15 +175,17 @@ class _PythonSmc:
         self._marks: dict[int, Mark] = {}
         self._dead = -1  # swings numbered up to this one have broken or been cleared: they never re-arm
 
-    def update(self, open_: float, high: float, low: float, close: float, volume: float):
-        row, filled = self._step(Bar(open_, high, low, close, volume, 0))
+    def update(self, bar: tuple[float, float, float, float, float]):
+        row, filled = self._step(Bar(*bar, 0))
         return row, [(g.side, g.top, g.bottom, g.index) for g in filled]
 
-    def update_many(self, values: np.ndarray) -> np.ndarray:
+    def update_many(self, values: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, float, float, int]]]:
         out = np.full((len(values), len(COLUMNS)), NAN)
+        filled = []
         for r, bar in enumerate(values.tolist()):
-            out[r] = self._step(Bar(*bar, 0))[0]
-        return out
+            out[r], gaps = self._step(Bar(*bar, 0))
+            filled += [(r, g.side, g.top, g.bottom, g.index) for g in gaps]
+        return out, filled
 
     def open_gaps(self) -> list[tuple[int, float, float, int]]:
         gaps = sorted([*self._open.values(), *self._waiting], key=lambda g: g.index)
@@ -219,7 +194,7 @@ class _PythonSmc:
     def _step(self, bar: Bar) -> tuple[np.ndarray, list[Gap]]:
         t = self._n
         row = np.full(len(COLUMNS), NAN)
-        swing = self._swing(bar, t)
+        swing = self._swings.push(bar.high, bar.low, t)
         if swing is not None:
             side, level, index = swing
             row[0:3] = side, level, index
@@ -238,48 +213,6 @@ class _PythonSmc:
             row[12], row[13] = mark.level, mark.swing_index
         self._n = t + 1
         return row, filled
-
-    # -- swings (swing_highs_lows, causal) -----------------------------------------------------
-
-    def _swing(self, bar: Bar, t: int) -> tuple[int, float, int] | None:
-        """The swing bar ``t`` confirms: the bar ``i = t - L`` whose high is the highest of
-        the 2L bars ``i - L + 1 .. t`` (else whose low is the lowest), reported when of the
-        other kind than the last report or more extreme than it."""
-        length = self.swing_length
-        self._highs.append(bar.high)
-        self._lows.append(bar.low)
-        # the deques hold positions of bars in the window, their values falling (highs) / rising (lows)
-        first = t - 2 * length + 1
-        while self._max_high and self._high_at(self._max_high[-1], t) < bar.high:
-            self._max_high.pop()
-        self._max_high.append(t)
-        while self._min_low and self._low_at(self._min_low[-1], t) > bar.low:
-            self._min_low.pop()
-        self._min_low.append(t)
-        while self._max_high[0] < first:
-            self._max_high.popleft()
-        while self._min_low[0] < first:
-            self._min_low.popleft()
-        i = t - length
-        if i < 2 * length - 1:  # smartmoneyconcepts' rolling window: none of the first 2L - 1 bars
-            return None
-        high_i, low_i = self._high_at(i, t), self._low_at(i, t)
-        if high_i == self._high_at(self._max_high[0], t):
-            side, level = 1, high_i
-        elif low_i == self._low_at(self._min_low[0], t):
-            side, level = -1, low_i
-        else:
-            return None
-        if side != self._last_kind or (side == 1 and level > self._last_level) or (side == -1 and level < self._last_level):
-            self._last_kind, self._last_level = side, level
-            return side, level, i
-        return None
-
-    def _high_at(self, i: int, t: int) -> float:
-        return self._highs[len(self._highs) - 1 - (t - i)]
-
-    def _low_at(self, i: int, t: int) -> float:
-        return self._lows[len(self._lows) - 1 - (t - i)]
 
     # -- market structure (market_structure) -----------------------------------------------------
 

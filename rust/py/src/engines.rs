@@ -1,7 +1,7 @@
 //! Bindings of `barsmith_core::engines`: the engine states as Python classes, fed
 //! bars the Python front has checked.
 
-use barsmith_core::engines::{Gap, SmcState, SMC_COLUMNS};
+use barsmith_core::engines::{Gap, HobState, SmcState, HOB_COLUMNS, SMC_COLUMNS};
 use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 use crate::{guarded, refused};
 
 type GapTuple = (i32, f64, f64, i64);
+/// A filled gap and the position, in the `update_many` call, of the bar filling it.
+type FilledTuple = (i64, i32, f64, f64, i64);
 
 fn tuples(gaps: Vec<Gap>) -> Vec<GapTuple> {
     gaps.into_iter()
@@ -36,46 +38,32 @@ impl SmcCore {
     }
 
     /// One bar (open, high, low, close, volume): its row and the gaps it fills.
-    fn update(
-        &mut self,
-        py: Python<'_>,
-        open: f64,
-        high: f64,
-        low: f64,
-        close: f64,
-        volume: f64,
-    ) -> PyResult<(Vec<f64>, Vec<GapTuple>)> {
+    fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<GapTuple>)> {
         let inner = &mut self.inner;
-        let (row, filled) =
-            barsmith_core::quietly(|| inner.update(&[open, high, low, close, volume]))
-                .map_err(|p| refused(py, p))?;
+        let (row, filled) = one_bar(py, || inner.update(&bar))?;
         Ok((row.to_vec(), tuples(filled)))
     }
 
-    /// Bars as a C-contiguous (rows, 5) array: a (rows, columns) array of rows.
+    /// Bars as a C-contiguous (rows, 5) array: a (rows, columns) array of rows, and the
+    /// gaps filled, each with the position of the filling bar in this call.
     fn update_many<'py>(
         &mut self,
         py: Python<'py>,
         bars: PyReadonlyArray2<'py, f64>,
-    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let shape = bars.shape().to_vec();
-        if shape[1] != 5 {
-            return Err(PyValueError::new_err(
-                "expected (rows, 5) bars: open, high, low, close, volume",
-            ));
-        }
-        let values = bars
-            .as_slice()
-            .map_err(|_| PyValueError::new_err("bars must be C-contiguous"))?;
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<FilledTuple>)> {
         let inner = &mut self.inner;
-        let out = guarded(py, || {
-            let mut out = Vec::with_capacity(shape[0] * SMC_COLUMNS);
-            for bar in values.chunks_exact(5) {
-                out.extend_from_slice(&inner.update(&[bar[0], bar[1], bar[2], bar[3], bar[4]]).0);
-            }
-            out
+        let mut filled: Vec<FilledTuple> = Vec::new();
+        let mut bar_in_call = 0i64;
+        let out = rows::<SMC_COLUMNS>(py, bars, |bar| {
+            let (row, gaps) = inner.update(bar);
+            filled.extend(
+                gaps.into_iter()
+                    .map(|g| (bar_in_call, g.side, g.top, g.bottom, g.index)),
+            );
+            bar_in_call += 1;
+            row
         })?;
-        numpy::PyArray1::from_vec(py, out).reshape([shape[0], SMC_COLUMNS])
+        Ok((out, filled))
     }
 
     /// The open gaps (side, top, bottom, middle bar), by middle bar.
@@ -89,7 +77,84 @@ impl SmcCore {
     }
 }
 
+/// `barsmith.engines.HobState`'s Rust state.
+#[pyclass(module = "barsmith._core.engines")]
+struct HobCore {
+    inner: HobState,
+}
+
+#[pymethods]
+impl HobCore {
+    #[new]
+    fn new(swing_length: usize, volume_window: usize, spike_z: f64, levels: usize) -> Self {
+        Self {
+            inner: HobState::new(swing_length, volume_window, spike_z, levels),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    /// One bar (open, high, low, close, volume): its row.
+    fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<GapTuple>)> {
+        let inner = &mut self.inner;
+        let row = one_bar(py, || inner.update(&bar))?;
+        Ok((row.to_vec(), Vec::new())) // the shape of every engine's update: row, extras
+    }
+
+    /// Bars as a C-contiguous (rows, 5) array: a (rows, columns) array of rows.
+    fn update_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        bars: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<FilledTuple>)> {
+        let inner = &mut self.inner;
+        Ok((
+            rows::<HOB_COLUMNS>(py, bars, |bar| inner.update(bar))?,
+            Vec::new(),
+        ))
+    }
+
+    /// The live swing levels (side, level, bar), highs then lows, oldest first.
+    fn live_levels(&self) -> Vec<(i32, f64, i64)> {
+        self.inner.live_levels()
+    }
+}
+
+/// One bar through an engine, a panic turned into an error (the GIL held: a bar is too
+/// short to release it).
+fn one_bar<T>(py: Python<'_>, step: impl FnOnce() -> T) -> PyResult<T> {
+    barsmith_core::quietly(step).map_err(|p| refused(py, p))
+}
+
+/// An engine's rows over (rows, 5) bars, the GIL released while it runs.
+fn rows<'py, const C: usize>(
+    py: Python<'py>,
+    bars: PyReadonlyArray2<'py, f64>,
+    mut step: impl FnMut(&[f64; 5]) -> [f64; C] + Send,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let shape = bars.shape().to_vec();
+    if shape[1] != 5 {
+        return Err(PyValueError::new_err(
+            "expected (rows, 5) bars: open, high, low, close, volume",
+        ));
+    }
+    let values = bars
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("bars must be C-contiguous"))?;
+    let out = guarded(py, || {
+        let mut out = Vec::with_capacity(shape[0] * C);
+        for bar in values.chunks_exact(5) {
+            out.extend_from_slice(&step(&[bar[0], bar[1], bar[2], bar[3], bar[4]]));
+        }
+        out
+    })?;
+    numpy::PyArray1::from_vec(py, out).reshape([shape[0], C])
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SmcCore>()?;
+    m.add_class::<HobCore>()?;
     Ok(())
 }

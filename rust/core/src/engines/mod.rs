@@ -2,9 +2,13 @@
 //! amortised work. Read beside `python/barsmith/engines/` (the readable oracle, and the
 //! definitions in `docs/features.md`).
 
+mod hob;
 mod smc;
+mod swings;
 
+pub use hob::*;
 pub use smc::*;
+pub use swings::Swings;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
+use super::swings::Swings;
+
 /// Columns of a row, in the order of the oracle's `COLUMNS`.
 pub const SMC_COLUMNS: usize = 14;
 
@@ -52,12 +54,7 @@ pub struct SmcState {
     join_consecutive: bool,
     close_break: bool,
     n: i64,
-    highs: VecDeque<f64>,
-    lows: VecDeque<f64>,
-    max_high: VecDeque<i64>,
-    min_low: VecDeque<i64>,
-    last_kind: i32,
-    last_level: f64,
+    swings: Swings,
     previous: [f64; 2], // [high side, low side]
     pending: [f64; 2],
     label: [i32; 2],
@@ -90,12 +87,7 @@ impl SmcState {
             join_consecutive,
             close_break,
             n: 0,
-            highs: VecDeque::with_capacity(2 * l + 2),
-            lows: VecDeque::with_capacity(2 * l + 2),
-            max_high: VecDeque::new(),
-            min_low: VecDeque::new(),
-            last_kind: 0,
-            last_level: f64::NAN,
+            swings: Swings::new(l),
             previous: [f64::NAN; 2],
             pending: [f64::NAN; 2],
             label: [0; 2],
@@ -139,7 +131,7 @@ impl SmcState {
     pub fn update(&mut self, bar: &[f64; 5]) -> ([f64; SMC_COLUMNS], Vec<Gap>) {
         let t = self.n;
         let mut row = [f64::NAN; SMC_COLUMNS];
-        if let Some((side, level, index)) = self.swing(bar, t) {
+        if let Some((side, level, index)) = self.swings.push(bar[1], bar[2], t) {
             row[0] = side as f64;
             row[1] = level;
             row[2] = index as f64;
@@ -166,64 +158,6 @@ impl SmcState {
         }
         self.n = t + 1;
         (row, filled)
-    }
-
-    fn at(values: &VecDeque<f64>, i: i64, t: i64) -> f64 {
-        values[values.len() - 1 - (t - i) as usize]
-    }
-
-    fn swing(&mut self, bar: &[f64; 5], t: i64) -> Option<(i32, f64, i64)> {
-        let l = self.swing_length as i64;
-        if self.highs.len() == 2 * l as usize + 1 {
-            self.highs.pop_front();
-            self.lows.pop_front();
-        }
-        self.highs.push_back(bar[1]);
-        self.lows.push_back(bar[2]);
-        let first = t - 2 * l + 1;
-        while let Some(&j) = self.max_high.back() {
-            if Self::at(&self.highs, j, t) < bar[1] {
-                self.max_high.pop_back();
-            } else {
-                break;
-            }
-        }
-        self.max_high.push_back(t);
-        while let Some(&j) = self.min_low.back() {
-            if Self::at(&self.lows, j, t) > bar[2] {
-                self.min_low.pop_back();
-            } else {
-                break;
-            }
-        }
-        self.min_low.push_back(t);
-        while self.max_high[0] < first {
-            self.max_high.pop_front();
-        }
-        while self.min_low[0] < first {
-            self.min_low.pop_front();
-        }
-        let i = t - l;
-        if i < 2 * l - 1 {
-            return None; // smartmoneyconcepts' rolling window: none of the first 2L - 1 bars
-        }
-        let (high_i, low_i) = (Self::at(&self.highs, i, t), Self::at(&self.lows, i, t));
-        let (side, level) = if high_i == Self::at(&self.highs, self.max_high[0], t) {
-            (1, high_i)
-        } else if low_i == Self::at(&self.lows, self.min_low[0], t) {
-            (-1, low_i)
-        } else {
-            return None;
-        };
-        if side != self.last_kind
-            || (side == 1 && level > self.last_level)
-            || (side == -1 && level < self.last_level)
-        {
-            self.last_kind = side;
-            self.last_level = level;
-            return Some((side, level, i));
-        }
-        None
     }
 
     fn structure(&mut self, side: i32, level: f64) -> (f64, f64) {

@@ -1,0 +1,161 @@
+"""What the row engines (``SmcState``, ``HobState``) share: a front that checks bars and
+hands them to a core (the Rust state in ``barsmith._core.engines``, or the readable Python
+state machine), and the events read off the core's rows by one declarative table.
+
+A core has ``reset()``, ``update((o, h, l, c, v)) -> (row, extras)`` and
+``update_many((rows, 5)) -> (rows x columns, extras)``; ``extras`` are tuples whose first
+field the engine's table places (SmcState's filled gaps), in ``update_many`` led by the
+position of their bar in the call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ._bars import Event, check_bar, check_frame, engine_backend
+
+
+EXTRAS = -1  # an Emits' ``when`` for the core's extras: each extra of a bar is one event
+
+
+class Emits(NamedTuple):
+    """One kind of event an engine's row shows: on bars where column ``when`` is neither
+    NaN nor 0, an event of ``kind`` (or ``(kind if side 1, kind if side -1)``) whose side is
+    column ``side`` (or the constant ``fixed`` when ``side`` is None), whose level is column
+    ``level`` (or ``(column if side 1, column if side -1)``) and whose ``ref`` is column
+    ``ref`` (or -1 when None). With ``when=EXTRAS`` the columns are those of the core's
+    extras (SmcState's filled gaps), one event per extra."""
+
+    when: int
+    kind: str | tuple[str, str]
+    level: int | tuple[int, int]
+    ref: int | None
+    side: int | None = None
+    fixed: int = 0
+
+
+EVENT_COLUMNS = Event._fields
+
+
+class RowEngine:
+    """A checked front over a core; subclasses set ``name``, ``COLUMNS``, ``EMITS`` and
+    ``_make_core``, and keep a view of the rows read in ``_remember_row(s)``."""
+
+    name = ""
+    COLUMNS: tuple[str, ...] = ()
+    EMITS: tuple[Emits | str, ...] = ()
+
+    def __init__(self, backend: str | None):
+        self.backend = engine_backend(backend)
+        self._core: Any = self._make_core(self.backend)
+        self.reset()
+
+    def _make_core(self, backend: str) -> Any:
+        raise NotImplementedError
+
+    def _forget(self) -> None:
+        """Reset the view kept of rows."""
+
+    def _remember_row(self, row: list[float]) -> None:
+        """Keep what the view shows of one row (after ``update``)."""
+
+    def _remember_rows(self, rows: np.ndarray) -> None:
+        """Keep what the view shows of one or more rows (after ``update_many``)."""
+
+    def reset(self) -> None:
+        """Forget every bar: the next bar is the first."""
+        self._core.reset()
+        self._n = 0
+        self._last_ts: int | None = None
+        self._forget()
+
+    def update(self, bar: Any) -> list[Event]:
+        """Read one bar (a mapping, Series, namedtuple or :class:`Bar` with open, high, low,
+        close, volume, ts); return the events it shows (``docs/features.md``)."""
+        b = check_bar(bar, self._n, self._last_ts)
+        row, extras = self._core.update(b[:5])
+        events = self._row_events(self._n, b.ts, row, extras)
+        self._remember_row(row)
+        self._n, self._last_ts = self._n + 1, b.ts
+        return events
+
+    def update_many(self, bars: pd.DataFrame) -> pd.DataFrame:
+        """Read many bars; one row per bar with ``COLUMNS`` (NaN where nothing is shown),
+        indexed as ``bars``. The same as calling :meth:`update` on each row."""
+        return self._read(bars)[0]
+
+    def read_many(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, list[Event]]:
+        """:meth:`update_many`'s frame and the events of its bars, in the order
+        :meth:`update` on each bar gives them."""
+        frame, table = self.read_table(bars)
+        return frame, list(map(Event._make, zip(*(table[c] for c in EVENT_COLUMNS))))
+
+    def read_table(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list]]:
+        """:meth:`read_many` with the events as columns (``Event``'s fields, each a list),
+        built without an object per event: what an event log stores."""
+        frame, first, ts, out, extras = self._read(bars)
+        return frame, self._rows_events(first, ts, out, extras)
+
+    def _read(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, int, np.ndarray, np.ndarray, list[tuple]]:
+        values, ts, index = check_frame(bars, self._n, self._last_ts)
+        out, extras = self._core.update_many(np.ascontiguousarray(values))
+        first = self._n
+        if len(values):
+            self._remember_rows(out)
+            self._n, self._last_ts = self._n + len(values), int(ts[-1])
+        return pd.DataFrame(out, index=index, columns=list(self.COLUMNS)), first, ts, out, extras
+
+    # -- events: one table, read off one row or off many ------------------------------------------
+
+    def _row_events(self, bar: int, ts: int, row: Any, extras: list[tuple]) -> list[Event]:
+        events: list[Event] = []
+        for spec in self.EMITS:
+            if spec.when == EXTRAS:
+                events += [self._event(spec, bar, ts, extra) for extra in extras]
+                continue
+            v = row[spec.when]
+            if v == v and v != 0:
+                events.append(self._event(spec, bar, ts, row))
+        return events
+
+    def _event(self, spec: Emits, bar: int, ts: int, row: Any) -> Event:
+        side = spec.fixed if spec.side is None else int(row[spec.side])
+        kind = spec.kind if isinstance(spec.kind, str) else spec.kind[0 if side == 1 else 1]
+        level = row[spec.level if isinstance(spec.level, int) else spec.level[0 if side == 1 else 1]]
+        ref = -1 if spec.ref is None else int(row[spec.ref])
+        return Event(bar, ts, self.name, kind, side, float(level), ref)
+
+    def _rows_events(self, first: int, ts: np.ndarray, rows: np.ndarray, extras: list[tuple]) -> dict[str, list]:
+        """``_row_events`` of every row at once, vectorised per kind of event, as columns."""
+        parts = []
+        for order, spec in enumerate(self.EMITS):
+            if spec.when == EXTRAS:
+                if not extras:
+                    continue
+                table = np.asarray(extras, dtype=float)
+                at, source = table[:, 0].astype(np.int64), table[:, 1:]  # an extra is led by its bar in the call
+            else:
+                column = rows[:, spec.when]
+                at = np.flatnonzero((column == column) & (column != 0))
+                source = rows[at]
+            n = len(at)
+            side = np.full(n, spec.fixed, np.int64) if spec.side is None else source[:, spec.side].astype(np.int64)
+            up = side == 1
+            kind = np.full(n, spec.kind, object) if isinstance(spec.kind, str) else np.where(up, *spec.kind).astype(object)
+            if isinstance(spec.level, int):
+                level = source[:, spec.level]
+            else:
+                level = np.where(up, source[:, spec.level[0]], source[:, spec.level[1]])
+            ref = np.full(n, -1, np.int64) if spec.ref is None else source[:, spec.ref].astype(np.int64)
+            parts.append((at, np.full(n, order), np.arange(n), kind, side, level, ref))
+        if not parts:
+            return {c: [] for c in EVENT_COLUMNS}
+        at, order, seq, kind, side, level, ref = (np.concatenate(c) for c in zip(*parts))
+        by = np.lexsort((seq, order, at))  # the order update gives: by bar, then as EMITS lists them
+        at = at[by]
+        return {"bar": (first + at).tolist(), "ts": np.asarray(ts, np.int64)[at].tolist(),
+                "engine": [self.name] * len(at), "kind": kind[by].tolist(), "side": side[by].tolist(),
+                "level": level[by].tolist(), "ref": ref[by].tolist()}  # fmt: skip
