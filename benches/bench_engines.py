@@ -8,7 +8,7 @@ import numpy as np
 
 import barsmith
 from barsmith import structure
-from barsmith.engines import HobState, MomentumState, MultiTimeframe, SmcState
+from barsmith.engines import HobState, MomentumState, MultiTimeframe, SmcState, WyckoffState
 
 SIZES = [2_000, 10_000]
 
@@ -28,7 +28,7 @@ def rescan(bars, swing_length=5):
 
 
 ENGINES = ["rust", "pandas"]  # the Rust state, the Python oracle
-STATES = {"smc": SmcState, "hob": HobState}  # the row engines, each with both backends
+STATES = {"smc": SmcState, "hob": HobState, "wyckoff": WyckoffState}  # the row engines, each with both backends
 
 
 class Replay:

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from barsmith import InputError, indicators, synth
 from barsmith._registry import kernel
-from barsmith.engines import Bar, Event, HobState, MomentumState, MultiTimeframe, SmcState
-from barsmith.engines import hob
+from barsmith.engines import Bar, Event, HobState, MomentumState, MultiTimeframe, SmcState, WyckoffState
+from barsmith.engines import hob, wyckoff
 from barsmith.engines.smc import COLUMNS
 from barsmith.structure import bos_choch, fvg, swing_highs_lows
 
@@ -148,7 +148,8 @@ def test_momentum_state_equals_the_batch_indicators_bar_by_bar():
 
 
 @pytest.mark.parametrize("engine", [SmcState, lambda: SmcState(backend="pandas"), HobState,
-                                    lambda: HobState(backend="pandas"), MomentumState])
+                                    lambda: HobState(backend="pandas"), WyckoffState,
+                                    lambda: WyckoffState(backend="pandas"), MomentumState])
 @pytest.mark.parametrize(
     "row, column, value, message",
     [(3, "close", np.nan, "finite"), (5, "low", -1.0, "positive"), (2, "high", 0.5, "below low"),
@@ -321,7 +322,8 @@ def test_hob_state_in_rust_equals_the_oracle_with_a_bounded_pool_of_levels():
 
 
 @pytest.mark.parametrize("make", [lambda b: SmcState(3, join_consecutive=True, backend=b),
-                                  lambda b: HobState(3, volume_window=8, spike_z=1.0, levels=4, backend=b)])  # fmt: skip
+                                  lambda b: HobState(3, volume_window=8, spike_z=1.0, levels=4, backend=b),
+                                  lambda b: WyckoffState(3, pivots=5, window=10, backend=b)])  # fmt: skip
 @pytest.mark.parametrize("engine", ENGINE_BACKENDS)
 def test_update_and_read_many_give_the_same_rows_events_and_state_under_any_split(make, engine):
     bars = synth.ohlc(1200, seed=11, tick=0.001)
@@ -358,3 +360,104 @@ def test_hob_events_are_the_sweeps_and_spikes_its_rows_show():
     assert [e.bar for e in spikes] == np.flatnonzero(frame.volume_spike.to_numpy() == 1).tolist()
     assert all(e.level >= 1.5 and e.side == 0 and e.ref == -1 for e in spikes)
     assert hob.COLUMNS == tuple(frame.columns)
+
+
+# -- WyckoffState ------------------------------------------------------------------------------
+
+
+def effort_bars(n, seed, tick=0.01):
+    """Generated bars whose volume follows their spread, as effort follows result in a
+    market: wide bars on heavy volume (climaxes) and quiet narrow ones both occur."""
+    bars = synth.ohlc(n, seed, tick=tick, start_price=100 * tick / 0.0001)
+    rng = np.random.default_rng(seed)
+    # one bar in twenty is rejected: a long tail against its move, the close away from its extreme
+    tail = (rng.random(n) < 0.05) * np.round((bars.high - bars.low) * 2 / tick) * tick
+    falling = bars.close < bars.open
+    bars = bars.assign(low=(bars.low - tail.where(falling, 0.0)).round(10), high=(bars.high + tail.where(~falling, 0.0)).round(10))
+    spread = (bars.high - bars.low) / tick + 1
+    return bars.assign(volume=np.round(10 * spread**2 * rng.lognormal(0, 0.5, n)))
+
+
+def wyckoff_by_definition(bars, pivot_length, pivots, window, wide, narrow, high_volume):
+    """WyckoffState's columns from their definitions: VSA and CRT as pandas expressions,
+    the pivots' range over the last ``pivots`` causal swings, and the phase rules applied
+    in bar order to those columns (docs/features.md)."""
+    o, h, lo, c, v = (bars[k] for k in ("open", "high", "low", "close", "volume"))
+    spread = h - lo
+    out = pd.DataFrame(index=bars.index)
+    swings = swing_highs_lows(bars, pivot_length, mode="causal", backend="pandas")
+    out["pivot"], out["pivot_level"], out["pivot_index"] = swings.HighLow, swings.Level, swings.SwingIndex
+    kept = swings.dropna(subset=["HighLow"]).reset_index()
+    range_high, range_low = np.full(len(bars), np.nan), np.full(len(bars), np.nan)
+    confirmed = bars.index.get_indexer(kept.iloc[:, 0])
+    for t in range(len(bars)):
+        last = kept[confirmed <= t].tail(pivots)
+        range_high[t] = last.Level[last.HighLow == 1].max()
+        range_low[t] = last.Level[last.HighLow == -1].min()
+    out["range_high"], out["range_low"] = range_high, range_low
+    out["rel_volume"] = v / v.rolling(window, min_periods=window).mean()
+    out["rel_spread"] = spread / spread.rolling(window, min_periods=window).mean()
+    out["close_location"] = ((c - lo) / spread).where(spread > 0, 0.5)
+    up, down = c > c.shift(), c < c.shift()
+    climax = (out.rel_spread >= wide) & (out.rel_volume >= high_volume)
+    quiet = (out.rel_spread <= narrow) & (v < v.shift(1)) & (v < v.shift(2))
+    out["vsa"] = np.select([climax & down & (out.close_location >= 0.5), climax & up & (out.close_location <= 0.5),
+                            quiet & down, quiet & up], [2.0, -2.0, 1.0, -1.0], 0.0)  # fmt: skip
+    phase, last_trend, highs, lows, phases = 0, 0, [np.nan, np.nan], [np.nan, np.nan], []
+    for t, row in enumerate(out.itertuples()):
+        if row.pivot == row.pivot:
+            pair = highs if row.pivot == 1 else lows
+            pair[:] = [pair[1], row.pivot_level]
+            if highs[1] > highs[0] and lows[1] > lows[0]:
+                phase = 2
+            elif highs[1] < highs[0] and lows[1] < lows[0]:
+                phase = -2
+            elif highs[0] == highs[0] and lows[0] == lows[0]:
+                phase = {-2: 1, 2: -1}.get(last_trend, 0)
+        if row.vsa == 2 and phase == -2:
+            phase = 1
+        elif row.vsa == -2 and phase == 2:
+            phase = -1
+        if abs(phase) < 2 and c.iloc[t] > row.range_high:
+            phase = 2
+        elif abs(phase) < 2 and c.iloc[t] < row.range_low:
+            phase = -2
+        last_trend = phase if abs(phase) == 2 else last_trend
+        phases.append(float(phase))
+    out["phase"] = phases
+    out["phase_change"] = (out.phase != out.phase.shift(fill_value=0.0)).astype(float)
+    bearish = (h > h.shift()) & (lo >= lo.shift()) & (c < h.shift())
+    bullish = (lo < lo.shift()) & (h <= h.shift()) & (c > lo.shift())
+    out["crt"] = np.select([bearish, bullish], [-1.0, 1.0], 0.0)
+    out["crt_level"] = np.select([bearish, bullish], [h.shift(), lo.shift()], np.nan)
+    out["crt_target"] = np.select([bearish, bullish], [lo.shift(), h.shift()], np.nan)
+    return out
+
+
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_wyckoff_state_equals_its_definitions(engine):
+    @settings(max_examples=25, deadline=None)
+    @given(st.integers(0, 10_000), st.integers(0, 400), st.integers(1, 5), st.integers(2, 10), st.integers(2, 20),
+           st.sampled_from([0.0001, 0.01]))  # fmt: skip
+    def check(seed, n, length, pivots, window, tick):
+        bars = effort_bars(n, seed, tick)
+        params = dict(pivots=pivots, window=window, wide=1.4, narrow=0.7, high_volume=1.6)
+        got = WyckoffState(length, **params, backend=engine).update_many(bars)
+        pd.testing.assert_frame_equal(got, wyckoff_by_definition(bars, length, **params), rtol=1e-9)
+
+    check()
+
+
+def test_wyckoff_state_in_rust_equals_the_oracle_and_shows_every_phase_and_vsa_kind():
+    bars = effort_bars(4000, seed=2)
+    rust, oracle = (WyckoffState(4, pivots=6, window=14, backend=b) for b in ENGINE_BACKENDS)
+    frame, events = rust.read_many(bars)
+    expected, expected_events = oracle.read_many(bars)
+    pd.testing.assert_frame_equal(frame, expected)
+    assert events == expected_events
+    np.testing.assert_equal(vars(rust.state), vars(oracle.state))
+    assert set(frame.phase) == {-2.0, -1.0, 0.0, 1.0, 2.0} and set(frame.vsa) == {-2.0, -1.0, 0.0, 1.0, 2.0}
+    assert rust.state.phase == wyckoff.PHASES[int(frame.phase.iloc[-1])] and len(rust.state.pivots) == 6
+    changes = [e for e in events if e.kind == "phase"]
+    assert [e.bar for e in changes] == np.flatnonzero(frame.phase_change.to_numpy() == 1).tolist()
+    assert all(e.side == frame.phase.iloc[e.bar] for e in changes)

@@ -306,9 +306,24 @@ class HobCore:
     def live_levels(self) -> list[tuple[int, float, int]]:
         """The live swing levels (side, level, swing bar), highs then lows, oldest first."""
 
+class WyckoffCore:
+    """``barsmith.engines.WyckoffState``'s Rust state; bars are checked by the Python front."""
+
+    def __init__(
+        self, pivot_length: int, pivots: int, window: int, wide: float, narrow: float, high_volume: float
+    ) -> None: ...
+    def reset(self) -> None: ...
+    def update(self, bar: tuple[float, float, float, float, float]) -> tuple[list[float], list[Any]]:
+        """One bar (open, high, low, close, volume): its row (the WyckoffState columns) and no extras."""
+    def update_many(self, bars: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], list[Any]]:
+        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns), no extras."""
+    def pivots(self) -> list[tuple[int, float, int]]:
+        """The pivots kept (side, level, bar), oldest first."""
+
 class _Engines(ModuleType):
     SmcCore: type[SmcCore]
     HobCore: type[HobCore]
+    WyckoffCore: type[WyckoffCore]
 
 class _Synth(ModuleType):
     def mbp10(

@@ -18,7 +18,8 @@ from __future__ import annotations
 from ._bars import Bar, Event
 from .momentum import MomentumState
 from .hob import HobState
+from .wyckoff import WyckoffState
 from .smc import SmcState
 from .timeframes import MultiTimeframe
 
-__all__ = ["Bar", "Event", "HobState", "MomentumState", "MultiTimeframe", "SmcState"]
+__all__ = ["Bar", "Event", "HobState", "MomentumState", "MultiTimeframe", "SmcState", "WyckoffState"]

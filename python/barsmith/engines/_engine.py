@@ -23,9 +23,9 @@ EXTRAS = -1  # an Emits' ``when`` for the core's extras: each extra of a bar is 
 
 class Emits(NamedTuple):
     """One kind of event an engine's row shows: on bars where column ``when`` is neither
-    NaN nor 0, an event of ``kind`` (or ``(kind if side 1, kind if side -1)``) whose side is
+    NaN nor 0, an event of ``kind`` (or ``(kind if side > 0, kind otherwise)``) whose side is
     column ``side`` (or the constant ``fixed`` when ``side`` is None), whose level is column
-    ``level`` (or ``(column if side 1, column if side -1)``) and whose ``ref`` is column
+    ``level`` (or ``(column if side > 0, column otherwise)``) and whose ``ref`` is column
     ``ref`` (or -1 when None). With ``when=EXTRAS`` the columns are those of the core's
     extras (SmcState's filled gaps), one event per extra."""
 
@@ -57,7 +57,7 @@ class RowEngine:
         raise NotImplementedError
 
     def _forget(self) -> None:
-        """Reset the view kept of rows."""
+        """Reset the view kept of rows (beyond the last row, which ``_last`` keeps)."""
 
     def _remember_row(self, row: list[float]) -> None:
         """Keep what the view shows of one row (after ``update``)."""
@@ -65,11 +65,17 @@ class RowEngine:
     def _remember_rows(self, rows: np.ndarray) -> None:
         """Keep what the view shows of one or more rows (after ``update_many``)."""
 
+    @property
+    def last(self) -> dict[str, float]:
+        """The last bar's row (``COLUMNS`` to values; NaN before the first bar)."""
+        return dict(zip(self.COLUMNS, self._last))
+
     def reset(self) -> None:
         """Forget every bar: the next bar is the first."""
         self._core.reset()
         self._n = 0
         self._last_ts: int | None = None
+        self._last: list[float] = [float("nan")] * len(self.COLUMNS)
         self._forget()
 
     def update(self, bar: Any) -> list[Event]:
@@ -79,6 +85,7 @@ class RowEngine:
         row, extras = self._core.update(b[:5])
         events = self._row_events(self._n, b.ts, row, extras)
         self._remember_row(row)
+        self._last = row
         self._n, self._last_ts = self._n + 1, b.ts
         return events
 
@@ -105,6 +112,7 @@ class RowEngine:
         first = self._n
         if len(values):
             self._remember_rows(out)
+            self._last = out[-1].tolist()
             self._n, self._last_ts = self._n + len(values), int(ts[-1])
         return pd.DataFrame(out, index=index, columns=list(self.COLUMNS)), first, ts, out, extras
 
@@ -123,8 +131,8 @@ class RowEngine:
 
     def _event(self, spec: Emits, bar: int, ts: int, row: Any) -> Event:
         side = spec.fixed if spec.side is None else int(row[spec.side])
-        kind = spec.kind if isinstance(spec.kind, str) else spec.kind[0 if side == 1 else 1]
-        level = row[spec.level if isinstance(spec.level, int) else spec.level[0 if side == 1 else 1]]
+        kind = spec.kind if isinstance(spec.kind, str) else spec.kind[0 if side > 0 else 1]
+        level = row[spec.level if isinstance(spec.level, int) else spec.level[0 if side > 0 else 1]]
         ref = -1 if spec.ref is None else int(row[spec.ref])
         return Event(bar, ts, self.name, kind, side, float(level), ref)
 
@@ -143,7 +151,7 @@ class RowEngine:
                 source = rows[at]
             n = len(at)
             side = np.full(n, spec.fixed, np.int64) if spec.side is None else source[:, spec.side].astype(np.int64)
-            up = side == 1
+            up = side > 0
             kind = np.full(n, spec.kind, object) if isinstance(spec.kind, str) else np.where(up, *spec.kind).astype(object)
             if isinstance(spec.level, int):
                 level = source[:, spec.level]

@@ -98,16 +98,7 @@ class HobState(RowEngine):
         """A snapshot of the state (a copy: later updates do not change it)."""
         live = self._core.live_levels()
         return HobView(bars=self._n, highs=[(lv, i) for s, lv, i in live if s == 1],
-                       lows=[(lv, i) for s, lv, i in live if s == -1], last=dict(zip(COLUMNS, self._last)))  # fmt: skip
-
-    def _forget(self) -> None:
-        self._last: list[float] = [NAN] * len(COLUMNS)
-
-    def _remember_row(self, row: list[float]) -> None:
-        self._last = list(row)
-
-    def _remember_rows(self, rows: np.ndarray) -> None:
-        self._last = rows[-1].tolist()
+                       lows=[(lv, i) for s, lv, i in live if s == -1], last=self.last)  # fmt: skip
 
 
 def _consume(pool: deque[tuple[float, int]], beyond, back, further) -> tuple[float, float, float]:

@@ -1,7 +1,9 @@
 //! Bindings of `barsmith_core::engines`: the engine states as Python classes, fed
 //! bars the Python front has checked.
 
-use barsmith_core::engines::{Gap, HobState, SmcState, HOB_COLUMNS, SMC_COLUMNS};
+use barsmith_core::engines::{
+    Gap, HobState, SmcState, WyckoffParams, WyckoffState, HOB_COLUMNS, SMC_COLUMNS, WYCKOFF_COLUMNS,
+};
 use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -77,48 +79,72 @@ impl SmcCore {
     }
 }
 
-/// `barsmith.engines.HobState`'s Rust state.
-#[pyclass(module = "barsmith._core.engines")]
-struct HobCore {
-    inner: HobState,
+/// A Python class over an engine state whose rows have no extras: `reset`, `update` and
+/// `update_many` as every engine's, then the class's own methods (`#[new]` among them).
+macro_rules! row_core {
+    ($(#[$doc:meta])* $core:ident($state:ty, $columns:expr) { $($own:tt)* }) => {
+        $(#[$doc])*
+        #[pyclass(module = "barsmith._core.engines")]
+        struct $core {
+            inner: $state,
+        }
+
+        #[pymethods]
+        impl $core {
+            fn reset(&mut self) {
+                self.inner.reset();
+            }
+
+            /// One bar (open, high, low, close, volume): its row, and no extras.
+            fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<GapTuple>)> {
+                let inner = &mut self.inner;
+                let row = one_bar(py, || inner.update(&bar))?;
+                Ok((row.to_vec(), Vec::new()))
+            }
+
+            /// Bars as a C-contiguous (rows, 5) array: a (rows, columns) array of rows.
+            fn update_many<'py>(
+                &mut self,
+                py: Python<'py>,
+                bars: PyReadonlyArray2<'py, f64>,
+            ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<FilledTuple>)> {
+                let inner = &mut self.inner;
+                Ok((rows::<{ $columns }>(py, bars, |bar| inner.update(bar))?, Vec::new()))
+            }
+
+            $($own)*
+        }
+    };
 }
 
-#[pymethods]
-impl HobCore {
-    #[new]
-    fn new(swing_length: usize, volume_window: usize, spike_z: f64, levels: usize) -> Self {
-        Self {
-            inner: HobState::new(swing_length, volume_window, spike_z, levels),
+row_core! {
+    /// `barsmith.engines.HobState`'s Rust state.
+    HobCore(HobState, HOB_COLUMNS) {
+        #[new]
+        fn new(swing_length: usize, volume_window: usize, spike_z: f64, levels: usize) -> Self {
+            Self { inner: HobState::new(swing_length, volume_window, spike_z, levels) }
+        }
+
+        /// The live swing levels (side, level, bar), highs then lows, oldest first.
+        fn live_levels(&self) -> Vec<(i32, f64, i64)> {
+            self.inner.live_levels()
         }
     }
+}
 
-    fn reset(&mut self) {
-        self.inner.reset();
-    }
+row_core! {
+    /// `barsmith.engines.WyckoffState`'s Rust state.
+    WyckoffCore(WyckoffState, WYCKOFF_COLUMNS) {
+        #[new]
+        fn new(pivot_length: usize, pivots: usize, window: usize, wide: f64, narrow: f64, high_volume: f64) -> Self {
+            let p = WyckoffParams { pivot_length, pivots, window, wide, narrow, high_volume };
+            Self { inner: WyckoffState::new(p) }
+        }
 
-    /// One bar (open, high, low, close, volume): its row.
-    fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<GapTuple>)> {
-        let inner = &mut self.inner;
-        let row = one_bar(py, || inner.update(&bar))?;
-        Ok((row.to_vec(), Vec::new())) // the shape of every engine's update: row, extras
-    }
-
-    /// Bars as a C-contiguous (rows, 5) array: a (rows, columns) array of rows.
-    fn update_many<'py>(
-        &mut self,
-        py: Python<'py>,
-        bars: PyReadonlyArray2<'py, f64>,
-    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<FilledTuple>)> {
-        let inner = &mut self.inner;
-        Ok((
-            rows::<HOB_COLUMNS>(py, bars, |bar| inner.update(bar))?,
-            Vec::new(),
-        ))
-    }
-
-    /// The live swing levels (side, level, bar), highs then lows, oldest first.
-    fn live_levels(&self) -> Vec<(i32, f64, i64)> {
-        self.inner.live_levels()
+        /// The pivots kept (side, level, bar), oldest first.
+        fn pivots(&self) -> Vec<(i32, f64, i64)> {
+            self.inner.pivots()
+        }
     }
 }
 
@@ -156,5 +182,6 @@ fn rows<'py, const C: usize>(
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SmcCore>()?;
     m.add_class::<HobCore>()?;
+    m.add_class::<WyckoffCore>()?;
     Ok(())
 }

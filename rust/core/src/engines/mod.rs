@@ -5,10 +5,12 @@
 mod hob;
 mod smc;
 mod swings;
+mod wyckoff;
 
 pub use hob::*;
 pub use smc::*;
 pub use swings::Swings;
+pub use wyckoff::*;
 
 #[cfg(test)]
 mod tests {
@@ -48,6 +50,19 @@ mod tests {
                 .all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
         };
         assert!(rows.iter().zip(&again).all(|(x, y)| same(x, y)));
+        let params = WyckoffParams {
+            pivot_length: 3,
+            pivots: 6,
+            window: 10,
+            wide: 1.5,
+            narrow: 0.7,
+            high_volume: 1.5,
+        };
+        let mut w = WyckoffState::new(params);
+        let phases: Vec<_> = bars.iter().map(|b| w.update(b)[9]).collect();
+        w.reset();
+        assert!(bars.iter().zip(&phases).all(|(b, &p)| w.update(b)[9] == p));
+        assert!(w.pivots().len() <= 6 && phases.iter().any(|&p| p != 0.0));
         // something happens on a walk this long
         assert!(
             rows.iter().any(|r| !r[0].is_nan())
