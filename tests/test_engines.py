@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from barsmith import InputError, indicators, synth
 from barsmith._registry import kernel
-from barsmith.engines import Bar, Event, HobState, MomentumState, MultiTimeframe, SmcState, WyckoffState
-from barsmith.engines import hob, wyckoff
+from barsmith.engines import (Bar, EngineStack, Event, EventLog, Fusion, HobState, MomentumState, MultiTimeframe, Sentinel,
+                              SmcState, WyckoffState, hob, replay, wyckoff)  # fmt: skip
+from barsmith.engines.log import LOG_COLUMNS, log_frame
 from barsmith.engines.smc import COLUMNS
 from barsmith.structure import bos_choch, fvg, swing_highs_lows
 
@@ -197,11 +198,13 @@ def test_a_missing_column_is_named():
 OHLCV = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
 
 
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
 @pytest.mark.parametrize("higher", ["4h", "1D", "90min"])
-def test_higher_bars_equal_pandas_resample_and_appear_only_once_complete(higher):
+def test_higher_bars_equal_pandas_resample_and_appear_only_once_complete(higher, engine):
     bars = synth.ohlc(3000, seed=1, freq="30min")
     bars = bars.drop(bars.index[np.random.default_rng(0).choice(len(bars), 400, replace=False)])  # gaps
-    built = MultiTimeframe("30min", (higher,)).update_many(bars)[higher]
+    bars["volume"] *= np.random.default_rng(1).random(len(bars))  # sums that round
+    built = MultiTimeframe("30min", (higher,), backend=engine).update_many(bars)[higher]
     expected = bars.resample(higher).agg(OHLCV).dropna()
     expected.index = expected.index.as_unit("ns")  # barsmith's times are ns
     complete = expected.index + pd.Timedelta(higher) <= bars.index[-1] + pd.Timedelta("30min")
@@ -212,9 +215,10 @@ def test_higher_bars_equal_pandas_resample_and_appear_only_once_complete(higher)
     assert (built["visible_at"] >= last_base.reindex(built.index).to_numpy()).all()
 
 
-def test_bar_by_bar_and_forming_bar():
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_bar_by_bar_and_forming_bar(engine):
     bars = synth.ohlc(100, seed=2, freq="1h")
-    frames = MultiTimeframe("1h", ("4h",))
+    frames = MultiTimeframe("1h", ("4h",), backend=engine)
     completed = []
     for i in range(len(bars)):
         done = frames.update({**bars.iloc[i].to_dict(), "ts": bars.index[i]})["4h"]
@@ -225,13 +229,15 @@ def test_bar_by_bar_and_forming_bar():
             assert forming is not None and forming.high == part.high.max() and forming.close == part.close.iloc[-1]
         else:
             assert forming is None and len(done) == 1
-    whole = MultiTimeframe("1h", ("4h",)).update_many(bars)["4h"]
+    whole = MultiTimeframe("1h", ("4h",), backend=engine).update_many(bars)["4h"]
     assert [b.close for b in completed] == whole["close"].tolist()
+    assert [b.ts for b in completed] == whole.index.asi8.tolist()
 
 
-def test_a_gap_completes_the_unfinished_bin_and_the_new_one_together():
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_a_gap_completes_the_unfinished_bin_and_the_new_one_together(engine):
     bars = synth.ohlc(8, seed=3, freq="1h").iloc[[0, 1, 7]]  # bin 00-04 unfinished, then 07:00 ends bin 04-08
-    done = MultiTimeframe("1h", ("4h",)).update_many(bars)["4h"]
+    done = MultiTimeframe("1h", ("4h",), backend=engine).update_many(bars)["4h"]
     assert len(done) == 2 and (done["visible_at"] == bars.index[-1]).all()
 
 
@@ -461,3 +467,118 @@ def test_wyckoff_state_in_rust_equals_the_oracle_and_shows_every_phase_and_vsa_k
     changes = [e for e in events if e.kind == "phase"]
     assert [e.bar for e in changes] == np.flatnonzero(frame.phase_change.to_numpy() == 1).tolist()
     assert all(e.side == frame.phase.iloc[e.bar] for e in changes)
+
+
+# -- replay: engines per timeframe, fusion, sentinel, event log --------------------------------
+
+
+def replay_bars(n=900, seed=6):
+    bars = effort_bars(n, seed, tick=0.0001).set_axis(pd.date_range("2024-01-01", periods=n, freq="1h", tz="UTC"))
+    return bars.drop(bars.index[np.random.default_rng(seed).choice(n, n // 20, replace=False)])  # gaps
+
+
+def bar_by_bar(stack, bars):
+    rows, events = [], []
+    for ts, r in zip(bars.index, bars.itertuples(index=False)):
+        row, seen = stack.update(Bar(r.open, r.high, r.low, r.close, r.volume, int(ts.value)))
+        rows.append(row)
+        events += seen
+    return pd.DataFrame(rows, index=bars.index), log_frame({c: [getattr(e, c) for e in events] for c in LOG_COLUMNS})
+
+
+@pytest.mark.parametrize("sentinel", [None, lambda: Sentinel(sma=(5, 20), atr=(10, 1.0), session="1D")])
+def test_replay_equals_the_bars_fed_one_at_a_time_in_rust_and_in_the_oracle_under_any_split(sentinel):
+    bars = replay_bars()
+    make = lambda backend: EngineStack(("1h", "4h", "1D"), sentinel=sentinel and sentinel(), backend=backend)  # noqa: E731
+    whole = replay(bars, ("1h", "4h", "1D"), sentinel=sentinel and sentinel())
+    assert whole.counts["events"] == len(whole.events) > 100 and set(whole.events.engine) >= {"smc", "hob", "wyckoff"}
+    for backend in ENGINE_BACKENDS:
+        frame, events = bar_by_bar(make(backend), bars)
+        pd.testing.assert_frame_equal(frame[whole.frame.columns], whole.frame, check_freq=False)
+        pd.testing.assert_frame_equal(events, whole.events)
+    rng = np.random.default_rng(2)
+    stack, frames, start = make("rust"), [], 0
+    while start < len(bars):
+        stop = start + int(rng.integers(1, 60))
+        frames.append(stack.update_many(bars.iloc[start:stop]).frame)
+        start = stop
+    pd.testing.assert_frame_equal(pd.concat(frames), whole.frame, check_freq=False)
+    pd.testing.assert_frame_equal(stack.log.frame(), whole.events)
+    if sentinel is not None:
+        assert 0 < whole.counts["fusion_gated"] < len(bars) and whole.counts["fusion_runs"] == whole.frame.fused.sum()
+
+
+def test_higher_timeframe_states_are_seen_only_once_their_bar_is_complete():
+    bars = replay_bars(600)
+    result = replay(bars, ("1h", "4h"), engines=("smc",))
+    smc = SmcState().update_many(MultiTimeframe("1h", ("4h",)).update_many(bars)["4h"])
+    higher = MultiTimeframe("1h", ("4h",)).update_many(bars)["4h"]
+    seen = pd.Series(smc["trend"].to_numpy(), index=higher["visible_at"]).reindex(bars.index, method="ffill")
+    np.testing.assert_array_equal(result.frame["smc_4h"].to_numpy(), seen.to_numpy())
+
+
+def test_fusion_scores_the_weighted_mean_of_the_biases_and_signals_on_crossings():
+    bars = replay_bars(700)
+    fusion = Fusion(weights={"smc": 2.0, "momentum": 1.0}, timeframe_weights={"4h": 3.0}, threshold=0.3)
+    frame = replay(bars, ("1h", "4h"), engines=("smc", "momentum"), fusion=fusion).frame
+    w = pd.Series({"smc_1h": 2.0, "momentum_1h": 1.0, "smc_4h": 6.0, "momentum_4h": 3.0})
+    biases = frame[w.index]
+    expected = (biases * w).sum(axis=1, min_count=1) / biases.notna().mul(w).sum(axis=1).replace(0, np.nan)
+    np.testing.assert_allclose(frame.score, expected, rtol=1e-12)
+    before = frame.score.shift()
+    up = (frame.score >= 0.3) & ~(before >= 0.3)
+    down = (frame.score <= -0.3) & ~(before <= -0.3)
+    np.testing.assert_array_equal(frame.signal, np.select([up, down], [1.0, -1.0], 0.0))
+    assert (frame.signal != 0).any()
+
+
+def test_sentinel_fires_on_sma_crosses_atr_channel_breaks_and_session_extremes():
+    bars = replay_bars(800)
+    frame = replay(bars, ("1h",), engines=("momentum",), sentinel=Sentinel(sma=(5, 20), atr=(10, 1.5))).frame
+    close, high, low = bars.close, bars.high, bars.low
+    spread = indicators.sma(close, 5) - indicators.sma(close, 20)
+    cross = ((spread.shift() <= 0) & (spread > 0)) | ((spread.shift() >= 0) & (spread < 0))
+    mid, atr = indicators.sma(close, 10).shift(), indicators.atr(high, low, close, 10).shift()
+    channel = (close > mid + 1.5 * atr) | (close < mid - 1.5 * atr)
+    day = bars.index.floor("1D")
+    session = (high > high.groupby(day).cummax().groupby(day).shift()) | (low < low.groupby(day).cummin().groupby(day).shift())
+    expected = cross * 1 + channel * 2 + session * 4
+    np.testing.assert_array_equal(frame.sentinel.to_numpy(), expected.to_numpy(dtype=float))
+    np.testing.assert_array_equal(frame.fused.to_numpy(), (expected > 0).to_numpy(dtype=float))
+    runs = frame.score.where(frame.fused == 1)
+    np.testing.assert_array_equal(frame.score.to_numpy(), runs.ffill().to_numpy())  # gated bars keep the last score
+
+
+def test_the_event_log_flushes_parts_atomically_and_reads_back_whole(tmp_path):
+    bars = replay_bars(900)
+    in_memory = replay(bars).events
+    log = EventLog(tmp_path / "events", flush_every=200)
+    on_disk = replay(bars, log=log).events
+    parts = sorted((tmp_path / "events").glob("*"))
+    assert len(parts) >= 4 and all(p.name.startswith("part-") and p.suffix == ".parquet" for p in parts)
+    pd.testing.assert_frame_equal(on_disk, in_memory)
+    pd.testing.assert_frame_equal(EventLog.read(tmp_path / "events"), in_memory)
+    with pytest.raises(FileExistsError):
+        EventLog(tmp_path / "events")
+
+
+def test_replay_reports_timings_per_engine_and_two_runs_are_identical():
+    bars = replay_bars(500)
+    first, second = replay(bars), replay(bars)
+    pd.testing.assert_frame_equal(first.frame, second.frame)
+    pd.testing.assert_frame_equal(first.events, second.events)
+    assert {f"t_{e}_ms" for e in ("smc", "wyckoff", "hob", "momentum", "fusion", "total")} <= set(first.timings)
+    assert first.timings["t_total_ms"] >= first.timings["t_smc_ms"] > 0
+
+
+def test_replay_refuses_bad_bars_unknown_engines_and_weights():
+    bars = replay_bars(50)
+    bad = bars.copy()
+    bad.iloc[7, bad.columns.get_loc("high")] = 0.5 * bad.low.iloc[7]
+    with pytest.raises(InputError, match="below low") as caught:
+        replay(bad)
+    assert caught.value.row == 7
+    with pytest.raises(InputError, match="unknown engine"):
+        replay(bars, engines=("smc", "elliott"))
+    with pytest.raises(InputError, match="unknown engine"):
+        Fusion(weights={"astrology": 1.0})

@@ -17,9 +17,15 @@ from __future__ import annotations
 
 from ._bars import Bar, Event
 from .momentum import MomentumState
+from .replay import EngineStack, Replay, replay
+from .fusion import Fusion, Sentinel
 from .hob import HobState
+from .log import EventLog, LogEvent
 from .wyckoff import WyckoffState
 from .smc import SmcState
 from .timeframes import MultiTimeframe
 
-__all__ = ["Bar", "Event", "HobState", "MomentumState", "MultiTimeframe", "SmcState", "WyckoffState"]
+__all__ = [
+    "Bar", "EngineStack", "Event", "EventLog", "Fusion", "HobState", "LogEvent", "MomentumState", "MultiTimeframe",
+    "Replay", "Sentinel", "SmcState", "WyckoffState", "replay",
+]  # fmt: skip

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._bars import BAR_FIELDS, Bar, check_bar, check_frame
+from ._bars import BAR_FIELDS, Bar, check_bar, check_frame, engine_backend
 
 
 def _interval_ns(value: Any, name: str) -> int:
@@ -29,38 +29,54 @@ def _interval_ns(value: Any, name: str) -> int:
 
 
 class _Binner:
-    """One higher timeframe: the forming bar and the completed ones."""
+    """One higher timeframe: the forming bar and the completed ones (the readable binning,
+    the oracle of ``BinnerCore`` in ``rust/core/src/engines/timeframes.rs``)."""
 
     def __init__(self, interval: int, base: int):
         self.interval, self.base = interval, base
         self.start: int | None = None  # the forming bar's bin start
         self.ohlcv = [0.0] * 5
 
-    def add(self, bar: Bar) -> list[Bar]:
-        """Read a base bar; the higher bars it completes, oldest first: the forming one when
-        the bar belongs to a later bin (after a gap in the base bars), and the bar's own bin
-        when the bar reaches its end (both at once after a gap)."""
-        start = bar.ts - bar.ts % self.interval
+    def update(self, bar: tuple[float, ...], ts: int) -> list[tuple]:
+        """Read a base bar at ``ts``; the higher bars it completes, oldest first, as
+        (open, high, low, close, volume, bin start): the forming one when the bar belongs to
+        a later bin (after a gap in the base bars), and the bar's own bin when the bar
+        reaches its end (both at once after a gap)."""
+        start = ts - ts % self.interval
         done = []
         if self.start is not None and start != self.start:
-            done.append(self._bar())
+            done.append((*self.ohlcv, self.start))
             self.start = None
         if self.start is None:
-            self.start, self.ohlcv = start, [bar.open, bar.high, bar.low, bar.close, bar.volume]
+            self.start, self.ohlcv = start, list(bar)
         else:
             o, h, lo, _, v = self.ohlcv
-            self.ohlcv = [o, max(h, bar.high), min(lo, bar.low), bar.close, v + bar.volume]
-        if bar.ts + self.base >= self.start + self.interval:
-            done.append(self._bar())
+            self.ohlcv = [o, max(h, bar[1]), min(lo, bar[2]), bar[3], v + bar[4]]
+        if ts + self.base >= self.start + self.interval:
+            done.append((*self.ohlcv, self.start))
             self.start = None
         return done
 
-    def _bar(self) -> Bar:
-        return Bar(*self.ohlcv, self.start)
+    def update_many(self, values: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Many base bars: the completed bars' (k, 5) values, bin starts, and the time of
+        the base bar completing each."""
+        rows, starts, visible = [], [], []
+        for bar, t in zip(values.tolist(), ts.tolist()):
+            for *v, start in self.update(bar, t):
+                rows.append(v)
+                starts.append(start)
+                visible.append(t)
+        return np.array(rows, dtype=np.float64).reshape(-1, 5), np.array(starts, np.int64), np.array(visible, np.int64)
+
+    def forming(self) -> tuple | None:
+        return None if self.start is None else (*self.ohlcv, self.start)
 
 
 class MultiTimeframe:
     """Higher-timeframe bars from base bars, one base bar at a time.
+
+    ``backend``: "rust" (the default; also for "numba") bins in ``barsmith._core``,
+    "pandas" in the readable Python binning above, its oracle.
 
     Examples
     --------
@@ -70,9 +86,10 @@ class MultiTimeframe:
     >>> higher = frames.update_many(bars)    # {"4h": frame, "1D": frame}
     """
 
-    def __init__(self, base: str = "1h", higher: tuple[str, ...] = ("4h", "1D")):
+    def __init__(self, base: str = "1h", higher: tuple[str, ...] = ("4h", "1D"), *, backend: str | None = None):
         self.base = base
         self.higher = tuple(higher)
+        self.backend = engine_backend(backend)
         self._base = _interval_ns(base, "base")
         self._intervals = {h: _interval_ns(h, "higher") for h in self.higher}
         for h, ns in self._intervals.items():
@@ -82,7 +99,13 @@ class MultiTimeframe:
 
     def reset(self) -> None:
         """Forget every bar: the next bar is the first."""
-        self._binners = {h: _Binner(ns, self._base) for h, ns in self._intervals.items()}
+        if self.backend == "rust":
+            from .._core import engines as core
+
+            make: Any = core.BinnerCore
+        else:
+            make = _Binner
+        self._binners = {h: make(ns, self._base) for h, ns in self._intervals.items()}
         self._n = 0
         self._last_ts: int | None = None
 
@@ -91,7 +114,8 @@ class MultiTimeframe:
         one; two when a gap in the base bars leaves a bin unfinished), oldest first."""
         checked = check_bar(bar, self._n, self._last_ts)
         self._n, self._last_ts = self._n + 1, checked.ts
-        return {h: b.add(checked) for h, b in self._binners.items()}
+        values = checked[:5]
+        return {h: [Bar(*done) for done in b.update(values, checked.ts)] for h, b in self._binners.items()}
 
     def update_many(self, bars: pd.DataFrame) -> dict[str, pd.DataFrame]:
         """Read many base bars; per higher timeframe a frame of the bars they complete,
@@ -99,26 +123,21 @@ class MultiTimeframe:
         which it is complete. The bars equal ``bars.resample(h).agg(first/max/min/last/sum)``
         over the bins holding a base bar, as each becomes complete."""
         values, ts, _ = check_frame(bars, self._n, self._last_ts)
-        rows: dict[str, list] = {h: [] for h in self.higher}
-        for r in range(len(values)):
-            bar = Bar(*values[r].tolist(), int(ts[r]))
-            for h, b in self._binners.items():
-                rows[h] += [(*done, bar.ts) for done in b.add(bar)]
+        values = np.ascontiguousarray(values)
+        out = {h: self._frame(*b.update_many(values, ts)) for h, b in self._binners.items()}
         if len(values):
             self._n, self._last_ts = self._n + len(values), int(ts[-1])
-        return {h: self._frame(r) for h, r in rows.items()}
+        return out
 
     def forming(self, higher: str) -> Bar | None:
         """The ``higher`` bar still forming (its base bars so far), or None: reading it is
         reading an incomplete bar, which a backtest opts into knowingly."""
-        b = self._binners[higher]
-        return None if b.start is None else b._bar()
+        bar = self._binners[higher].forming()
+        return None if bar is None else Bar(*bar)
 
     @staticmethod
-    def _frame(rows: list) -> pd.DataFrame:
-        columns = [*BAR_FIELDS, "ts", "visible_at"]
-        frame = pd.DataFrame(np.array(rows, dtype=object).reshape(-1, 7), columns=columns)
-        index = pd.DatetimeIndex(pd.to_datetime(frame.pop("ts").astype(np.int64), utc=True), name="ts")
-        out = frame[list(BAR_FIELDS)].astype(np.float64).set_index(index)
-        out["visible_at"] = pd.to_datetime(frame["visible_at"].astype(np.int64), utc=True).to_numpy()
+    def _frame(values: np.ndarray, starts: np.ndarray, visible: np.ndarray) -> pd.DataFrame:
+        index = pd.DatetimeIndex(pd.to_datetime(starts, utc=True), name="ts")
+        out = pd.DataFrame(values, index=index, columns=list(BAR_FIELDS))
+        out["visible_at"] = pd.to_datetime(visible, utc=True)
         return out

@@ -2,9 +2,12 @@
 //! bars the Python front has checked.
 
 use barsmith_core::engines::{
-    Gap, HobState, SmcState, WyckoffParams, WyckoffState, HOB_COLUMNS, SMC_COLUMNS, WYCKOFF_COLUMNS,
+    Binner, Gap, HigherBar, HobState, SmcState, WyckoffParams, WyckoffState, HOB_COLUMNS,
+    SMC_COLUMNS, WYCKOFF_COLUMNS,
 };
-use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -148,6 +151,86 @@ row_core! {
     }
 }
 
+/// `barsmith.engines.MultiTimeframe`'s binning of one higher timeframe.
+#[pyclass(module = "barsmith._core.engines")]
+struct BinnerCore {
+    inner: Binner,
+}
+
+type HigherRows<'py> = (
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+);
+
+#[pymethods]
+impl BinnerCore {
+    #[new]
+    fn new(interval: i64, base: i64) -> Self {
+        Self {
+            inner: Binner::new(interval, base),
+        }
+    }
+
+    /// One base bar (open, high, low, close, volume) at `ts` (ns): the higher bars it
+    /// completes, oldest first, each (open, high, low, close, volume, bin start).
+    fn update(&mut self, bar: [f64; 5], ts: i64) -> Vec<(f64, f64, f64, f64, f64, i64)> {
+        let mut done = Vec::new();
+        self.inner.add(&bar, ts, &mut done);
+        done.into_iter()
+            .map(|(v, s)| (v[0], v[1], v[2], v[3], v[4], s))
+            .collect()
+    }
+
+    /// Base bars as a C-contiguous (rows, 5) array and their times: the higher bars they
+    /// complete as (k, 5) values, bin starts and the time of the base bar completing each.
+    fn update_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        bars: PyReadonlyArray2<'py, f64>,
+        ts: PyReadonlyArray1<'py, i64>,
+    ) -> PyResult<HigherRows<'py>> {
+        let values = bars
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("bars must be C-contiguous"))?;
+        let times = ts
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("ts must be contiguous"))?;
+        if bars.shape()[1] != 5 || times.len() != bars.shape()[0] {
+            return Err(PyValueError::new_err(
+                "expected (rows, 5) bars and one time per row",
+            ));
+        }
+        let inner = &mut self.inner;
+        let (flat, starts, visible) = guarded(py, || {
+            let (mut flat, mut starts, mut visible) = (Vec::new(), Vec::new(), Vec::new());
+            let mut done: Vec<HigherBar> = Vec::new();
+            for (bar, &t) in values.chunks_exact(5).zip(times) {
+                inner.add(&[bar[0], bar[1], bar[2], bar[3], bar[4]], t, &mut done);
+                for (v, s) in done.drain(..) {
+                    flat.extend_from_slice(&v);
+                    starts.push(s);
+                    visible.push(t);
+                }
+            }
+            (flat, starts, visible)
+        })?;
+        let k = starts.len();
+        Ok((
+            PyArray1::from_vec(py, flat).reshape([k, 5])?,
+            PyArray1::from_vec(py, starts),
+            PyArray1::from_vec(py, visible),
+        ))
+    }
+
+    /// The higher bar still forming, (open, high, low, close, volume, bin start), or None.
+    fn forming(&self) -> Option<(f64, f64, f64, f64, f64, i64)> {
+        self.inner
+            .forming()
+            .map(|(v, s)| (v[0], v[1], v[2], v[3], v[4], s))
+    }
+}
+
 /// One bar through an engine, a panic turned into an error (the GIL held: a bar is too
 /// short to release it).
 fn one_bar<T>(py: Python<'_>, step: impl FnOnce() -> T) -> PyResult<T> {
@@ -183,5 +266,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SmcCore>()?;
     m.add_class::<HobCore>()?;
     m.add_class::<WyckoffCore>()?;
+    m.add_class::<BinnerCore>()?;
     Ok(())
 }

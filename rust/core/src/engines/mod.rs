@@ -5,11 +5,13 @@
 mod hob;
 mod smc;
 mod swings;
+mod timeframes;
 mod wyckoff;
 
 pub use hob::*;
 pub use smc::*;
 pub use swings::Swings;
+pub use timeframes::*;
 pub use wyckoff::*;
 
 #[cfg(test)]
