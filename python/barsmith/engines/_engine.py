@@ -92,29 +92,33 @@ class RowEngine:
     def update_many(self, bars: pd.DataFrame) -> pd.DataFrame:
         """Read many bars; one row per bar with ``COLUMNS`` (NaN where nothing is shown),
         indexed as ``bars``. The same as calling :meth:`update` on each row."""
-        return self._read(bars)[0]
+        values, ts, index = check_frame(bars, self._n, self._last_ts)
+        _, out, _ = self._read_checked(values, ts)
+        return pd.DataFrame(out, index=index, columns=list(self.COLUMNS))
 
     def read_many(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, list[Event]]:
         """:meth:`update_many`'s frame and the events of its bars, in the order
         :meth:`update` on each bar gives them."""
         frame, table = self.read_table(bars)
-        return frame, list(map(Event._make, zip(*(table[c] for c in EVENT_COLUMNS))))
+        return frame, list(map(Event._make, zip(*(table[c].tolist() for c in EVENT_COLUMNS))))
 
-    def read_table(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list]]:
-        """:meth:`read_many` with the events as columns (``Event``'s fields, each a list),
+    def read_table(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        """:meth:`read_many` with the events as columns (``Event``'s fields, each an array),
         built without an object per event: what an event log stores."""
-        frame, first, ts, out, extras = self._read(bars)
-        return frame, self._rows_events(first, ts, out, extras)
-
-    def _read(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, int, np.ndarray, np.ndarray, list[tuple]]:
         values, ts, index = check_frame(bars, self._n, self._last_ts)
+        first, out, extras = self._read_checked(values, ts)
+        return pd.DataFrame(out, index=index, columns=list(self.COLUMNS)), self._rows_events(first, ts, out, extras)
+
+    def _read_checked(self, values: np.ndarray, ts: np.ndarray) -> tuple[int, np.ndarray, list[tuple]]:
+        """Bars already checked (``check_frame``'s arrays): the position of the first, the
+        rows and the core's extras. What ``EngineStack`` calls, the bars checked once."""
         out, extras = self._core.update_many(np.ascontiguousarray(values))
         first = self._n
         if len(values):
             self._remember_rows(out)
             self._last = out[-1].tolist()
             self._n, self._last_ts = self._n + len(values), int(ts[-1])
-        return pd.DataFrame(out, index=index, columns=list(self.COLUMNS)), first, ts, out, extras
+        return first, out, extras
 
     # -- events: one table, read off one row or off many ------------------------------------------
 
@@ -136,7 +140,7 @@ class RowEngine:
         ref = -1 if spec.ref is None else int(row[spec.ref])
         return Event(bar, ts, self.name, kind, side, float(level), ref)
 
-    def _rows_events(self, first: int, ts: np.ndarray, rows: np.ndarray, extras: list[tuple]) -> dict[str, list]:
+    def _rows_events(self, first: int, ts: np.ndarray, rows: np.ndarray, extras: list[tuple]) -> dict[str, np.ndarray]:
         """``_row_events`` of every row at once, vectorised per kind of event, as columns."""
         parts = []
         for order, spec in enumerate(self.EMITS):
@@ -160,10 +164,10 @@ class RowEngine:
             ref = np.full(n, -1, np.int64) if spec.ref is None else source[:, spec.ref].astype(np.int64)
             parts.append((at, np.full(n, order), np.arange(n), kind, side, level, ref))
         if not parts:
-            return {c: [] for c in EVENT_COLUMNS}
+            parts.append((np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object),
+                          np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)))  # fmt: skip
         at, order, seq, kind, side, level, ref = (np.concatenate(c) for c in zip(*parts))
         by = np.lexsort((seq, order, at))  # the order update gives: by bar, then as EMITS lists them
         at = at[by]
-        return {"bar": (first + at).tolist(), "ts": np.asarray(ts, np.int64)[at].tolist(),
-                "engine": [self.name] * len(at), "kind": kind[by].tolist(), "side": side[by].tolist(),
-                "level": level[by].tolist(), "ref": ref[by].tolist()}  # fmt: skip
+        return {"bar": first + at, "ts": np.asarray(ts, np.int64)[at], "engine": np.full(len(at), self.name, object),
+                "kind": kind[by], "side": side[by], "level": level[by], "ref": ref[by]}  # fmt: skip

@@ -22,11 +22,17 @@ LOG_COLUMNS = ("bar", "ts", "timeframe", "engine", "kind", "side", "level", "ref
 _DTYPES = {"bar": np.int64, "side": np.int64, "level": np.float64, "ref": np.int64, "tf_bar": np.int64}
 
 
-def log_frame(columns: dict[str, list]) -> pd.DataFrame:
-    """Events as columns (``LOG_COLUMNS``, each a list) as the log's DataFrame: ``ts`` UTC
-    times, ``timeframe``/``engine``/``kind`` strings, the rest numbers."""
+def empty_columns() -> dict[str, np.ndarray]:
+    """No events, as columns."""
+    return {c: np.empty(0, dtype=_DTYPES.get(c, np.int64 if c == "ts" else object)) for c in LOG_COLUMNS}
+
+
+def log_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """Events as columns (``LOG_COLUMNS``, arrays or lists) as the log's DataFrame: ``ts``
+    UTC times, ``timeframe``/``engine``/``kind`` strings, the rest numbers."""
     frame = pd.DataFrame({c: np.asarray(columns[c], dtype=_DTYPES.get(c, object)) for c in LOG_COLUMNS if c != "ts"})
-    frame.insert(1, "ts", pd.to_datetime(np.asarray(columns["ts"], dtype=np.int64), utc=True))
+    ns = np.asarray(columns["ts"], dtype=np.int64).view("datetime64[ns]")
+    frame.insert(1, "ts", pd.DatetimeIndex(ns).tz_localize("UTC"))
     return frame
 
 
@@ -52,7 +58,7 @@ class EventLog:
         self._next_flush = self.flush_every  # the bar count at which the next flush happens
         self._kept: list[pd.DataFrame] = []  # flushed frames, without a path
 
-    def add(self, columns: dict[str, list], bars: int) -> None:
+    def add(self, columns: dict[str, Any], bars: int) -> None:
         """Events as columns (``LOG_COLUMNS``, ``bar`` counting the bars read, in order)
         over ``bars`` more bars; flushed each time ``flush_every`` more bars are read, the
         events of later bars kept for the next flush."""
@@ -73,7 +79,7 @@ class EventLog:
         """The bars read so far."""
         return self._bars
 
-    def _keep(self, columns: dict[str, list], start: int, stop: int) -> None:
+    def _keep(self, columns: dict[str, Any], start: int, stop: int) -> None:
         if stop > start:
             self._buffer.append({c: columns[c][start:stop] for c in LOG_COLUMNS})
 
@@ -81,7 +87,7 @@ class EventLog:
         """Write (or keep) the buffered events now."""
         if not self._buffer:
             return
-        frame = log_frame({c: [v for part in self._buffer for v in part[c]] for c in LOG_COLUMNS})
+        frame = log_frame({c: np.concatenate([np.asarray(part[c]) for part in self._buffer]) for c in LOG_COLUMNS})
         self._buffer = []
         if self.path is None:
             self._kept.append(frame)
@@ -94,7 +100,7 @@ class EventLog:
         self.flush()
         if self.path is not None:
             return self.read(self.path)
-        return pd.concat(self._kept, ignore_index=True) if self._kept else log_frame({c: [] for c in LOG_COLUMNS})
+        return pd.concat(self._kept, ignore_index=True) if self._kept else log_frame(empty_columns())
 
     @staticmethod
     def read(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -102,7 +108,7 @@ class EventLog:
         pq = pyarrow_parquet()
         parts = sorted(Path(path).glob("part-*.parquet"))
         if not parts:
-            return log_frame({c: [] for c in LOG_COLUMNS})
+            return log_frame(empty_columns())
         return pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
 
     def __repr__(self) -> str:

@@ -54,13 +54,17 @@ class MomentumState:
     def update_many(self, bars: pd.DataFrame) -> pd.DataFrame:
         """Read many bars; one row per bar with ``COLUMNS``, indexed as ``bars``."""
         values, ts, index = check_frame(bars, self._n, self._last_ts)
+        return pd.DataFrame(self._read_checked(values, ts), index=index)
+
+    def _read_checked(self, values: np.ndarray, ts: np.ndarray) -> dict[str, np.ndarray]:
+        """Bars already checked (``check_frame``'s arrays): the ``COLUMNS`` as arrays."""
         high, low, close = (np.ascontiguousarray(values[:, j]) for j in (1, 2, 3))
         m, s, h = self._macd.update_many(close)
         adx, pdi, mdi, _ = self._dmi.update_many(high, low, close)
-        out = pd.DataFrame(dict(zip(COLUMNS, (self._rsi.update_many(close), m, s, h, adx, pdi, mdi))), index=index)
-        if len(out):
-            self._values = out.iloc[-1].to_dict()
-            self._n, self._last_ts = self._n + len(out), int(ts[-1])
+        out = dict(zip(COLUMNS, (self._rsi.update_many(close), m, s, h, adx, pdi, mdi)))
+        if len(values):
+            self._values = {c: float(v[-1]) for c, v in out.items()}
+            self._n, self._last_ts = self._n + len(values), int(ts[-1])
         return out
 
     @property

@@ -22,7 +22,7 @@ from .._errors import InputError
 from ._bars import BAR_FIELDS, check_bar, check_frame, engine_backend
 from .fusion import ENGINE_NAMES, Fusion, Sentinel
 from .hob import HobState
-from .log import LOG_COLUMNS, EventLog, LogEvent, log_frame
+from .log import LOG_COLUMNS, EventLog, LogEvent, empty_columns, log_frame
 from .momentum import MomentumState
 from .smc import SmcState
 from .timeframes import MultiTimeframe
@@ -171,41 +171,46 @@ class EngineStack:
         equal to :meth:`update` on each bar."""
         if self.backend == "pandas":  # the oracle reads bar by bar
             return self._one_by_one(bars)
+        frame, events = self._pass(bars)
+        return Replay(frame, log_frame(events), self.timings, dict(self.counts))
+
+    def _pass(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        """:meth:`update_many`'s frame and event columns, vectorised: the bars are checked
+        once, then each engine reads its timeframe's rows in one call."""
         start = time.perf_counter()
         values, ts, index = check_frame(bars, self._n, self._last_ts)
         n = len(values)
         clock = time.perf_counter()
-        base = pd.DataFrame(values, index=pd.DatetimeIndex(pd.to_datetime(ts, utc=True), name="ts"), columns=list(BAR_FIELDS))
-        higher = self._frames.update_many(base) if self._frames is not None and n else {}
+        higher = self._frames._update_checked(values, ts) if self._frames is not None else {}
         clock = self._tick("timeframes", clock)
         biases = np.empty((n, len(self.columns)))
-        parts: list[tuple[np.ndarray, dict[str, list]]] = []  # (sort keys, event columns)
+        parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []  # (sort keys, event columns)
         column = 0
         for k, tf in enumerate(self.timeframes):
-            frame = base if k == 0 else higher.get(tf, base.iloc[:0])
-            visible = ts if k == 0 else pd.DatetimeIndex(frame["visible_at"]).as_unit("ns").asi8
+            tf_values, tf_ts, visible = (values, ts, ts) if k == 0 else higher[tf]
             at = np.searchsorted(visible, ts, side="right") - 1  # the tf row each base bar sees (-1: an earlier one)
             g0 = self._tf_bars[tf]
             for order, (name, engine) in enumerate(self._engines[tf].items()):
                 if name == "momentum":
-                    rows, table = engine.update_many(frame), None
+                    rows, table = engine._read_checked(tf_values, tf_ts), None
                 else:
-                    rows, table = engine.read_table(frame)
+                    first, out, extras = engine._read_checked(tf_values, tf_ts)
+                    rows, table = dict(zip(engine.COLUMNS, out.T)), engine._rows_events(first, tf_ts, out, extras)
                 key = f"{name}_{tf}"
-                tf_bias = self._rows_bias(name, tf, rows, g0)
+                tf_bias = self._rows_bias(name, tf, rows, g0, len(tf_ts))
                 carried = self._bias[key]
                 biases[:, column] = np.where(at >= 0, tf_bias[np.maximum(at, 0)], carried) if len(tf_bias) else carried
                 self._bias[key] = tf_bias[-1] if len(tf_bias) else carried
                 column += 1
-                if table is not None and table["bar"]:
-                    tf_bar = np.asarray(table["bar"], dtype=np.int64)
+                if table is not None and len(table["bar"]):
+                    tf_bar = table["bar"]
                     seen_at = np.searchsorted(ts, visible[tf_bar - g0])  # the base bar completing it
-                    keys = np.stack([seen_at, np.full(len(tf_bar), k), tf_bar, np.full(len(tf_bar), order),
-                                     np.arange(len(tf_bar))])  # fmt: skip
-                    parts.append((keys, {**table, "bar": (self._n + seen_at).tolist(), "ts": ts[seen_at].tolist(),
-                                         "timeframe": [tf] * len(tf_bar), "tf_bar": table["bar"]}))  # fmt: skip
+                    m = len(tf_bar)
+                    keys = np.stack([seen_at, np.full(m, k), tf_bar, np.full(m, order), np.arange(m)])
+                    parts.append((keys, {**table, "bar": self._n + seen_at, "ts": ts[seen_at],
+                                         "timeframe": np.full(m, tf, object), "tf_bar": tf_bar}))  # fmt: skip
                 clock = self._tick(name, clock)
-            self._tf_bars[tf] = g0 + len(frame)
+            self._tf_bars[tf] = g0 + len(tf_ts)
         mask = self.sentinel.update_many(values, ts) if self.sentinel is not None else np.full(n, -1)
         clock = self._tick("sentinel", clock)
         fused = mask != 0
@@ -219,12 +224,12 @@ class EngineStack:
             self._score = float(runs[-1])
         hits = np.flatnonzero(signal)
         if len(hits):
-            keys = np.stack([hits, np.full(len(hits), len(self.timeframes)), hits, np.zeros(len(hits), int), np.zeros(len(hits), int)])
-            parts.append((keys, {"bar": (self._n + hits).tolist(), "ts": ts[hits].tolist(),
-                                 "timeframe": [self.timeframes[0]] * len(hits), "engine": ["fusion"] * len(hits),
-                                 "kind": ["signal"] * len(hits), "side": signal[hits].astype(np.int64).tolist(),
-                                 "level": score[hits].tolist(), "ref": [-1] * len(hits),
-                                 "tf_bar": (self._n + hits).tolist()}))  # fmt: skip
+            m = len(hits)
+            keys = np.stack([hits, np.full(m, len(self.timeframes)), hits, np.zeros(m, int), np.zeros(m, int)])
+            parts.append((keys, {"bar": self._n + hits, "ts": ts[hits], "timeframe": np.full(m, self.timeframes[0], object),
+                                 "engine": np.full(m, "fusion", object), "kind": np.full(m, "signal", object),
+                                 "side": signal[hits].astype(np.int64), "level": score[hits],
+                                 "ref": np.full(m, -1, np.int64), "tf_bar": self._n + hits}))  # fmt: skip
         clock = self._tick("fusion", clock)
         events = _merge(parts)
         self.log.add(events, n)
@@ -236,14 +241,14 @@ class EngineStack:
         frame["sentinel"] = np.maximum(mask, 0).astype(np.float64) if self.sentinel is not None else np.nan
         frame["fused"], frame["score"], frame["signal"] = fused.astype(np.float64), score, signal
         self._time["total"] += time.perf_counter() - start
-        return Replay(frame, log_frame(events), self.timings, dict(self.counts))
+        return frame, events
 
-    def _rows_bias(self, name: str, tf: str, rows: pd.DataFrame, g0: int) -> np.ndarray:
-        """:meth:`_row_bias` of every row of ``rows``, vectorised; hob's last sweep carried."""
+    def _rows_bias(self, name: str, tf: str, rows: dict[str, np.ndarray], g0: int, m: int) -> np.ndarray:
+        """:meth:`_row_bias` of the ``m`` rows of ``rows``, vectorised; hob's last sweep carried."""
         if name != "hob":
             return self.fusion.bias(name, rows)
         side = self.fusion.sweep_side(rows)
-        bars = g0 + np.arange(len(rows))
+        bars = g0 + np.arange(m)
         swept = ~np.isnan(side)
         carried_side, carried_bar = self._sweep[tf]
         # the latest sweep at or before each row: its position among the sweeps, -1 for the carried one
@@ -278,14 +283,13 @@ class EngineStack:
         self.counts["events"] += events
 
 
-def _merge(parts: list[tuple[np.ndarray, dict[str, list]]]) -> dict[str, list]:
+def _merge(parts: list[tuple[np.ndarray, dict[str, np.ndarray]]]) -> dict[str, np.ndarray]:
     """Event columns of several sources in the order ``update`` gives them: by base bar,
     timeframe, timeframe bar, engine, then each engine's own order."""
     if not parts:
-        return {c: [] for c in LOG_COLUMNS}
-    keys = np.concatenate([p[0] for p in parts], axis=1)
-    by = np.lexsort(keys[::-1])
-    return {c: np.asarray([v for p in parts for v in p[1][c]], dtype=object)[by].tolist() for c in LOG_COLUMNS}
+        return empty_columns()
+    by = np.lexsort(np.concatenate([p[0] for p in parts], axis=1)[::-1])
+    return {c: np.concatenate([p[1][c] for p in parts])[by] for c in LOG_COLUMNS}
 
 
 def replay(ohlcv: pd.DataFrame, timeframes: tuple[str, ...] = ("1h", "4h", "1D"),
@@ -299,7 +303,7 @@ def replay(ohlcv: pd.DataFrame, timeframes: tuple[str, ...] = ("1h", "4h", "1D")
     >>> result.frame["score"], result.events, result.timings["t_smc_ms"], result.counts["fusion_gated"]
     """
     stack = EngineStack(timeframes, engines, fusion=fusion, sentinel=sentinel, log=log, backend=backend)
-    frame, _, _, _ = stack.update_many(ohlcv)
+    frame = stack._one_by_one(ohlcv).frame if stack.backend == "pandas" else stack._pass(ohlcv)[0]
     start = time.perf_counter()
     events = stack.log.frame()
     stack._time["log"] += time.perf_counter() - start

@@ -123,8 +123,13 @@ class MultiTimeframe:
         which it is complete. The bars equal ``bars.resample(h).agg(first/max/min/last/sum)``
         over the bins holding a base bar, as each becomes complete."""
         values, ts, _ = check_frame(bars, self._n, self._last_ts)
+        return {h: self._frame(*done) for h, done in self._update_checked(values, ts).items()}
+
+    def _update_checked(self, values: np.ndarray, ts: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
+        """Base bars already checked: per higher timeframe the completed bars' (k, 5)
+        values, bin starts and the times they become visible."""
         values = np.ascontiguousarray(values)
-        out = {h: self._frame(*b.update_many(values, ts)) for h, b in self._binners.items()}
+        out = {h: b.update_many(values, ts) for h, b in self._binners.items()}
         if len(values):
             self._n, self._last_ts = self._n + len(values), int(ts[-1])
         return out
