@@ -7,24 +7,14 @@ import time
 import numpy as np
 
 import barsmith
-from barsmith import structure
-from barsmith.engines import HobState, MomentumState, MultiTimeframe, SmcState, WyckoffState
+from barsmith._peers import rescan_structure
+from barsmith.engines import HobState, MomentumState, MultiTimeframe, Sentinel, SmcState, WyckoffState, replay
 
 SIZES = [2_000, 10_000]
 
 
 def _bars(n):
     return barsmith.synth.ohlc(n, seed=1, freq="1h")
-
-
-def rescan(bars, swing_length=5):
-    """What the team did: every bar, the causal structure of the whole history so far."""
-    for t in range(1, len(bars) + 1):
-        history = bars.iloc[:t]
-        swings = structure.swing_highs_lows(history, swing_length, mode="causal")
-        structure.fvg(history, mode="causal")
-        structure.bos_choch(history, swings, mode="causal")
-        structure.market_structure(history, swing_length)
 
 
 ENGINES = ["rust", "pandas"]  # the Rust state, the Python oracle
@@ -73,7 +63,7 @@ class RescanOverEngine:
         SmcState(5).update_many(self.bars)
         engine = time.perf_counter() - start
         start = time.perf_counter()
-        rescan(self.bars)
+        rescan_structure(self.bars)
         return (time.perf_counter() - start) / engine
 
 
@@ -100,3 +90,24 @@ class UpdateLatency:
 
     def track_update_p99_us(self, state, engine):
         return float(np.percentile(self._latencies(state, engine), 99))
+
+
+class ReplayPass:
+    """engines.replay: 1h/4h/1D, the four engines and fusion on every bar (no gating), in
+    Rust and in the Python oracle; 2,600 bars (3.5 months) and 26,000, 260,000 for scaling
+    (the oracle on the first two only)."""
+
+    params = (ENGINES, [2_600, 26_000, 260_000])
+    param_names = ["engine", "bars"]
+    timeout = 900
+
+    def setup(self, engine, n):
+        if engine == "pandas" and n > 26_000:
+            raise NotImplementedError  # the oracle at 260,000 bars takes minutes: skipped
+        self.bars = _bars(n)
+
+    def time_replay(self, engine, n):
+        replay(self.bars, ("1h", "4h", "1D"), backend=engine)
+
+    def time_replay_gated(self, engine, n):
+        replay(self.bars, ("1h", "4h", "1D"), sentinel=Sentinel(), backend=engine)

@@ -14,7 +14,7 @@ from barsmith import InputError, indicators, synth
 from barsmith._registry import kernel
 from barsmith.engines import (Bar, EngineStack, Event, EventLog, Fusion, HobState, MomentumState, MultiTimeframe, Sentinel,
                               SmcState, WyckoffState, hob, replay, wyckoff)  # fmt: skip
-from barsmith.engines.log import LOG_COLUMNS, log_frame
+from barsmith.engines.log import event_columns, log_frame
 from barsmith.engines.smc import COLUMNS
 from barsmith.structure import bos_choch, fvg, swing_highs_lows
 
@@ -483,7 +483,7 @@ def bar_by_bar(stack, bars):
         row, seen = stack.update(Bar(r.open, r.high, r.low, r.close, r.volume, int(ts.value)))
         rows.append(row)
         events += seen
-    return pd.DataFrame(rows, index=bars.index), log_frame({c: [getattr(e, c) for e in events] for c in LOG_COLUMNS})
+    return pd.DataFrame(rows, index=bars.index), log_frame(event_columns(events, stack.timeframes), stack.timeframes)
 
 
 @pytest.mark.parametrize("sentinel", [None, lambda: Sentinel(sma=(5, 20), atr=(10, 1.0), session="1D")])
@@ -506,6 +506,23 @@ def test_replay_equals_the_bars_fed_one_at_a_time_in_rust_and_in_the_oracle_unde
     pd.testing.assert_frame_equal(stack.log.frame(), whole.events)
     if sentinel is not None:
         assert 0 < whole.counts["fusion_gated"] < len(bars) and whole.counts["fusion_runs"] == whole.frame.fused.sum()
+
+
+def test_a_gap_completing_two_higher_bars_at_once_logs_their_events_in_update_order():
+    bars = replay_bars(3000, seed=8)
+    # every 30 hours, a gap from the second hour of a 4h bin to the last hour of the next:
+    # the bar after it completes the unfinished bin and its own
+    hours = bars.index.hour.to_numpy()
+    keep = np.ones(len(bars), bool)
+    for p in np.flatnonzero(hours % 4 == 1)[::8]:
+        keep[p + 1 : p + 1 + np.argmax(hours[p + 1 :] % 4 == 3)] = False
+    bars = bars[keep]
+    whole = replay(bars, ("1h", "4h", "1D"))
+    _, events = bar_by_bar(EngineStack(("1h", "4h", "1D")), bars)
+    pd.testing.assert_frame_equal(events, whole.events)
+    doubles = whole.events[whole.events.timeframe == "4h"].groupby("bar").agg(bars=("tf_bar", "nunique"),
+                                                                             engines=("engine", "nunique"))
+    assert ((doubles.bars > 1) & (doubles.engines > 1)).sum() >= 5  # enough for a wrong order to show (checked by mutation)
 
 
 def test_higher_timeframe_states_are_seen_only_once_their_bar_is_complete():

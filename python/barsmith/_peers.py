@@ -161,3 +161,16 @@ def structure_calls(bars: pd.DataFrame, smc: Any = None) -> dict[str, Any]:
         "previous_high_low(1D)": (lambda b: structure.previous_high_low(bars, "1D", backend=b),
                                   peer(lambda: smc.previous_high_low(bars, "1D"))),
     }  # fmt: skip
+
+
+def rescan_structure(bars: pd.DataFrame, swing_length: int = 5) -> None:
+    """The backtest without engines (issue 23's baseline): every bar, the batch causal
+    structure of the whole history so far, O(n^2) in bars."""
+    from . import structure
+
+    for t in range(1, len(bars) + 1):
+        history = bars.iloc[:t]
+        swings = structure.swing_highs_lows(history, swing_length, mode="causal")
+        structure.fvg(history, mode="causal")
+        structure.bos_choch(history, swings, mode="causal")
+        structure.market_structure(history, swing_length)

@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="also the order-flow functions on this many trades (e.g. 1e6)")
     bench.add_argument("--inputs", default=None, metavar="TRADES",
                        help="also time_bars from every input layout (str, Arrow, object, polars...) on this many trades")
+    bench.add_argument("--engines", default=None, metavar="BARS",
+                       help="also engines.replay (1h/4h/1D, four engines, fusion) on this many hourly bars (e.g. 2600), "
+                            "update latency per engine, and the rescan a backtest does without engines")  # fmt: skip
     bench.add_argument("--book", default=None, metavar="SIZES",
                        help="also MBP-10 book bars, reading and peak memory for these event counts (e.g. 1.9e6)")
 
@@ -170,6 +173,8 @@ def _bench(args: argparse.Namespace) -> int:
         _orderflow_tables(int(float(args.orderflow)), args.repeat)
     if args.inputs:
         _input_table(int(float(args.inputs)), args.repeat)
+    if args.engines:
+        _engine_tables(int(float(args.engines)), args.repeat)
     for n in [int(float(s)) for s in args.book.split(",")] if args.book else []:
         _book_section(n, "5s", 1, args.repeat)
         print(f"peak memory for a day (read + bars, fresh process): {_book_peak_memory(n)}")
@@ -255,6 +260,46 @@ def _orderflow_tables(n_trades: int, repeat: int) -> None:
             rows = compare(call, {}, repeat, progress, lambda out: out.reset_index(drop=True).astype(float))
         print(f"\n{name}, {n_trades:,} trades")
         print(table(rows, n_trades, "trades"))
+
+
+def _engine_tables(n_bars: int, repeat: int) -> None:
+    """engines.replay in Rust and in the Python oracle, at n and 10n bars; update latency per
+    engine; the rescan baseline (batch causal structure on the growing history at each bar)
+    on 2,000 bars beside SmcState."""
+    import numpy as np
+
+    import barsmith
+    from barsmith.engines import HobState, SmcState, WyckoffState, replay
+
+    from ._peers import rescan_structure
+    from ._timing import Row, best_of, table
+
+    for n in (n_bars, 10 * n_bars):
+        bars = barsmith.synth.ohlc(n, seed=1, freq="1h")
+        rows = []
+        for backend in ("pandas", "rust"):
+            seconds, result = best_of(lambda: replay(bars, backend=backend), 1 if backend == "pandas" else repeat)
+            rows.append(Row(f"barsmith[{backend}]", seconds, None))
+        print(f"\nengines.replay, 1h/4h/1D x smc, wyckoff, hob, momentum + fusion on every bar, {n:,} hourly bars")
+        print(table(rows, n, "bars"))
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
+        print(f"rust timings (ms): {parts}; events {result.counts['events']:,}")
+    bars = barsmith.synth.ohlc(2_600, seed=1, freq="1h")
+    live = [barsmith.engines.Bar(*r, ts) for ts, r in zip(bars.index.asi8.tolist(), bars.to_numpy().tolist())]
+    print("\nupdate latency per bar, 2,600 hourly bars (microseconds)")
+    for make in (SmcState, HobState, WyckoffState):
+        for backend in ("rust", "pandas"):
+            engine, spent = make(backend=backend), []
+            for bar in live:
+                start = time.perf_counter_ns()
+                engine.update(bar)
+                spent.append(time.perf_counter_ns() - start)
+            us = np.asarray(spent) / 1e3
+            print(f"  {make.__name__}[{backend}]: median {np.median(us):.2f}, p99 {np.percentile(us, 99):.2f}")
+    small = bars.iloc[:2_000]
+    engine, _ = best_of(lambda: SmcState().update_many(small), repeat)
+    rescan, _ = best_of(lambda: rescan_structure(small), 1)
+    print(f"\nrescan baseline on 2,000 bars: {rescan:.2f} s against SmcState {engine * 1e3:.2f} ms = {rescan / engine:,.0f}x")
 
 
 def _input_table(n_trades: int, repeat: int) -> None:

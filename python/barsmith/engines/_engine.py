@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._bars import Event, check_bar, check_frame, engine_backend
+from .log import ENGINE_CODES, KIND_CODES
 
 
 EXTRAS = -1  # an Emits' ``when`` for the core's extras: each extra of a bar is one event
@@ -47,6 +48,13 @@ class RowEngine:
     name = ""
     COLUMNS: tuple[str, ...] = ()
     EMITS: tuple[Emits | str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        ENGINE_CODES.code(cls.name)  # the log's categories: registered when the engine is defined
+        for spec in cls.EMITS:
+            for kind in (spec.kind,) if isinstance(spec.kind, str) else spec.kind:
+                KIND_CODES.code(kind)
 
     def __init__(self, backend: str | None):
         self.backend = engine_backend(backend)
@@ -104,10 +112,12 @@ class RowEngine:
 
     def read_table(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
         """:meth:`read_many` with the events as columns (``Event``'s fields, each an array),
-        built without an object per event: what an event log stores."""
+        built without an object per event."""
         values, ts, index = check_frame(bars, self._n, self._last_ts)
         first, out, extras = self._read_checked(values, ts)
-        return pd.DataFrame(out, index=index, columns=list(self.COLUMNS)), self._rows_events(first, ts, out, extras)
+        table = self._rows_events(first, ts, out, extras)
+        table["engine"], table["kind"] = ENGINE_CODES.strings(table["engine"]), KIND_CODES.strings(table["kind"])
+        return pd.DataFrame(out, index=index, columns=list(self.COLUMNS)), table
 
     def _read_checked(self, values: np.ndarray, ts: np.ndarray) -> tuple[int, np.ndarray, list[tuple]]:
         """Bars already checked (``check_frame``'s arrays): the position of the first, the
@@ -141,7 +151,8 @@ class RowEngine:
         return Event(bar, ts, self.name, kind, side, float(level), ref)
 
     def _rows_events(self, first: int, ts: np.ndarray, rows: np.ndarray, extras: list[tuple]) -> dict[str, np.ndarray]:
-        """``_row_events`` of every row at once, vectorised per kind of event, as columns."""
+        """``_row_events`` of every row at once, vectorised per kind of event, as columns
+        (``engine`` and ``kind`` as the log's codes)."""
         parts = []
         for order, spec in enumerate(self.EMITS):
             if spec.when == EXTRAS:
@@ -156,7 +167,10 @@ class RowEngine:
             n = len(at)
             side = np.full(n, spec.fixed, np.int64) if spec.side is None else source[:, spec.side].astype(np.int64)
             up = side > 0
-            kind = np.full(n, spec.kind, object) if isinstance(spec.kind, str) else np.where(up, *spec.kind).astype(object)
+            if isinstance(spec.kind, str):
+                kind = np.full(n, KIND_CODES.code(spec.kind), np.int64)
+            else:
+                kind = np.where(up, KIND_CODES.code(spec.kind[0]), KIND_CODES.code(spec.kind[1])).astype(np.int64)
             if isinstance(spec.level, int):
                 level = source[:, spec.level]
             else:
@@ -164,10 +178,9 @@ class RowEngine:
             ref = np.full(n, -1, np.int64) if spec.ref is None else source[:, spec.ref].astype(np.int64)
             parts.append((at, np.full(n, order), np.arange(n), kind, side, level, ref))
         if not parts:
-            parts.append((np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object),
-                          np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64)))  # fmt: skip
+            parts.append((*(np.empty(0, np.int64) for _ in range(5)), np.empty(0), np.empty(0, np.int64)))
         at, order, seq, kind, side, level, ref = (np.concatenate(c) for c in zip(*parts))
         by = np.lexsort((seq, order, at))  # the order update gives: by bar, then as EMITS lists them
         at = at[by]
-        return {"bar": first + at, "ts": np.asarray(ts, np.int64)[at], "engine": np.full(len(at), self.name, object),
+        return {"bar": first + at, "ts": np.asarray(ts, np.int64)[at], "engine": np.full(len(at), ENGINE_CODES.code(self.name), np.int64),
                 "kind": kind[by], "side": side[by], "level": level[by], "ref": ref[by]}  # fmt: skip

@@ -22,13 +22,14 @@ from .._errors import InputError
 from ._bars import BAR_FIELDS, check_bar, check_frame, engine_backend
 from .fusion import ENGINE_NAMES, Fusion, Sentinel
 from .hob import HobState
-from .log import LOG_COLUMNS, EventLog, LogEvent, empty_columns, log_frame
+from .log import ENGINE_CODES, KIND_CODES, LOG_COLUMNS, EventLog, LogEvent, empty_columns, event_columns, log_frame
 from .momentum import MomentumState
 from .smc import SmcState
 from .timeframes import MultiTimeframe
 from .wyckoff import WyckoffState
 
 ENGINES: dict[str, Any] = {"smc": SmcState, "wyckoff": WyckoffState, "hob": HobState, "momentum": MomentumState}
+FUSION, SIGNAL = ENGINE_CODES.code("fusion"), KIND_CODES.code("signal")
 TIMINGS = ("timeframes", *ENGINE_NAMES, "sentinel", "fusion", "log", "total")
 
 
@@ -73,6 +74,8 @@ class EngineStack:
         self.fusion = fusion if fusion is not None else Fusion(engines=tuple(params))
         self.sentinel = sentinel
         self.log = log if log is not None else EventLog()
+        if self.log.timeframes and self.log.timeframes != self.timeframes:
+            raise InputError(f"the event log holds timeframes {self.log.timeframes}; give a new EventLog", column="log")
         self.columns = [f"{e}_{tf}" for tf in self.timeframes for e in params]
         self._weights = np.array([self.fusion.weight(e, tf) for tf in self.timeframes for e in params])
         self.reset()
@@ -96,6 +99,7 @@ class EngineStack:
         elif self.log.bars:
             raise InputError(f"the event log in {self.log.path} holds this stack's bars; give reset a new EventLog "
                              "by building a new EngineStack", column="log")  # fmt: skip
+        self.log.timeframes = self.timeframes
         self._bias = dict.fromkeys(self.columns, np.nan)  # each input's bias as of the last bar
         self._sweep = {tf: (np.nan, -(2**62)) for tf in self.timeframes}  # hob: last sweep side and its bar
         self._tf_bars = dict.fromkeys(self.timeframes, 0)
@@ -145,7 +149,7 @@ class EngineStack:
         if signal:
             events.append(LogEvent(self._n, b.ts, self.timeframes[0], "fusion", "signal", int(signal), self._score, -1, self._n))
         clock = self._tick("fusion", clock)
-        self.log.add({c: [getattr(e, c) for e in events] for c in LOG_COLUMNS}, 1)
+        self.log.add(event_columns(events, self.timeframes), 1)
         self._tick("log", clock)
         self._count(1, int(fused), len(events))
         self._n, self._last_ts = self._n + 1, b.ts
@@ -172,7 +176,7 @@ class EngineStack:
         if self.backend == "pandas":  # the oracle reads bar by bar
             return self._one_by_one(bars)
         frame, events = self._pass(bars)
-        return Replay(frame, log_frame(events), self.timings, dict(self.counts))
+        return Replay(frame, log_frame(events, self.timeframes), self.timings, dict(self.counts))
 
     def _pass(self, bars: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
         """:meth:`update_many`'s frame and event columns, vectorised: the bars are checked
@@ -184,7 +188,7 @@ class EngineStack:
         higher = self._frames._update_checked(values, ts) if self._frames is not None else {}
         clock = self._tick("timeframes", clock)
         biases = np.empty((n, len(self.columns)))
-        parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []  # (sort keys, event columns)
+        parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []  # (order keys, event columns)
         column = 0
         for k, tf in enumerate(self.timeframes):
             tf_values, tf_ts, visible = (values, ts, ts) if k == 0 else higher[tf]
@@ -206,9 +210,8 @@ class EngineStack:
                     tf_bar = table["bar"]
                     seen_at = np.searchsorted(ts, visible[tf_bar - g0])  # the base bar completing it
                     m = len(tf_bar)
-                    keys = np.stack([seen_at, np.full(m, k), tf_bar, np.full(m, order), np.arange(m)])
-                    parts.append((keys, {**table, "bar": self._n + seen_at, "ts": ts[seen_at],
-                                         "timeframe": np.full(m, tf, object), "tf_bar": tf_bar}))  # fmt: skip
+                    parts.append((_event_order(seen_at, k, tf_bar - g0), {**table, "bar": self._n + seen_at, "ts": ts[seen_at],
+                                         "timeframe": np.full(m, k), "tf_bar": tf_bar}))  # fmt: skip
                 clock = self._tick(name, clock)
             self._tf_bars[tf] = g0 + len(tf_ts)
         mask = self.sentinel.update_many(values, ts) if self.sentinel is not None else np.full(n, -1)
@@ -225,9 +228,8 @@ class EngineStack:
         hits = np.flatnonzero(signal)
         if len(hits):
             m = len(hits)
-            keys = np.stack([hits, np.full(m, len(self.timeframes)), hits, np.zeros(m, int), np.zeros(m, int)])
-            parts.append((keys, {"bar": self._n + hits, "ts": ts[hits], "timeframe": np.full(m, self.timeframes[0], object),
-                                 "engine": np.full(m, "fusion", object), "kind": np.full(m, "signal", object),
+            parts.append((_event_order(hits, len(self.timeframes), 0), {"bar": self._n + hits, "ts": ts[hits], "timeframe": np.zeros(m, np.int64),
+                                 "engine": np.full(m, FUSION), "kind": np.full(m, SIGNAL),
                                  "side": signal[hits].astype(np.int64), "level": score[hits],
                                  "ref": np.full(m, -1, np.int64), "tf_bar": self._n + hits}))  # fmt: skip
         clock = self._tick("fusion", clock)
@@ -268,7 +270,7 @@ class EngineStack:
             rows.append(row)
             events += seen
         frame = pd.DataFrame(rows, index=index, columns=[*self.columns, "sentinel", "fused", "score", "signal"])
-        return Replay(frame.astype(np.float64), log_frame({c: [getattr(e, c) for e in events] for c in LOG_COLUMNS}),
+        return Replay(frame.astype(np.float64), log_frame(event_columns(events, self.timeframes), self.timeframes),
                       self.timings, dict(self.counts))  # fmt: skip
 
     def _tick(self, part: str, since: float) -> float:
@@ -283,12 +285,20 @@ class EngineStack:
         self.counts["events"] += events
 
 
+def _event_order(base_bar: np.ndarray, timeframe: int, tf_bar: Any) -> np.ndarray:
+    """One int64 key per event ordering it as ``update`` does: by base bar in the call (up
+    to 2^29), timeframe (up to 8), then the timeframe's bar in the call (up to 2^31)."""
+    return (np.asarray(base_bar, np.int64) << 34) | (timeframe << 31) | np.asarray(tf_bar, np.int64)
+
+
 def _merge(parts: list[tuple[np.ndarray, dict[str, np.ndarray]]]) -> dict[str, np.ndarray]:
     """Event columns of several sources in the order ``update`` gives them: by base bar,
-    timeframe, timeframe bar, engine, then each engine's own order."""
+    timeframe, timeframe bar, engine, then each engine's own order. The parts come by
+    timeframe and engine, each in its own order, so a stable sort on ``_event_order``'s
+    keys keeps the engines' order within a timeframe bar."""
     if not parts:
         return empty_columns()
-    by = np.lexsort(np.concatenate([p[0] for p in parts], axis=1)[::-1])
+    by = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
     return {c: np.concatenate([p[1][c] for p in parts])[by] for c in LOG_COLUMNS}
 
 
