@@ -320,8 +320,21 @@ class WyckoffCore:
     def pivots(self) -> list[tuple[int, float, int]]:
         """The pivots kept (side, level, bar), oldest first."""
 
+class BinnerCore:
+    """``barsmith.engines.MultiTimeframe``'s binning of one higher timeframe."""
+
+    def __init__(self, interval: int, base: int) -> None: ...
+    def update(self, bar: tuple[float, float, float, float, float], ts: int) -> list[tuple[float, float, float, float, float, int]]:
+        """One base bar at ``ts`` (ns): the higher bars it completes, (o, h, l, c, v, bin start)."""
+    def update_many(
+        self, bars: npt.NDArray[np.float64], ts: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(rows, 5) base bars and their times -> completed (k, 5) bars, bin starts, visible-at times."""
+    def forming(self) -> tuple[float, float, float, float, float, int] | None: ...
+
 class _Engines(ModuleType):
     SmcCore: type[SmcCore]
+    BinnerCore: type[BinnerCore]
     HobCore: type[HobCore]
     WyckoffCore: type[WyckoffCore]
 
