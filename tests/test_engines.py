@@ -16,7 +16,7 @@ from barsmith.engines import (Bar, EngineStack, Event, EventLog, Fusion, HobStat
                               SmcState, WyckoffState, hob, replay, wyckoff)  # fmt: skip
 from barsmith.engines.log import event_columns, log_frame
 from barsmith.engines.smc import COLUMNS
-from barsmith.structure import bos_choch, fvg, swing_highs_lows
+from barsmith.structure import bos_choch, fvg, order_blocks, swing_highs_lows
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "smc-eurusd-15m"
 
@@ -29,15 +29,18 @@ def eurusd():
     return frame.assign(volume=frame["tickvol"].astype(float))[["open", "high", "low", "close", "volume"]]
 
 
-def causal_structure(bars, swing_length, join_consecutive, close_break, backend):
+def causal_structure(bars, swing_length, join_consecutive, close_break, backend, close_mitigation=False):
     """The batch causal functions, as SmcState's COLUMNS."""
     swings = swing_highs_lows(bars, swing_length, mode="causal", backend=backend)
     kind, level = (swings[c].to_numpy(dtype=float) for c in ("HighLow", "Level"))
     label, trend = kernel("market_structure", backend)(kind, level)
     gaps = fvg(bars, join_consecutive, mode="causal", backend=backend)
     breaks = bos_choch(bars, swings, close_break, mode="causal", backend=backend)
+    blocks = order_blocks(bars, swings, close_mitigation, mode="causal", backend=backend)
     columns = [swings.HighLow, swings.Level, swings.SwingIndex, label, trend, gaps.FVG, gaps.Top, gaps.Bottom,
-               gaps.GapIndex, gaps.MitigatedCount, breaks.BOS, breaks.CHOCH, breaks.Level, breaks.SwingIndex]  # fmt: skip
+               gaps.GapIndex, gaps.MitigatedCount, breaks.BOS, breaks.CHOCH, breaks.Level, breaks.SwingIndex,
+               *(blocks[c] for c in ("OB", "Top", "Bottom", "OBIndex", "SwingIndex", "OBVolume", "Percentage",
+                                     "BullishMitigated", "BearishMitigated", "BullishRemoved", "BearishRemoved"))]  # fmt: skip
     return pd.DataFrame({c: np.asarray(v, dtype=float) for c, v in zip(COLUMNS, columns)}, index=bars.index)
 
 
@@ -56,11 +59,12 @@ def test_smc_state_equals_causal_structure_on_real_eurusd_bars(eurusd, engine):
 def test_smc_state_equals_causal_structure_on_generated_bars(backend, engine):
     @settings(max_examples=40, deadline=None)
     @given(st.integers(0, 10_000), st.integers(30, 400), st.integers(1, 6), st.booleans(), st.booleans(),
-           st.sampled_from([0.0001, 0.01]))  # fmt: skip
-    def check(seed, n, length, join, close_break, tick):
+           st.booleans(), st.sampled_from([0.0001, 0.01]))  # fmt: skip
+    def check(seed, n, length, join, close_break, close_mitigation, tick):
         bars = synth.ohlc(n, seed, tick=tick, start_price=100 * tick / 0.0001)  # a coarse tick: ties
-        got = SmcState(length, join_consecutive=join, close_break=close_break, backend=engine).update_many(bars)
-        pd.testing.assert_frame_equal(got, causal_structure(bars, length, join, close_break, backend))
+        got = SmcState(length, join_consecutive=join, close_break=close_break, close_mitigation=close_mitigation,
+                       backend=engine).update_many(bars)  # fmt: skip
+        pd.testing.assert_frame_equal(got, causal_structure(bars, length, join, close_break, backend, close_mitigation))
 
     check()
 
@@ -92,10 +96,15 @@ def rows_of(events, index, expected_row):
     assert ("fvg" in shown) == (row["fvg"] == row["fvg"])
     assert sum(e.kind == "fvg_mitigated" for e in events) == row["fvg_mitigated"]
     assert ("bos" in shown) == (row["bos"] == row["bos"]) and ("choch" in shown) == (row["choch"] == row["choch"])
+    assert ("order_block" in shown) == (row["ob"] == row["ob"])
+    assert sum(e.kind == "order_block_mitigated" for e in events) == row["ob_bullish_mitigated"] + row["ob_bearish_mitigated"]
+    assert sum(e.kind == "order_block_removed" for e in events) == row["ob_bullish_removed"] + row["ob_bearish_removed"]
     for e in events:
         assert isinstance(e, Event) and e.engine == "smc"
         if e.kind in ("bos", "choch"):
             assert (e.side, e.level, e.ref) == (row[e.kind], row["break_level"], row["break_swing_index"])
+        if e.kind == "order_block":
+            assert (e.side, e.level, e.ref) == (row["ob"], row["ob_top" if e.side > 0 else "ob_bottom"], row["ob_index"])
     return pd.DataFrame([row.to_numpy()], index=index, columns=list(COLUMNS))
 
 
@@ -112,6 +121,25 @@ def test_state_shows_open_gaps_and_the_trend_after_the_last_bar(engine):
     assert all(g.side in (1, -1) and g.top > g.bottom for g in view.gaps)
     smc.update_many(bars.iloc[:0])  # no bars: nothing changes
     assert smc.state == view
+
+
+@pytest.mark.parametrize("engine", ENGINE_BACKENDS)
+def test_state_shows_the_order_blocks_standing_and_which_are_breakers(engine):
+    bars = synth.ohlc(2000, seed=4, tick=0.001)
+    smc = SmcState(3, backend=engine)
+    frame, events = smc.read_many(bars)
+    blocks = smc.state.blocks
+    formed = frame.dropna(subset=["ob"])
+    removed = {(e.side, e.ref) for e in events if e.kind == "order_block_removed"}
+    mitigated = {(e.side, e.ref) for e in events if e.kind == "order_block_mitigated"}
+    assert len(blocks) == len(formed) - len(removed) > 0
+    assert [b.formed for b in blocks] == sorted(b.formed for b in blocks)
+    for b in blocks:
+        row = formed.loc[bars.index[b.formed]]
+        assert (b.side, b.top, b.bottom, b.index, b.swing_index) == (row.ob, row.ob_top, row.ob_bottom, row.ob_index,
+                                                                     row.ob_swing_index)  # fmt: skip
+        assert b.mitigated == ((b.side, b.index) in mitigated)
+        assert b.top >= b.bottom and b.index < b.formed
 
 
 def test_two_runs_give_identical_rows_and_reset_starts_afresh():

@@ -283,16 +283,23 @@ class SmcCore:
     """``barsmith.engines.SmcState``'s Rust state; bars are checked by the Python front."""
 
     trend: int
-    def __init__(self, swing_length: int, join_consecutive: bool, close_break: bool) -> None: ...
+    def __init__(self, swing_length: int, join_consecutive: bool, close_break: bool, close_mitigation: bool) -> None: ...
     def reset(self) -> None: ...
-    def update(self, bar: tuple[float, float, float, float, float]) -> tuple[list[float], list[_Gap]]:
-        """One bar (open, high, low, close, volume): its row (the SmcState columns) and the gaps it fills."""
+    def update(
+        self, bar: tuple[float, float, float, float, float]
+    ) -> tuple[list[float], list[tuple[int, int, float, float, int]]]:
+        """One bar (open, high, low, close, volume): its row (the SmcState columns) and its
+        extras (what, side, top, bottom, bar): 0 a gap it fills, 1 a block it mitigates, 2 a
+        breaker it removes."""
     def update_many(
         self, bars: npt.NDArray[np.float64]
-    ) -> tuple[npt.NDArray[np.float64], list[tuple[int, int, float, float, int]]]:
+    ) -> tuple[npt.NDArray[np.float64], list[tuple[int, int, int, float, float, int]]]:
         """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns) and the
-        gaps filled, each led by the position of the filling bar in this call."""
+        extras, each led by the position of its bar in this call."""
     def open_gaps(self) -> list[_Gap]: ...
+    def standing_blocks(self) -> list[tuple[int, float, float, int, int, int, bool]]:
+        """The order blocks standing (side, top, bottom, bar, swing bar, bar forming it,
+        mitigated), by the bar forming them."""
 
 class HobCore:
     """``barsmith.engines.HobState``'s Rust state; bars are checked by the Python front."""

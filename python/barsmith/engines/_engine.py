@@ -3,9 +3,10 @@ hands them to a core (the Rust state in ``barsmith._core.engines``, or the reada
 state machine), and the events read off the core's rows by one declarative table.
 
 A core has ``reset()``, ``update((o, h, l, c, v)) -> (row, extras)`` and
-``update_many((rows, 5)) -> (rows x columns, extras)``; ``extras`` are tuples whose first
-field the engine's table places (SmcState's filled gaps), in ``update_many`` led by the
-position of their bar in the call.
+``update_many((rows, 5)) -> (rows x columns, extras)``; ``extras`` are tuples ``(what,
+...)`` whose fields after ``what`` the engine's table places (SmcState's filled gaps,
+mitigated and removed order blocks), in ``update_many`` led by the position of their bar
+in the call.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class Emits(NamedTuple):
     column ``side`` (or the constant ``fixed`` when ``side`` is None), whose level is column
     ``level`` (or ``(column if side > 0, column otherwise)``) and whose ``ref`` is column
     ``ref`` (or -1 when None). With ``when=EXTRAS`` the columns are those of the core's
-    extras (SmcState's filled gaps), one event per extra."""
+    extras whose ``what`` is ``extra`` (after it: SmcState's filled gaps, say), one event
+    per extra."""
 
     when: int
     kind: str | tuple[str, str]
@@ -36,6 +38,7 @@ class Emits(NamedTuple):
     ref: int | None
     side: int | None = None
     fixed: int = 0
+    extra: int = 0
 
 
 EVENT_COLUMNS = Event._fields
@@ -136,7 +139,7 @@ class RowEngine:
         events: list[Event] = []
         for spec in self.EMITS:
             if spec.when == EXTRAS:
-                events += [self._event(spec, bar, ts, extra) for extra in extras]
+                events += [self._event(spec, bar, ts, extra[1:]) for extra in extras if extra[0] == spec.extra]
                 continue
             v = row[spec.when]
             if v == v and v != 0:
@@ -159,7 +162,8 @@ class RowEngine:
                 if not extras:
                     continue
                 table = np.asarray(extras, dtype=float)
-                at, source = table[:, 0].astype(np.int64), table[:, 1:]  # an extra is led by its bar in the call
+                table = table[table[:, 1] == spec.extra]  # an extra is led by its bar in the call, then its what
+                at, source = table[:, 0].astype(np.int64), table[:, 2:]
             else:
                 column = rows[:, spec.when]
                 at = np.flatnonzero((column == column) & (column != 0))

@@ -2,7 +2,7 @@
 //! bars the Python front has checked.
 
 use barsmith_core::engines::{
-    Binner, Gap, HigherBar, HobState, SmcState, WyckoffParams, WyckoffState, HOB_COLUMNS,
+    Binner, Change, Gap, HigherBar, HobState, SmcState, WyckoffParams, WyckoffState, HOB_COLUMNS,
     SMC_COLUMNS, WYCKOFF_COLUMNS,
 };
 use numpy::{
@@ -14,13 +14,22 @@ use pyo3::prelude::*;
 use crate::{guarded, refused};
 
 type GapTuple = (i32, f64, f64, i64);
-/// A filled gap and the position, in the `update_many` call, of the bar filling it.
-type FilledTuple = (i64, i32, f64, f64, i64);
+/// An extra of a bar: what it is (a filled gap, a mitigated or a removed block), its side,
+/// top, bottom and bar.
+type ChangeTuple = (i32, i32, f64, f64, i64);
+/// An extra and the position, in the `update_many` call, of its bar first.
+type ExtraTuple = (i64, i32, i32, f64, f64, i64);
+/// A standing block: side, top, bottom, bar, swing bar, bar forming it, mitigated.
+type BlockTuple = (i32, f64, f64, i64, i64, i64, bool);
 
 fn tuples(gaps: Vec<Gap>) -> Vec<GapTuple> {
     gaps.into_iter()
         .map(|g| (g.side, g.top, g.bottom, g.index))
         .collect()
+}
+
+fn change_tuple((what, g): Change) -> ChangeTuple {
+    (what, g.side, g.top, g.bottom, g.index)
 }
 
 /// `barsmith.engines.SmcState`'s Rust state.
@@ -32,9 +41,19 @@ struct SmcCore {
 #[pymethods]
 impl SmcCore {
     #[new]
-    fn new(swing_length: usize, join_consecutive: bool, close_break: bool) -> Self {
+    fn new(
+        swing_length: usize,
+        join_consecutive: bool,
+        close_break: bool,
+        close_mitigation: bool,
+    ) -> Self {
         Self {
-            inner: SmcState::new(swing_length, join_consecutive, close_break),
+            inner: SmcState::new(
+                swing_length,
+                join_consecutive,
+                close_break,
+                close_mitigation,
+            ),
         }
     }
 
@@ -42,38 +61,54 @@ impl SmcCore {
         self.inner.reset();
     }
 
-    /// One bar (open, high, low, close, volume): its row and the gaps it fills.
-    fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<GapTuple>)> {
+    /// One bar (open, high, low, close, volume): its row and its extras (gaps filled,
+    /// blocks mitigated and removed).
+    fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<ChangeTuple>)> {
         let inner = &mut self.inner;
-        let (row, filled) = one_bar(py, || inner.update(&bar))?;
-        Ok((row.to_vec(), tuples(filled)))
+        let (row, changes) = one_bar(py, || inner.update(&bar))?;
+        Ok((
+            row.to_vec(),
+            changes.into_iter().map(change_tuple).collect(),
+        ))
     }
 
     /// Bars as a C-contiguous (rows, 5) array: a (rows, columns) array of rows, and the
-    /// gaps filled, each with the position of the filling bar in this call.
+    /// extras, each led by the position of its bar in this call.
     fn update_many<'py>(
         &mut self,
         py: Python<'py>,
         bars: PyReadonlyArray2<'py, f64>,
-    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<FilledTuple>)> {
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<ExtraTuple>)> {
         let inner = &mut self.inner;
-        let mut filled: Vec<FilledTuple> = Vec::new();
+        let mut extras: Vec<ExtraTuple> = Vec::new();
         let mut bar_in_call = 0i64;
         let out = rows::<SMC_COLUMNS>(py, bars, |bar| {
-            let (row, gaps) = inner.update(bar);
-            filled.extend(
-                gaps.into_iter()
-                    .map(|g| (bar_in_call, g.side, g.top, g.bottom, g.index)),
-            );
+            let (row, changes) = inner.update(bar);
+            extras.extend(changes.into_iter().map(|c| {
+                let (what, side, top, bottom, index) = change_tuple(c);
+                (bar_in_call, what, side, top, bottom, index)
+            }));
             bar_in_call += 1;
             row
         })?;
-        Ok((out, filled))
+        Ok((out, extras))
     }
 
     /// The open gaps (side, top, bottom, middle bar), by middle bar.
     fn open_gaps(&self) -> Vec<GapTuple> {
         tuples(self.inner.open_gaps())
+    }
+
+    /// The order blocks standing, by the bar forming them.
+    fn standing_blocks(&self) -> Vec<BlockTuple> {
+        self.inner
+            .standing_blocks()
+            .into_iter()
+            .map(|b| {
+                let (s, t, bo, i) = (b.side, b.top, b.bottom, b.index);
+                (s, t, bo, i, b.swing_index, b.formed, b.mitigated)
+            })
+            .collect()
     }
 
     #[getter]
@@ -99,7 +134,7 @@ macro_rules! row_core {
             }
 
             /// One bar (open, high, low, close, volume): its row, and no extras.
-            fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<GapTuple>)> {
+            fn update(&mut self, py: Python<'_>, bar: [f64; 5]) -> PyResult<(Vec<f64>, Vec<ChangeTuple>)> {
                 let inner = &mut self.inner;
                 let row = one_bar(py, || inner.update(&bar))?;
                 Ok((row.to_vec(), Vec::new()))
@@ -110,7 +145,7 @@ macro_rules! row_core {
                 &mut self,
                 py: Python<'py>,
                 bars: PyReadonlyArray2<'py, f64>,
-            ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<FilledTuple>)> {
+            ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<ExtraTuple>)> {
                 let inner = &mut self.inner;
                 Ok((rows::<{ $columns }>(py, bars, |bar| inner.update(bar))?, Vec::new()))
             }

@@ -42,7 +42,7 @@ mod tests {
     #[test]
     fn rows_do_not_depend_on_how_bars_are_fed_and_reset_starts_afresh() {
         let bars = walk(2000, 3);
-        let mut a = SmcState::new(3, true, true);
+        let mut a = SmcState::new(3, true, true, false);
         let rows: Vec<_> = bars.iter().map(|b| a.update(b).0).collect();
         a.reset();
         let again: Vec<_> = bars.iter().map(|b| a.update(b).0).collect();
