@@ -293,9 +293,9 @@ class SmcCore:
         breaker it removes."""
     def update_many(
         self, bars: npt.NDArray[np.float64]
-    ) -> tuple[npt.NDArray[np.float64], list[tuple[int, int, int, float, float, int]]]:
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns) and the
-        extras, each led by the position of its bar in this call."""
+        extras as (k, 6) rows, each led by the position of its bar in this call."""
     def open_gaps(self) -> list[_Gap]: ...
     def standing_blocks(self) -> list[tuple[int, float, float, int, int, int, bool]]:
         """The order blocks standing (side, top, bottom, bar, swing bar, bar forming it,
@@ -308,8 +308,8 @@ class HobCore:
     def reset(self) -> None: ...
     def update(self, bar: tuple[float, float, float, float, float]) -> tuple[list[float], list[Any]]:
         """One bar (open, high, low, close, volume): its row (the HobState columns) and no extras."""
-    def update_many(self, bars: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], list[Any]]:
-        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns), no extras."""
+    def update_many(self, bars: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns), no extras ((0, 6))."""
     def live_levels(self) -> list[tuple[int, float, int]]:
         """The live swing levels (side, level, swing bar), highs then lows, oldest first."""
 
@@ -322,8 +322,8 @@ class WyckoffCore:
     def reset(self) -> None: ...
     def update(self, bar: tuple[float, float, float, float, float]) -> tuple[list[float], list[Any]]:
         """One bar (open, high, low, close, volume): its row (the WyckoffState columns) and no extras."""
-    def update_many(self, bars: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], list[Any]]:
-        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns), no extras."""
+    def update_many(self, bars: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """(rows, 5) open, high, low, close, volume, C-contiguous -> (rows, columns), no extras ((0, 6))."""
     def pivots(self) -> list[tuple[int, float, int]]:
         """The pivots kept (side, level, bar), oldest first."""
 

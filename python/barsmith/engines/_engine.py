@@ -5,8 +5,8 @@ state machine), and the events read off the core's rows by one declarative table
 A core has ``reset()``, ``update((o, h, l, c, v)) -> (row, extras)`` and
 ``update_many((rows, 5)) -> (rows x columns, extras)``; ``extras`` are tuples ``(what,
 ...)`` whose fields after ``what`` the engine's table places (SmcState's filled gaps,
-mitigated and removed order blocks), in ``update_many`` led by the position of their bar
-in the call.
+mitigated and removed order blocks); ``update_many``'s are the rows of a float array, each
+led by the position of its bar in the call (or an empty list, for an engine without).
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class RowEngine:
         table["engine"], table["kind"] = ENGINE_CODES.strings(table["engine"]), KIND_CODES.strings(table["kind"])
         return pd.DataFrame(out, index=index, columns=list(self.COLUMNS)), table
 
-    def _read_checked(self, values: np.ndarray, ts: np.ndarray) -> tuple[int, np.ndarray, list[tuple]]:
+    def _read_checked(self, values: np.ndarray, ts: np.ndarray) -> tuple[int, np.ndarray, Any]:
         """Bars already checked (``check_frame``'s arrays): the position of the first, the
         rows and the core's extras. What ``EngineStack`` calls, the bars checked once."""
         out, extras = self._core.update_many(np.ascontiguousarray(values))
@@ -153,16 +153,15 @@ class RowEngine:
         ref = -1 if spec.ref is None else int(row[spec.ref])
         return Event(bar, ts, self.name, kind, side, float(level), ref)
 
-    def _rows_events(self, first: int, ts: np.ndarray, rows: np.ndarray, extras: list[tuple]) -> dict[str, np.ndarray]:
+    def _rows_events(self, first: int, ts: np.ndarray, rows: np.ndarray, extras: Any) -> dict[str, np.ndarray]:
         """``_row_events`` of every row at once, vectorised per kind of event, as columns
         (``engine`` and ``kind`` as the log's codes)."""
         parts = []
         for order, spec in enumerate(self.EMITS):
             if spec.when == EXTRAS:
-                if not extras:
+                if not len(extras):
                     continue
-                table = np.asarray(extras, dtype=float)
-                table = table[table[:, 1] == spec.extra]  # an extra is led by its bar in the call, then its what
+                table = extras[extras[:, 1] == spec.extra]  # an extra is led by its bar in the call, then its what
                 at, source = table[:, 0].astype(np.int64), table[:, 2:]
             else:
                 column = rows[:, spec.when]

@@ -81,11 +81,16 @@ class Fusion:
 
     def score(self, biases: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Scores of (bars, inputs) biases with one weight per input: the weighted mean of
-        those not NaN, NaN when all are."""
-        present = ~np.isnan(biases)
-        total = (present * weights).sum(axis=1)
+        those not NaN, NaN when all are. Summed input by input, in order (a column of an
+        F-ordered array is read contiguously)."""
+        weighted, total = np.zeros(len(biases)), np.zeros(len(biases))
+        for j, weight in enumerate(np.asarray(weights, dtype=np.float64).tolist()):
+            bias = biases[:, j]
+            present = bias == bias
+            weighted += np.where(present, bias * weight, 0.0)
+            total += np.where(present, weight, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(present, biases * weights, 0.0).sum(axis=1) / np.where(total > 0, total, np.nan)
+            return weighted / np.where(total > 0, total, np.nan)
 
     def signals(self, scores: np.ndarray, before: float) -> np.ndarray:
         """Signals of consecutive fusion runs' ``scores``, ``before`` the score of the run

@@ -213,13 +213,13 @@ class _PythonSmc:
     def update(self, bar: tuple[float, float, float, float, float]):
         return self._step(Bar(*bar, 0))
 
-    def update_many(self, values: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, float, float, int]]]:
+    def update_many(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         out = np.full((len(values), len(COLUMNS)), NAN)
         extras = []
         for r, bar in enumerate(values.tolist()):
             out[r], changes = self._step(Bar(*bar, 0))
             extras += [(r, *change) for change in changes]
-        return out, extras
+        return out, np.array(extras, dtype=np.float64).reshape(-1, 6)
 
     def open_gaps(self) -> list[tuple[int, float, float, int]]:
         gaps = sorted([*self._open.values(), *self._waiting], key=lambda g: g.index)

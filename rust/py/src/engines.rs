@@ -17,8 +17,9 @@ type GapTuple = (i32, f64, f64, i64);
 /// An extra of a bar: what it is (a filled gap, a mitigated or a removed block), its side,
 /// top, bottom and bar.
 type ChangeTuple = (i32, i32, f64, f64, i64);
-/// An extra and the position, in the `update_many` call, of its bar first.
-type ExtraTuple = (i64, i32, i32, f64, f64, i64);
+/// Fields of an extra in `update_many`: the position of its bar in the call, then a
+/// `ChangeTuple`'s.
+const EXTRA_FIELDS: usize = 6;
 /// A standing block: side, top, bottom, bar, swing bar, bar forming it, mitigated.
 type BlockTuple = (i32, f64, f64, i64, i64, i64, bool);
 
@@ -73,25 +74,31 @@ impl SmcCore {
     }
 
     /// Bars as a C-contiguous (rows, 5) array: a (rows, columns) array of rows, and the
-    /// extras, each led by the position of its bar in this call.
+    /// extras as a (k, 6) array, each led by the position of its bar in this call.
     fn update_many<'py>(
         &mut self,
         py: Python<'py>,
         bars: PyReadonlyArray2<'py, f64>,
-    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<ExtraTuple>)> {
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
         let inner = &mut self.inner;
-        let mut extras: Vec<ExtraTuple> = Vec::new();
-        let mut bar_in_call = 0i64;
+        let mut extras: Vec<f64> = Vec::new();
+        let mut bar_in_call = 0.0;
         let out = rows::<SMC_COLUMNS>(py, bars, |bar| {
             let (row, changes) = inner.update(bar);
-            extras.extend(changes.into_iter().map(|c| {
-                let (what, side, top, bottom, index) = change_tuple(c);
-                (bar_in_call, what, side, top, bottom, index)
-            }));
-            bar_in_call += 1;
+            for (what, g) in changes {
+                extras.extend_from_slice(&[
+                    bar_in_call,
+                    what as f64,
+                    g.side as f64,
+                    g.top,
+                    g.bottom,
+                    g.index as f64,
+                ]);
+            }
+            bar_in_call += 1.0;
             row
         })?;
-        Ok((out, extras))
+        Ok((out, extra_rows(py, extras)?))
     }
 
     /// The open gaps (side, top, bottom, middle bar), by middle bar.
@@ -145,9 +152,9 @@ macro_rules! row_core {
                 &mut self,
                 py: Python<'py>,
                 bars: PyReadonlyArray2<'py, f64>,
-            ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<ExtraTuple>)> {
+            ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
                 let inner = &mut self.inner;
-                Ok((rows::<{ $columns }>(py, bars, |bar| inner.update(bar))?, Vec::new()))
+                Ok((rows::<{ $columns }>(py, bars, |bar| inner.update(bar))?, extra_rows(py, Vec::new())?))
             }
 
             $($own)*
@@ -270,6 +277,12 @@ impl BinnerCore {
 /// short to release it).
 fn one_bar<T>(py: Python<'_>, step: impl FnOnce() -> T) -> PyResult<T> {
     barsmith_core::quietly(step).map_err(|p| refused(py, p))
+}
+
+/// Extras, `EXTRA_FIELDS` per extra, as a (k, 6) array.
+fn extra_rows(py: Python<'_>, flat: Vec<f64>) -> PyResult<Bound<'_, PyArray2<f64>>> {
+    let k = flat.len() / EXTRA_FIELDS;
+    PyArray1::from_vec(py, flat).reshape([k, EXTRA_FIELDS])
 }
 
 /// An engine's rows over (rows, 5) bars, the GIL released while it runs.
