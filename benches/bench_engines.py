@@ -94,10 +94,10 @@ class UpdateLatency:
 
 class ReplayPass:
     """engines.replay: 1h/4h/1D, the four engines and fusion on every bar (no gating), in
-    Rust and in the Python oracle; 2,600 bars (3.5 months) and 26,000, 260,000 for scaling
-    (the oracle on the first two only)."""
+    Rust, Numba and the Python oracle; 2,600 bars (3.5 months) and 26,000, 260,000 and
+    1,000,000 for scaling (the oracle on the first two only)."""
 
-    params = (ENGINES, [2_600, 26_000, 260_000])
+    params = (["rust", "numba", "pandas"], [2_600, 26_000, 260_000, 1_000_000])
     param_names = ["engine", "bars"]
     timeout = 900
 
@@ -105,6 +105,8 @@ class ReplayPass:
         if engine == "pandas" and n > 26_000:
             raise NotImplementedError  # the oracle at 260,000 bars takes minutes: skipped
         self.bars = _bars(n)
+        if engine == "numba":
+            replay(self.bars.iloc[:100], backend="numba")  # load the kernels from Numba's cache
 
     def time_replay(self, engine, n):
         replay(self.bars, ("1h", "4h", "1D"), backend=engine)

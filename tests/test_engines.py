@@ -536,6 +536,42 @@ def test_replay_equals_the_bars_fed_one_at_a_time_in_rust_and_in_the_oracle_unde
         assert 0 < whole.counts["fusion_gated"] < len(bars) and whole.counts["fusion_runs"] == whole.frame.fused.sum()
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 700), st.integers(1, 6), st.booleans(), st.booleans(), st.booleans(),
+       st.sampled_from([0.0001, 0.01]))  # fmt: skip
+def test_the_numba_pass_equals_the_rust_pass_on_generated_bars(seed, n, length, join, close_mitigation, gated, tick):
+    bars = replay_bars(n, seed) if tick == 0.0001 else replay_bars(n, seed).mul(100)  # a coarse tick: ties
+    engines = {"smc": {"swing_length": length, "join_consecutive": join, "close_mitigation": close_mitigation},
+               "wyckoff": {"pivot_length": length, "window": 2 + length}, "hob": {"swing_length": length, "levels": 3},
+               "momentum": {"rsi": 2 + length}}  # fmt: skip
+    runs = [replay(bars, ("1h", "4h", "1D"), engines, sentinel=Sentinel() if gated else None, backend=b)
+            for b in ("rust", "numba")]  # fmt: skip
+    pd.testing.assert_frame_equal(runs[1].frame, runs[0].frame, rtol=1e-12, check_freq=False)
+    pd.testing.assert_frame_equal(runs[1].events, runs[0].events, rtol=1e-12)
+    assert runs[1].counts == runs[0].counts
+
+
+def test_a_numba_pass_is_one_call_and_bars_one_at_a_time_are_rust():
+    bars = replay_bars(200)
+    stack = EngineStack(("1h", "4h"), backend="numba")
+    stack.update_many(bars.iloc[:100])
+    with pytest.raises(InputError, match="backend='rust'"):
+        stack.update_many(bars.iloc[100:])
+    with pytest.raises(InputError, match="one whole pass"):
+        EngineStack(("1h", "4h"), backend="numba").update({**bars.iloc[0].to_dict(), "ts": bars.index[0]})
+    assert SmcState(backend="numba").backend == "rust"  # an engine object reads bar by bar: Rust
+
+
+@pytest.mark.parametrize("backend", ["rust", "numba", "pandas"])
+def test_replay_of_no_bar_or_one_bar_gives_a_frame_of_that_length(backend):
+    bars = replay_bars(50)
+    for part in (bars.iloc[:0], bars.iloc[:1]):
+        result = replay(part, ("1h", "4h", "1D"), backend=backend)
+        assert len(result.frame) == len(part) and result.frame.index.equals(part.index)
+        assert list(result.events.columns) == list(replay(bars, ("1h", "4h", "1D")).events.columns)
+        assert result.counts["bars"] == len(part)
+
+
 def test_a_gap_completing_two_higher_bars_at_once_logs_their_events_in_update_order():
     bars = replay_bars(3000, seed=8)
     # every 30 hours, a gap from the second hour of a 4h bin to the last hour of the next:

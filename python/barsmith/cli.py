@@ -263,7 +263,7 @@ def _orderflow_tables(n_trades: int, repeat: int) -> None:
 
 
 def _engine_tables(n_bars: int, repeat: int) -> None:
-    """engines.replay in Rust and in the Python oracle, at n and 10n bars; update latency per
+    """engines.replay in Rust, Numba and the Python oracle, at n and 10n bars; update latency per
     engine; the rescan baseline (batch causal structure on the growing history at each bar)
     on 2,000 bars beside SmcState."""
     import numpy as np
@@ -277,7 +277,8 @@ def _engine_tables(n_bars: int, repeat: int) -> None:
     for n in (n_bars, 10 * n_bars):
         bars = barsmith.synth.ohlc(n, seed=1, freq="1h")
         rows = []
-        for backend in ("pandas", "rust"):
+        replay(bars.iloc[:100], backend="numba")  # the kernels load from Numba's cache (or compile) first
+        for backend in ("pandas", "numba", "rust"):
             seconds, result = best_of(lambda: replay(bars, backend=backend), 1 if backend == "pandas" else repeat)
             rows.append(Row(f"barsmith[{backend}]", seconds, None))
         print(f"\nengines.replay, 1h/4h/1D x smc, wyckoff, hob, momentum + fusion on every bar, {n:,} hourly bars")

@@ -145,13 +145,24 @@ def _refuse(values: np.ndarray, ts: np.ndarray, first_row: int, last_ts: int | N
         _refuse_bar(Bar(*values[r].tolist(), int(ts[r])), first_row + r, before)
 
 
-def engine_backend(backend: str | None) -> str:
-    """Where an engine's state runs: "rust" (``barsmith._core``) or "pandas" (the readable
-    Python oracle). ``None`` follows the active backend; Numba has no engine classes, so
-    "numba" runs Rust."""
+def requested_backend(backend: str | None) -> str:
+    """The backend asked for: ``backend``, or the active one when None; checked."""
     from .._registry import get_backend
 
     name = get_backend() if backend is None else backend
     if name not in ("rust", "numba", "pandas"):
-        raise InputError(f"unknown backend {name!r}: choose 'rust' or 'pandas'", column="backend")
-    return "pandas" if name == "pandas" else "rust"
+        raise InputError(f"unknown backend {name!r}: choose 'rust', 'numba' or 'pandas'", column="backend")
+    return name
+
+
+def engine_backend(backend: str | None) -> str:
+    """Where an engine's state runs bar by bar: "rust" (``barsmith._core``) or "pandas" (the
+    readable Python oracle). ``None`` follows the active backend; Numba runs whole passes
+    only (``replay``), so an engine object asked for "numba" runs Rust."""
+    return "pandas" if requested_backend(backend) == "pandas" else "rust"
+
+
+def refuse_one_at_a_time(*_: Any) -> Any:
+    """What a Numba pass says to a second call or a single bar."""
+    raise InputError("the Numba engines run one whole pass (replay(..., backend='numba')); read bars "
+                     "one at a time, or in several calls, with backend='rust'", column="backend")  # fmt: skip

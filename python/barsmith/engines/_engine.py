@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._bars import Event, check_bar, check_frame, engine_backend
+from ._bars import Event, check_bar, check_frame, engine_backend, refuse_one_at_a_time
 from .log import ENGINE_CODES, KIND_CODES
 
 
@@ -44,11 +44,36 @@ class Emits(NamedTuple):
 EVENT_COLUMNS = Event._fields
 
 
+class NumbaPass:
+    """A core running an engine's Numba kernel (``barsmith._numba.engines``) over a whole
+    pass: ``update_many`` from the first bar, once, as the kernel keeps no state between
+    calls. What ``replay(..., backend="numba")`` runs; bar by bar is Rust's."""
+
+    def __init__(self, kernel: str, args: tuple):
+        from .._numba import engines as numba_engines
+
+        self._kernel, self._args = getattr(numba_engines, kernel), args
+        self.reset()
+
+    def reset(self) -> None:
+        self._read = False
+
+    update = staticmethod(refuse_one_at_a_time)
+
+    def update_many(self, values: np.ndarray) -> tuple[np.ndarray, Any]:
+        if self._read:
+            refuse_one_at_a_time()
+        self._read = True
+        out = self._kernel(values, *self._args)
+        return out if isinstance(out, tuple) else (out, [])
+
+
 class RowEngine:
     """A checked front over a core; subclasses set ``name``, ``COLUMNS``, ``EMITS`` and
     ``_make_core``, and keep a view of the rows read in ``_remember_row(s)``."""
 
     name = ""
+    PASS_KERNEL = ""  # the engine's kernel in barsmith._numba.engines
     COLUMNS: tuple[str, ...] = ()
     EMITS: tuple[Emits | str, ...] = ()
 
@@ -66,6 +91,14 @@ class RowEngine:
 
     def _make_core(self, backend: str) -> Any:
         raise NotImplementedError
+
+    def _core_args(self) -> tuple:
+        raise NotImplementedError
+
+    def _pass_in_numba(self) -> None:
+        """Run the next (and only) ``update_many`` in the engine's Numba kernel."""
+        self._core = NumbaPass(self.PASS_KERNEL, self._core_args())
+        self.reset()
 
     def _forget(self) -> None:
         """Reset the view kept of rows (beyond the last row, which ``_last`` keeps)."""

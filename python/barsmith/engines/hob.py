@@ -69,6 +69,7 @@ class HobState(RowEngine):
     """
 
     name = "hob"
+    PASS_KERNEL = "hob_rows"
     COLUMNS = COLUMNS
     # the events of a bar, in this order (docs/features.md)
     EMITS = (
@@ -85,8 +86,11 @@ class HobState(RowEngine):
         self.levels = positive_int(levels, "levels")
         super().__init__(backend)
 
+    def _core_args(self) -> tuple:
+        return (self.swing_length, self.volume_window, self.spike_z, self.levels)
+
     def _make_core(self, backend: str) -> Any:
-        args = (self.swing_length, self.volume_window, self.spike_z, self.levels)
+        args = self._core_args()
         if backend == "rust":
             from .._core import engines as core
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._bars import BAR_FIELDS, check_bar, check_frame, engine_backend
+from ._bars import BAR_FIELDS, check_bar, check_frame, engine_backend, requested_backend
 from .fusion import ENGINE_NAMES, Fusion, Sentinel
 from .hob import HobState
 from .log import ENGINE_CODES, KIND_CODES, LOG_COLUMNS, EventLog, LogEvent, empty_columns, event_columns, log_frame
@@ -50,8 +50,10 @@ class EngineStack:
 
     ``timeframes``: the base bars' interval first, then the higher ones; ``engines``:
     names from ``smc``, ``wyckoff``, ``hob``, ``momentum``, or a mapping of name to the
-    engine's keyword arguments; ``backend``: "rust" (the default; "numba" too) or "pandas"
-    (every engine's Python oracle, and ``update_many`` reads bar by bar through ``update``).
+    engine's keyword arguments; ``backend``: "rust" (the default), "numba" (one whole pass:
+    the engines' and the binning's Numba kernels from the first bar in one ``update_many``;
+    ``update`` or a second call is refused) or "pandas" (every engine's Python oracle, and
+    ``update_many`` reads bar by bar through ``update``).
 
     >>> stack = barsmith.engines.EngineStack(("1h", "4h", "1D"), sentinel=barsmith.engines.Sentinel())
     >>> row, events = stack.update(bar)          # live: one bar
@@ -70,6 +72,8 @@ class EngineStack:
             if name not in ENGINES:
                 raise InputError(f"unknown engine {name!r}: choose from {', '.join(ENGINES)}", column="engines")
         self.backend = engine_backend(backend)
+        # Numba runs a whole pass (replay): the engines' kernels from the first bar, once
+        self._numba = requested_backend(backend) == "numba"
         self._params = params
         self.fusion = fusion if fusion is not None else Fusion(engines=tuple(params))
         self.sentinel = sentinel
@@ -92,6 +96,10 @@ class EngineStack:
         self._engines = {tf: {e: self._engine(e) for e in self._params} for tf in self.timeframes}
         higher = self.timeframes[1:]
         self._frames = MultiTimeframe(self.timeframes[0], higher, backend=self.backend) if higher else None
+        if self._numba:
+            for part in [self._frames, *(e for by_name in self._engines.values() for e in by_name.values())]:
+                if part is not None:
+                    part._pass_in_numba()
         if self.sentinel is not None:
             self.sentinel.reset()
         if self.log.path is None:
@@ -186,7 +194,8 @@ class EngineStack:
         start = time.perf_counter()
         values, ts, index = check_frame(bars, self._n, self._last_ts)
         self._time["total"] += time.perf_counter() - start
-        chunks = [self._pass_checked(values[a : a + CHUNK], ts[a : a + CHUNK]) for a in range(0, len(values), CHUNK)]
+        step = max(len(values), 1) if self._numba else CHUNK  # a Numba pass reads all the bars at once
+        chunks = [self._pass_checked(values[a : a + step], ts[a : a + step]) for a in range(0, len(values), step)]
         if not chunks:
             chunks = [self._pass_checked(values, ts)]
         start = time.perf_counter()

@@ -104,7 +104,8 @@ class SmcState(RowEngine):
     ``2 * swing_length`` bars, open gaps wait in two heaps keyed by the price that fills
     them, order blocks in heaps keyed by the price that mitigates, then removes, them. ``backend``: "rust" (the default) runs the state in ``barsmith._core``, "pandas"
     in the readable Python state machine below (the oracle; pure Python, as a state
-    machine has no pandas expression); Numba has no engine classes, so "numba" runs Rust.
+    machine has no pandas expression); an engine object asked for "numba" runs Rust (Numba
+    runs whole passes: ``replay(..., backend="numba")``, ``barsmith._numba.engines``).
 
     Examples
     --------
@@ -117,6 +118,7 @@ class SmcState(RowEngine):
     """
 
     name = "smc"
+    PASS_KERNEL = "smc_rows"
     COLUMNS = COLUMNS
     # the events of a bar, in this order (docs/features.md)
     EMITS = (
@@ -143,12 +145,15 @@ class SmcState(RowEngine):
         self._keep = positive_int(keep, "keep")
         super().__init__(backend)
 
+    def _core_args(self) -> tuple:
+        return self.swing_length, self.join_consecutive, self.close_break, self.close_mitigation
+
     def _make_core(self, backend: str) -> Any:
         if backend == "rust":
             from .._core import engines as core
 
-            return core.SmcCore(self.swing_length, self.join_consecutive, self.close_break, self.close_mitigation)
-        return _PythonSmc(self.swing_length, self.join_consecutive, self.close_break, self.close_mitigation)
+            return core.SmcCore(*self._core_args())
+        return _PythonSmc(*self._core_args())
 
     @property
     def state(self) -> SmcView:

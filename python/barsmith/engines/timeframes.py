@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
-from ._bars import BAR_FIELDS, Bar, check_bar, check_frame, engine_backend
+from ._bars import BAR_FIELDS, Bar, check_bar, check_frame, engine_backend, refuse_one_at_a_time
 
 
 def _interval_ns(value: Any, name: str) -> int:
@@ -72,6 +72,24 @@ class _Binner:
         return None if self.start is None else (*self.ohlcv, self.start)
 
 
+class _NumbaBinner:
+    """One higher timeframe binned in ``barsmith._numba.engines.higher_bars`` over a whole
+    pass (``replay(..., backend="numba")``)."""
+
+    def __init__(self, interval: int, base: int):
+        self.interval, self.base, self._read = interval, base, False
+
+    update = forming = staticmethod(refuse_one_at_a_time)
+
+    def update_many(self, values: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from .._numba.engines import higher_bars
+
+        if self._read:
+            refuse_one_at_a_time()
+        self._read = True
+        return higher_bars(values, ts, self.interval, self.base)
+
+
 class MultiTimeframe:
     """Higher-timeframe bars from base bars, one base bar at a time.
 
@@ -108,6 +126,10 @@ class MultiTimeframe:
         self._binners = {h: make(ns, self._base) for h, ns in self._intervals.items()}
         self._n = 0
         self._last_ts: int | None = None
+
+    def _pass_in_numba(self) -> None:
+        """Bin the next (and only) ``update_many`` in Numba."""
+        self._binners = {h: _NumbaBinner(ns, self._base) for h, ns in self._intervals.items()}
 
     def update(self, bar: Any) -> dict[str, list[Bar]]:
         """Read one base bar; per higher timeframe the bars it completes (usually none or

@@ -74,6 +74,7 @@ class WyckoffState(RowEngine):
     """
 
     name = "wyckoff"
+    PASS_KERNEL = "wyckoff_rows"
     COLUMNS = COLUMNS
     # the events of a bar, in this order (docs/features.md)
     EMITS = (
@@ -91,8 +92,11 @@ class WyckoffState(RowEngine):
         self.wide, self.narrow, self.high_volume = float(wide), float(narrow), float(high_volume)
         super().__init__(backend)
 
+    def _core_args(self) -> tuple:
+        return (self.pivot_length, self.pivots, self.window, self.wide, self.narrow, self.high_volume)
+
     def _make_core(self, backend: str) -> Any:
-        args = (self.pivot_length, self.pivots, self.window, self.wide, self.narrow, self.high_volume)
+        args = self._core_args()
         if backend == "rust":
             from .._core import engines as core
 

@@ -117,16 +117,21 @@ def bbands(x, n, nbdev_up, nbdev_dn, ddof, convention):
     return out
 
 
+@jit
+def _rolling_zscore(x, n, ddof, out):
+    ws = _sum_new(np.nan)
+    wv = _var_new()
+    for i in range(len(x)):
+        ws = _sum_slide(ws, x, i, n)
+        wv = _var_slide(wv, x, i, n)
+        out[i] = (x[i] - _sum_mean(ws, n)) / _var_std(wv, n, ddof)
+
+
 @parallel
 def rolling_zscore(x, n, ddof):
     out = np.empty_like(x)
     for s in prange(x.shape[0]):
-        ws = _sum_new(np.nan)
-        wv = _var_new()
-        for i in range(x.shape[1]):
-            ws = _sum_slide(ws, x[s], i, n)
-            wv = _var_slide(wv, x[s], i, n)
-            out[s, i] = (x[s, i] - _sum_mean(ws, n)) / _var_std(wv, n, ddof)
+        _rolling_zscore(x[s], n, ddof, out[s])
     return out
 
 
