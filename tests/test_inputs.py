@@ -198,6 +198,24 @@ def test_an_unknown_book_action_in_any_layout_names_the_row(layout):
     assert "Z" in str(err.value)
 
 
+@pytest.mark.parametrize("layout", ["object", "string[python]", "arrow string", "arrow string_view", "unicode U3",
+                                    "arrow dictionary"])  # fmt: skip
+def test_an_unknown_code_is_found_at_any_row_of_a_long_column(layout):
+    # long enough for the parallel readers (2^20 rows), the code read in blocks and in
+    # fours: the first bad row is reported wherever it falls, a block edge or the last row
+    n = (1 << 20) + 4_101
+    text = np.where(np.arange(n) % 3 == 0, "B", "A").astype(object)
+    good = barsmith._input.to_side(code_column(pd.Series(text), layout))
+    np.testing.assert_array_equal(good, np.where(np.arange(n) % 3 == 0, 1, -1))
+    for row in (0, 3, 4, 4_095, 4_096, 1 << 20, n - 1):
+        bad = text.copy()
+        bad[row], bad[-1] = "X", "Y"
+        with pytest.raises(InputError) as err:
+            time_bars(pd.DataFrame({"ts_event": np.arange(n), "price": 1.0, "size": 1.0,
+                                    "side": code_column(pd.Series(bad), layout)}), "5s")  # fmt: skip
+        assert err.value.row == row, (layout, row)
+
+
 def test_codes_split_over_many_arrow_chunks_and_sliced_arrays_read_as_one_column():
     text = TRADES["side"].astype(str).to_numpy(dtype=object)
     chunked = pa.chunked_array([pa.array(text[:1000]), pa.array(text[1000:1001]), pa.array(text[1001:], pa.large_string())

@@ -75,7 +75,7 @@ pub fn force_portable(on: bool) {
 /// and [`force_portable`] is off.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(crate) fn cpu_has_v3() -> bool {
+pub fn cpu_has_v3() -> bool {
     !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
         && std::arch::is_x86_feature_detected!("avx2")
         && std::arch::is_x86_feature_detected!("bmi1")

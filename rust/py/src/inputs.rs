@@ -270,13 +270,7 @@ impl Identities {
     /// holding an unknown one. Rows after it may be written or not: they are mapped again.
     fn map(&self, keys: &[AtomicUsize], out: &mut [u8]) -> Option<usize> {
         let chunk = |(c, (o, k)): (usize, (&mut [u8], &[AtomicUsize]))| {
-            for (j, (o, k)) in o.iter_mut().zip(k).enumerate() {
-                match self.get(k.load(Relaxed)) {
-                    Some(code) => *o = code,
-                    None => return Some(c * OBJECT_CHUNK + j),
-                }
-            }
-            None
+            self.map_chunk(k, o).map(|j| c * OBJECT_CHUNK + j)
         };
         if keys.len() >= 1 << 20 {
             out.par_chunks_mut(OBJECT_CHUNK)
@@ -291,7 +285,76 @@ impl Identities {
                 .find_map(chunk)
         }
     }
+
+    fn map_chunk(&self, keys: &[AtomicUsize], out: &mut [u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if self.len <= FEW_OBJECTS && barsmith_core::cpu_has_v3() {
+            // SAFETY: the CPU has AVX2 (cpu_has_v3); `keys` and `out` have the same length
+            return unsafe { self.map_few_avx2(keys, out) };
+        }
+        self.map_scalar(keys, out, 0)
+    }
+
+    fn map_scalar(&self, keys: &[AtomicUsize], out: &mut [u8], from: usize) -> Option<usize> {
+        for (j, (o, k)) in out[from..].iter_mut().zip(&keys[from..]).enumerate() {
+            match self.get(k.load(Relaxed)) {
+                Some(code) => *o = code,
+                None => return Some(from + j),
+            }
+        }
+        None
+    }
+
+    /// A code column holds two to a few objects: four rows at a time compared with each
+    /// (one 256-bit compare and a 4-bit mask per object, the mask spread to four code
+    /// bytes by a multiply), 3x the hash probe per row.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn map_few_avx2(&self, keys: &[AtomicUsize], out: &mut [u8]) -> Option<usize> {
+        use std::arch::x86_64::*;
+        const SPREAD: [u32; 16] = {
+            let mut s = [0u32; 16];
+            let mut m = 0;
+            while m < 16 {
+                s[m] = (m as u32 & 1)
+                    | (m as u32 >> 1 & 1) << 8
+                    | (m as u32 >> 2 & 1) << 16
+                    | (m as u32 >> 3) << 24;
+                m += 1;
+            }
+            s
+        };
+        let mut known = [(_mm256_setzero_si256(), 0u32); FEW_OBJECTS];
+        let mut n_known = 0;
+        for &(key, code) in self.slots.iter().filter(|s| s.0 != 0) {
+            known[n_known] = (_mm256_set1_epi64x(key as i64), code as u32);
+            n_known += 1;
+        }
+        let known = &known[..n_known];
+        let mut i = 0;
+        while i + 4 <= keys.len() {
+            // the four pointers' values, read as the atomic loads of `map_scalar` are:
+            // a row changed meanwhile maps as one of the two objects, never out of bounds
+            let rows = _mm256_loadu_si256(keys.as_ptr().add(i) as *const __m256i);
+            let (mut word, mut met) = (0u32, 0usize);
+            for &(key, code) in known {
+                let mask =
+                    _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(rows, key))) as usize;
+                met |= mask;
+                word |= SPREAD[mask] * code;
+            }
+            if met != 15 {
+                break; // an unknown object among these four: the scalar probe finds it
+            }
+            out[i..i + 4].copy_from_slice(&word.to_le_bytes());
+            i += 4;
+        }
+        self.map_scalar(keys, out, i)
+    }
 }
+
+/// Objects met so far up to which the vector compare beats the hash probe.
+const FEW_OBJECTS: usize = 8;
 
 const OBJECT_CHUNK: usize = 1 << 16;
 
