@@ -96,6 +96,39 @@ def _indicator_args(n_inputs=1, convention=True):
     return st.tuples(_panel(n_inputs), extra).map(lambda a: (*a[0], *a[1]))
 
 
+@st.composite
+def _episode_spans(draw, n):
+    """Starts and ends of episodes over n bars, overlapping now and then (two levels)."""
+    if n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    spans = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, 12)), max_size=6))
+    spans = sorted((s, min(s + length, n - 1)) for s, length in spans)
+    return tuple(np.array([x[i] for x in spans], dtype=np.int64).reshape(-1) for i in (0, 1))
+
+
+def _episode_args(extra=st.just(())):
+    return _panel().flatmap(lambda p: st.tuples(st.just(p[0]), _episode_spans(p[0].shape[1]), extra)).map(
+        lambda a: (a[0], *a[1], *a[2])
+    )
+
+
+@st.composite
+def _level_args(draw):
+    """Prices on a quarter-point grid (ties with the levels), NaN now and then, 0-3 levels."""
+    n = draw(st.integers(0, 80))
+    steps = draw(st.lists(st.sampled_from([-0.5, -0.25, 0.0, 0.25, 0.5, 1.5, -1.5, np.nan]), min_size=n, max_size=n))
+    price = 100 + np.nancumsum(np.array(steps, dtype=np.float64)) if n else np.empty(0)
+    price[np.isnan(np.array(steps, dtype=np.float64))] = np.nan
+    n_levels = draw(st.integers(0, 3))
+    rows = [np.full(n, draw(st.sampled_from([99.0, 100.0, 100.25, 101.0]))) for _ in range(n_levels)]
+    if n_levels and draw(st.booleans()):  # a moving level (VWAP), NaN at first
+        rows[0] = np.where(np.arange(n) < 2, np.nan, np.round(np.nan_to_num(price, nan=100.0) * 4) / 4 - 0.25)
+    levels = np.array(rows, dtype=np.float64).reshape(n_levels, n)
+    trigger = draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+    exit = trigger + draw(st.sampled_from([0.0, 0.25, 1.0]))
+    return price, levels, trigger, exit, draw(st.integers(1, 10))
+
+
 def _shifted(panel):
     return np.ascontiguousarray(np.roll(panel, 1, axis=1))
 
@@ -221,6 +254,10 @@ ARGUMENTS = {
         lambda a: (a[0][0], np.abs(_shifted(a[0][2])), np.sort(np.arange(a[0][0].shape[1]) % (a[2] + 1)).astype(np.int64)
                    if a[1] == 0 else np.empty(0, np.int64), a[1])  # fmt: skip
     ),
+    "level_episodes": _level_args(),
+    "episode_diffs": _episode_args(st.tuples(st.integers(1, 4))),
+    "episode_cumsum": _episode_args(),
+    "episode_stats": _episode_args(),
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import bars, book, indicators, orderflow, structure, synth
+from . import bars, book, episodes, indicators, orderflow, structure, synth
 from ._errors import BackendUnavailableError, InputError
 from ._frames import OUTPUTS, get_output, set_output, use_output
 from ._registry import (
@@ -42,6 +42,7 @@ __all__ = [
     "available_backends",
     "bars",
     "book",
+    "episodes",
     "get_backend",
     "get_output",
     "indicators",

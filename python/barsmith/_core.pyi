@@ -345,6 +345,19 @@ class _Engines(ModuleType):
     HobCore: type[HobCore]
     WyckoffCore: type[WyckoffCore]
 
+_Matrix = npt.NDArray[np.float64]  # (rows, bars) or (rows, long rows), C-contiguous
+_Spans = npt.NDArray[np.int64]
+
+class _Episodes(ModuleType):
+    def level_episodes(
+        self, price: npt.NDArray[np.float64], levels: _Matrix, trigger: float, exit: float, max_bars: int
+    ) -> tuple[_Spans, _Spans, _Spans, _Spans, npt.NDArray[np.int8]]: ...  # level, start, end, leave, side
+    def episode_diffs(self, values: _Matrix, starts: _Spans, ends: _Spans, window: int) -> tuple[_Matrix, _Matrix]: ...
+    def episode_cumsum(self, values: _Matrix, starts: _Spans, ends: _Spans) -> _Matrix: ...
+    def episode_stats(
+        self, values: _Matrix, starts: _Spans, ends: _Spans
+    ) -> tuple[_Matrix, _Matrix, _Matrix, _Matrix]: ...  # first, sum, min, max
+
 class _Synth(ModuleType):
     def mbp10(
         self, n_events: int, seed: int, day_ns: int, tick: float, start_price: float
@@ -357,4 +370,5 @@ indicators: _Indicators
 structure: _Structure
 orderflow: _OrderFlow
 engines: _Engines
+episodes: _Episodes
 synth: _Synth

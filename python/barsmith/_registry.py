@@ -66,6 +66,11 @@ def _example_series() -> np.ndarray:
     return np.array([[1.0, 2.0, np.nan, 4.0, 3.0, 5.0]])
 
 
+def _example_episodes() -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of two episodes over :func:`_example_series`'s six bars."""
+    return np.array([0, 2], dtype=np.int64), np.array([3, 5], dtype=np.int64)
+
+
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in [
@@ -223,6 +228,10 @@ KERNELS: dict[str, Kernel] = {
             lambda: (np.array([0, 1, 1, 1, 2], dtype=np.int64), np.array([1.0, 1.0, 1.25, 1.25, 1.0]), np.ones(5),
                      np.array([1, 1, 1, 1, -1], dtype=np.int8)),  # fmt: skip
         ),
+        Kernel("episodes", "level_episodes", lambda: (_example_series()[0], _example_series() + 0.5, 1.0, 2.0, 3)),
+        Kernel("episodes", "episode_diffs", lambda: (_example_series(), *_example_episodes(), 1)),
+        Kernel("episodes", "episode_cumsum", lambda: (_example_series(), *_example_episodes())),
+        Kernel("episodes", "episode_stats", lambda: (_example_series(), *_example_episodes())),
     ]
 }
 

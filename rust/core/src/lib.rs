@@ -146,6 +146,7 @@ pub mod book;
 pub mod codes;
 pub mod dbn_io;
 pub mod engines;
+pub mod episodes;
 pub mod indicators;
 pub mod orderflow;
 pub mod structure;

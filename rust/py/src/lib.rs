@@ -27,6 +27,7 @@ macro_rules! trade_slices {
 mod bars;
 mod book;
 mod engines;
+mod episodes;
 mod indicators;
 mod inputs;
 mod orderflow;
@@ -93,6 +94,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     structure::register(&submodule(m, "structure")?)?;
     synth::register(&submodule(m, "synth")?)?;
     engines::register(&submodule(m, "engines")?)?;
+    episodes::register(&submodule(m, "episodes")?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
