@@ -174,3 +174,33 @@ def rescan_structure(bars: pd.DataFrame, swing_length: int = 5) -> None:
         structure.fvg(history, mode="causal")
         structure.bos_choch(history, swings, mode="causal")
         structure.market_structure(history, swing_length)
+
+
+def episode_day(n_events: int = 290_000, seed: int = 1) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A generated day of 5-second MBP-10 bars (290k events: about 17,000 bars) and four
+    levels: three fixed prices (the day's quartiles and median) and a rolling VWAP-like mean."""
+    import barsmith
+
+    bars = barsmith.book.mbp10_bars(barsmith.synth.mbp10(n_events, seed=seed), "5s")
+    mid = bars["book_mid_px_eob"]
+    levels: dict[str, Any] = {f"q{q}": float(mid.quantile(q / 100)) for q in (25, 50, 75)}
+    levels["vwap"] = mid.rolling(60, min_periods=1).mean()
+    return bars, levels
+
+
+def seed_approach_features(bars: pd.DataFrame, episodes: Any, features: list[str], windows: Any) -> pd.DataFrame:
+    """The pipeline we replace: per feature and window a groupby transform with a Python
+    lambda (``(x - x.shift(w)) / w``, then the same of d1), over the episodes' long rows."""
+    from .episodes import _spans
+    from ._pandas.episodes import long_rows
+
+    starts, ends = _spans(episodes)
+    long = bars[features].iloc[long_rows(starts, ends)[0]].reset_index(drop=True)
+    touch = np.repeat(np.arange(len(starts)), ends - starts + 1)
+    out = {}
+    for w in windows:
+        for c in features:
+            d1 = long.groupby(touch)[c].transform(lambda x: (x - x.shift(w)) / w)
+            out[f"{c}_d1_{w}"] = d1
+            out[f"{c}_d2_{w}"] = d1.groupby(touch).transform(lambda x: (x - x.shift(w)) / w)
+    return pd.DataFrame(out)

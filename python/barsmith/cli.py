@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--engines", default=None, metavar="BARS",
                        help="also engines.replay (1h/4h/1D, four engines, fusion) on this many hourly bars (e.g. 2600), "
                             "update latency per engine, and the rescan a backtest does without engines")  # fmt: skip
+    bench.add_argument("--episodes", default=None, metavar="DAYS",
+                       help="also level episodes + approach features on a generated day of ~17,000 5s bars, "
+                            "60 features, 3 windows, 4 levels, and on DAYS days as one frame")  # fmt: skip
     bench.add_argument("--book", default=None, metavar="SIZES",
                        help="also MBP-10 book bars, reading and peak memory for these event counts (e.g. 1.9e6)")
 
@@ -175,6 +178,8 @@ def _bench(args: argparse.Namespace) -> int:
         _input_table(int(float(args.inputs)), args.repeat)
     if args.engines:
         _engine_tables(int(float(args.engines)), args.repeat)
+    if args.episodes:
+        _episode_tables(int(float(args.episodes)), args.repeat)
     for n in [int(float(s)) for s in args.book.split(",")] if args.book else []:
         _book_section(n, "5s", 1, args.repeat)
         print(f"peak memory for a day (read + bars, fresh process): {_book_peak_memory(n)}")
@@ -260,6 +265,50 @@ def _orderflow_tables(n_trades: int, repeat: int) -> None:
             rows = compare(call, {}, repeat, progress, lambda out: out.reset_index(drop=True).astype(float))
         print(f"\n{name}, {n_trades:,} trades")
         print(table(rows, n_trades, "trades"))
+
+
+EPISODE_WINDOWS = (3, 6, 12)
+
+
+def _episode_tables(days: int, repeat: int) -> None:
+    """level_episodes + approach_features on one generated day in each backend, beside the
+    seed pipeline's groupby-transform lambdas; then ``days`` days as one frame (linearity)."""
+    import pandas as pd
+
+    from barsmith.episodes import approach_features, level_episodes
+
+    from ._peers import episode_day, seed_approach_features
+    from ._timing import Row, best_of, table
+
+    bars, levels = episode_day()
+    features = list(bars.columns[:60])
+
+    def run(b, frame=bars, lv=levels):
+        eps = level_episodes(frame, lv, trigger=0.5, exit=1.0, max_bars=120, backend=b)
+        return approach_features(frame, eps, features, EPISODE_WINDOWS, backend=b)
+
+    eps = level_episodes(bars, levels, trigger=0.5, exit=1.0, max_bars=120)
+    run("numba")  # compiled or loaded from the cache first
+    rows = [Row(f"barsmith[{b}]", best_of(lambda: run(b), repeat)[0], None) for b in ("pandas", "numba", "rust")]
+    seed, _ = best_of(lambda: seed_approach_features(bars, eps, features, EPISODE_WINDOWS), 1)
+    rows.append(Row("seed: groupby.transform(lambda)", seed, None))
+    long = int(eps.table["n_bars"].sum())
+    print(f"\nlevel_episodes + approach_features, {len(bars):,} 5s bars, 60 features x windows {EPISODE_WINDOWS} "
+          f"x 4 levels: {len(eps)} episodes, {long:,} episode bars (the seed row: derivatives only)")  # fmt: skip
+    print(table(rows, len(bars), "bars"))
+    if days > 1:
+        many = []
+        for d in range(days):
+            day = bars.copy()
+            day.index = day.index + pd.Timedelta(days=d)
+            many.append(day)
+        frame = pd.concat(many)
+        lv = {k: (pd.concat([v.set_axis(day.index) for day in many]) if isinstance(v, pd.Series) else v)
+              for k, v in levels.items()}  # fmt: skip
+        one, _ = best_of(lambda: run("rust"), repeat)
+        all_days, _ = best_of(lambda: run("rust", frame, lv), 1)
+        print(f"rust: 1 day {one * 1e3:.1f} ms, {days} days as one frame {all_days * 1e3:.1f} ms "
+              f"= {all_days / one / days:.2f}x linear")  # fmt: skip
 
 
 def _engine_tables(n_bars: int, repeat: int) -> None:
